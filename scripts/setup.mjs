@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// Checks (and where it can, installs) what the tests need besides npm packages:
+// Terraform, the AWS provider mirror, moto. Run by `npm test` (pretest) before the tests.
+// With CI=true a missing component is an error; otherwise the tests that need it skip loudly.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const ci = process.env.CI === 'true';
+const problems = [];
+function has(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return r.status === 0 ? (r.stdout || r.stderr).trim().split('\n')[0] : undefined;
+}
+const tf = has(process.env.TF_BINARY || 'terraform', ['version']) ?? has('tofu', ['version']);
+console.log(`setup: terraform: ${tf ?? 'MISSING'}`);
+if (!tf) problems.push('terraform (or tofu) is not on PATH: install Terraform 1.11');
+const mirror = process.env.PLATFORM_PROVIDER_MIRROR || '/opt/tf-plugins';
+console.log(`setup: provider mirror: ${existsSync(mirror) ? mirror : 'none (providers come from the public registry)'}`);
+const moto = has('moto_server', ['--help']) ? 'moto_server' : has('python3', ['-c', 'import moto.server']) !== undefined ? 'python3 -m moto.server' : undefined;
+console.log(`setup: moto: ${moto ?? 'MISSING (pip install "moto[server]")'}`);
+if (!moto) problems.push('moto is not installed: pip install "moto[server]"');
+console.log(`setup: tmux (end-to-end tests): ${has('tmux', ['-V']) ?? 'MISSING'}`);
+if (problems.length) {
+  for (const p of problems) console.error(`setup: ${ci ? 'error' : 'warning'}: ${p}`);
+  if (ci) process.exit(1);
+}

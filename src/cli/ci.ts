@@ -1,0 +1,99 @@
+import { ConsoleError, formatError, UsageError } from '../core/errors.js';
+import type { Paths } from '../core/paths.js';
+import { openSession, type Session } from '../services/session.js';
+import type { CiCommand } from './args.js';
+import { CiReporter } from './reporter.js';
+
+/** Exit codes of `--ci`: 0 success and no changes, 2 the plan has changes, 1 any error. */
+export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
+
+/** Options of a headless run. */
+export interface CiOptions {
+  command: CiCommand;
+  environment: string;
+  local: boolean;
+  json: boolean;
+  autoApprove: boolean;
+  paths: Paths;
+  env: NodeJS.ProcessEnv;
+  /** Where lines go (stdout) and where human error lines go (stderr). */
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+/**
+ * Runs one headless command with the same services as the console and returns the exit code.
+ * On SIGINT it sends Terraform exactly one interrupt and waits for it to write state and release
+ * the lock; further SIGINTs only print that it is waiting.
+ * Never throws: errors are printed (and summarized in NDJSON) and give exit code 1.
+ */
+export async function runCi(o: CiOptions): Promise<number> {
+  const reporter = new CiReporter(o.out, o.json);
+  const started = Date.now();
+  const counts = { add: 0, change: 0, destroy: 0 };
+  let session: Session | undefined;
+  let interrupted = 0;
+  const onSigint = () => {
+    interrupted++;
+    if (!session?.engine.busy) {
+      if (interrupted === 1) o.err('interrupted: stopping (nothing is running in Terraform)');
+      return;
+    }
+    if (!session.engine.cancel()) o.err('still waiting for Terraform to write state and release the lock; it is not interrupted twice');
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    if ((o.command === 'apply' || o.command === 'destroy') && !o.autoApprove) {
+      throw new UsageError(`--ci ${o.command} needs --auto-approve: nothing was run`, `review with --ci plan first, then run --ci ${o.command} --auto-approve`);
+    }
+    session = await openSession({ environment: o.environment, local: o.local, paths: o.paths, env: o.env, onProgress: (s) => reporter.step(s) });
+    for (const n of session.notices) reporter.notice(n);
+    session.engine.on((e) => reporter.event(e));
+    const engine = session.engine;
+    let code: number = EXIT.ok;
+    if (interrupted) throw new ConsoleError('interrupted before Terraform started: nothing was run');
+    switch (o.command) {
+      case 'plan': {
+        const plan = await engine.plan();
+        Object.assign(counts, { add: plan.summary.add, change: plan.summary.change, destroy: plan.summary.destroy });
+        code = plan.hasChanges ? EXIT.changes : EXIT.ok;
+        break;
+      }
+      case 'apply':
+      case 'destroy': {
+        const plan = await engine.plan({ destroy: o.command === 'destroy' });
+        if (interrupted) throw new ConsoleError('interrupted after planning: nothing was applied');
+        if (plan.hasChanges) {
+          const r = await engine.apply();
+          Object.assign(counts, { add: r.add, change: r.change, destroy: r.remove });
+        }
+        break;
+      }
+      case 'output':
+        await engine.outputs();
+        break;
+    }
+    reporter.summary({ command: o.command, environment: o.environment, ok: true, exit_code: code, ...counts, duration_ms: Date.now() - started });
+    return code;
+  } catch (err) {
+    const text = formatError(err);
+    o.err(text);
+    const ce = err instanceof ConsoleError ? err : undefined;
+    if (o.json) {
+      reporter.summary({
+        command: o.command,
+        environment: o.environment,
+        ok: false,
+        exit_code: EXIT.error,
+        ...counts,
+        duration_ms: Date.now() - started,
+        error: ce ? ce.message : (err as Error).message,
+        ...(ce?.hint ? { hint: ce.hint } : {}),
+      });
+    }
+    return EXIT.error;
+  } finally {
+    process.off('SIGINT', onSigint);
+    session?.close();
+  }
+}

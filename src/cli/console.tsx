@@ -1,0 +1,86 @@
+import { Box, render, Text } from 'ink';
+import Spinner from 'ink-spinner';
+import React from 'react';
+import { formatError } from '../core/errors.js';
+import type { Paths } from '../core/paths.js';
+import { openSession, type Session } from '../services/session.js';
+import { Controller } from '../state/controller.js';
+import { Store } from '../state/store.js';
+import { App } from '../ui/App.js';
+
+function Boot({ environment, step }: { environment: string; step: string }): React.ReactElement {
+  return (
+    <Box flexDirection="column" padding={1}>
+      <Text bold color="cyan">
+        platform-console <Text color="white">{environment}</Text>
+      </Text>
+      <Text>
+        <Text color="yellow">
+          <Spinner type="dots" />
+        </Text>{' '}
+        {step}
+      </Text>
+    </Box>
+  );
+}
+
+/** Options of {@link runConsole}. */
+export interface ConsoleOptions {
+  environment: string;
+  local: boolean;
+  paths: Paths;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Builds the store's header from an open session. */
+export function headerOf(s: Session): Store['state']['header'] {
+  const b = s.backend;
+  return {
+    environment: s.environment,
+    account: s.account,
+    region: s.region,
+    backend: `s3://${b.bucket}/${b.key} (kms ${b.kmsKeyId}, lockfile)`,
+    engine: `${s.binary.flavour} ${s.binary.version}`,
+    credentials: s.credentials,
+    ...(s.local ? { local: `local emulator ${s.local.endpoint}` } : {}),
+  };
+}
+
+/**
+ * Runs the full-screen console until the operator quits. Shows a start-up screen with the steps
+ * (emulator, credentials) at once, then the console.
+ * @returns the exit code (0 after a normal quit, 1 when the environment could not be opened).
+ */
+export async function runConsole(o: ConsoleOptions): Promise<number> {
+  const ink = render(<Boot environment={o.environment} step="opening the environment" />, {
+    alternateScreen: true,
+    exitOnCtrlC: false,
+    maxFps: 30,
+    incrementalRendering: true,
+    interactive: true,
+    patchConsole: false,
+  });
+  let session: Session;
+  try {
+    session = await openSession({
+      environment: o.environment,
+      local: o.local,
+      paths: o.paths,
+      env: o.env,
+      onProgress: (step) => ink.rerender(<Boot environment={o.environment} step={step} />),
+    });
+  } catch (err) {
+    ink.unmount();
+    await ink.waitUntilExit().catch(() => {});
+    process.stderr.write(formatError(err) + '\n');
+    return 1;
+  }
+  const store = new Store(headerOf(session));
+  const controller = new Controller(store, session);
+  controller.start();
+  ink.rerender(<App controller={controller} />);
+  await ink.waitUntilExit();
+  controller.stop();
+  session.close();
+  return 0;
+}

@@ -1,0 +1,122 @@
+import type { EngineEvent } from '../services/terraform/engine.js';
+import { renderValue } from '../services/terraform/mask.js';
+
+/** The last line of a `--ci --json` run. Counts come from Terraform's change_summary / the saved plan. */
+export interface Summary {
+  type: 'summary';
+  command: string;
+  environment: string;
+  ok: boolean;
+  exit_code: number;
+  add: number;
+  change: number;
+  destroy: number;
+  duration_ms: number;
+  error?: string;
+  hint?: string;
+}
+
+function clock(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 19);
+}
+
+/**
+ * The headless reporter: subscribes to the same engine events as the console and prints one
+ * human line per event, or NDJSON (one JSON object per line) with `json`. Secrets cannot reach it:
+ * the event parser drops sensitive output values and outputs are masked before they are emitted.
+ */
+export class CiReporter {
+  constructor(
+    private readonly write: (line: string) => void,
+    private readonly json: boolean,
+  ) {}
+
+  /** Prints a progress step of the console itself (opening the environment, …). */
+  step(text: string): void {
+    if (this.json) this.write(JSON.stringify({ type: 'progress', message: text, timestamp: new Date().toISOString() }));
+    else this.write(`[${clock(Date.now())}] ${text}`);
+  }
+
+  /** Prints a notice (warnings such as "the local emulator was restarted"). */
+  notice(text: string): void {
+    if (this.json) this.write(JSON.stringify({ type: 'notice', message: text }));
+    else this.write(`! ${text}`);
+  }
+
+  /** Prints one engine event. */
+  event(e: EngineEvent): void {
+    if (this.json) {
+      switch (e.kind) {
+        case 'tf': {
+          const { timestamp, ...rest } = e.event;
+          this.write(JSON.stringify({ ...rest, operation: e.operation, timestamp: new Date(timestamp).toISOString() }));
+          break;
+        }
+        case 'stderr':
+          if (e.line.trim()) this.write(JSON.stringify({ type: 'stderr', operation: e.operation, message: e.line }));
+          break;
+        case 'operation-start':
+          this.write(JSON.stringify({ type: 'operation_start', operation: e.operation }));
+          break;
+        case 'operation-end':
+          this.write(JSON.stringify({ type: 'operation_end', operation: e.operation, ok: e.ok, exit_code: e.exitCode, cancelled: e.cancelled, duration_ms: e.durationMs }));
+          break;
+        case 'plan':
+          this.write(JSON.stringify({ type: 'plan', destroy_mode: e.plan.destroyMode, summary: e.plan.summary, destroys: e.plan.destroys, changes: e.plan.changes.map((c) => ({ address: c.address, action: c.action })) }));
+          break;
+        case 'outputs':
+          this.write(JSON.stringify({ type: 'outputs', outputs: Object.fromEntries(e.outputs.map((o) => [o.name, { sensitive: o.sensitive, value: o.value }])) }));
+          break;
+        case 'lock-held':
+          this.write(JSON.stringify({ type: 'lock_held', lock: e.lock }));
+          break;
+        case 'cancel-requested':
+          this.write(JSON.stringify({ type: 'cancel_requested', operation: e.operation }));
+          break;
+      }
+      return;
+    }
+    switch (e.kind) {
+      case 'tf': {
+        const ev = e.event;
+        if (ev.type === 'diagnostic') {
+          const where = ev.range ? ` (${ev.range.filename}:${ev.range.line})` : '';
+          this.write(`[${clock(ev.timestamp)}] ${ev.severity === 'error' ? 'Error' : 'Warning'}: ${ev.summary}${where}`);
+          for (const l of ev.detail.split('\n')) if (l.trim()) this.write(`    ${l}`);
+        } else if (ev.type !== 'version' && ev.type !== 'outputs') {
+          this.write(`[${clock(ev.timestamp)}] ${ev.message}`);
+        }
+        break;
+      }
+      case 'stderr':
+        if (e.line.trim()) this.write(`    ${e.line}`);
+        break;
+      case 'operation-start':
+        this.write(`[${clock(e.at)}] ── ${e.operation}`);
+        break;
+      case 'operation-end':
+        this.write(`[${clock(e.at)}] ── ${e.operation} ${e.cancelled ? 'cancelled' : e.ok ? 'done' : 'failed'} in ${(e.durationMs / 1000).toFixed(1)} s`);
+        break;
+      case 'plan': {
+        const s = e.plan.summary;
+        this.write(`plan${e.plan.destroyMode ? ' (destroy)' : ''}: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy`);
+        break;
+      }
+      case 'outputs':
+        for (const o of e.outputs) this.write(`${o.name} = ${renderValue(o.value, 10_000)}`);
+        break;
+      case 'lock-held':
+        this.write(`state lock held by ${e.lock.who} (${e.lock.operation}, since ${e.lock.created}, ID ${e.lock.id})`);
+        break;
+      case 'cancel-requested':
+        this.write('cancelling: one interrupt sent; waiting for Terraform to write state and release the lock (not interrupting again)');
+        break;
+    }
+  }
+
+  /** Prints the closing summary (NDJSON's last line, or one human line). */
+  summary(s: Omit<Summary, 'type'>): void {
+    if (this.json) this.write(JSON.stringify({ type: 'summary', ...s }));
+    else if (s.ok) this.write(`${s.command} ${s.environment}: ok — ${s.add} to add/added, ${s.change} changed, ${s.destroy} destroyed (${(s.duration_ms / 1000).toFixed(1)} s, exit ${s.exit_code})`);
+  }
+}

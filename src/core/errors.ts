@@ -1,0 +1,72 @@
+/**
+ * Typed errors of the console. Every error the operator can see is one of these:
+ * it says what failed (`message`), and what to do next (`hint`). The UI and the
+ * `--ci` reporter print them the same way through {@link formatError}; nothing
+ * else prints a stack trace.
+ */
+
+/** Base class: `message` is what failed and why, `hint` what the operator does next. */
+export class ConsoleError extends Error {
+  /** Process exit code used by the CLI when this error ends a command (1 unless a subclass says otherwise). */
+  readonly exitCode: number = 1;
+  constructor(
+    message: string,
+    /** What the operator should do next, one sentence; empty when nothing useful can be said. */
+    readonly hint = '',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A profile (`profiles/ENV.tfvars`) or environment name is missing or invalid. */
+export class ProfileError extends ConsoleError {}
+
+/** Command-line usage error: unknown command, missing argument, forbidden combination. */
+export class UsageError extends ConsoleError {}
+
+/** No usable AWS credentials were found, or AWS refused them. */
+export class CredentialsError extends ConsoleError {}
+
+/** Terraform (or OpenTofu) could not be found, failed, or reported errors. */
+export class TofuError extends ConsoleError {}
+
+/** The state lock is held by someone else; `lockInfo` is Terraform's Lock Info block. */
+export class StateLockError extends TofuError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly lockInfo: Readonly<Record<string, string>>,
+  ) {
+    super(message, hint);
+  }
+}
+
+/** The embedded local AWS emulator could not be started, reached or stopped. */
+export class LocalEmulatorError extends ConsoleError {}
+
+/** An AWS API call failed (other than credentials). */
+export class AwsError extends ConsoleError {}
+
+/** An SSH connection, authentication or host-key check failed (exit code 255, as OpenSSH). */
+export class SshError extends ConsoleError {
+  override readonly exitCode: number = 255;
+}
+
+/**
+ * One or two lines for the operator: `error: MESSAGE` and, when there is one, `hint: HINT`.
+ * Unknown (non-console) errors are shown by their message only, never with a stack.
+ */
+export function formatError(err: unknown): string {
+  if (err instanceof ConsoleError) {
+    return err.hint ? `error: ${err.message}\nhint: ${err.hint}` : `error: ${err.message}`;
+  }
+  if (err instanceof Error) return `error: ${err.message}`;
+  return `error: ${String(err)}`;
+}
+
+/** The exit code for an error that ends a CLI command: the error's own, else 1. */
+export function exitCodeOf(err: unknown): number {
+  return err instanceof ConsoleError ? err.exitCode : 1;
+}

@@ -1,0 +1,35 @@
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The directories the console works with. */
+export interface Paths {
+  /** The project checkout (where package.json is). */
+  root: string;
+  /** Profiles: `ENV.tfvars` files (`$PLATFORM_PROFILES_DIR`, else ROOT/profiles). */
+  profiles: string;
+  /** The Terraform root module (`$PLATFORM_TERRAFORM_DIR`, else ROOT/terraform). */
+  terraform: string;
+  /** Per-environment working data: TF_DATA_DIR, saved plans, CLI config (`$PLATFORM_WORK_DIR`, else ROOT/.cache). */
+  work: string;
+}
+
+/** The project root, found from this file's place in dist/src/core/. */
+export function projectRoot(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+}
+
+/** The paths for this process, from the environment overrides or the project layout. */
+export function resolvePaths(env: NodeJS.ProcessEnv = process.env): Paths {
+  const root = projectRoot();
+  return {
+    root,
+    profiles: resolve(env.PLATFORM_PROFILES_DIR || join(root, 'profiles')),
+    terraform: resolve(env.PLATFORM_TERRAFORM_DIR || join(root, 'terraform')),
+    work: resolve(env.PLATFORM_WORK_DIR || join(root, '.cache')),
+  };
+}
+
+/** `profiles/ENV.tfvars` */
+export function profilePath(paths: Paths, environment: string): string {
+  return join(paths.profiles, `${environment}.tfvars`);
+}

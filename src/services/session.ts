@@ -1,0 +1,136 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { join } from 'node:path';
+import { CredentialsError } from '../core/errors.js';
+import { profilePath, type Paths } from '../core/paths.js';
+import { loadProfile, type Profile } from '../core/profile.js';
+import { callerIdentity, describeSource, resolveCredentials, type ResolvedCredentials } from './aws/credentials.js';
+import { readStateLock, type LockState } from './aws/state-lock.js';
+import { bootstrapLocal } from './local/bootstrap.js';
+import { applyEmulatorEnv, ensureEmulator } from './local/emulator.js';
+import { backendFor, type BackendSettings } from './terraform/backend.js';
+import { findTerraform, type TerraformBinary } from './terraform/binary.js';
+import { providerSource, writeCliConfig } from './terraform/cliconfig.js';
+import { Engine } from './terraform/engine.js';
+
+/** How to open an environment. */
+export interface SessionOptions {
+  environment: string;
+  /** Use the embedded local emulator instead of AWS. */
+  local: boolean;
+  paths: Paths;
+  /** The process environment (credentials, TF_BINARY, overrides). */
+  env: NodeJS.ProcessEnv;
+  /** Progress lines while opening ("starting the local emulator", …), for a spinner or the --ci log. */
+  onProgress?: (step: string) => void;
+}
+
+/** An open environment: its profile, where AWS is, who we are there, and its engine. */
+export interface Session {
+  environment: string;
+  profile: Profile;
+  profileFile: string;
+  region: string;
+  /** The account the credentials belong to (STS GetCallerIdentity). */
+  account: string;
+  /** Where the credentials come from, for the header (never the secret itself). */
+  credentials: string;
+  /** Set in local mode. */
+  local?: { endpoint: string; pid: number; startedNow: boolean; wasReset: boolean };
+  binary: TerraformBinary;
+  backend: BackendSettings;
+  engine: Engine;
+  /** Notices to show once (e.g. "the local emulator was restarted"). */
+  notices: string[];
+  /** Reads the state lock object; never throws. */
+  readLock(): Promise<LockState>;
+  /** Releases clients. Does not stop the local emulator (it is shared and reused). */
+  close(): void;
+}
+
+function withoutKeys(env: NodeJS.ProcessEnv, keys: readonly string[]): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const k of keys) delete out[k];
+  return out;
+}
+
+/**
+ * Opens an environment: loads and validates `profiles/ENV.tfvars`; in local mode starts (or reuses)
+ * the emulator and bootstraps the state bucket and KMS key in it; resolves credentials and checks
+ * them with STS (and against the profile's `aws_account`); finds Terraform and writes the CLI config.
+ * Nothing is written into the profile or the module.
+ * @throws ProfileError, CredentialsError, LocalEmulatorError, TofuError: each with what to do next.
+ */
+export async function openSession(o: SessionOptions): Promise<Session> {
+  const progress = o.onProgress ?? (() => {});
+  const profileFile = profilePath(o.paths, o.environment);
+  const profile = await loadProfile(profileFile, o.environment);
+  const notices: string[] = [];
+  const binaryP = findTerraform(o.env);
+  binaryP.catch(() => {});
+
+  let childEnv: NodeJS.ProcessEnv;
+  let creds: ResolvedCredentials;
+  let endpoint: string | undefined;
+  let local: Session['local'];
+  let backend = backendFor(o.environment, profile, o.local);
+  let extraVars: Record<string, string> = {};
+  if (o.local) {
+    progress('starting the local AWS emulator (moto)');
+    const emu = await ensureEmulator({ ...(o.env.PLATFORM_LOCAL_DIR ? { stateDir: o.env.PLATFORM_LOCAL_DIR } : {}) });
+    endpoint = emu.endpoint;
+    childEnv = applyEmulatorEnv(emu, profile.aws_region, o.env);
+    creds = await resolveCredentials({ env: childEnv, environment: o.environment, awsProfile: '' });
+    progress('creating the state bucket and KMS key in the emulator');
+    const kmsAlias = profile.kms_master_id.startsWith('alias/') ? profile.kms_master_id : 'alias/platform-console-local';
+    const boot = await bootstrapLocal({ endpoint, region: profile.aws_region, bucket: profile.terraform_bucket_name, kmsAlias, ...(o.env.PLATFORM_LOCAL_DIR ? { stateDir: o.env.PLATFORM_LOCAL_DIR } : {}) });
+    if (!profile.kms_master_id.startsWith('alias/')) {
+      // A real key id cannot exist in the emulator: use the emulator's key for state and secrets.
+      extraVars = { kms_master_id: boot.kmsKeyArn };
+      backend = { ...backend, kmsKeyId: boot.kmsKeyArn };
+    }
+    local = { endpoint, pid: emu.pid, startedNow: emu.startedNow, wasReset: boot.emulatorWasReset };
+    if (boot.emulatorWasReset) notices.push('the local emulator was restarted: its state is gone, so the plan starts from scratch');
+  } else {
+    creds = await resolveCredentials({ env: o.env, environment: o.environment, awsProfile: profile.aws_profile });
+    childEnv = withoutKeys(o.env, creds.terraformUnset);
+    Object.assign(childEnv, creds.terraformEnv);
+    childEnv.AWS_REGION = profile.aws_region;
+  }
+  progress('checking credentials');
+  const who = await callerIdentity(creds, profile.aws_region, endpoint);
+  if (profile.aws_account && who.account !== profile.aws_account && !o.local) {
+    throw new CredentialsError(
+      `the credentials belong to account ${who.account}, but ${profileFile} is for account ${profile.aws_account}`,
+      `use credentials for ${profile.aws_account} (profile [${profile.aws_profile || o.environment}]), or correct aws_account`,
+    );
+  }
+  const binary = await binaryP;
+  const dataDir = join(o.paths.work, o.local ? `${o.environment}.local` : o.environment);
+  const cliConfigFile = await writeCliConfig(o.paths.work, providerSource(o.env));
+  const engine = new Engine({
+    binary,
+    terraformDir: o.paths.terraform,
+    dataDir,
+    cliConfigFile,
+    varFile: profileFile,
+    extraVars,
+    backend,
+    env: childEnv,
+  });
+  const s3 = new S3Client({ region: profile.aws_region, credentials: creds.provider, ...(endpoint ? { endpoint, forcePathStyle: true } : {}), maxAttempts: 2 });
+  return {
+    environment: o.environment,
+    profile,
+    profileFile,
+    region: profile.aws_region,
+    account: who.account,
+    credentials: o.local ? 'local emulator (dummy credentials)' : describeSource(creds.source),
+    ...(local ? { local } : {}),
+    binary,
+    backend,
+    engine,
+    notices,
+    readLock: () => readStateLock(s3, backend),
+    close: () => s3.destroy(),
+  };
+}

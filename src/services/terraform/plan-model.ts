@@ -1,0 +1,173 @@
+import { TofuError } from '../../core/errors.js';
+import { maskSensitive } from './mask.js';
+
+/** The action of one resource in a plan, reduced from Terraform's `change.actions` list. */
+export type PlanAction = 'create' | 'update' | 'replace' | 'delete' | 'read' | 'noop' | 'forget';
+
+/** One resource change of a saved plan. */
+export interface ResourceChange {
+  /** Resource address, e.g. `module.network.aws_subnet.private["a"]`. */
+  address: string;
+  /** Resource type, e.g. `aws_subnet`. */
+  type: string;
+  action: PlanAction;
+  /** Terraform's reason for a replace or delete (e.g. `replace_because_cannot_update`), if given. */
+  reason?: string;
+  /** Top-level attribute names whose value changes (masked values are never kept here). */
+  changedAttributes: string[];
+}
+
+/** One output's planned value, sensitive parts masked. */
+export interface OutputChange {
+  name: string;
+  action: PlanAction;
+  sensitive: boolean;
+  /** The value after apply with sensitive parts masked; undefined when known only after apply. */
+  after: unknown;
+}
+
+/** The structured plan read from `terraform show -json PLANFILE`. */
+export interface PlanModel {
+  /** Only the resources that change (no-op and reads of data sources are left out). */
+  changes: ResourceChange[];
+  outputs: OutputChange[];
+  summary: { add: number; change: number; destroy: number; replace: number };
+  /** True when anything would be deleted (a delete or a replace): applying needs the typed confirmation. */
+  destroys: boolean;
+  /** Whether the plan was made with `-destroy`. */
+  destroyMode: boolean;
+  /** Whether applying changes anything (resources or outputs). */
+  hasChanges: boolean;
+  /** Terraform's `errored` flag: the plan is incomplete and cannot be applied. */
+  errored: boolean;
+}
+
+/**
+ * Reduces Terraform's `change.actions` to one action. Follows the documented combinations
+ * (["no-op"], ["create"], ["read"], ["update"], ["delete","create"], ["create","delete"],
+ * ["delete"], ["forget"]) but scans for "delete" rather than matching exact lists, so an unknown
+ * combination that deletes is still treated as destructive.
+ */
+export function reduceActions(actions: readonly string[]): PlanAction {
+  const has = (a: string) => actions.includes(a);
+  if (has('delete') && has('create')) return 'replace';
+  if (has('delete')) return 'delete';
+  if (has('create')) return 'create';
+  if (has('update')) return 'update';
+  if (has('read')) return 'read';
+  if (has('forget')) return 'forget';
+  return 'noop';
+}
+
+interface RawChange {
+  actions?: string[];
+  before?: unknown;
+  after?: unknown;
+  after_unknown?: unknown;
+  before_sensitive?: unknown;
+  after_sensitive?: unknown;
+}
+interface RawPlan {
+  format_version?: string;
+  errored?: boolean;
+  resource_changes?: { address?: string; type?: string; mode?: string; action_reason?: string; change?: RawChange }[];
+  output_changes?: Record<string, RawChange>;
+}
+
+function changedKeys(c: RawChange): string[] {
+  const b = (c.before ?? {}) as Record<string, unknown>;
+  const a = (c.after ?? {}) as Record<string, unknown>;
+  const u = (c.after_unknown ?? {}) as Record<string, unknown>;
+  if (typeof a !== 'object' || typeof b !== 'object' || !a || !b) return [];
+  const keys = new Set([...Object.keys(b), ...Object.keys(a)]);
+  const out: string[] = [];
+  for (const k of keys) if (u[k] === true || JSON.stringify(b[k]) !== JSON.stringify(a[k])) out.push(k);
+  return out.sort();
+}
+
+/**
+ * Builds the {@link PlanModel} from the JSON document printed by `terraform show -json PLANFILE`
+ * (source: Terraform's "JSON Output Format" documentation, "Plan Representation";
+ * `format_version` 1.x accepted).
+ * @param destroyMode whether the plan was made with `-destroy`.
+ * @throws TofuError when the document is not JSON or has another major format version.
+ */
+export function parsePlanJson(text: string, destroyMode = false): PlanModel {
+  let raw: RawPlan;
+  try {
+    raw = JSON.parse(text) as RawPlan;
+  } catch (err) {
+    throw new TofuError(`terraform show -json printed something that is not JSON: ${(err as Error).message}`, 'run terraform show -json on the plan file by hand to see why');
+  }
+  if (raw.format_version && !raw.format_version.startsWith('1.')) {
+    throw new TofuError(`unsupported plan format ${raw.format_version}`, 'upgrade platform-console or use Terraform 1.x');
+  }
+  const changes: ResourceChange[] = [];
+  const summary = { add: 0, change: 0, destroy: 0, replace: 0 };
+  for (const rc of raw.resource_changes ?? []) {
+    const action = reduceActions(rc.change?.actions ?? []);
+    if (action === 'noop' || action === 'read') continue;
+    if (action === 'create') summary.add++;
+    else if (action === 'update') summary.change++;
+    else if (action === 'delete') summary.destroy++;
+    else if (action === 'replace') {
+      summary.replace++;
+      summary.add++;
+      summary.destroy++;
+    }
+    changes.push({
+      address: rc.address ?? '?',
+      type: rc.type ?? '',
+      action,
+      ...(rc.action_reason ? { reason: rc.action_reason } : {}),
+      changedAttributes: rc.change ? changedKeys(rc.change) : [],
+    });
+  }
+  const outputs: OutputChange[] = [];
+  for (const [name, c] of Object.entries(raw.output_changes ?? {})) {
+    const action = reduceActions(c.actions ?? []);
+    const sensitive = c.after_sensitive === true || c.before_sensitive === true;
+    outputs.push({
+      name,
+      action,
+      sensitive,
+      after: c.after_unknown === true ? undefined : maskSensitive(c.after, c.after_sensitive),
+    });
+  }
+  return {
+    changes,
+    outputs,
+    summary,
+    destroys: changes.some((c) => c.action === 'delete' || c.action === 'replace'),
+    destroyMode,
+    hasChanges: changes.length > 0 || outputs.some((o) => o.action !== 'noop'),
+    errored: raw.errored === true,
+  };
+}
+
+/** One output of `terraform output -json`, sensitive values masked. */
+export interface OutputValue {
+  name: string;
+  sensitive: boolean;
+  /** The value, or the mask when sensitive. */
+  value: unknown;
+  /** Terraform's type expression, e.g. "string" or ["list","string"]. */
+  type: unknown;
+}
+
+/**
+ * Parses `terraform output -json` (an object of name → {sensitive, type, value}; source:
+ * Terraform's `output` command documentation) and masks every sensitive value.
+ * @throws TofuError when the text is not that JSON object.
+ */
+export function parseOutputsJson(text: string): OutputValue[] {
+  let raw: Record<string, { sensitive?: boolean; type?: unknown; value?: unknown }>;
+  try {
+    raw = JSON.parse(text || '{}') as typeof raw;
+  } catch (err) {
+    throw new TofuError(`terraform output -json printed something that is not JSON: ${(err as Error).message}`);
+  }
+  return Object.entries(raw)
+    .map(([name, o]) => ({ name, sensitive: o.sensitive === true, value: o.sensitive ? maskSensitive(o.value, true) : o.value, type: o.type }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}

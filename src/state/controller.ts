@@ -1,0 +1,299 @@
+import { formatError, ConsoleError } from '../core/errors.js';
+import type { LockState } from '../services/aws/state-lock.js';
+import type { Engine } from '../services/terraform/engine.js';
+import { PANES, type PaneId, type Store } from './store.js';
+
+/** What the controller needs of an open environment (a Session satisfies it; tests may pass their own). */
+export interface ControllerTarget {
+  environment: string;
+  engine: Engine;
+  readLock(): Promise<LockState>;
+  notices?: string[];
+}
+
+/** Actions the UI dispatches. Components never call services: they dispatch these. */
+export type Action =
+  | { type: 'plan' }
+  | { type: 'apply' }
+  | { type: 'destroy' }
+  | { type: 'cancel' }
+  | { type: 'outputs' }
+  | { type: 'quit' }
+  | { type: 'show'; overlay: 'help' | 'log' | 'diagnostics' | 'outputs' }
+  | { type: 'close-overlay' }
+  | { type: 'confirm-input'; text: string }
+  | { type: 'confirm-backspace' }
+  | { type: 'confirm-submit' }
+  | { type: 'pane'; pane: PaneId }
+  | { type: 'pane-step'; delta: 1 | -1 }
+  | { type: 'select'; index: number }
+  | { type: 'filter'; text: string }
+  | { type: 'refresh-lock' };
+
+const LOCK_POLL_MS = 5_000;
+
+function errorParts(err: unknown): { text: string; hint?: string } {
+  if (err instanceof ConsoleError) return err.hint ? { text: err.message, hint: err.hint } : { text: err.message };
+  return { text: formatError(err).replace(/^error: /, '') };
+}
+
+/**
+ * Turns UI actions into service calls and service results into store updates. Plain TypeScript:
+ * no Ink, so tests drive it directly.
+ */
+export class Controller {
+  private off: (() => void) | undefined;
+  private lockTimer: NodeJS.Timeout | undefined;
+  /** Resolves when the operator's quit is accepted (the UI exits then). */
+  readonly quitRequested: Promise<void>;
+  private resolveQuit!: () => void;
+
+  constructor(
+    readonly store: Store,
+    readonly target: ControllerTarget,
+  ) {
+    this.quitRequested = new Promise((r) => (this.resolveQuit = r));
+  }
+
+  /** Connects the engine to the store, shows notices and starts the lock poll. */
+  start(): void {
+    this.off = this.target.engine.on((e) => {
+      this.store.onEngineEvent(e);
+      if (e.kind === 'operation-end') void this.refreshLock();
+    });
+    for (const n of this.target.notices ?? []) this.store.say('warn', n);
+    if (!this.target.notices?.length) this.store.say('info', 'Ready. Press p to plan, ? for all keys.');
+    void this.refreshLock();
+    this.lockTimer = setInterval(() => {
+      if (!this.target.engine.busy) void this.refreshLock();
+    }, LOCK_POLL_MS);
+    this.lockTimer.unref();
+  }
+
+  /** Stops listening and polling. */
+  stop(): void {
+    this.off?.();
+    if (this.lockTimer) clearInterval(this.lockTimer);
+  }
+
+  private async refreshLock(): Promise<void> {
+    const lock = await this.target.readLock();
+    this.store.update((s) => {
+      s.lock = lock;
+    });
+  }
+
+  /** Handles one action. Never throws: failures become the status-bar message. */
+  dispatch(a: Action): void {
+    const s = this.store.state;
+    switch (a.type) {
+      case 'plan':
+        void this.plan(false);
+        break;
+      case 'destroy':
+        void this.plan(true);
+        break;
+      case 'apply':
+        this.requestApply();
+        break;
+      case 'cancel':
+        if (this.target.engine.cancel()) this.store.say('warn', 'Cancelling: one interrupt sent; Terraform is finishing in-flight changes, writing state and releasing the lock…');
+        else this.store.say('info', this.target.engine.busy ? 'Cancel already requested; waiting for Terraform.' : 'Nothing is running.');
+        break;
+      case 'outputs':
+        void this.outputs();
+        break;
+      case 'quit':
+        this.quit();
+        break;
+      case 'show':
+        this.store.update((st) => {
+          st.overlay = { kind: a.overlay };
+        });
+        break;
+      case 'close-overlay':
+        this.store.update((st) => {
+          if (st.overlay.kind === 'confirm') st.message = { level: 'info', text: 'Not applied.' };
+          st.overlay = { kind: 'none' };
+        });
+        break;
+      case 'confirm-input':
+        if (s.overlay.kind === 'confirm') {
+          const o = s.overlay;
+          if (!o.typed) {
+            if (/^[yY]$/.test(a.text)) this.dispatch({ type: 'confirm-submit' });
+            else if (/^[nN]$/.test(a.text)) this.dispatch({ type: 'close-overlay' });
+            return;
+          }
+          this.store.update(() => {
+            o.input = (o.input + a.text).slice(0, 64);
+          });
+        }
+        break;
+      case 'confirm-backspace':
+        if (s.overlay.kind === 'confirm') {
+          const o = s.overlay;
+          this.store.update(() => {
+            o.input = o.input.slice(0, -1);
+          });
+        }
+        break;
+      case 'confirm-submit':
+        this.submitConfirm();
+        break;
+      case 'pane':
+        this.store.update((st) => {
+          st.pane = a.pane;
+          st.filter = '';
+          st.selected = 0;
+        });
+        break;
+      case 'pane-step': {
+        const i = PANES.findIndex((p) => p.id === s.pane);
+        const next = PANES[(i + a.delta + PANES.length) % PANES.length]!;
+        this.dispatch({ type: 'pane', pane: next.id });
+        break;
+      }
+      case 'select':
+        this.store.update((st) => {
+          st.selected = Math.max(0, a.index);
+        });
+        break;
+      case 'filter':
+        this.store.update((st) => {
+          st.filter = a.text;
+          st.selected = 0;
+        });
+        break;
+      case 'refresh-lock':
+        void this.refreshLock();
+        break;
+    }
+  }
+
+  private async plan(destroy: boolean): Promise<void> {
+    const engine = this.target.engine;
+    if (engine.busy) {
+      this.store.say('warn', `${engine.busy} is running: wait for it, or cancel it (c).`);
+      return;
+    }
+    this.store.say('info', destroy ? 'Planning the destroy of the whole environment…' : 'Planning…');
+    try {
+      const plan = await engine.plan({ destroy });
+      const { add, change, destroy: del } = plan.summary;
+      if (!plan.hasChanges) {
+        this.store.say('info', destroy ? 'Nothing to destroy: the environment is empty.' : 'No changes: the infrastructure matches the configuration.');
+        return;
+      }
+      if (destroy) {
+        this.openConfirm('destroy', true, `Destroy ${this.target.environment}: ${del} resource${del === 1 ? '' : 's'} will be deleted. Type the environment name to confirm:`);
+        return;
+      }
+      this.store.say('info', `Plan: ${add} to add, ${change} to change, ${del} to destroy. Press a to apply it.`);
+    } catch (err) {
+      const { text, hint } = errorParts(err);
+      this.store.say('error', text, hint);
+    }
+  }
+
+  private openConfirm(action: 'apply' | 'destroy', typed: boolean, prompt: string): void {
+    this.store.update((st) => {
+      st.overlay = { kind: 'confirm', action, typed, input: '', prompt };
+    });
+  }
+
+  private requestApply(): void {
+    const engine = this.target.engine;
+    if (engine.busy) {
+      this.store.say('warn', `${engine.busy} is running: wait for it, or cancel it (c).`);
+      return;
+    }
+    const plan = engine.savedPlan;
+    if (!plan) {
+      this.store.say('warn', 'There is no saved plan to apply.', 'press p to plan first; apply runs exactly the plan you saw');
+      return;
+    }
+    const { add, change, destroy } = plan.summary;
+    if (plan.destroys) {
+      this.openConfirm(
+        plan.destroyMode ? 'destroy' : 'apply',
+        true,
+        `This plan DESTROYS ${destroy} resource${destroy === 1 ? '' : 's'} in ${this.target.environment} (+${add} ~${change} -${destroy}). Type the environment name to apply it:`,
+      );
+    } else {
+      this.openConfirm('apply', false, `Apply the saved plan to ${this.target.environment}: +${add} ~${change} -${destroy}? (y/N)`);
+    }
+  }
+
+  private submitConfirm(): void {
+    const o = this.store.state.overlay;
+    if (o.kind !== 'confirm') return;
+    if (o.typed && o.input !== this.target.environment) {
+      this.store.update((st) => {
+        st.message = { level: 'error', text: `"${o.input}" is not "${this.target.environment}": nothing applied.`, hint: 'type the environment name exactly, or Esc to back out' };
+        o.input = '';
+      });
+      return;
+    }
+    this.store.update((st) => {
+      st.overlay = { kind: 'none' };
+    });
+    void this.apply();
+  }
+
+  private async apply(): Promise<void> {
+    this.store.say('info', 'Applying…');
+    try {
+      const r = await this.target.engine.apply();
+      this.store.say('info', `${r.destroyMode ? 'Destroy' : 'Apply'} complete: ${r.add} added, ${r.change} changed, ${r.remove} destroyed in ${(r.durationMs / 1000).toFixed(1)} s.`);
+    } catch (err) {
+      const { text, hint } = errorParts(err);
+      this.store.say('error', text, hint);
+    }
+  }
+
+  private async outputs(): Promise<void> {
+    if (this.target.engine.busy) {
+      this.store.say('warn', `${this.target.engine.busy} is running: outputs after it ends.`);
+      return;
+    }
+    try {
+      await this.target.engine.outputs();
+      this.store.update((st) => {
+        st.overlay = { kind: 'outputs' };
+      });
+    } catch (err) {
+      const { text, hint } = errorParts(err);
+      this.store.say('error', text, hint);
+    }
+  }
+
+  private quit(): void {
+    const busy = this.target.engine.busy;
+    if (busy === 'apply') {
+      this.store.say('warn', 'An apply is running: quitting now could leave the state locked or half-written.', 'wait for it to end, or cancel it (c) and quit once it has stopped');
+      return;
+    }
+    if (busy) {
+      // A plan or init holds the lock too: interrupt it once and quit when it has released the lock.
+      this.target.engine.cancel();
+      this.store.say('warn', `Stopping the ${busy} before quitting…`);
+      const off = this.target.engine.on((e) => {
+        if (e.kind === 'operation-end') {
+          off();
+          this.finishQuit();
+        }
+      });
+      return;
+    }
+    this.finishQuit();
+  }
+
+  private finishQuit(): void {
+    this.store.update((st) => {
+      st.quitting = true;
+    });
+    this.stop();
+    this.resolveQuit();
+  }
+}

@@ -1,0 +1,158 @@
+import { Box, Text, useApp, useInput, useWindowSize } from 'ink';
+import React, { useEffect, useState } from 'react';
+import type { Controller } from '../state/controller.js';
+import { PANES } from '../state/store.js';
+import { renderValue } from '../services/terraform/mask.js';
+import { Confirm } from './components/Confirm.js';
+import { Header } from './components/Header.js';
+import { Help } from './components/Help.js';
+import { LogView } from './components/LogView.js';
+import { StatusBar } from './components/StatusBar.js';
+import { Tabs } from './components/Tabs.js';
+import { useStore } from './hooks/useStore.js';
+import { statusBarKeys } from './keymap.js';
+import { filterRows, PlanPane } from './panes/PlanPane.js';
+import { Placeholder } from './panes/Placeholder.js';
+
+/** Props of the console's root component. */
+export interface AppProps {
+  controller: Controller;
+  /** Fixed size (tests); else the terminal's. */
+  size?: { columns: number; rows: number };
+}
+
+/**
+ * The console: header, pane tabs, the current pane, the status bar, and overlays (help, log,
+ * outputs, diagnostics, confirmation). Reads the store and dispatches actions; calls no service.
+ */
+export function App({ controller, size }: AppProps): React.ReactElement {
+  const state = useStore(controller.store);
+  const win = useWindowSize();
+  const { exit } = useApp();
+  const columns = Math.max(40, size?.columns ?? win.columns ?? 120);
+  // Keep the live area one line shorter than the terminal: a taller frame makes Ink clear the screen.
+  const rows = Math.max(12, (size?.rows ?? win.rows ?? 40) - 1);
+  const [filterDraft, setFilterDraft] = useState<string | undefined>(undefined);
+  const [scroll, setScroll] = useState(0);
+  const dispatch = controller.dispatch.bind(controller);
+
+  useEffect(() => {
+    void controller.quitRequested.then(() => exit());
+  }, [controller, exit]);
+
+  const paneRows = state.pane === 'plan' ? filterRows(state.rows, state.filter).length : 0;
+  // header 2 + tabs 1 + status bar 2, or the confirmation box instead of the status bar.
+  const bodyHeight = rows - 3 - (state.overlay.kind === 'confirm' ? 7 : 2);
+
+  useInput((input, key) => {
+    const o = state.overlay;
+    if (o.kind === 'confirm') {
+      if (key.escape) dispatch({ type: 'close-overlay' });
+      else if (key.return) (o.typed ? dispatch({ type: 'confirm-submit' }) : dispatch({ type: 'close-overlay' }));
+      else if (key.backspace || key.delete) dispatch({ type: 'confirm-backspace' });
+      else if (key.ctrl && input === 'c') dispatch({ type: 'close-overlay' });
+      else if (input && !key.ctrl && !key.meta) dispatch({ type: 'confirm-input', text: input });
+      return;
+    }
+    if (filterDraft !== undefined) {
+      if (key.escape) {
+        setFilterDraft(undefined);
+        dispatch({ type: 'filter', text: '' });
+      } else if (key.return) setFilterDraft(undefined);
+      else if (key.backspace || key.delete) {
+        const d = filterDraft.slice(0, -1);
+        setFilterDraft(d);
+        dispatch({ type: 'filter', text: d });
+      } else if (input && !key.ctrl && !key.meta) {
+        const d = filterDraft + input;
+        setFilterDraft(d);
+        dispatch({ type: 'filter', text: d });
+      }
+      return;
+    }
+    if (o.kind !== 'none') {
+      const page = Math.max(1, bodyHeight - 4);
+      if (key.escape || input === 'q' || (o.kind === 'help' && input === '?') || (o.kind === 'log' && input === 'l')) {
+        setScroll(0);
+        dispatch({ type: 'close-overlay' });
+      } else if (key.upArrow || input === 'k') setScroll((n) => n + 1);
+      else if (key.downArrow || input === 'j') setScroll((n) => Math.max(0, n - 1));
+      else if (key.pageUp) setScroll((n) => n + page);
+      else if (key.pageDown) setScroll((n) => Math.max(0, n - page));
+      else if (input === 'g') setScroll(Number.MAX_SAFE_INTEGER);
+      else if (input === 'G') setScroll(0);
+      return;
+    }
+    if (input === 'q' || (key.ctrl && input === 'c')) return dispatch({ type: 'quit' });
+    if (input === '?') return dispatch({ type: 'show', overlay: 'help' });
+    if (input === 'l') return dispatch({ type: 'show', overlay: 'log' });
+    if (key.tab) return dispatch({ type: 'pane-step', delta: key.shift ? -1 : 1 });
+    if (/^[1-5]$/.test(input)) return dispatch({ type: 'pane', pane: PANES[Number(input) - 1]!.id });
+    if (input === '/') return setFilterDraft(state.filter);
+    const page = Math.max(1, bodyHeight - 3);
+    if (key.upArrow || input === 'k') return dispatch({ type: 'select', index: state.selected - 1 });
+    if (key.downArrow || input === 'j') return dispatch({ type: 'select', index: Math.min(paneRows - 1, state.selected + 1) });
+    if (key.pageUp) return dispatch({ type: 'select', index: state.selected - page });
+    if (key.pageDown) return dispatch({ type: 'select', index: Math.min(paneRows - 1, state.selected + page) });
+    if (input === 'g') return dispatch({ type: 'select', index: 0 });
+    if (input === 'G') return dispatch({ type: 'select', index: Math.max(0, paneRows - 1) });
+    if (state.pane === 'plan') {
+      if (input === 'p') return dispatch({ type: 'plan' });
+      if (input === 'a') return dispatch({ type: 'apply' });
+      if (input === 'd') return dispatch({ type: 'destroy' });
+      if (input === 'c') return dispatch({ type: 'cancel' });
+      if (input === 'o') return dispatch({ type: 'outputs' });
+      if (input === 'e') return dispatch({ type: 'show', overlay: 'diagnostics' });
+    }
+  });
+
+  const o = state.overlay;
+  let body: React.ReactElement;
+  if (o.kind === 'help') body = <Help width={columns} />;
+  else if (o.kind === 'log') {
+    body = <LogView title="Raw log" length={state.log.length} line={(i) => state.log.at(i) ?? ''} offsetFromEnd={scroll} width={columns} height={bodyHeight} footer="↑↓ PgUp PgDn g G scroll, Esc close" />;
+  } else if (o.kind === 'outputs') {
+    const outs = state.outputs ?? [];
+    body = (
+      <LogView
+        title="Outputs"
+        length={outs.length || 1}
+        line={(i) => (outs.length ? `${outs[i]!.name} = ${renderValue(outs[i]!.value, columns)}${outs[i]!.sensitive ? '' : ''}` : 'no outputs (apply first)')}
+        offsetFromEnd={scroll}
+        width={columns}
+        height={bodyHeight}
+        footer="sensitive values are masked; Esc close"
+      />
+    );
+  } else if (o.kind === 'diagnostics') {
+    const lines: string[] = [];
+    for (const d of state.diagnostics.slice(0)) {
+      lines.push(`${d.severity === 'error' ? '✗ Error' : '! Warning'}: ${d.summary}${d.where ? `  (${d.where})` : ''}${d.address ? `  [${d.address}]` : ''}`);
+      for (const l of d.detail.split('\n')) lines.push(`    ${l}`);
+    }
+    body = <LogView title="Diagnostics" length={lines.length || 1} line={(i) => lines[i] ?? 'no diagnostics'} offsetFromEnd={scroll} width={columns} height={bodyHeight} footer="Esc close" />;
+  } else if (state.pane === 'plan') body = <PlanPane state={state} width={columns} height={bodyHeight} />;
+  else body = <Placeholder pane={state.pane} width={columns} height={bodyHeight} />;
+
+  return (
+    <Box flexDirection="column" width={columns} height={rows}>
+      <Header state={state} width={columns} />
+      <Tabs pane={state.pane} />
+      <Box flexDirection="column" height={bodyHeight} width={columns}>
+        {body}
+      </Box>
+      {o.kind === 'confirm' ? (
+        <Confirm prompt={o.prompt} typed={o.typed} input={o.input} width={columns} danger={o.typed} />
+      ) : filterDraft !== undefined ? (
+        <Text>
+          {'/'}
+          {filterDraft}
+          <Text inverse> </Text>
+          <Text dimColor>{'  Enter keep, Esc clear'}</Text>
+        </Text>
+      ) : (
+        <StatusBar keys={statusBarKeys(state.pane === 'plan' ? 'plan' : 'global')} message={state.message} width={columns} />
+      )}
+    </Box>
+  );
+}

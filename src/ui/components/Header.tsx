@@ -1,0 +1,39 @@
+import { Box, Text } from 'ink';
+import React from 'react';
+import type { AppState } from '../../state/store.js';
+
+function lockText(s: AppState): { text: string; color?: string } {
+  const l = s.lock;
+  if (l.kind === 'free') return { text: 'lock free', color: 'green' };
+  if (l.kind === 'held') return { text: `lock held by ${l.lock.who} (${l.lock.operation.replace(/^OperationType/, '').toLowerCase()})`, color: 'yellow' };
+  return { text: 'lock ?', color: 'gray' };
+}
+
+/** The header: environment, account, region, backend, lock state, engine version. */
+export function Header({ state, width }: { state: AppState; width: number }): React.ReactElement {
+  const h = state.header;
+  const lock = lockText(state);
+  return (
+    <Box width={width} flexDirection="column">
+      <Text wrap="truncate">
+        <Text bold color="cyan">
+          platform-console
+        </Text>
+        {'  env '}
+        <Text bold>{h.environment}</Text>
+        {'  account '}
+        <Text bold>{h.account || '…'}</Text>
+        {'  region '}
+        <Text bold>{h.region}</Text>
+        {'  '}
+        <Text color={lock.color}>{lock.text}</Text>
+        {'  '}
+        <Text dimColor>{h.engine}</Text>
+        {h.local ? <Text color="magenta">{`  ${h.local}`}</Text> : null}
+      </Text>
+      <Text dimColor wrap="truncate">
+        {`backend ${h.backend}   credentials ${h.credentials}`}
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseInvocation } from '../../src/cli/args.js';
+import { UsageError } from '../../src/core/errors.js';
+
+describe('command line', () => {
+  it('parses the console and --ci forms', () => {
+    assert.deepEqual(parseInvocation(['--play', '--local']), { kind: 'console', play: true, local: true });
+    assert.deepEqual(parseInvocation(['-e', 'dev']), { kind: 'console', environment: 'dev', play: false, local: false });
+    assert.deepEqual(parseInvocation(['-e', 'dev', '--local', '--ci', 'apply', '--json', '--auto-approve']), {
+      kind: 'ci',
+      environment: 'dev',
+      play: false,
+      local: true,
+      command: 'apply',
+      json: true,
+      autoApprove: true,
+    });
+    assert.deepEqual(parseInvocation(['--local', 'stop']), { kind: 'local-stop' });
+  });
+  it('refuses bad usage with a UsageError', () => {
+    for (const argv of [[], ['-e'], ['-e', 'dev', '--ci', 'nuke'], ['--bogus'], ['stop'], ['-e', 'dev', '--json'], ['--play', '-e', 'x'], ['-e', 'dev', 'extra']]) {
+      assert.throws(() => parseInvocation(argv), UsageError, JSON.stringify(argv));
+    }
+  });
+});
