@@ -238,6 +238,9 @@ export class Store {
   private onTfEvent(ev: TfEvent): void {
     const s = this.state;
     s.log.push(ev.message);
+    // Data sources read while planning are not changes: they stay in the log, not in the table.
+    const planning = s.operation !== undefined && s.operation.name !== 'apply';
+    if (planning && (ev.type === 'apply_start' || ev.type === 'apply_progress' || ev.type === 'apply_complete') && ev.action === 'read') return;
     switch (ev.type) {
       case 'planned_change':
         this.row(ev.address, ev.action);

@@ -51,7 +51,12 @@ export function App({ controller, size }: AppProps): React.ReactElement {
       else if (key.return) (o.typed ? dispatch({ type: 'confirm-submit' }) : dispatch({ type: 'close-overlay' }));
       else if (key.backspace || key.delete) dispatch({ type: 'confirm-backspace' });
       else if (key.ctrl && input === 'c') dispatch({ type: 'close-overlay' });
-      else if (input && !key.ctrl && !key.meta) dispatch({ type: 'confirm-input', text: input });
+      else if (input && !key.ctrl && !key.meta) {
+        // Typed text may arrive in one chunk with its Enter (fast typing, paste, tmux send-keys).
+        const [text, ...rest] = input.split(/[\r\n]/);
+        if (text) dispatch({ type: 'confirm-input', text });
+        if (rest.length && o.typed) dispatch({ type: 'confirm-submit' });
+      }
       return;
     }
     if (filterDraft !== undefined) {
@@ -64,9 +69,10 @@ export function App({ controller, size }: AppProps): React.ReactElement {
         setFilterDraft(d);
         dispatch({ type: 'filter', text: d });
       } else if (input && !key.ctrl && !key.meta) {
-        const d = filterDraft + input;
-        setFilterDraft(d);
+        const [text, ...rest] = input.split(/[\r\n]/);
+        const d = filterDraft + (text ?? '');
         dispatch({ type: 'filter', text: d });
+        setFilterDraft(rest.length ? undefined : d);
       }
       return;
     }

@@ -162,6 +162,9 @@ export class Engine {
 
   /** Turns a failed run into the error the operator sees. */
   private failure(operation: Operation, r: RunResult & { errors: TfEvent[] }): TofuError {
+    if (r.cancelled) {
+      return new TofuError(`${operation} was cancelled`, 'Terraform wrote the state and released the lock; plan again to see where things stand');
+    }
     const first = r.errors[0];
     if (first && first.type === 'diagnostic') {
       if (/state lock/i.test(first.summary)) {
@@ -182,7 +185,6 @@ export class Engine {
       const more = r.errors.length > 1 ? ` (+${r.errors.length - 1} more error${r.errors.length > 2 ? 's' : ''})` : '';
       return new TofuError(`${operation} failed: ${first.summary}${where}${more}`, first.detail.split('\n')[0] ?? '');
     }
-    if (r.cancelled) return new TofuError(`${operation} was cancelled`, 'state was written and the lock released by Terraform; plan again to see where things stand');
     const tail = r.stderr.trim().split('\n').slice(-3).join(' / ');
     return new TofuError(`${operation} failed with exit code ${r.exitCode}${tail ? `: ${tail}` : ''}`, 'see the raw log (l) for details');
   }

@@ -50,7 +50,7 @@ export function PlanPane({ state, width, height }: { state: AppState; width: num
   const diags = state.diagnostics.slice(Math.max(0, state.diagnostics.length - 3));
   const diagLines = diags.length ? Math.min(diags.length, 3) + 1 : 0;
   const columns: Column<ResourceRow>[] = [
-    { title: 'ACTION', width: 7, value: (r) => `${actionStyle(r.action).symbol} ${r.action}`.slice(0, 7), color: (r) => actionStyle(r.action).color },
+    { title: 'ACTION', width: 11, value: (r) => `${actionStyle(r.action).symbol} ${r.action}`, color: (r) => actionStyle(r.action).color },
     { title: 'ADDRESS', width: 'flex', value: (r) => r.address },
     {
       title: 'STATUS',

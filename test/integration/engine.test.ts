@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { motoSkipReason } from '../support/moto.js';
+import { makeWorkspace, ndjson, type Workspace } from '../support/workspace.js';
+
+const skip = await motoSkipReason();
+
+async function s3For(ws: Workspace): Promise<S3Client> {
+  const rec = JSON.parse(await readFile(join(ws.local, 'emulator.json'), 'utf8')) as { endpoint: string };
+  return new S3Client({ region: 'us-east-1', endpoint: rec.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+}
+
+function waitFor(child: ReturnType<Workspace['spawnCli']>, re: RegExp, timeoutMs = 120_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re}; saw:\n${seen.slice(-3000)}`)), timeoutMs);
+    const on = (d: Buffer) => {
+      seen += d.toString();
+      if (re.test(seen)) {
+        clearTimeout(timer);
+        child.stdout!.off('data', on);
+        resolve(seen);
+      }
+    };
+    child.stdout!.on('data', on);
+  });
+}
+
+function exitOf(child: ReturnType<Workspace['spawnCli']>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+describe('plan, apply, re-plan through --ci on the emulator', { skip }, () => {
+  let ws: Workspace;
+  before(async () => {
+    ws = await makeWorkspace('slow');
+    await ws.profile('itest');
+  });
+  after(() => ws.dispose());
+  const quick = { env: { PC_TEST_SLEEP: '0' } };
+
+  it('plan exits 2 with changes, NDJSON ends with the summary', async () => {
+    const r = await ws.cli(['-e', 'itest', '--local', '--ci', 'plan', '--json'], quick);
+    assert.equal(r.code, 2, r.stderr);
+    const events = ndjson(r.stdout);
+    const last = events.at(-1)!;
+    assert.equal(last.type, 'summary');
+    assert.equal(last.add, 4);
+    assert.equal(last.change, 0);
+    assert.equal(last.destroy, 0);
+    assert.equal(events[0]!.type, 'progress');
+    assert.ok(events.some((e) => e.type === 'planned_change' && e.address === 'terraform_data.slow'));
+    assert.ok(events.some((e) => e.type === 'version'));
+  });
+
+  it('apply --auto-approve exits 0 and the state object is written, encrypted', async () => {
+    const r = await ws.cli(['-e', 'itest', '--local', '--ci', 'apply', '--auto-approve'], quick);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /Apply complete! Resources: 4 added/);
+    const s3 = await s3For(ws);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'platform-console-local-state', Key: 'itest/terraform.tfstate' }));
+    assert.equal(head.ServerSideEncryption, 'aws:kms');
+    s3.destroy();
+  });
+
+  it('re-plan exits 0: no changes', async () => {
+    const r = await ws.cli(['-e', 'itest', '--local', '--ci', 'plan'], quick);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /0 to add, 0 to change, 0 to destroy/);
+  });
+
+  it('output masks the sensitive value everywhere', async () => {
+    for (const json of [true, false]) {
+      const r = await ws.cli(['-e', 'itest', '--local', '--ci', 'output', ...(json ? ['--json'] : [])], quick);
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(!r.stdout.includes('hunter2'), 'secret leaked');
+      assert.match(r.stdout, /fast-0-itest/);
+      assert.match(r.stdout, /\(sensitive\)/);
+    }
+  });
+
+  it('destroy --auto-approve removes everything; the next plan has 4 to add', async () => {
+    const r = await ws.cli(['-e', 'itest', '--local', '--ci', 'destroy', '--auto-approve', '--json'], quick);
+    assert.equal(r.code, 0, r.stderr);
+    const last = ndjson(r.stdout).at(-1)!;
+    assert.equal(last.destroy, 4);
+    const p = await ws.cli(['-e', 'itest', '--local', '--ci', 'plan'], quick);
+    assert.equal(p.code, 2);
+  });
+});
+
+describe('state lock and cancel', { skip }, () => {
+  let ws: Workspace;
+  before(async () => {
+    ws = await makeWorkspace('slow');
+    await ws.profile('locktest');
+  });
+  after(() => ws.dispose());
+
+  it('a concurrent apply is refused by the lock and names the holder; cancel leaves state written and the lock released', async () => {
+    const first = ws.spawnCli(['-e', 'locktest', '--local', '--ci', 'apply', '--auto-approve', '--json'], { PC_TEST_SLEEP: '60' });
+    const done = exitOf(first);
+    await waitFor(first, /"type":"apply_start"[^\n]*terraform_data\.slow/);
+
+    const s3 = await s3For(ws);
+    const lockObj = await s3.send(new GetObjectCommand({ Bucket: 'platform-console-local-state', Key: 'locktest/terraform.tfstate.tflock' }));
+    assert.match(await lockObj.Body!.transformToString(), /OperationTypeApply/);
+
+    const second = await ws.cli(['-e', 'locktest', '--local', '--ci', 'apply', '--auto-approve', '--json'], { env: { PC_TEST_SLEEP: '0' } });
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, /state lock is held by \S+ \(OperationTypeApply/);
+    assert.match(second.stderr, /force-unlock/);
+    const held = ndjson(second.stdout).find((e) => e.type === 'lock_held') as { lock: { id: string; who: string } } | undefined;
+    assert.ok(held && held.lock.id && held.lock.who, 'lock_held event with holder');
+
+    const t0 = Date.now();
+    first.kill('SIGINT');
+    const r = await done;
+    assert.equal(r.code, 1);
+    assert.ok(Date.now() - t0 < 30_000, 'cancel took too long (the sleep is 60 s: the apply was not interrupted)');
+    assert.match(r.stderr, /apply was cancelled/);
+    const events = ndjson(r.stdout);
+    assert.ok(events.some((e) => e.type === 'cancel_requested'));
+    assert.equal(events.filter((e) => e.type === 'cancel_requested').length, 1);
+
+    // The lock is released and the state holds what completed before the interrupt.
+    await assert.rejects(s3.send(new HeadObjectCommand({ Bucket: 'platform-console-local-state', Key: 'locktest/terraform.tfstate.tflock' })), /NotFound|404/);
+    const state = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: 'platform-console-local-state', Key: 'locktest/terraform.tfstate' }))).Body!.transformToString()) as { resources: { name: string; instances: unknown[] }[] };
+    const fast = state.resources.find((x) => x.name === 'fast');
+    assert.equal(fast?.instances.length, 3);
+    s3.destroy();
+
+    // And the environment is usable at once: a plan is not refused by a stale lock.
+    const p = await ws.cli(['-e', 'locktest', '--local', '--ci', 'plan'], { env: { PC_TEST_SLEEP: '0' } });
+    assert.equal(p.code, 2, p.stderr);
+  });
+});
+
+describe('bad input exits 1 with one clear message and writes nothing', { skip: undefined }, () => {
+  let ws: Workspace;
+  before(async () => {
+    ws = await makeWorkspace('slow');
+    await ws.profile('badcidr', (t) => t.replace(/^vpc_cidr\s*=.*$/m, 'vpc_cidr = "10.0.0/16"'));
+    await ws.profile('unknownfield', (t) => t + '\nbogus_field = 1\n');
+    await ws.profile('good');
+  });
+  after(() => ws.dispose());
+
+  const listing = async (dir: string): Promise<string[]> => {
+    const out: string[] = [];
+    const walk = async (d: string) => {
+      for (const e of await readdir(d, { withFileTypes: true })) {
+        const p = join(d, e.name);
+        out.push(p);
+        if (e.isDirectory()) await walk(p);
+      }
+    };
+    await walk(dir);
+    return out.sort();
+  };
+
+  const cases: [string[], RegExp][] = [
+    [['-e', '../etc', '--ci', 'plan'], /invalid environment name "\.\.\/etc"/],
+    [['-e', '', '--ci', 'plan'], /no environment given/],
+    [['-e', 'dev env', '--ci', 'plan'], /invalid environment name "dev env"/],
+    [['-e', 'Dev', '--ci', 'plan'], /invalid environment name "Dev"/],
+    [['-e', 'nosuch', '--ci', 'plan'], /no profile .*nosuch\.tfvars/],
+    [['-e', 'badcidr', '--ci', 'plan'], /badcidr\.tfvars:\d+: field "vpc_cidr" must be an IPv4 CIDR/],
+    [['-e', 'unknownfield', '--ci', 'plan'], /unknownfield\.tfvars:\d+: unknown field "bogus_field"/],
+    [['-e', 'good', '--local', '--ci', 'apply'], /needs --auto-approve: nothing was run/],
+    [['-e', 'good', '--local', '--ci', 'destroy'], /needs --auto-approve: nothing was run/],
+    [['-e', 'good', '--ci', 'nuke'], /unknown --ci command "nuke"/],
+    [['--bogus'], /Unknown option '--bogus'/],
+  ];
+  for (const [args, re] of cases) {
+    it(`${JSON.stringify(args)} → exit 1`, async () => {
+      const before = await listing(ws.dir);
+      const r = await ws.cli(args);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, re);
+      assert.match(r.stderr, /^error: .*\n(hint: .*\n)?$/, `expected one error line and an optional hint, got:\n${r.stderr}`);
+      assert.doesNotMatch(r.stderr + r.stdout, /\n\s+at .*\(.*:\d+:\d+\)/, 'stack trace printed');
+      assert.deepEqual(await listing(ws.dir), before, 'files were written');
+    });
+  }
+});

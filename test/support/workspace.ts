@@ -1,0 +1,115 @@
+import { spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../../src/core/paths.js';
+import { stopEmulator } from '../../src/services/local/emulator.js';
+
+/** An isolated place to run the console: its own profiles, module copy, work dir and local emulator. */
+export interface Workspace {
+  dir: string;
+  profiles: string;
+  terraform: string;
+  work: string;
+  local: string;
+  /** Environment for the CLI child (PLATFORM_* overrides, no AWS credentials of the developer). */
+  env: NodeJS.ProcessEnv;
+  /** Writes profiles/NAME.tfvars from profiles/local.tfvars with environment = NAME (and optional line edits). */
+  profile(name: string, edit?: (text: string) => string): Promise<string>;
+  /** Runs the CLI (dist/src/cli/main.js) to completion. */
+  cli(args: string[], opts?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult>;
+  /** Starts the CLI and returns the child (for concurrent runs and signals). */
+  spawnCli(args: string[], env?: NodeJS.ProcessEnv): ReturnType<typeof spawn>;
+  /** Stops the workspace's emulator and removes the directory. */
+  dispose(): Promise<void>;
+}
+
+/** Exit code and output of a CLI run. */
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export const ROOT = projectRoot();
+export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+
+/**
+ * Makes a workspace. `module` is `'platform'` for the real terraform/ root module, or the name of
+ * a fixture under test/fixtures/modules (copied with terraform/variables.tf beside it).
+ */
+export async function makeWorkspace(module: string): Promise<Workspace> {
+  const dir = await mkdtemp(join(tmpdir(), 'pc-ws-'));
+  const profiles = join(dir, 'profiles');
+  const terraform = join(dir, 'terraform');
+  const work = join(dir, 'work');
+  const local = join(dir, 'local');
+  await mkdir(profiles);
+  if (module === 'platform') {
+    await cp(join(ROOT, 'terraform'), terraform, { recursive: true, filter: (src) => !src.includes('/.terraform') });
+  } else {
+    await cp(join(ROOT, 'test', 'fixtures', 'modules', module), terraform, { recursive: true });
+    await cp(join(ROOT, 'terraform', 'variables.tf'), join(terraform, 'variables.tf'));
+  }
+  await cp(join(ROOT, 'profiles', 'default.tfvars'), join(profiles, 'default.tfvars'));
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    USER: 'tester',
+    LANG: 'C.UTF-8',
+    PLATFORM_PROFILES_DIR: profiles,
+    PLATFORM_TERRAFORM_DIR: terraform,
+    PLATFORM_WORK_DIR: work,
+    PLATFORM_LOCAL_DIR: local,
+    ...(process.env.PLATFORM_PROVIDER_MIRROR ? { PLATFORM_PROVIDER_MIRROR: process.env.PLATFORM_PROVIDER_MIRROR } : {}),
+    ...(process.env.TF_BINARY ? { TF_BINARY: process.env.TF_BINARY } : {}),
+  };
+  const spawnCli = (args: string[], extra?: NodeJS.ProcessEnv) =>
+    spawn(process.execPath, [CLI, ...args], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return {
+    dir,
+    profiles,
+    terraform,
+    work,
+    local,
+    env,
+    async profile(name, edit) {
+      let text = await readFile(join(ROOT, 'profiles', 'local.tfvars'), 'utf8');
+      text = text.replace(/^(\s*environment\s*=\s*)"[^"]*"/m, `$1"${name}"`);
+      if (edit) text = edit(text);
+      const file = join(profiles, `${name}.tfvars`);
+      await writeFile(file, text);
+      return file;
+    },
+    cli(args, opts = {}) {
+      return new Promise((resolve, reject) => {
+        const child = spawnCli(args, opts.env);
+        let stdout = '';
+        let stderr = '';
+        child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`CLI ${args.join(' ')} did not finish in ${opts.timeoutMs ?? 300_000} ms\n${stdout}\n${stderr}`));
+        }, opts.timeoutMs ?? 300_000);
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          resolve({ code, stdout, stderr });
+        });
+      });
+    },
+    spawnCli,
+    async dispose() {
+      await stopEmulator({ stateDir: local }).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Parses NDJSON output into objects (lines that are not JSON are an error). */
+export function ndjson(text: string): Record<string, unknown>[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
