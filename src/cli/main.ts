@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { userInfo } from 'node:os';
 import { exitCodeOf, formatError, UsageError } from '../core/errors.js';
 import { checkEnvironmentName, playgroundName } from '../core/environment-name.js';
 import { profilePath, resolvePaths } from '../core/paths.js';
@@ -7,6 +8,14 @@ import { stopEmulator } from '../services/local/emulator.js';
 import { parseInvocation, USAGE } from './args.js';
 import { runCi } from './ci.js';
 import { ensurePlaygroundProfile } from './playground.js';
+
+function safeUserName(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Entry point of `play.kube` and `run.kube`. Returns the process exit code; prints errors as
@@ -31,7 +40,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       return 0;
     }
     const paths = resolvePaths(env);
-    const environment = inv.play ? playgroundName(env.USER || env.LOGNAME) : checkEnvironmentName(inv.environment);
+    const environment = inv.play ? playgroundName(env.USER || env.LOGNAME || safeUserName()) : checkEnvironmentName(inv.environment);
     if (inv.play) {
       const created = await ensurePlaygroundProfile(paths, environment);
       if (created) err(created);

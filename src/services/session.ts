@@ -12,6 +12,9 @@ import { findTerraform, type TerraformBinary } from './terraform/binary.js';
 import { providerSource, writeCliConfig } from './terraform/cliconfig.js';
 import { Engine } from './terraform/engine.js';
 
+/** An Ubuntu image moto 5.2 knows in every region, used in local mode when the profile leaves ami_id empty. */
+export const LOCAL_AMI = 'ami-785db401';
+
 /** How to open an environment. */
 export interface SessionOptions {
   environment: string;
@@ -85,9 +88,14 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     const boot = await bootstrapLocal({ endpoint, region: profile.aws_region, bucket: profile.terraform_bucket_name, kmsAlias, ...(o.env.PLATFORM_LOCAL_DIR ? { stateDir: o.env.PLATFORM_LOCAL_DIR } : {}) });
     if (!profile.kms_master_id.startsWith('alias/')) {
       // A real key id cannot exist in the emulator: use the emulator's key for state and secrets.
-      extraVars = { kms_master_id: boot.kmsKeyArn };
+      extraVars = { ...extraVars, kms_master_id: boot.kmsKeyArn };
       backend = { ...backend, kmsKeyId: boot.kmsKeyArn };
     }
+    // Emulator limits (documented in the README): moto's images are old, so an empty ami_id gets
+    // an image moto knows; moto treats conditional Deny statements as unconditional, so the
+    // secrets bucket's policy is left off there.
+    if (!profile.ami_id) extraVars = { ...extraVars, ami_id: LOCAL_AMI };
+    childEnv.TF_VAR_enforce_secrets_bucket_policy = 'false';
     local = { endpoint, pid: emu.pid, startedNow: emu.startedNow, wasReset: boot.emulatorWasReset };
     if (boot.emulatorWasReset) notices.push('the local emulator was restarted: its state is gone, so the plan starts from scratch');
   } else {

@@ -198,6 +198,7 @@ export class Controller {
 
   private openConfirm(action: 'apply' | 'destroy', typed: boolean, prompt: string): void {
     this.store.update((st) => {
+      st.message = undefined;
       st.overlay = { kind: 'confirm', action, typed, input: '', prompt };
     });
   }

@@ -42,7 +42,7 @@ export function App({ controller, size }: AppProps): React.ReactElement {
 
   const paneRows = state.pane === 'plan' ? filterRows(state.rows, state.filter).length : 0;
   // header 2 + tabs 1 + status bar 2, or the confirmation box instead of the status bar.
-  const bodyHeight = rows - 3 - (state.overlay.kind === 'confirm' ? 7 : 2);
+  const bodyHeight = rows - 3 - (state.overlay.kind === 'confirm' ? 8 : 2);
 
   useInput((input, key) => {
     const o = state.overlay;
@@ -148,7 +148,7 @@ export function App({ controller, size }: AppProps): React.ReactElement {
         {body}
       </Box>
       {o.kind === 'confirm' ? (
-        <Confirm prompt={o.prompt} typed={o.typed} input={o.input} width={columns} danger={o.typed} />
+        <Confirm prompt={o.prompt} typed={o.typed} input={o.input} width={columns} danger={o.typed} {...(state.message?.level === 'error' ? { error: state.message.text } : {})} />
       ) : filterDraft !== undefined ? (
         <Text>
           {'/'}

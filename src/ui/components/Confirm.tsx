@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import React from 'react';
 
 /** A confirmation box: y/N, or a typed answer (the environment name) for anything that destroys. */
-export function Confirm({ prompt, typed, input, width, danger }: { prompt: string; typed: boolean; input: string; width: number; danger: boolean }): React.ReactElement {
+export function Confirm({ prompt, typed, input, width, danger, error }: { prompt: string; typed: boolean; input: string; width: number; danger: boolean; error?: string }): React.ReactElement {
   return (
     <Box flexDirection="column" borderStyle="double" borderColor={danger ? 'red' : 'yellow'} width={width} paddingX={1}>
       <Text bold color={danger ? 'red' : 'yellow'} wrap="wrap">
@@ -13,6 +13,11 @@ export function Confirm({ prompt, typed, input, width, danger }: { prompt: strin
           {'> '}
           <Text bold>{input}</Text>
           <Text inverse> </Text>
+        </Text>
+      ) : null}
+      {error ? (
+        <Text color="red" wrap="truncate">
+          {`✗ ${error}`}
         </Text>
       ) : null}
       <Text dimColor>{typed ? 'Enter to confirm, Esc to back out' : 'y to apply, n or Esc to back out'}</Text>

@@ -1,0 +1,102 @@
+/**
+ * An isolated place to run the real console for a benchmark: its own profiles, root module,
+ * work dir and local emulator state dir, all in one temp dir that is removed afterwards. The
+ * private moto it starts is stopped with `main.js --local stop` (same PLATFORM_LOCAL_DIR).
+ */
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../../src/core/paths.js';
+import { readEmulatorRecord, type EmulatorRecord } from '../../src/services/local/emulator.js';
+import { onCleanup, runTimed, tail, type TimedRun } from './proc.js';
+
+export const ROOT = projectRoot();
+/** The built CLI entry point. */
+export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+/** The Node binary running the benchmark (Node 24 from node_modules/.bin when run as documented). */
+export const NODE = process.execPath;
+/** Terraform as the console finds it: $TF_BINARY, else the machine's 1.11.4. */
+export const TERRAFORM = process.env.TF_BINARY && process.env.TF_BINARY.includes('/') ? process.env.TF_BINARY : '/usr/local/bin/terraform';
+
+/** A generated root module: `backend "s3" {}`, terraform/variables.tf, and `count` terraform_data resources. */
+export async function writeModule(dir: string, count: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await copyFile(join(ROOT, 'terraform', 'variables.tf'), join(dir, 'variables.tf'));
+  await writeFile(
+    join(dir, 'main.tf'),
+    `terraform {\n  backend "s3" {}\n}\n\nresource "terraform_data" "r" {\n  count = ${count}\n  input = "v\${count.index}"\n}\n`,
+  );
+}
+
+export interface BenchWorkspace {
+  dir: string;
+  profiles: string;
+  terraform: string;
+  work: string;
+  local: string;
+  /** The CLI child's environment: PLATFORM_* overrides, HOME in the temp dir, no developer AWS settings. */
+  env: NodeJS.ProcessEnv;
+  /** Writes profiles/NAME.tfvars from profiles/local.tfvars with `environment = "NAME"`; returns its path. */
+  profile(name: string): Promise<string>;
+  /** Runs `node dist/src/cli/main.js args…` to completion, timed. */
+  cli(args: readonly string[], timeoutMs?: number): Promise<TimedRun>;
+  /** The private emulator's record (endpoint, pid), once started. */
+  emulator(): Promise<EmulatorRecord>;
+  /** Stops the private emulator (`main.js --local stop`) and removes the temp dir. Idempotent. */
+  dispose(): Promise<void>;
+}
+
+/** Makes a workspace under the system temp dir; it is disposed on cleanup as well. */
+export async function makeWorkspace(prefix: string): Promise<BenchWorkspace> {
+  const dir = await mkdtemp(join(tmpdir(), `pc-bench-${prefix}-`));
+  const profiles = join(dir, 'profiles');
+  const terraform = join(dir, 'terraform');
+  const work = join(dir, 'work');
+  const local = join(dir, 'local');
+  const home = join(dir, 'home');
+  await Promise.all([mkdir(profiles), mkdir(terraform), mkdir(work), mkdir(local), mkdir(home)]);
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: home,
+    USER: process.env.USER || 'bench',
+    LANG: process.env.LANG || 'C.UTF-8',
+    PLATFORM_PROFILES_DIR: profiles,
+    PLATFORM_TERRAFORM_DIR: terraform,
+    PLATFORM_WORK_DIR: work,
+    PLATFORM_LOCAL_DIR: local,
+    ...(process.env.PYENV_ROOT ? { PYENV_ROOT: process.env.PYENV_ROOT } : {}),
+    ...(process.env.PLATFORM_PROVIDER_MIRROR ? { PLATFORM_PROVIDER_MIRROR: process.env.PLATFORM_PROVIDER_MIRROR } : {}),
+    ...(process.env.PLATFORM_MOTO_SERVER ? { PLATFORM_MOTO_SERVER: process.env.PLATFORM_MOTO_SERVER } : {}),
+    ...(process.env.TF_BINARY ? { TF_BINARY: process.env.TF_BINARY } : {}),
+  };
+  const cli = (args: readonly string[], timeoutMs?: number) => runTimed(NODE, [CLI, ...args], { env, cwd: dir, ...(timeoutMs ? { timeoutMs } : {}) });
+  const dispose = onCleanup(async () => {
+    if (await readEmulatorRecord({ stateDir: local })) {
+      const r = await cli(['--local', 'stop'], 30_000);
+      if (r.code !== 0) process.stderr.write(`stopping the benchmark's emulator failed:\n${tail(r.stderr || r.stdout)}\n`);
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    dir,
+    profiles,
+    terraform,
+    work,
+    local,
+    env,
+    async profile(name) {
+      let text = await readFile(join(ROOT, 'profiles', 'local.tfvars'), 'utf8');
+      text = text.replace(/^(\s*environment\s*=\s*)"[^"]*"/m, `$1"${name}"`);
+      const file = join(profiles, `${name}.tfvars`);
+      await writeFile(file, text);
+      return file;
+    },
+    cli,
+    async emulator() {
+      const r = await readEmulatorRecord({ stateDir: local });
+      if (!r) throw new Error(`no emulator recorded in ${local}`);
+      return r;
+    },
+    dispose,
+  };
+}

@@ -1,0 +1,139 @@
+# The secrets bucket: kubeconfigs, tokens and certificates of the cluster,
+# under secrets/<role>/…, every object encrypted with the environment's KMS
+# key, versioned, never public.
+
+# Resolves an alias or key id to the key's ARN, and fails the plan early when
+# the key does not exist.
+data "aws_kms_key" "this" {
+  key_id = var.kms_key_id
+}
+
+data "aws_partition" "current" {}
+
+locals {
+  # Built from the name rather than read from the bucket, so that the policy
+  # document stays known when the bucket itself has changes pending.
+  bucket_arn = "arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"
+}
+
+resource "aws_s3_bucket" "this" {
+  bucket        = var.bucket_name
+  force_destroy = var.force_destroy
+
+  tags = {
+    Name = var.bucket_name
+    Role = "secrets"
+  }
+}
+
+resource "aws_s3_bucket_ownership_controls" "this" {
+  bucket = aws_s3_bucket.this.id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "this" {
+  bucket = aws_s3_bucket.this.id
+
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "this" {
+  bucket = aws_s3_bucket.this.id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
+  bucket = aws_s3_bucket.this.id
+
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = data.aws_kms_key.this.arn
+    }
+    bucket_key_enabled = true
+  }
+}
+
+data "aws_iam_policy_document" "this" {
+  count = var.enforce_bucket_policy ? 1 : 0
+
+  # Every upload must ask for SSE-KMS explicitly: a put without the header, or
+  # with another algorithm, is refused.
+  statement {
+    sid       = "DenyUploadsWithoutSseKms"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = ["${local.bucket_arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "StringNotEquals"
+      variable = "s3:x-amz-server-side-encryption"
+      values   = ["aws:kms"]
+    }
+  }
+
+  statement {
+    sid       = "DenyUploadsWithoutEncryptionHeader"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = ["${local.bucket_arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "s3:x-amz-server-side-encryption"
+      values   = ["true"]
+    }
+  }
+
+  # Secrets never travel in clear text.
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [local.bucket_arn, "${local.bucket_arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+# moto 5.2.1 treats every Deny statement that has a Condition as an
+# unconditional deny of the object requests it names, so with this policy the
+# emulator refuses every GetObject and PutObject in the bucket. Hence the
+# switch; on AWS it stays on.
+resource "aws_s3_bucket_policy" "this" {
+  count = var.enforce_bucket_policy ? 1 : 0
+
+  bucket = aws_s3_bucket.this.id
+  policy = data.aws_iam_policy_document.this[0].json
+
+  # S3 refuses a policy while the public access block is being changed.
+  depends_on = [aws_s3_bucket_public_access_block.this]
+}

@@ -1,0 +1,14 @@
+output "bucket" {
+  description = "Name of the secrets bucket."
+  value       = aws_s3_bucket.this.id
+}
+
+output "bucket_arn" {
+  description = "ARN of the secrets bucket."
+  value       = aws_s3_bucket.this.arn
+}
+
+output "kms_key_arn" {
+  description = "ARN of the KMS key encrypting the bucket."
+  value       = data.aws_kms_key.this.arn
+}
