@@ -6,7 +6,7 @@ function lockText(s: AppState): { text: string; color?: string } {
   const l = s.lock;
   if (l.kind === 'free') return { text: 'lock free', color: 'green' };
   if (l.kind === 'held') return { text: `lock held by ${l.lock.who} (${l.lock.operation.replace(/^OperationType/, '').toLowerCase()})`, color: 'yellow' };
-  return { text: 'lock ?', color: 'gray' };
+  return l.reason === 'not read yet' ? { text: 'lock …', color: 'gray' } : { text: `lock unknown (${l.reason.slice(0, 60)})`, color: 'gray' };
 }
 
 /** The header: environment, account, region, backend, lock state, engine version. */

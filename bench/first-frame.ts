@@ -1,0 +1,161 @@
+/**
+ * Time to the first frame of the real console in a pseudo-terminal (tmux, 160×48), side by side
+ * with the bare tools' start-up: `terraform version` and `node -e 0`.
+ *
+ * The console runs as an operator starts it (`main.js -e bench --local`) with an isolated
+ * workspace; its private local emulator is started beforehand, so moto's own start-up is not
+ * counted (the console still checks it, bootstraps the bucket and key idempotently, asks STS and
+ * `terraform version`). `tmux capture-pane -p` is polled every 10 ms: the boot screen is the first
+ * capture showing "platform-console", the full console frame the first one showing the status
+ * bar's "quit". Each run is ended with `q`; the tmux server is a private one (-L) of this process.
+ */
+import { execFile } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ensureEmulator } from '../src/services/local/emulator.js';
+import { check, onCleanup, runTimed } from './lib/proc.js';
+import { median, metText, ms, table, type Bench, type TargetCheck } from './lib/report.js';
+import { CLI, makeWorkspace, NODE, TERRAFORM, writeModule } from './lib/workspace.js';
+
+const RUNS = 5;
+const POLL_MS = 10;
+const TARGET_MS = 500;
+const ENV = 'bench';
+
+function tmux(socket: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('tmux', ['-L', socket, '-f', '/dev/null', ...args], { timeout: 10_000 }, (err, stdout, stderr) => {
+      const c = (err as { code?: unknown } | null)?.code;
+      const code = err ? (typeof c === 'number' ? c : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+interface FrameRun {
+  boot?: number;
+  full?: number;
+  lastScreen: string;
+}
+
+export const firstFrame: Bench = async (log) => {
+  const which = await runTimed('tmux', ['-V'], { env: process.env, timeoutMs: 10_000 }).catch(() => undefined);
+  if (!which || which.code !== 0) throw new Error('tmux is not installed: the first-frame benchmark needs it (apt-get install tmux)');
+  const ws = await makeWorkspace('frame');
+  const socket = `pc-bench-${process.pid}`;
+  let serverStarted = false;
+  const stopServer = onCleanup(async () => {
+    if (serverStarted) await tmux(socket, ['kill-server']);
+  });
+  try {
+    await writeModule(ws.terraform, 3);
+    await ws.profile(ENV);
+    log('first-frame: starting the private local emulator (not counted)');
+    await ensureEmulator({ stateDir: ws.local });
+
+    // A private tmux server, kept alive by an idle session so its start-up is not counted either.
+    const idle = await tmux(socket, ['new-session', '-d', '-s', 'idle', '-x', '80', '-y', '24', 'sleep 86400']);
+    if (idle.code !== 0) throw new Error(`tmux new-session failed: ${idle.stderr.trim()}`);
+    serverStarted = true;
+
+    const envWords = Object.entries(ws.env)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${shellQuote(v as string)}`)
+      .join(' ');
+    const command = `exec env -i TERM="$TERM" ${envWords} ${shellQuote(NODE)} ${shellQuote(CLI)} -e ${ENV} --local 2>>${shellQuote(`${ws.dir}/console.stderr`)}`;
+
+    const once = async (name: string): Promise<FrameRun> => {
+      const t0 = performance.now();
+      const started = await tmux(socket, ['new-session', '-d', '-s', name, '-x', '160', '-y', '48', command]);
+      if (started.code !== 0) throw new Error(`tmux new-session failed: ${started.stderr.trim()}`);
+      const run: FrameRun = { lastScreen: '' };
+      const deadline = t0 + 30_000;
+      try {
+        while (performance.now() < deadline) {
+          const cap = await tmux(socket, ['capture-pane', '-p', '-t', name]);
+          const at = performance.now() - t0;
+          if (cap.code !== 0) {
+            const err = await import('node:fs/promises').then((f) => f.readFile(`${ws.dir}/console.stderr`, 'utf8')).catch(() => '');
+            throw new Error(`the console ended before its first full frame:\n${err.trim() || run.lastScreen.trim()}`);
+          }
+          run.lastScreen = cap.stdout;
+          if (run.boot === undefined && cap.stdout.includes('platform-console')) run.boot = at;
+          if (/\bquit\b/.test(cap.stdout)) {
+            run.boot ??= at;
+            run.full = at;
+            break;
+          }
+          await sleep(POLL_MS);
+        }
+        if (run.full === undefined) throw new Error(`no full console frame within 30 s; last screen:\n${run.lastScreen.trim()}`);
+        return run;
+      } finally {
+        // End it as an operator would: q, then wait for the session to close; kill it if it does not.
+        await tmux(socket, ['send-keys', '-t', name, 'q']);
+        const end = performance.now() + 5_000;
+        while (performance.now() < end && (await tmux(socket, ['has-session', '-t', name])).code === 0) await sleep(20);
+        if ((await tmux(socket, ['has-session', '-t', name])).code === 0) {
+          log(`first-frame: ${name} did not quit on q within 5 s: killing its tmux session`);
+          await tmux(socket, ['kill-session', '-t', name]);
+        }
+      }
+    };
+
+    log('first-frame: one untimed warm-up run (bootstraps the state bucket and key, warms the file cache)');
+    await once('warmup');
+    const boots: number[] = [];
+    const fulls: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const r = await once(`run${i}`);
+      boots.push(r.boot!);
+      fulls.push(r.full!);
+      log(`first-frame: run ${i + 1}/${RUNS}: boot screen ${ms(r.boot!)}, full frame ${ms(r.full!)}`);
+    }
+
+    const timeIt = async (what: string, file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number[]> => {
+      const out: number[] = [];
+      check(`${what} (warm-up)`, await runTimed(file, args, { env, timeoutMs: 30_000 }));
+      for (let i = 0; i < RUNS; i++) out.push(check(what, await runTimed(file, args, { env, timeoutMs: 30_000 })).ms);
+      return out;
+    };
+    log('first-frame: bare start-up: terraform version, node -e 0, main.js --version');
+    const tfEnv = { ...ws.env, CHECKPOINT_DISABLE: '1' };
+    const tfVersion = await timeIt('terraform version', TERRAFORM, ['version'], tfEnv);
+    const nodeZero = await timeIt('node -e 0', NODE, ['-e', '0'], ws.env);
+    const cliVersion = await timeIt('main.js --version', NODE, [CLI, '--version'], ws.env);
+
+    const runs = (xs: number[]) => xs.map((x) => Math.round(x)).join(' / ');
+    const mBoot = median(boots);
+    const mFull = median(fulls);
+    const text = [
+      table(
+        ['start-up (160×48 tmux pane)', 'median', 'runs (ms)', 'target', 'met'],
+        [
+          ['console: boot screen ("platform-console", first frame)', ms(mBoot), runs(boots), `< ${TARGET_MS} ms`, metText(mBoot < TARGET_MS)],
+          ['console: full console frame (status bar with "quit")', ms(mFull), runs(fulls), `< ${TARGET_MS} ms`, metText(mFull < TARGET_MS)],
+          ['bare: terraform version (spawn to exit)', ms(median(tfVersion)), runs(tfVersion), '', ''],
+          ['bare: node -e 0 (spawn to exit)', ms(median(nodeZero)), runs(nodeZero), '', ''],
+          ['ours: main.js --version (spawn to exit, no Ink)', ms(median(cliVersion)), runs(cliVersion), '', ''],
+        ],
+        ['l', 'r', 'r', 'r', 'l'],
+      ),
+      '',
+      `  ${RUNS} timed runs after one untimed warm-up; the private local emulator was already running (moto start-up not counted).`,
+      '  Console times are from spawning `tmux new-session` to the first `capture-pane` showing the text, polled every 10 ms',
+      '  (each poll is a tmux client process: resolution ~10-15 ms). The full frame needs the environment opened:',
+      '  emulator check, idempotent bootstrap of the state bucket and KMS key, STS, `terraform version`, the CLI config.',
+    ].join('\n');
+    const targets: TargetCheck[] = [
+      { figure: 'start-up: first frame (boot screen)', value: ms(mBoot), target: `< ${TARGET_MS} ms`, met: mBoot < TARGET_MS },
+      { figure: 'start-up: first full console frame', value: ms(mFull), target: `< ${TARGET_MS} ms`, met: mFull < TARGET_MS },
+    ];
+    return { name: 'first-frame', title: 'First frame: the console in a pseudo-terminal vs bare start-up', text, targets };
+  } finally {
+    await stopServer();
+    await ws.dispose();
+  }
+};

@@ -1,0 +1,342 @@
+/**
+ * One side of the screen-load benchmark, in a process of its own so that its peak RSS is its own
+ * (bench/screen-load.ts forks it twice and prints the two side by side):
+ *
+ * - `console`: the real console screen: a Store, a Controller whose engine is a real (never run)
+ *   Engine, and `<App>` rendered by Ink into a fake 160×48 TTY with the console's render options;
+ * - `plain`: what the bare tool costs to show: one line per event (Terraform's own `@message`
+ *   rendering) written to a null stream.
+ *
+ * Both sides get the same events: a synthetic `apply -json` stream (bench/lib/tf-stream.ts) parsed
+ * by the real TfJsonStreamParser, 1,000 events per 10 ms tick. Sends its figures to the parent
+ * over IPC.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { PassThrough, Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EngineEvent } from '../src/services/terraform/engine.js';
+import { TfJsonStreamParser } from '../src/services/terraform/events.js';
+import { percentiles } from './lib/report.js';
+import { ApplyStream, TOTAL_EVENTS } from './lib/tf-stream.js';
+
+export const BATCH = 1_000;
+export const TICK_MS = 10;
+export const COLUMNS = 160;
+export const ROWS = 48;
+/** How long to wait after the last push for every event to reach the screen. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+export type Side = 'console' | 'plain';
+
+/** What a worker reports. Times in ms, sizes in bytes. */
+export interface WorkerResult {
+  side: Side;
+  events: number;
+  /** From the first push to the last push. */
+  feedMs: number;
+  /** From the first push until the last event was on screen (written). */
+  totalMs: number;
+  latency: { p50: number; p99: number; max: number; shown: number; unshown: number };
+  /** console: Ink render passes (onRender); plain: lines written. */
+  frames: number;
+  /** Writes to the output stream (console: without the bare synchronized-update markers). */
+  writes: number;
+  bytes: number;
+  /** process.resourceUsage().maxRSS over the whole worker. */
+  peakRss: number;
+  /** RSS after start-up and the first frame, before the feed. */
+  startRss: number;
+  /** Peaks of memoryUsage() fields during the feed and the drain. */
+  memory: MemoryPeaks;
+  loopDelay: { p99: number; max: number };
+  /** A check that the final state is what the stream says (console: rows done). */
+  check: string;
+}
+
+const BSU = '\u001B[?2026h';
+const ESU = '\u001B[?2026l';
+
+/** A terminal-like stdout: isTTY, a fixed size, counts what is written and throws it away. */
+class FakeTty extends Writable {
+  readonly isTTY = true;
+  readonly columns = COLUMNS;
+  readonly rows = ROWS;
+  bytes = 0;
+  writes = 0;
+  constructor() {
+    super({ decodeStrings: false });
+  }
+  override _write(chunk: string | Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (chunk !== BSU && chunk !== ESU) this.writes++;
+    this.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    cb();
+  }
+}
+
+/** Peaks of process.memoryUsage() fields, sampled once per tick of the feed and at its end. */
+export interface MemoryPeaks {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  /** external (includes arrayBuffers: Yoga's WebAssembly memory, Buffers). */
+  external: number;
+}
+
+function sampleMemory(m: MemoryPeaks): void {
+  const u = process.memoryUsage();
+  m.rss = Math.max(m.rss, u.rss);
+  m.heapUsed = Math.max(m.heapUsed, u.heapUsed);
+  m.heapTotal = Math.max(m.heapTotal, u.heapTotal);
+  m.external = Math.max(m.external, u.external);
+}
+
+/** The feed: pushes the stream's events in batches on a fixed 10 ms cadence (catching up when late). */
+async function feed(deliver: (e: EngineEvent) => void, mem: MemoryPeaks): Promise<void> {
+  const stream = new ApplyStream();
+  const parser = new TfJsonStreamParser();
+  deliver({ kind: 'operation-start', operation: 'apply', at: Date.now() });
+  const t0 = performance.now();
+  let k = 0;
+  let tick = 0;
+  await new Promise<void>((resolve, reject) => {
+    const step = (): void => {
+      try {
+        const ts = new Date().toISOString();
+        const lines: string[] = [];
+        if (k === 0) lines.push(stream.versionLine(ts));
+        const end = Math.min(TOTAL_EVENTS, k + BATCH);
+        for (; k < end; k++) lines.push(stream.line(k, ts));
+        if (k >= TOTAL_EVENTS) lines.push(stream.summaryLine(ts));
+        for (const event of parser.push(lines.join('\n') + '\n')) deliver({ kind: 'tf', operation: 'apply', event });
+        sampleMemory(mem);
+        if (k >= TOTAL_EVENTS) {
+          for (const event of parser.end()) deliver({ kind: 'tf', operation: 'apply', event });
+          const durationMs = Math.round(performance.now() - t0);
+          deliver({ kind: 'operation-end', operation: 'apply', ok: true, exitCode: 0, cancelled: false, durationMs, at: Date.now() });
+          resolve();
+          return;
+        }
+        tick++;
+        setTimeout(step, Math.max(0, t0 + tick * TICK_MS - performance.now()));
+      } catch (err) {
+        reject(err as Error);
+      }
+    };
+    setTimeout(step, 0);
+  });
+}
+
+const CAPACITY = TOTAL_EVENTS + 16;
+
+async function runConsole(): Promise<WorkerResult> {
+  const React = await import('react');
+  const { render } = await import('ink');
+  const { App } = await import('../src/ui/App.js');
+  const { Store } = await import('../src/state/store.js');
+  const { Controller } = await import('../src/state/controller.js');
+  const { Engine } = await import('../src/services/terraform/engine.js');
+  const { backendFor } = await import('../src/services/terraform/backend.js');
+
+  const dir = await mkdtemp(join(tmpdir(), 'pc-bench-screen-'));
+  try {
+    const backend = backendFor('bench', { terraform_bucket_name: 'platform-console-local-state', aws_region: 'us-east-1', kms_master_id: 'alias/platform-console-local' }, true);
+    const engine = new Engine({
+      binary: { path: '/usr/local/bin/terraform', flavour: 'terraform', version: '1.11.4' },
+      terraformDir: dir,
+      dataDir: join(dir, 'bench.local'),
+      cliConfigFile: join(dir, 'terraform.rc'),
+      varFile: join(dir, 'bench.tfvars'),
+      backend,
+      env: {},
+    });
+    const store = new Store({
+      environment: 'bench',
+      account: '123456789012',
+      region: 'us-east-1',
+      backend: `s3://${backend.bucket}/${backend.key} (kms ${backend.kmsKeyId}, lockfile)`,
+      engine: 'terraform 1.11.4',
+      credentials: 'local emulator (dummy credentials)',
+      local: 'local emulator http://127.0.0.1:5000',
+    });
+
+    const push = new Float64Array(CAPACITY);
+    const lat = new Float64Array(CAPACITY);
+    let pushed = 0;
+    /** Events in the store when it last notified its subscribers (React renders from that state). */
+    let notified = 0;
+    let shown = 0;
+    let lastShownAt = 0;
+    let frames = 0;
+    // Subscribed before the App mounts, so it runs first in every notification: no event is pushed
+    // between this and the React render that follows it (both run in the store's timer callback).
+    store.subscribe(() => {
+      notified = pushed;
+    });
+    const onFrame = (): void => {
+      // Ink has rendered the tree (committed from the store state at `notified`) and written the
+      // frame synchronously (or found it unchanged): those events are on screen now.
+      frames++;
+      if (shown < notified) {
+        const now = performance.now();
+        for (; shown < notified; shown++) lat[shown] = now - push[shown]!;
+        lastShownAt = now;
+      }
+    };
+
+    const controller = new Controller(store, { environment: 'bench', engine, readLock: async () => ({ kind: 'free' }) });
+    controller.start();
+    const stdout = new FakeTty();
+    const stderr = new Writable({ write: (_c, _e, cb) => cb() });
+    const stdin = Object.assign(new PassThrough(), {
+      isTTY: true,
+      setRawMode(): unknown {
+        return stdin;
+      },
+      ref(): unknown {
+        return stdin;
+      },
+      unref(): unknown {
+        return stdin;
+      },
+    });
+    const ink = render(React.createElement(App, { controller, size: { columns: COLUMNS, rows: ROWS } }), {
+      stdout: stdout as unknown as NodeJS.WriteStream,
+      stdin: stdin as unknown as NodeJS.ReadStream,
+      stderr: stderr as unknown as NodeJS.WriteStream,
+      alternateScreen: true,
+      exitOnCtrlC: false,
+      maxFps: 30,
+      incrementalRendering: true,
+      interactive: true,
+      patchConsole: false,
+      onRender: onFrame,
+    });
+    await sleep(300); // the first frame and the controller's "Ready" message
+    const startRss = process.memoryUsage().rss;
+    const framesBefore = frames;
+    const writesBefore = stdout.writes;
+    const bytesBefore = stdout.bytes;
+
+    const loop = monitorEventLoopDelay({ resolution: 5 });
+    loop.enable();
+    const memory: MemoryPeaks = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0 };
+    const t0 = performance.now();
+    await feed((e) => {
+      push[pushed] = performance.now();
+      store.onEngineEvent(e);
+      pushed++;
+    }, memory);
+    const feedEnd = performance.now();
+    const deadline = feedEnd + DRAIN_TIMEOUT_MS;
+    while (shown < pushed && performance.now() < deadline) {
+      await sleep(5);
+      sampleMemory(memory);
+    }
+    loop.disable();
+    const totalMs = (shown === pushed ? lastShownAt : performance.now()) - t0;
+
+    const s = store.state;
+    const done = s.rows.filter((r) => r.status === 'done').length;
+    const check = `${s.rows.length} rows, ${done} done, summary ${s.summary ? `+${s.summary.add}` : 'missing'}, log ${s.log.pushed} lines pushed (${s.log.length} kept)`;
+    ink.unmount();
+    await ink.waitUntilExit().catch(() => {});
+    controller.stop();
+    const [p50, p99, max] = percentiles(lat.subarray(0, shown), [50, 99, 100]);
+    return {
+      side: 'console',
+      events: pushed,
+      feedMs: feedEnd - t0,
+      totalMs,
+      latency: { p50: p50!, p99: p99!, max: max!, shown, unshown: pushed - shown },
+      frames: frames - framesBefore,
+      writes: stdout.writes - writesBefore,
+      bytes: stdout.bytes - bytesBefore,
+      peakRss: process.resourceUsage().maxRSS * 1024,
+      startRss,
+      memory,
+      loopDelay: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
+      check,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function runPlain(): Promise<WorkerResult> {
+  let bytes = 0;
+  let writes = 0;
+  const out = new Writable({
+    decodeStrings: false,
+    write(chunk: string, _e, cb) {
+      writes++;
+      bytes += Buffer.byteLength(chunk);
+      cb();
+    },
+  });
+  const lat = new Float64Array(CAPACITY);
+  let pushed = 0;
+  let added = 0;
+  await sleep(300);
+  const startRss = process.memoryUsage().rss;
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const memory: MemoryPeaks = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0 };
+  const t0 = performance.now();
+  let lastAt = t0;
+  await feed((e) => {
+    const at = performance.now();
+    let line: string;
+    if (e.kind === 'tf') {
+      line = e.event.message;
+      if (e.event.type === 'change_summary') added = e.event.add;
+    } else if (e.kind === 'operation-start') line = `── ${e.operation}`;
+    else if (e.kind === 'operation-end') line = `── ${e.operation} done`;
+    else line = e.kind;
+    out.write(line + '\n');
+    lastAt = performance.now();
+    lat[pushed++] = lastAt - at;
+  }, memory);
+  const feedEnd = performance.now();
+  loop.disable();
+  const [p50, p99, max] = percentiles(lat.subarray(0, pushed), [50, 99, 100]);
+  return {
+    side: 'plain',
+    events: pushed,
+    feedMs: feedEnd - t0,
+    totalMs: lastAt - t0,
+    latency: { p50: p50!, p99: p99!, max: max!, shown: pushed, unshown: 0 },
+    frames: writes,
+    writes,
+    bytes,
+    peakRss: process.resourceUsage().maxRSS * 1024,
+    startRss,
+    memory,
+    loopDelay: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
+    check: `${writes} lines, summary +${added}`,
+  };
+}
+
+const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isEntry) {
+  const side = process.argv[2];
+  if (side !== 'console' && side !== 'plain') {
+    process.stderr.write('usage: screen-load-worker.js console|plain (forked by bench/screen-load)\n');
+    process.exit(2);
+  }
+  (side === 'console' ? runConsole() : runPlain()).then(
+    (r) => {
+      if (process.send) process.send(r, () => process.exit(0));
+      else {
+        process.stdout.write(JSON.stringify(r) + '\n');
+        process.exit(0);
+      }
+    },
+    (err: unknown) => {
+      process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

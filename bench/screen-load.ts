@@ -1,0 +1,91 @@
+/**
+ * The console's screen under load, side by side with plain lines (what the bare tool costs to
+ * show): 100,000 realistic apply events for 1,000 resources, 1,000 per 10 ms tick. Each side runs
+ * in its own forked process (bench/screen-load-worker.ts) so that peak RSS is its own.
+ *
+ * Event-to-screen latency: every event's push time is recorded; when Ink has rendered a frame
+ * from a store state that contains the event (and written it, or found the visible frame
+ * unchanged), the event is on screen. For the plain side it is the time to write its line.
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { int, mb, metText, ms, table, type Bench, type TargetCheck } from './lib/report.js';
+import { tail } from './lib/proc.js';
+import { BATCH, COLUMNS, ROWS, TICK_MS, type Side, type WorkerResult } from './screen-load-worker.js';
+import { RESOURCES, TOTAL_EVENTS } from './lib/tf-stream.js';
+
+const RSS_TARGET_MB = 200;
+const P99_TARGET_MS = 100;
+
+function runWorker(side: Side, nodeEnv?: 'production'): Promise<WorkerResult> {
+  return new Promise((resolve, reject) => {
+    const worker = fileURLToPath(new URL('./screen-load-worker.js', import.meta.url));
+    const env = { ...process.env };
+    delete env.NODE_ENV;
+    if (nodeEnv) env.NODE_ENV = nodeEnv;
+    const child = fork(worker, [side], { execPath: process.execPath, execArgv: [], env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    let output = '';
+    child.stdout?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-8_000)));
+    child.stderr?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-8_000)));
+    let result: WorkerResult | undefined;
+    child.on('message', (m) => (result = m as WorkerResult));
+    const timer = setTimeout(() => {
+      if (child.pid !== undefined) child.kill('SIGKILL');
+    }, 180_000);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (result && code === 0) resolve(result);
+      else reject(new Error(`screen-load ${side} worker ${signal ? `was killed by ${signal}` : `exited ${code}`}${result ? '' : ' without a result'}:\n${tail(output, 15)}`));
+    });
+  });
+}
+
+export const screenLoad: Bench = async (log) => {
+  log(`screen-load: console side as the console runs (NODE_ENV unset): Store + Controller + <App> in Ink, fake ${COLUMNS}×${ROWS} TTY`);
+  const con = await runWorker('console');
+  log('screen-load: console side again with NODE_ENV=production (React production build), for comparison');
+  const prod = await runWorker('console', 'production');
+  log('screen-load: plain side (one line per event to a null stream)');
+  const plain = await runWorker('plain');
+
+  const rssMB = con.peakRss / 1024 / 1024;
+  const all = [con, prod, plain];
+  const row = (figure: string, f: (r: WorkerResult) => string, target = '', met = ''): string[] => [figure, ...all.map(f), target, met];
+  const rows: string[][] = [
+    row('events pushed', (r) => int(r.events)),
+    row(`feed time (${int(BATCH)} events per ${TICK_MS} ms tick)`, (r) => ms(r.feedMs)),
+    row('time until the last event is on screen', (r) => ms(r.totalMs)),
+    row('event → screen latency p50', (r) => ms(r.latency.p50)),
+    row('event → screen latency p99', (r) => ms(r.latency.p99), `< ${P99_TARGET_MS} ms`, metText(con.latency.p99 < P99_TARGET_MS)),
+    row('event → screen latency max', (r) => ms(r.latency.max)),
+    row('events never on screen (10 s after the last push)', (r) => int(r.latency.unshown), '0', metText(con.latency.unshown === 0)),
+    row('frames rendered (console) / lines written (plain)', (r) => int(r.frames)),
+    row('writes to the output stream', (r) => int(r.writes)),
+    row('bytes written', (r) => `${int(r.bytes)} (${mb(r.bytes)})`),
+    row('RSS after start-up, before the feed', (r) => mb(r.startRss)),
+    row('peak RSS (maxRSS of the process)', (r) => mb(r.peakRss), `< ${RSS_TARGET_MB} MB`, metText(rssMB < RSS_TARGET_MB)),
+    row('  peak V8 heap used / total', (r) => `${mb(r.memory.heapUsed)} / ${mb(r.memory.heapTotal)}`),
+    row('  peak external (Yoga WebAssembly memory, buffers)', (r) => mb(r.memory.external)),
+    row('event-loop delay p99 / max', (r) => `${ms(r.loopDelay.p99)} / ${ms(r.loopDelay.max)}`),
+  ];
+  const text = [
+    table(['figure', 'console (as run)', 'console, NODE_ENV=production', 'plain lines (bare)', 'target', 'met'], rows, ['l', 'r', 'r', 'r', 'r', 'l']),
+    '',
+    `  Stream: ${int(TOTAL_EVENTS)} apply events for ${int(RESOURCES)} resources (start, progress every round, provisioner lines, complete; shapes from test/fixtures/tf-json),`,
+    '  parsed by the real TfJsonStreamParser on every side, plus operation start/end, version and change_summary. Each side is its own process.',
+    `  Console: real Store, Controller (engine constructed, never run) and <App> rendered by Ink 8 into a fake ${COLUMNS}×${ROWS} TTY`,
+    '  (maxFps 30, incrementalRendering, alternateScreen, interactive). An event is on screen when Ink has rendered a frame from a',
+    '  store state that contains it (written, or unchanged because the event did not change what is visible).',
+    '  "as run": NODE_ENV unset, as play.kube/run.kube start it, so React loads its development build. Targets apply to that column.',
+    `  Final state check: console ${con.check}; plain ${plain.check}.`,
+  ].join('\n');
+  const targets: TargetCheck[] = [
+    { figure: 'screen: event → screen latency p99', value: ms(con.latency.p99), target: `< ${P99_TARGET_MS} ms`, met: con.latency.p99 < P99_TARGET_MS },
+    { figure: 'screen: peak RSS under 100k events', value: mb(con.peakRss), target: `< ${RSS_TARGET_MB} MB`, met: rssMB < RSS_TARGET_MB },
+  ];
+  return { name: 'screen-load', title: `Screen under load: ${int(TOTAL_EVENTS)} events into the console vs plain lines`, text, targets };
+};

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { motoSkipReason } from '../support/moto.js';
+import { TmuxScreen, tmuxAvailable } from '../support/tmux.js';
+import { CLI, makeWorkspace, type Workspace } from '../support/workspace.js';
+
+const motoSkip = await motoSkipReason();
+const tmuxSkip = tmuxAvailable() ? undefined : 'tmux is not installed (apt-get install tmux)';
+if (tmuxSkip && process.env.CI === 'true') throw new Error(`end-to-end tests need tmux in CI: ${tmuxSkip}`);
+const skip = motoSkip ?? tmuxSkip;
+if (tmuxSkip) process.stderr.write(`\n*** SKIPPED end-to-end tests: ${tmuxSkip} ***\n`);
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+describe('the whole console in a terminal: plan, apply, re-plan, destroy the platform on the emulator', { skip }, () => {
+  let ws: Workspace;
+  let screen: TmuxScreen;
+  before(async () => {
+    ws = await makeWorkspace('platform');
+    await ws.profile('e2e');
+    const env = Object.entries({ ...ws.env, TERM: 'xterm-256color' })
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${shellQuote(String(v))}`)
+      .join(' ');
+    screen = await TmuxScreen.start(`env -i ${env} ${shellQuote(process.execPath)} ${shellQuote(CLI)} -e e2e --local`);
+  });
+  after(async () => {
+    await screen?.kill();
+    await ws?.dispose();
+  });
+
+  it('opens on the emulator with the header and keys', async () => {
+    await screen.waitFor(/Ready\. Press p to plan/, 60_000);
+    const s = await screen.waitFor(/lock free/, 10_000);
+    assert.match(s, /env e2e\s+account 123456789012\s+region us-east-1/);
+    assert.match(s, /lock free/);
+    assert.match(s, /local emulator http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(s, /backend s3:\/\/platform-console-local-state\/e2e\/terraform\.tfstate/);
+    assert.match(s, /p\s+plan\s+a\s+apply/);
+  });
+
+  it('p plans the platform: rows and summary', async () => {
+    await screen.send('p');
+    const s = await screen.waitFor(/saved plan ready/, 90_000);
+    assert.match(s, /\+(\d+) ~0 -0 \(plan\)/);
+    const add = Number(/\+(\d+) ~0 -0/.exec(s)![1]);
+    assert.ok(add >= 20, `expected 20+ resources, got ${add}`);
+    assert.match(s, /\+ create\s+module\.network\.aws_/);
+  });
+
+  it('a, y applies it live and ends with Apply complete', async () => {
+    await screen.send('a');
+    await screen.waitFor(/\(y\/N\)/);
+    await screen.send('y');
+    const during = await screen.waitFor(/Applying/, 30_000);
+    assert.match(during, /Applying/);
+    const s = await screen.waitFor(/Apply complete: \d+ added, 0 changed, 0 destroyed/, 240_000);
+    assert.match(s, /✓ done/);
+    assert.doesNotMatch(s, /errored [1-9]/);
+  });
+
+  it('p again: no changes', async () => {
+    await screen.send('p');
+    await screen.waitFor(/No changes: the infrastructure matches the configuration/, 90_000);
+  });
+
+  it('d, typed name destroys it all', async () => {
+    await screen.send('d');
+    await screen.waitFor(/Type the environment name to confirm/, 90_000);
+    await screen.send('e2e', true);
+    await screen.send('Enter');
+    await screen.waitFor(/Destroy complete: 0 added, 0 changed, [1-9]\d* destroyed/, 240_000);
+  });
+
+  it('q quits and the terminal is given back', async () => {
+    await screen.send('q');
+    const end = Date.now() + 10_000;
+    let st = await screen.exited();
+    while (!st.dead && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 100));
+      st = await screen.exited();
+    }
+    assert.equal(st.dead, true, 'the console did not exit');
+    assert.equal(st.status, 0);
+  });
+});
