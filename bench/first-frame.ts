@@ -10,8 +10,11 @@
  * bar's "quit". Each run is ended with `q`; the tmux server is a private one (-L) of this process.
  */
 import { execFile } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
 import { ensureEmulator } from '../src/services/local/emulator.js';
 import { check, onCleanup, runTimed } from './lib/proc.js';
 import { median, metText, ms, table, type Bench, type TargetCheck } from './lib/report.js';
@@ -48,8 +51,12 @@ export const firstFrame: Bench = async (log) => {
   const ws = await makeWorkspace('frame');
   const socket = `pc-bench-${process.pid}`;
   let serverStarted = false;
+  let socketPath = '';
   const stopServer = onCleanup(async () => {
-    if (serverStarted) await tmux(socket, ['kill-server']);
+    if (!serverStarted) return;
+    await tmux(socket, ['kill-server']);
+    // tmux may leave its socket file behind: remove ours.
+    if (socketPath.endsWith(`/${socket}`)) await rm(socketPath, { force: true });
   });
   try {
     await writeModule(ws.terraform, 3);
@@ -61,6 +68,7 @@ export const firstFrame: Bench = async (log) => {
     const idle = await tmux(socket, ['new-session', '-d', '-s', 'idle', '-x', '80', '-y', '24', 'sleep 86400']);
     if (idle.code !== 0) throw new Error(`tmux new-session failed: ${idle.stderr.trim()}`);
     serverStarted = true;
+    socketPath = (await tmux(socket, ['display-message', '-p', '-t', 'idle', '#{socket_path}'])).stdout.trim();
 
     const envWords = Object.entries(ws.env)
       .filter(([, v]) => v !== undefined)
@@ -79,7 +87,7 @@ export const firstFrame: Bench = async (log) => {
           const cap = await tmux(socket, ['capture-pane', '-p', '-t', name]);
           const at = performance.now() - t0;
           if (cap.code !== 0) {
-            const err = await import('node:fs/promises').then((f) => f.readFile(`${ws.dir}/console.stderr`, 'utf8')).catch(() => '');
+            const err = await readFile(`${ws.dir}/console.stderr`, 'utf8').catch(() => '');
             throw new Error(`the console ended before its first full frame:\n${err.trim() || run.lastScreen.trim()}`);
           }
           run.lastScreen = cap.stdout;
@@ -122,11 +130,14 @@ export const firstFrame: Bench = async (log) => {
       for (let i = 0; i < RUNS; i++) out.push(check(what, await runTimed(file, args, { env, timeoutMs: 30_000 })).ms);
       return out;
     };
-    log('first-frame: bare start-up: terraform version, node -e 0, main.js --version');
+    log('first-frame: bare start-up: terraform version, node -e 0; ours: main.js --version, module imports');
     const tfEnv = { ...ws.env, CHECKPOINT_DISABLE: '1' };
     const tfVersion = await timeIt('terraform version', TERRAFORM, ['version'], tfEnv);
     const nodeZero = await timeIt('node -e 0', NODE, ['-e', '0'], ws.env);
     const cliVersion = await timeIt('main.js --version', NODE, [CLI, '--version'], ws.env);
+    const consoleModule = join(dirname(CLI), 'console.js');
+    const importScript = `await import(${JSON.stringify(pathToFileURL(CLI).href)}); await import(${JSON.stringify(pathToFileURL(consoleModule).href)});`;
+    const imports = await timeIt('import main.js + console.js', NODE, ['--input-type=module', '-e', importScript], ws.env);
 
     const runs = (xs: number[]) => xs.map((x) => Math.round(x)).join(' / ');
     const mBoot = median(boots);
@@ -139,7 +150,8 @@ export const firstFrame: Bench = async (log) => {
           ['console: full console frame (status bar with "quit")', ms(mFull), runs(fulls), `< ${TARGET_MS} ms`, metText(mFull < TARGET_MS)],
           ['bare: terraform version (spawn to exit)', ms(median(tfVersion)), runs(tfVersion), '', ''],
           ['bare: node -e 0 (spawn to exit)', ms(median(nodeZero)), runs(nodeZero), '', ''],
-          ['ours: main.js --version (spawn to exit, no Ink)', ms(median(cliVersion)), runs(cliVersion), '', ''],
+          ['ours: main.js --version (spawn to exit: main.js and its static imports, no Ink)', ms(median(cliVersion)), runs(cliVersion), '', ''],
+          ['ours: import main.js + console.js (Ink, React, Yoga), nothing run', ms(median(imports)), runs(imports), '', ''],
         ],
         ['l', 'r', 'r', 'r', 'l'],
       ),

@@ -203,8 +203,9 @@ export class Store {
         s.log.push(`── ${e.operation} started`);
         break;
       case 'operation-end':
-        if (s.operation?.name === 'apply' || e.operation === 'apply') {
+        if (e.operation === 'apply') {
           for (const r of s.rows) if (r.status === 'applying') r.status = e.cancelled ? 'cancelled' : 'errored';
+          s.plan = undefined; // the engine consumes the saved plan, applied or not
         }
         s.operation = undefined;
         s.lastResult = { operation: e.operation, ok: e.ok, cancelled: e.cancelled, durationMs: e.durationMs };
@@ -279,7 +280,7 @@ export class Store {
       }
       case 'apply_errored': {
         const r = this.row(ev.address, ev.action);
-        r.status = 'errored';
+        r.status = s.operation?.cancelRequested ? 'cancelled' : 'errored';
         r.elapsedMs = ev.elapsedSeconds * 1000;
         break;
       }

@@ -83,8 +83,10 @@ describe('the console on a real plan and apply (ink-testing-library, Terraform, 
     assert.equal(session.engine.busy, 'apply');
 
     ui.stdin.write('c');
-    f = await frameMatching(ui.lastFrame, /Apply cancelled/, 40_000);
-    assert.match(f, /apply was cancelled/);
+    f = await frameMatching(ui.lastFrame, /apply was cancelled/, 40_000);
+    assert.match(f, /Apply cancelled/);
+    assert.match(f, /terraform_data\.slow\s+◌ cancelled/);
+    assert.doesNotMatch(f, /saved plan ready/);
     assert.equal(session.engine.busy, undefined);
     assert.equal(quit, false);
   });
