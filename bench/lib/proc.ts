@@ -3,7 +3,7 @@
  * registry so an interrupted benchmark still stops what it started (only processes it started,
  * by pid) and removes its temp dirs.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 
 type Cleanup = () => Promise<void> | void;
@@ -22,8 +22,24 @@ export function onCleanup(fn: Cleanup): () => Promise<void> {
   };
 }
 
+/** Children of {@link runTimed} still running (ended first by {@link runCleanups}). */
+const running = new Set<ChildProcess>();
+
 /** Runs every registered cleanup step, newest first; errors are printed, not thrown. */
 export async function runCleanups(): Promise<void> {
+  // First end the timed children still running (only those this process started), by pid.
+  const children = [...running];
+  for (const c of children) {
+    if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) {
+      try {
+        process.kill(c.pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline && children.some((c) => c.exitCode === null && c.signalCode === null)) await new Promise((r) => setTimeout(r, 25));
   while (cleanups.length) {
     const fn = cleanups.pop()!;
     try {
@@ -63,6 +79,7 @@ export function runTimed(file: string, args: readonly string[], o: TimedOptions)
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(file, args, { env: o.env, cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
     let exitAt = 0;
     let code: number | null = null;
     let signal: NodeJS.Signals | null = null;
@@ -104,9 +121,11 @@ export function runTimed(file: string, args: readonly string[], o: TimedOptions)
     }, o.timeoutMs ?? 300_000);
     child.on('error', (err) => {
       clearTimeout(timer);
+      running.delete(child);
       reject(err);
     });
     child.on('exit', (c, s) => {
+      running.delete(child);
       exitAt = performance.now();
       code = c;
       signal = s;

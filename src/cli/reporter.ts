@@ -1,4 +1,4 @@
-import type { EngineEvent } from '../services/terraform/engine.js';
+import { CRASH_SUMMARY, type EngineEvent } from '../services/terraform/engine.js';
 import { renderValue } from '../services/terraform/mask.js';
 
 /** The last line of a `--ci --json` run. Counts come from Terraform's change_summary / the saved plan. */
@@ -82,7 +82,8 @@ export class CiReporter {
         if (ev.type === 'diagnostic') {
           const where = ev.range ? ` (${ev.range.filename}:${ev.range.line})` : '';
           this.write(`[${clock(ev.timestamp)}] ${ev.severity === 'error' ? 'Error' : 'Warning'}: ${ev.summary}${where}`);
-          for (const l of ev.detail.split('\n')) if (l.trim()) this.write(`    ${l}`);
+          if (ev.summary.startsWith(CRASH_SUMMARY)) this.write('    (its stack trace is printed above)');
+          else for (const l of ev.detail.split('\n')) if (l.trim()) this.write(`    ${l}`);
         } else if (ev.type !== 'version' && ev.type !== 'outputs') {
           this.write(`[${clock(ev.timestamp)}] ${ev.message}`);
         }

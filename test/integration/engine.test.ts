@@ -191,3 +191,45 @@ describe('bad input exits 1 with one clear message and writes nothing', { skip: 
     });
   }
 });
+
+describe('a real provider crash (aws_elb without health_check on moto)', { skip }, () => {
+  let ws: Workspace;
+  before(async () => {
+    ws = await makeWorkspace('crash');
+    await ws.profile('crash');
+  });
+  after(() => ws.dispose());
+
+  it('fails with exit 1 and keeps the Go stack trace as the diagnostic detail', async () => {
+    const r = await ws.cli(['-e', 'crash', '--local', '--ci', 'apply', '--auto-approve', '--json']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error: apply failed: The provider crashed: panic: runtime error: invalid memory address or nil pointer dereference\nhint: this is a bug in the provider/);
+    const events = ndjson(r.stdout);
+    const crash = events.find((e) => e.type === 'diagnostic' && String(e.summary).startsWith('The provider crashed')) as { detail: string } | undefined;
+    assert.ok(crash, 'crash diagnostic');
+    assert.match(crash.detail, /goroutine \d+ \[running\]/);
+    assert.match(crash.detail, /internal\/service\/elb\/load_balancer\.go:\d+/);
+    assert.equal(events.at(-1)!.type, 'summary');
+    assert.equal(events.at(-1)!.ok, false);
+  });
+});
+
+describe('local emulator restarted', { skip }, () => {
+  let ws: Workspace;
+  before(async () => {
+    ws = await makeWorkspace('slow');
+    await ws.profile('restart');
+  });
+  after(() => ws.dispose());
+
+  it('says so plainly and plans from scratch', async () => {
+    const env = { env: { PC_TEST_SLEEP: '0' } };
+    assert.equal((await ws.cli(['-e', 'restart', '--local', '--ci', 'apply', '--auto-approve'], env)).code, 0);
+    const stop = await ws.cli(['--local', 'stop']);
+    assert.match(stop.stdout, /stopped the local emulator/);
+    const r = await ws.cli(['-e', 'restart', '--local', '--ci', 'plan'], env);
+    assert.equal(r.code, 2);
+    assert.match(r.stdout, /the local emulator was restarted: its state is gone, so the plan starts from scratch/);
+    assert.match(r.stdout, /4 to add, 0 to change, 0 to destroy/);
+  });
+});

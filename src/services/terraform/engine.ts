@@ -8,6 +8,9 @@ import type { TfEvent } from './events.js';
 import { parseOutputsJson, parsePlanJson, type OutputValue, type PlanModel } from './plan-model.js';
 import { runTerraform, type RunResult, type TfProcess } from './runner.js';
 
+/** Summary prefix of the diagnostic made from a provider's crash output (stderr). */
+export const CRASH_SUMMARY = 'The provider crashed';
+
 /** The Terraform operations the engine runs. */
 export type Operation = 'init' | 'plan' | 'plan-destroy' | 'apply' | 'output';
 
@@ -156,6 +159,23 @@ export class Engine {
       this.current = undefined;
     }
     const ok = result.exitCode === 0 || (result.exitCode === 2 && args.includes('-detailed-exitcode'));
+    const stderrText = result.stderr.trim();
+    if (!ok && !result.cancelled && stderrText) {
+      // A provider crash prints its Go stack trace on stderr, not as JSON: keep it as a diagnostic's detail.
+      const panic = /^panic: .*$/m.exec(stderrText)?.[0];
+      const crash: TfEvent = {
+        type: 'diagnostic',
+        severity: 'error',
+        summary: panic ? `${CRASH_SUMMARY}: ${panic}` : 'Terraform wrote errors that are not JSON',
+        detail: stderrText,
+        timestamp: Date.now(),
+        level: 'error',
+        message: panic ? `Error: ${CRASH_SUMMARY}` : 'Error: Terraform wrote errors that are not JSON',
+      };
+      if (panic) errors.unshift(crash);
+      else errors.push(crash);
+      this.emit({ kind: 'tf', operation, event: crash });
+    }
     if (!quiet) this.emit({ kind: 'operation-end', operation, ok, exitCode: result.exitCode, cancelled: result.cancelled, durationMs: result.durationMs, at: Date.now() });
     return { ...result, errors };
   }
@@ -180,6 +200,9 @@ export class Engine {
       }
       if (/saved plan is stale/i.test(first.summary + first.detail)) {
         return new TofuError('the saved plan is stale: the state changed since it was made', 'plan again (p), then apply');
+      }
+      if (first.summary.startsWith(CRASH_SUMMARY)) {
+        return new TofuError(`${operation} failed: ${first.summary}`, 'this is a bug in the provider: its stack trace is in the diagnostics (e, or the log); the state keeps what was applied before the crash');
       }
       const where = first.range ? ` (${first.range.filename}:${first.range.line})` : '';
       const more = r.errors.length > 1 ? ` (+${r.errors.length - 1} more error${r.errors.length > 2 ? 's' : ''})` : '';
