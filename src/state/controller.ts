@@ -60,13 +60,13 @@ export class Controller {
     this.off = this.target.engine.on((e) => {
       this.store.onEngineEvent(e);
       if (e.kind === 'operation-end') void this.refreshLock();
+      // Terraform takes the lock a moment after it starts: look again then.
+      if (e.kind === 'operation-start') setTimeout(() => void this.refreshLock(), 1_500).unref();
     });
     for (const n of this.target.notices ?? []) this.store.say('warn', n);
     if (!this.target.notices?.length) this.store.say('info', 'Ready. Press p to plan, ? for all keys.');
     void this.refreshLock();
-    this.lockTimer = setInterval(() => {
-      if (!this.target.engine.busy) void this.refreshLock();
-    }, LOCK_POLL_MS);
+    this.lockTimer = setInterval(() => void this.refreshLock(), LOCK_POLL_MS);
     this.lockTimer.unref();
   }
 

@@ -75,6 +75,8 @@ export interface AppState {
   lastResult?: { operation: Operation; ok: boolean; cancelled: boolean; durationMs: number };
   rows: ResourceRow[];
   summary?: { operation: string; add: number; change: number; remove: number };
+  /** Resources whose real state drifted from the last known state (resource_drift events of the last plan). */
+  drift: number;
   plan?: PlanModel;
   diagnostics: RingBuffer<DiagnosticRow>;
   log: RingBuffer<string>;
@@ -115,6 +117,7 @@ export class Store {
       lock: { kind: 'unknown', reason: 'not read yet' },
       pane: 'plan',
       rows: [],
+      drift: 0,
       diagnostics: new RingBuffer(DIAGNOSTIC_CAPACITY),
       log: new RingBuffer(LOG_CAPACITY),
       overlay: { kind: 'none' },
@@ -197,6 +200,7 @@ export class Store {
           this.resetRows();
           s.summary = undefined;
           s.plan = undefined;
+          s.drift = 0;
           s.diagnostics.clear();
         }
         if (e.operation === 'apply') s.diagnostics.clear();
@@ -247,6 +251,7 @@ export class Store {
         this.row(ev.address, ev.action);
         break;
       case 'resource_drift':
+        s.drift++;
         break;
       case 'refresh_start': {
         const r = this.state.operation?.name === 'apply' ? undefined : this.rowIndex.get(ev.address);

@@ -12,7 +12,7 @@ export function Help({ width }: { width: number }): React.ReactElement {
           <Text bold color={k.dangerous ? 'red' : 'cyan'}>
             {k.key.padEnd(11)}
           </Text>
-          <Text dimColor>{(k.scope === 'global' ? 'everywhere' : k.scope === 'plan' ? 'Plan/Apply' : 'overlays').padEnd(11)}</Text>
+          <Text dimColor>{(k.scope === 'global' ? 'everywhere' : k.scope === 'plan' ? 'Plan/Apply' : 'overlays').padEnd(12)}</Text>
           {k.description}
         </Text>
       ))}

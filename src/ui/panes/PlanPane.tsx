@@ -78,7 +78,8 @@ export function PlanPane({ state, width, height }: { state: AppState; width: num
           </Text>
         ) : null}
         {state.rows.length ? <Text dimColor>{`   ${state.rows.length} resources, ${counts.done} done, ${counts.applying} applying, ${counts.errored} errored`}</Text> : null}
-        {plan ? <Text color="cyan">{'   saved plan ready: a to apply'}</Text> : null}
+        {state.drift ? <Text color="magenta">{`   drift: ${state.drift} resource${state.drift === 1 ? '' : 's'} changed outside Terraform (l shows which)`}</Text> : null}
+        {plan && !running ? <Text color="cyan">{'   saved plan ready: a to apply'}</Text> : null}
         {state.filter ? <Text color="cyan">{`   filter: ${state.filter}`}</Text> : null}
       </Text>
       <Table
