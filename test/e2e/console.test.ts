@@ -76,7 +76,7 @@ describe('the whole console in a terminal: plan, apply, re-plan, destroy the pla
     await screen.send('q');
     const end = Date.now() + 10_000;
     let st = await screen.exited();
-    while (!st.dead && Date.now() < end) {
+    while (!(st.dead && st.status !== undefined) && Date.now() < end) {
       await new Promise((r) => setTimeout(r, 100));
       st = await screen.exited();
     }
