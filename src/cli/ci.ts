@@ -41,7 +41,9 @@ export async function runCi(o: CiOptions): Promise<number> {
     }
     if (!session.engine.cancel()) o.err('still waiting for Terraform to write state and release the lock; it is not interrupted twice');
   };
-  process.on('SIGINT', onSigint);
+  // SIGTERM (a pipeline's timeout) and SIGHUP (a closed terminal) are handled like Ctrl-C: Terraform
+  // must never die mid-apply with the lock held and the state unwritten.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSigint);
   try {
     if ((o.command === 'apply' || o.command === 'destroy') && !o.autoApprove) {
       throw new UsageError(`--ci ${o.command} needs --auto-approve: nothing was run`, `review with --ci plan first, then run --ci ${o.command} --auto-approve`);
@@ -93,7 +95,7 @@ export async function runCi(o: CiOptions): Promise<number> {
     }
     return EXIT.error;
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSigint);
     session?.close();
   }
 }

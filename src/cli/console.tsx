@@ -52,6 +52,9 @@ export function headerOf(s: Session): Store['state']['header'] {
  * @returns the exit code (0 after a normal quit, 1 when the environment could not be opened).
  */
 export async function runConsole(o: ConsoleOptions): Promise<number> {
+  // Writes to a terminal that has gone away (SIGHUP) fail with EIO/EPIPE: ignore them, the
+  // signal handler below is winding down.
+  process.stdout.on('error', () => undefined);
   const ink = render(<Boot environment={o.environment} step="opening the environment" />, {
     alternateScreen: true,
     exitOnCtrlC: false,
@@ -78,8 +81,29 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   const store = new Store(headerOf(session));
   const controller = new Controller(store, session);
   controller.start();
+  // A closed terminal (SIGHUP) or a kill (SIGTERM) must not leave Terraform dying mid-apply with the
+  // lock held: interrupt it once, wait for it to write state and release the lock, then exit.
+  const onSignal = (sig: NodeJS.Signals) => {
+    const engine = session.engine;
+    if (!engine.busy) {
+      ink.unmount();
+      return;
+    }
+    engine.cancel();
+    const off = engine.on((e) => {
+      if (e.kind === 'operation-end') {
+        off();
+        ink.unmount();
+        process.exitCode = sig === 'SIGHUP' ? 129 : 143;
+      }
+    });
+  };
+  process.on('SIGHUP', onSignal);
+  process.on('SIGTERM', onSignal);
   ink.rerender(<App controller={controller} />);
   await ink.waitUntilExit();
+  process.off('SIGHUP', onSignal);
+  process.off('SIGTERM', onSignal);
   controller.stop();
   session.close();
   return 0;

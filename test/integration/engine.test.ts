@@ -143,6 +143,28 @@ describe('state lock and cancel', { skip }, () => {
   });
 });
 
+describe('SIGTERM during an apply', { skip }, () => {
+  let ws: Workspace;
+  before(async () => {
+    ws = await makeWorkspace('slow');
+    await ws.profile('termtest');
+  });
+  after(() => ws.dispose());
+
+  it('is handled like Ctrl-C: one interrupt, state written, lock released', async () => {
+    const child = ws.spawnCli(['-e', 'termtest', '--local', '--ci', 'apply', '--auto-approve', '--json'], { PC_TEST_SLEEP: '60' });
+    const done = exitOf(child);
+    await waitFor(child, /"type":"apply_start"[^\n]*terraform_data\.slow/);
+    child.kill('SIGTERM');
+    const r = await done;
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /apply was cancelled/);
+    const s3 = await s3For(ws);
+    await assert.rejects(s3.send(new HeadObjectCommand({ Bucket: 'platform-console-local-state', Key: 'termtest/terraform.tfstate.tflock' })), /NotFound|404/);
+    s3.destroy();
+  });
+});
+
 describe('bad input exits 1 with one clear message and writes nothing', { skip: undefined }, () => {
   let ws: Workspace;
   before(async () => {
