@@ -28,7 +28,38 @@ export type Action =
   | { type: 'pane-step'; delta: 1 | -1 }
   | { type: 'select'; index: number }
   | { type: 'filter'; text: string }
-  | { type: 'refresh-lock' };
+  | { type: 'refresh-lock' }
+  | { type: 'command'; text: string };
+
+/** The `:` command line's words and the actions they stand for (k9s-style). */
+export const COMMANDS: Readonly<Record<string, Action>> = {
+  plan: { type: 'plan' },
+  apply: { type: 'apply' },
+  destroy: { type: 'destroy' },
+  cancel: { type: 'cancel' },
+  outputs: { type: 'outputs' },
+  output: { type: 'outputs' },
+  log: { type: 'show', overlay: 'log' },
+  errors: { type: 'show', overlay: 'diagnostics' },
+  help: { type: 'show', overlay: 'help' },
+  q: { type: 'quit' },
+  quit: { type: 'quit' },
+  instances: { type: 'pane', pane: 'instances' },
+  elbs: { type: 'pane', pane: 'elbs' },
+  lb: { type: 'pane', pane: 'elbs' },
+  secrets: { type: 'pane', pane: 'secrets' },
+  cluster: { type: 'pane', pane: 'cluster' },
+  pa: { type: 'pane', pane: 'plan' },
+};
+
+/**
+ * Parses a `:` command line (leading colon optional, case-insensitive, surrounding spaces ignored).
+ * @returns the action, or `undefined` for an unknown command.
+ */
+export function parseCommand(text: string): Action | undefined {
+  const word = text.trim().replace(/^:/, '').trim().toLowerCase();
+  return Object.hasOwn(COMMANDS, word) ? COMMANDS[word] : undefined;
+}
 
 const LOCK_POLL_MS = 5_000;
 
@@ -168,6 +199,13 @@ export class Controller {
       case 'refresh-lock':
         void this.refreshLock();
         break;
+      case 'command': {
+        if (!a.text.trim()) break;
+        const action = parseCommand(a.text);
+        if (action) this.dispatch(action);
+        else this.store.say('error', `unknown command :${a.text.trim()}`, `try one of: ${Object.keys(COMMANDS).join(', ')}`);
+        break;
+      }
     }
   }
 

@@ -33,6 +33,7 @@ export function App({ controller, size }: AppProps): React.ReactElement {
   // Keep the live area one line shorter than the terminal: a taller frame makes Ink clear the screen.
   const rows = Math.max(12, (size?.rows ?? win.rows ?? 40) - 1);
   const [filterDraft, setFilterDraft] = useState<string | undefined>(undefined);
+  const [commandDraft, setCommandDraft] = useState<string | undefined>(undefined);
   const [scroll, setScroll] = useState(0);
   const dispatch = controller.dispatch.bind(controller);
 
@@ -56,6 +57,22 @@ export function App({ controller, size }: AppProps): React.ReactElement {
         const [text, ...rest] = input.split(/[\r\n]/);
         if (text) dispatch({ type: 'confirm-input', text });
         if (rest.length && o.typed) dispatch({ type: 'confirm-submit' });
+      }
+      return;
+    }
+    if (commandDraft !== undefined) {
+      if (key.escape) setCommandDraft(undefined);
+      else if (key.return) {
+        setCommandDraft(undefined);
+        dispatch({ type: 'command', text: commandDraft });
+      } else if (key.backspace || key.delete) setCommandDraft(commandDraft.slice(0, -1));
+      else if (input && !key.ctrl && !key.meta) {
+        const [text, ...rest] = input.split(/[\r\n]/);
+        const d = commandDraft + (text ?? '');
+        if (rest.length) {
+          setCommandDraft(undefined);
+          dispatch({ type: 'command', text: d });
+        } else setCommandDraft(d);
       }
       return;
     }
@@ -95,6 +112,7 @@ export function App({ controller, size }: AppProps): React.ReactElement {
     if (key.tab) return dispatch({ type: 'pane-step', delta: key.shift ? -1 : 1 });
     if (/^[1-5]$/.test(input)) return dispatch({ type: 'pane', pane: PANES[Number(input) - 1]!.id });
     if (input === '/') return setFilterDraft(state.filter);
+    if (input === ':') return setCommandDraft('');
     const page = Math.max(1, bodyHeight - 3);
     if (key.upArrow || input === 'k') return dispatch({ type: 'select', index: state.selected - 1 });
     if (key.downArrow || input === 'j') return dispatch({ type: 'select', index: Math.min(paneRows - 1, state.selected + 1) });
@@ -149,6 +167,13 @@ export function App({ controller, size }: AppProps): React.ReactElement {
       </Box>
       {o.kind === 'confirm' ? (
         <Confirm prompt={o.prompt} typed={o.typed} input={o.input} width={columns} danger={o.typed} {...(state.message?.level === 'error' ? { error: state.message.text } : {})} />
+      ) : commandDraft !== undefined ? (
+        <Text>
+          {':'}
+          {commandDraft}
+          <Text inverse> </Text>
+          <Text dimColor>{'  plan apply destroy cancel outputs log errors help quit instances elbs secrets cluster · Enter run, Esc back'}</Text>
+        </Text>
       ) : filterDraft !== undefined ? (
         <Text>
           {'/'}

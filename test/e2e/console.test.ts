@@ -59,8 +59,11 @@ describe('the whole console in a terminal: plan, apply, re-plan, destroy the pla
     assert.doesNotMatch(s, /errored [1-9]/);
   });
 
-  it('p again: no changes', async () => {
-    await screen.send('p');
+  it(':plan on the command line: no changes', async () => {
+    await screen.send(':', true);
+    await screen.waitFor(/^:\s/m, 5_000);
+    await screen.send('plan', true);
+    await screen.send('Enter');
     await screen.waitFor(/No changes: the infrastructure matches the configuration/, 90_000);
   });
 
