@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { ensureEmulator } from '../src/services/local/emulator.js';
-import { check, onCleanup, runTimed } from './lib/proc.js';
+import { assertNotStopping, check, isStopping, onCleanup, runTimed, track } from './lib/proc.js';
 import { median, metText, ms, table, type Bench, type TargetCheck } from './lib/report.js';
 import { CLI, makeWorkspace, NODE, TERRAFORM, writeModule } from './lib/workspace.js';
 
@@ -25,13 +25,16 @@ const POLL_MS = 10;
 const TARGET_MS = 500;
 const ENV = 'bench';
 
-function tmux(socket: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function tmux(socket: string, args: readonly string[], duringCleanup = false): Promise<{ code: number; stdout: string; stderr: string }> {
+  // While interrupted, only the cleanup's own tmux commands run: no new session (and no new server).
+  if (isStopping() && !duringCleanup) return Promise.resolve({ code: 1, stdout: '', stderr: 'interrupted: cleaning up' });
   return new Promise((resolve) => {
-    execFile('tmux', ['-L', socket, '-f', '/dev/null', ...args], { timeout: 10_000 }, (err, stdout, stderr) => {
+    const child = execFile('tmux', ['-L', socket, '-f', '/dev/null', ...args], { timeout: 10_000 }, (err, stdout, stderr) => {
       const c = (err as { code?: unknown } | null)?.code;
       const code = err ? (typeof c === 'number' ? c : 1) : 0;
       resolve({ code, stdout, stderr });
     });
+    track(child);
   });
 }
 
@@ -54,7 +57,7 @@ export const firstFrame: Bench = async (log) => {
   let socketPath = '';
   const stopServer = onCleanup(async () => {
     if (!serverStarted) return;
-    await tmux(socket, ['kill-server']);
+    await tmux(socket, ['kill-server'], true);
     // tmux may leave its socket file behind: remove ours.
     if (socketPath.endsWith(`/${socket}`)) await rm(socketPath, { force: true });
   });
@@ -62,7 +65,10 @@ export const firstFrame: Bench = async (log) => {
     await writeModule(ws.terraform, 3);
     await ws.profile(ENV);
     log('first-frame: starting the private local emulator (not counted)');
+    assertNotStopping();
     await ensureEmulator({ stateDir: ws.local });
+    if (isStopping()) await ws.stopEmulatorNow(); // interrupted while it started: the cleanup may have missed it
+    assertNotStopping();
 
     // A private tmux server, kept alive by an idle session so its start-up is not counted either.
     const idle = await tmux(socket, ['new-session', '-d', '-s', 'idle', '-x', '80', '-y', '24', 'sleep 86400']);
@@ -84,6 +90,7 @@ export const firstFrame: Bench = async (log) => {
       const deadline = t0 + 30_000;
       try {
         while (performance.now() < deadline) {
+          assertNotStopping();
           const cap = await tmux(socket, ['capture-pane', '-p', '-t', name]);
           const at = performance.now() - t0;
           if (cap.code !== 0) {

@@ -65,12 +65,12 @@ async function main(argv: string[]): Promise<number> {
 }
 
 let stopping = false;
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
   process.on(sig, () => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`\n${sig}: cleaning up (stopping the benchmark's emulator and tmux server, removing temp dirs)…\n`);
-    void runCleanups().finally(() => process.exit(130));
+    process.stderr.write(`\n${sig}: cleaning up (ending the benchmark's children, stopping its emulator and tmux server, removing temp dirs)…\n`);
+    void runCleanups({ interrupt: true }).finally(() => process.exit(code));
   });
 }
 

@@ -11,8 +11,6 @@
  * by the real TfJsonStreamParser, 1,000 events per 10 ms tick. Sends its figures to the parent
  * over IPC.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { PassThrough, Writable } from 'node:stream';
@@ -131,7 +129,7 @@ async function feed(deliver: (e: EngineEvent) => void, mem: MemoryPeaks): Promis
 
 const CAPACITY = TOTAL_EVENTS + 16;
 
-async function runConsole(): Promise<WorkerResult> {
+async function runConsole(workDir: string): Promise<WorkerResult> {
   const React = await import('react');
   const { render } = await import('ink');
   const { App } = await import('../src/ui/App.js');
@@ -140,129 +138,125 @@ async function runConsole(): Promise<WorkerResult> {
   const { Engine } = await import('../src/services/terraform/engine.js');
   const { backendFor } = await import('../src/services/terraform/backend.js');
 
-  const dir = await mkdtemp(join(tmpdir(), 'pc-bench-screen-'));
-  try {
-    const backend = backendFor('bench', { terraform_bucket_name: 'platform-console-local-state', aws_region: 'us-east-1', kms_master_id: 'alias/platform-console-local' }, true);
-    const engine = new Engine({
-      binary: { path: '/usr/local/bin/terraform', flavour: 'terraform', version: '1.11.4' },
-      terraformDir: dir,
-      dataDir: join(dir, 'bench.local'),
-      cliConfigFile: join(dir, 'terraform.rc'),
-      varFile: join(dir, 'bench.tfvars'),
-      backend,
-      env: {},
-    });
-    const store = new Store({
-      environment: 'bench',
-      account: '123456789012',
-      region: 'us-east-1',
-      backend: `s3://${backend.bucket}/${backend.key} (kms ${backend.kmsKeyId}, lockfile)`,
-      engine: 'terraform 1.11.4',
-      credentials: 'local emulator (dummy credentials)',
-      local: 'local emulator http://127.0.0.1:5000',
-    });
+  // The engine's (never used) directories live in a temp dir the parent made and removes.
+  const dir = workDir;
+  const backend = backendFor('bench', { terraform_bucket_name: 'platform-console-local-state', aws_region: 'us-east-1', kms_master_id: 'alias/platform-console-local' }, true);
+  const engine = new Engine({
+    binary: { path: '/usr/local/bin/terraform', flavour: 'terraform', version: '1.11.4' },
+    terraformDir: dir,
+    dataDir: join(dir, 'bench.local'),
+    cliConfigFile: join(dir, 'terraform.rc'),
+    varFile: join(dir, 'bench.tfvars'),
+    backend,
+    env: {},
+  });
+  const store = new Store({
+    environment: 'bench',
+    account: '123456789012',
+    region: 'us-east-1',
+    backend: `s3://${backend.bucket}/${backend.key} (kms ${backend.kmsKeyId}, lockfile)`,
+    engine: 'terraform 1.11.4',
+    credentials: 'local emulator (dummy credentials)',
+    local: 'local emulator http://127.0.0.1:5000',
+  });
 
-    const push = new Float64Array(CAPACITY);
-    const lat = new Float64Array(CAPACITY);
-    let pushed = 0;
-    /** Events in the store when it last notified its subscribers (React renders from that state). */
-    let notified = 0;
-    let shown = 0;
-    let lastShownAt = 0;
-    let frames = 0;
-    // Subscribed before the App mounts, so it runs first in every notification: no event is pushed
-    // between this and the React render that follows it (both run in the store's timer callback).
-    store.subscribe(() => {
-      notified = pushed;
-    });
-    const onFrame = (): void => {
-      // Ink has rendered the tree (committed from the store state at `notified`) and written the
-      // frame synchronously (or found it unchanged): those events are on screen now.
-      frames++;
-      if (shown < notified) {
-        const now = performance.now();
-        for (; shown < notified; shown++) lat[shown] = now - push[shown]!;
-        lastShownAt = now;
-      }
-    };
-
-    const controller = new Controller(store, { environment: 'bench', engine, readLock: async () => ({ kind: 'free' }) });
-    controller.start();
-    const stdout = new FakeTty();
-    const stderr = new Writable({ write: (_c, _e, cb) => cb() });
-    const stdin = Object.assign(new PassThrough(), {
-      isTTY: true,
-      setRawMode(): unknown {
-        return stdin;
-      },
-      ref(): unknown {
-        return stdin;
-      },
-      unref(): unknown {
-        return stdin;
-      },
-    });
-    const ink = render(React.createElement(App, { controller, size: { columns: COLUMNS, rows: ROWS } }), {
-      stdout: stdout as unknown as NodeJS.WriteStream,
-      stdin: stdin as unknown as NodeJS.ReadStream,
-      stderr: stderr as unknown as NodeJS.WriteStream,
-      alternateScreen: true,
-      exitOnCtrlC: false,
-      maxFps: 30,
-      incrementalRendering: true,
-      interactive: true,
-      patchConsole: false,
-      onRender: onFrame,
-    });
-    await sleep(300); // the first frame and the controller's "Ready" message
-    const startRss = process.memoryUsage().rss;
-    const framesBefore = frames;
-    const writesBefore = stdout.writes;
-    const bytesBefore = stdout.bytes;
-
-    const loop = monitorEventLoopDelay({ resolution: 5 });
-    loop.enable();
-    const memory: MemoryPeaks = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0 };
-    const t0 = performance.now();
-    await feed((e) => {
-      push[pushed] = performance.now();
-      store.onEngineEvent(e);
-      pushed++;
-    }, memory);
-    const feedEnd = performance.now();
-    const deadline = feedEnd + DRAIN_TIMEOUT_MS;
-    while (shown < pushed && performance.now() < deadline) {
-      await sleep(5);
-      sampleMemory(memory);
+  const push = new Float64Array(CAPACITY);
+  const lat = new Float64Array(CAPACITY);
+  let pushed = 0;
+  /** Events in the store when it last notified its subscribers (React renders from that state). */
+  let notified = 0;
+  let shown = 0;
+  let lastShownAt = 0;
+  let frames = 0;
+  // Subscribed before the App mounts, so it runs first in every notification: no event is pushed
+  // between this and the React render that follows it (both run in the store's timer callback).
+  store.subscribe(() => {
+    notified = pushed;
+  });
+  const onFrame = (): void => {
+    // Ink has rendered the tree (committed from the store state at `notified`) and written the
+    // frame synchronously (or found it unchanged): those events are on screen now.
+    frames++;
+    if (shown < notified) {
+      const now = performance.now();
+      for (; shown < notified; shown++) lat[shown] = now - push[shown]!;
+      lastShownAt = now;
     }
-    loop.disable();
-    const totalMs = (shown === pushed ? lastShownAt : performance.now()) - t0;
+  };
 
-    const s = store.state;
-    const done = s.rows.filter((r) => r.status === 'done').length;
-    const check = `${s.rows.length} rows, ${done} done, summary ${s.summary ? `+${s.summary.add}` : 'missing'}, log ${s.log.pushed} lines pushed (${s.log.length} kept)`;
-    ink.unmount();
-    await ink.waitUntilExit().catch(() => {});
-    controller.stop();
-    const [p50, p99, max] = percentiles(lat.subarray(0, shown), [50, 99, 100]);
-    return {
-      side: 'console',
-      events: pushed,
-      feedMs: feedEnd - t0,
-      totalMs,
-      latency: { p50: p50!, p99: p99!, max: max!, shown, unshown: pushed - shown },
-      frames: frames - framesBefore,
-      writes: stdout.writes - writesBefore,
-      bytes: stdout.bytes - bytesBefore,
-      peakRss: process.resourceUsage().maxRSS * 1024,
-      startRss,
-      memory,
-      loopDelay: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
-      check,
-    };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+  const controller = new Controller(store, { environment: 'bench', engine, readLock: async () => ({ kind: 'free' }) });
+  controller.start();
+  const stdout = new FakeTty();
+  const stderr = new Writable({ write: (_c, _e, cb) => cb() });
+  const stdin = Object.assign(new PassThrough(), {
+    isTTY: true,
+    setRawMode(): unknown {
+      return stdin;
+    },
+    ref(): unknown {
+      return stdin;
+    },
+    unref(): unknown {
+      return stdin;
+    },
+  });
+  const ink = render(React.createElement(App, { controller, size: { columns: COLUMNS, rows: ROWS } }), {
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    stderr: stderr as unknown as NodeJS.WriteStream,
+    alternateScreen: true,
+    exitOnCtrlC: false,
+    maxFps: 30,
+    incrementalRendering: true,
+    interactive: true,
+    patchConsole: false,
+    onRender: onFrame,
+  });
+  await sleep(300); // the first frame and the controller's "Ready" message
+  const startRss = process.memoryUsage().rss;
+  const framesBefore = frames;
+  const writesBefore = stdout.writes;
+  const bytesBefore = stdout.bytes;
+
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const memory: MemoryPeaks = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0 };
+  const t0 = performance.now();
+  await feed((e) => {
+    push[pushed] = performance.now();
+    store.onEngineEvent(e);
+    pushed++;
+  }, memory);
+  const feedEnd = performance.now();
+  const deadline = feedEnd + DRAIN_TIMEOUT_MS;
+  while (shown < pushed && performance.now() < deadline) {
+    await sleep(5);
+    sampleMemory(memory);
   }
+  loop.disable();
+  const totalMs = (shown === pushed ? lastShownAt : performance.now()) - t0;
+
+  const s = store.state;
+  const done = s.rows.filter((r) => r.status === 'done').length;
+  const check = `${s.rows.length} rows, ${done} done, summary ${s.summary ? `+${s.summary.add}` : 'missing'}, log ${s.log.pushed} lines pushed (${s.log.length} kept)`;
+  const counted = { frames: frames - framesBefore, writes: stdout.writes - writesBefore, bytes: stdout.bytes - bytesBefore };
+  ink.unmount();
+  await ink.waitUntilExit().catch(() => {});
+  controller.stop();
+  const [p50, p99, max] = percentiles(lat.subarray(0, shown), [50, 99, 100]);
+  return {
+    side: 'console',
+    events: pushed,
+    feedMs: feedEnd - t0,
+    totalMs,
+    latency: { p50: p50!, p99: p99!, max: max!, shown, unshown: pushed - shown },
+    ...counted,
+    peakRss: process.resourceUsage().maxRSS * 1024,
+    startRss,
+    memory,
+    loopDelay: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
+    check,
+  };
 }
 
 async function runPlain(): Promise<WorkerResult> {
@@ -322,11 +316,12 @@ async function runPlain(): Promise<WorkerResult> {
 const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (isEntry) {
   const side = process.argv[2];
-  if (side !== 'console' && side !== 'plain') {
-    process.stderr.write('usage: screen-load-worker.js console|plain (forked by bench/screen-load)\n');
+  const workDir = process.argv[3];
+  if ((side !== 'console' && side !== 'plain') || !workDir) {
+    process.stderr.write('usage: screen-load-worker.js console|plain WORKDIR (forked by bench/screen-load)\n');
     process.exit(2);
   }
-  (side === 'console' ? runConsole() : runPlain()).then(
+  (side === 'console' ? runConsole(workDir) : runPlain()).then(
     (r) => {
       if (process.send) process.send(r, () => process.exit(0));
       else {

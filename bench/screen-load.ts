@@ -8,22 +8,27 @@
  * unchanged), the event is on screen. For the plain side it is the time to write its line.
  */
 import { fork } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { int, mb, metText, ms, table, type Bench, type TargetCheck } from './lib/report.js';
-import { tail } from './lib/proc.js';
+import { int, mb, metText, ms, table, type Bench, type BenchResult, type TargetCheck } from './lib/report.js';
+import { assertNotStopping, onCleanup, tail, track } from './lib/proc.js';
 import { BATCH, COLUMNS, ROWS, TICK_MS, type Side, type WorkerResult } from './screen-load-worker.js';
 import { RESOURCES, TOTAL_EVENTS } from './lib/tf-stream.js';
 
 const RSS_TARGET_MB = 200;
 const P99_TARGET_MS = 100;
 
-function runWorker(side: Side, nodeEnv?: 'production'): Promise<WorkerResult> {
+function runWorker(side: Side, workDir: string, nodeEnv?: 'production'): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
     const worker = fileURLToPath(new URL('./screen-load-worker.js', import.meta.url));
     const env = { ...process.env };
     delete env.NODE_ENV;
     if (nodeEnv) env.NODE_ENV = nodeEnv;
-    const child = fork(worker, [side], { execPath: process.execPath, execArgv: [], env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    assertNotStopping();
+    const child = fork(worker, [side, workDir], { execPath: process.execPath, execArgv: [], env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    track(child);
     let output = '';
     child.stdout?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-8_000)));
     child.stderr?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-8_000)));
@@ -45,12 +50,22 @@ function runWorker(side: Side, nodeEnv?: 'production'): Promise<WorkerResult> {
 }
 
 export const screenLoad: Bench = async (log) => {
+  const workDir = await mkdtemp(join(tmpdir(), 'pc-bench-screen-'));
+  const removeWorkDir = onCleanup(() => rm(workDir, { recursive: true, force: true }));
+  try {
+    return await compare(log, workDir);
+  } finally {
+    await removeWorkDir();
+  }
+};
+
+async function compare(log: (line: string) => void, workDir: string): Promise<BenchResult> {
   log(`screen-load: console side as the console runs (NODE_ENV unset): Store + Controller + <App> in Ink, fake ${COLUMNS}×${ROWS} TTY`);
-  const con = await runWorker('console');
+  const con = await runWorker('console', workDir);
   log('screen-load: console side again with NODE_ENV=production (React production build), for comparison');
-  const prod = await runWorker('console', 'production');
+  const prod = await runWorker('console', workDir, 'production');
   log('screen-load: plain side (one line per event to a null stream)');
-  const plain = await runWorker('plain');
+  const plain = await runWorker('plain', workDir);
 
   const rssMB = con.peakRss / 1024 / 1024;
   const all = [con, prod, plain];
@@ -88,4 +103,4 @@ export const screenLoad: Bench = async (log) => {
     { figure: 'screen: peak RSS under 100k events', value: mb(con.peakRss), target: `< ${RSS_TARGET_MB} MB`, met: rssMB < RSS_TARGET_MB },
   ];
   return { name: 'screen-load', title: `Screen under load: ${int(TOTAL_EVENTS)} events into the console vs plain lines`, text, targets };
-};
+}

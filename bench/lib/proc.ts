@@ -7,45 +7,85 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 
 type Cleanup = () => Promise<void> | void;
-const cleanups: Cleanup[] = [];
+/** Registered cleanup steps (each wrapped so that it runs once, whoever calls it first). */
+const cleanups: (() => Promise<void>)[] = [];
+/** Children started by the benchmarks and still running (ended first by {@link runCleanups}). */
+const running = new Set<ChildProcess>();
+let stopping = false;
 
-/** Registers a cleanup step; returns a function that runs it now (once) and unregisters it. */
-export function onCleanup(fn: Cleanup): () => Promise<void> {
-  cleanups.push(fn);
-  let done = false;
-  return async () => {
-    if (done) return;
-    done = true;
-    const i = cleanups.indexOf(fn);
-    if (i >= 0) cleanups.splice(i, 1);
-    await fn();
-  };
+/** True once an interrupt started the cleanup: no new child may be started then. */
+export function isStopping(): boolean {
+  return stopping;
 }
 
-/** Children of {@link runTimed} still running (ended first by {@link runCleanups}). */
-const running = new Set<ChildProcess>();
+/** Throws when the benchmark is being interrupted (call before starting anything new). */
+export function assertNotStopping(): void {
+  if (stopping) throw new Error('interrupted: cleaning up');
+}
 
-/** Runs every registered cleanup step, newest first; errors are printed, not thrown. */
-export async function runCleanups(): Promise<void> {
-  // First end the timed children still running (only those this process started), by pid.
-  const children = [...running];
-  for (const c of children) {
-    if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) {
+/** Tracks a child this process started, so an interrupt ends it (by pid). */
+export function track(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  child.once('error', () => running.delete(child));
+}
+
+/**
+ * Registers a cleanup step; returns a function that runs it (once: a second call, from the
+ * benchmark's `finally` or from an interrupt, awaits the same run) and unregisters it.
+ */
+export function onCleanup(fn: Cleanup): () => Promise<void> {
+  let run: Promise<void> | undefined;
+  const once = (): Promise<void> => {
+    // Unregistered only when done, so that runCleanups() also waits for a run already under way.
+    run ??= (async () => {
       try {
-        process.kill(c.pid, 'SIGTERM');
-      } catch {
-        /* gone */
+        await fn();
+      } finally {
+        const i = cleanups.indexOf(once);
+        if (i >= 0) cleanups.splice(i, 1);
       }
+    })();
+    return run;
+  };
+  cleanups.push(once);
+  return once;
+}
+
+/**
+ * Runs every registered cleanup step, newest first; errors are printed, not thrown. With
+ * `interrupt`, first refuses new children and ends the running ones (SIGINT, then SIGTERM, by
+ * pid; only children this process started).
+ */
+export async function runCleanups(opts: { interrupt?: boolean } = {}): Promise<void> {
+  if (opts.interrupt) {
+    stopping = true;
+    // SIGINT first: the console's --ci forwards exactly one interrupt to Terraform and waits for it
+    // to write state and release the lock, and bare Terraform stops gracefully on it too.
+    const children = [...running];
+    const alive = () => children.filter((c) => c.exitCode === null && c.signalCode === null);
+    for (const [signal, waitMs] of [['SIGINT', 5_000], ['SIGTERM', 2_000]] as const) {
+      for (const c of alive()) {
+        if (c.pid === undefined) continue;
+        try {
+          process.kill(c.pid, signal);
+        } catch {
+          /* gone */
+        }
+      }
+      const deadline = Date.now() + waitMs;
+      while (Date.now() < deadline && alive().length) await new Promise((r) => setTimeout(r, 25));
     }
   }
-  const deadline = Date.now() + 5_000;
-  while (Date.now() < deadline && children.some((c) => c.exitCode === null && c.signalCode === null)) await new Promise((r) => setTimeout(r, 25));
   while (cleanups.length) {
-    const fn = cleanups.pop()!;
+    const step = cleanups[cleanups.length - 1]!;
     try {
-      await fn();
+      await step();
     } catch (err) {
       process.stderr.write(`cleanup failed: ${(err as Error).message}\n`);
+    } finally {
+      const i = cleanups.indexOf(step);
+      if (i >= 0) cleanups.splice(i, 1);
     }
   }
 }
@@ -69,6 +109,8 @@ export interface TimedOptions {
   cwd?: string;
   /** Kill (SIGTERM, then SIGKILL after 3 s) after this many ms; default 300,000. */
   timeoutMs?: number;
+  /** Allowed while an interrupt is cleaning up (the cleanup's own commands). */
+  duringCleanup?: boolean;
 }
 
 /**
@@ -76,10 +118,11 @@ export interface TimedOptions {
  * and its pipes are closed. Wall time is measured to the `exit` event.
  */
 export function runTimed(file: string, args: readonly string[], o: TimedOptions): Promise<TimedRun> {
+  if (!o.duringCleanup) assertNotStopping();
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(file, args, { env: o.env, cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    running.add(child);
+    track(child);
     let exitAt = 0;
     let code: number | null = null;
     let signal: NodeJS.Signals | null = null;
@@ -121,11 +164,9 @@ export function runTimed(file: string, args: readonly string[], o: TimedOptions)
     }, o.timeoutMs ?? 300_000);
     child.on('error', (err) => {
       clearTimeout(timer);
-      running.delete(child);
       reject(err);
     });
     child.on('exit', (c, s) => {
-      running.delete(child);
       exitAt = performance.now();
       code = c;
       signal = s;

@@ -42,7 +42,9 @@ export interface BenchWorkspace {
   cli(args: readonly string[], timeoutMs?: number): Promise<TimedRun>;
   /** The private emulator's record (endpoint, pid), once started. */
   emulator(): Promise<EmulatorRecord>;
-  /** Stops the private emulator (`main.js --local stop`) and removes the temp dir. Idempotent. */
+  /** Stops the private emulator now (`main.js --local stop`), if one is recorded; also while interrupted. */
+  stopEmulatorNow(): Promise<void>;
+  /** Stops the private emulator (`main.js --local stop`) and removes the temp dir. Runs once. */
   dispose(): Promise<void>;
 }
 
@@ -70,11 +72,13 @@ export async function makeWorkspace(prefix: string): Promise<BenchWorkspace> {
     ...(process.env.TF_BINARY ? { TF_BINARY: process.env.TF_BINARY } : {}),
   };
   const cli = (args: readonly string[], timeoutMs?: number) => runTimed(NODE, [CLI, ...args], { env, cwd: dir, ...(timeoutMs ? { timeoutMs } : {}) });
+  const stopEmulatorNow = async (): Promise<void> => {
+    if (!(await readEmulatorRecord({ stateDir: local }))) return;
+    const r = await runTimed(NODE, [CLI, '--local', 'stop'], { env, cwd: dir, timeoutMs: 30_000, duringCleanup: true });
+    if (r.code !== 0) process.stderr.write(`stopping the benchmark's emulator failed:\n${tail(r.stderr || r.stdout)}\n`);
+  };
   const dispose = onCleanup(async () => {
-    if (await readEmulatorRecord({ stateDir: local })) {
-      const r = await cli(['--local', 'stop'], 30_000);
-      if (r.code !== 0) process.stderr.write(`stopping the benchmark's emulator failed:\n${tail(r.stderr || r.stdout)}\n`);
-    }
+    await stopEmulatorNow();
     await rm(dir, { recursive: true, force: true });
   });
   return {
@@ -97,6 +101,7 @@ export async function makeWorkspace(prefix: string): Promise<BenchWorkspace> {
       if (!r) throw new Error(`no emulator recorded in ${local}`);
       return r;
     },
+    stopEmulatorNow,
     dispose,
   };
 }
