@@ -1,5 +1,6 @@
 import { ConsoleError, formatError, UsageError } from '../core/errors.js';
 import type { Paths } from '../core/paths.js';
+import type { Profile } from '../core/profile.js';
 import { openSession, type Session } from '../services/session.js';
 import type { CiCommand } from './args.js';
 import { CiReporter } from './reporter.js';
@@ -11,6 +12,8 @@ export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
 export interface CiOptions {
   command: CiCommand;
   environment: string;
+  /** The validated profile (loaded by the caller before anything ran). */
+  profile: Profile;
   local: boolean;
   json: boolean;
   autoApprove: boolean;
@@ -48,7 +51,7 @@ export async function runCi(o: CiOptions): Promise<number> {
     if ((o.command === 'apply' || o.command === 'destroy') && !o.autoApprove) {
       throw new UsageError(`--ci ${o.command} needs --auto-approve: nothing was run`, `review with --ci plan first, then run --ci ${o.command} --auto-approve`);
     }
-    session = await openSession({ environment: o.environment, local: o.local, paths: o.paths, env: o.env, onProgress: (s) => reporter.step(s) });
+    session = await openSession({ environment: o.environment, profile: o.profile, local: o.local, paths: o.paths, env: o.env, onProgress: (s) => reporter.step(s) });
     for (const n of session.notices) reporter.notice(n);
     session.engine.on((e) => reporter.event(e));
     const engine = session.engine;

@@ -2,8 +2,8 @@ import { Box, render, Text } from 'ink';
 import Spinner from 'ink-spinner';
 import React from 'react';
 import { formatError } from '../core/errors.js';
-import type { Paths } from '../core/paths.js';
-import { openSession, type Session } from '../services/session.js';
+import { profilePath, type Paths } from '../core/paths.js';
+import type { Session } from '../services/session.js';
 import { Controller } from '../state/controller.js';
 import { Store } from '../state/store.js';
 import { App } from '../ui/App.js';
@@ -30,6 +30,8 @@ export interface ConsoleOptions {
   local: boolean;
   paths: Paths;
   env: NodeJS.ProcessEnv;
+  /** A message to show once the console is up (e.g. "created profiles/play-…tfvars"). */
+  notice?: string;
 }
 
 /** Builds the store's header from an open session. */
@@ -65,7 +67,13 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   });
   let session: Session;
   try {
+    // The boot screen is up first; the profile is validated now (a bad one ends the console with one
+    // clear line, nothing written), then the environment is opened.
+    const { loadProfile } = await import('../core/profile.js');
+    const profile = await loadProfile(profilePath(o.paths, o.environment), o.environment);
+    const { openSession } = await import('../services/session.js');
     session = await openSession({
+      profile,
       environment: o.environment,
       local: o.local,
       paths: o.paths,
@@ -78,6 +86,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
     process.stderr.write(formatError(err) + '\n');
     return 1;
   }
+  if (o.notice) session.notices.unshift(o.notice);
   const store = new Store(headerOf(session));
   const controller = new Controller(store, session);
   controller.start();

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
+import { realpathSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { exitCodeOf, formatError, UsageError } from '../core/errors.js';
 import { checkEnvironmentName, playgroundName } from '../core/environment-name.js';
 import { profilePath, resolvePaths } from '../core/paths.js';
-import { loadProfile } from '../core/profile.js';
-import { stopEmulator } from '../services/local/emulator.js';
 import { parseInvocation, USAGE } from './args.js';
-import { runCi } from './ci.js';
 import { ensurePlaygroundProfile } from './playground.js';
+
+// Start-up matters (time to the first frame): only what every path needs is imported statically;
+// the AWS SDK, the HCL parser, Ink and React are loaded by the path that uses them.
 
 function safeUserName(): string | undefined {
   try {
@@ -35,33 +37,46 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       return 0;
     }
     if (inv.kind === 'local-stop') {
+      const { stopEmulator } = await import('../services/local/emulator.js');
       const r = await stopEmulator(env.PLATFORM_LOCAL_DIR ? { stateDir: env.PLATFORM_LOCAL_DIR } : {});
       out(r.stopped ? `stopped the local emulator (pid ${r.pid})` : 'the local emulator was not running');
       return 0;
     }
     const paths = resolvePaths(env);
     const environment = inv.play ? playgroundName(env.USER || env.LOGNAME || safeUserName()) : checkEnvironmentName(inv.environment);
-    if (inv.play) {
-      const created = await ensurePlaygroundProfile(paths, environment);
-      if (created) err(created);
-    }
-    // Validate the profile before anything starts: a bad profile is one clear line and exit 1.
-    await loadProfile(profilePath(paths, environment), environment);
+    const created = inv.play ? await ensurePlaygroundProfile(paths, environment) : undefined;
+    if (created) err(created);
     if (inv.kind === 'ci') {
-      return await runCi({ command: inv.command, environment, local: inv.local, json: inv.json, autoApprove: inv.autoApprove, paths, env, out, err });
+      // Validate the profile before anything starts: a bad profile is one clear line and exit 1.
+      const { loadProfile } = await import('../core/profile.js');
+      const profile = await loadProfile(profilePath(paths, environment), environment);
+      const { runCi } = await import('./ci.js');
+      return await runCi({ command: inv.command, environment, profile, local: inv.local, json: inv.json, autoApprove: inv.autoApprove, paths, env, out, err });
     }
     if (!process.stdout.isTTY || !process.stdin.isTTY) {
       throw new UsageError('the console needs a terminal (stdin and stdout are not a TTY)', `run headless with --ci plan|apply|destroy|output`);
     }
+    // React's production build: the development build costs memory and time under load.
+    env.NODE_ENV ??= 'production';
+    process.env.NODE_ENV ??= env.NODE_ENV;
     const { runConsole } = await import('./console.js');
-    return await runConsole({ environment, local: inv.local, paths, env });
+    return await runConsole({ environment, local: inv.local, paths, env, ...(created ? { notice: created } : {}) });
   } catch (e) {
     err(formatError(e));
     return exitCodeOf(e);
   }
 }
 
-const isEntry = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+function isEntryPoint(): boolean {
+  if (!process.argv[1]) return false;
+  try {
+    // Compare real paths: a symlink (node_modules/.bin, npm link) must still run main().
+    return import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
+}
+const isEntry = isEntryPoint();
 if (isEntry) {
   main(process.argv.slice(2)).then(
     (code) => {

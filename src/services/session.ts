@@ -18,6 +18,8 @@ export const LOCAL_AMI = 'ami-785db401';
 /** How to open an environment. */
 export interface SessionOptions {
   environment: string;
+  /** The profile when the caller has loaded it already; else it is loaded from profiles/ENV.tfvars. */
+  profile?: Profile;
   /** Use the embedded local emulator instead of AWS. */
   local: boolean;
   paths: Paths;
@@ -66,7 +68,7 @@ function withoutKeys(env: NodeJS.ProcessEnv, keys: readonly string[]): NodeJS.Pr
 export async function openSession(o: SessionOptions): Promise<Session> {
   const progress = o.onProgress ?? (() => {});
   const profileFile = profilePath(o.paths, o.environment);
-  const profile = await loadProfile(profileFile, o.environment);
+  const profile = o.profile ?? (await loadProfile(profileFile, o.environment));
   const notices: string[] = [];
   const binaryP = findTerraform(o.env);
   binaryP.catch(() => {});

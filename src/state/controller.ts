@@ -94,7 +94,8 @@ export class Controller {
       // Terraform takes the lock a moment after it starts: look again then.
       if (e.kind === 'operation-start') setTimeout(() => void this.refreshLock(), 1_500).unref();
     });
-    for (const n of this.target.notices ?? []) this.store.say('warn', n);
+    const notices = this.target.notices ?? [];
+    if (notices.length) this.store.say(notices.some((n) => /restarted/.test(n)) ? 'warn' : 'info', notices.join(' · '));
     if (!this.target.notices?.length) this.store.say('info', 'Ready. Press p to plan, ? for all keys.');
     void this.refreshLock();
     this.lockTimer = setInterval(() => void this.refreshLock(), LOCK_POLL_MS);

@@ -109,7 +109,7 @@ export class Store {
 
   constructor(
     header: AppState['header'],
-    private readonly throttleMs = 33,
+    private readonly throttleMs = 16,
   ) {
     this.state = {
       version: 0,

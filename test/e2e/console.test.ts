@@ -22,7 +22,8 @@ describe('the whole console in a terminal: plan, apply, re-plan, destroy the pla
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${k}=${shellQuote(String(v))}`)
       .join(' ');
-    screen = await TmuxScreen.start(`env -i ${env} ${shellQuote(process.execPath)} ${shellQuote(CLI)} -e e2e --local`);
+    const cmd = `env -i ${env} ${shellQuote(process.execPath)} ${shellQuote(CLI)} -e e2e --local`;
+    screen = await TmuxScreen.start(`${cmd}; echo "[console exited with status $?]"; sleep 60`);
   });
   after(async () => {
     await screen?.kill();
@@ -77,13 +78,8 @@ describe('the whole console in a terminal: plan, apply, re-plan, destroy the pla
 
   it('q quits and the terminal is given back', async () => {
     await screen.send('q');
-    const end = Date.now() + 10_000;
-    let st = await screen.exited();
-    while (!(st.dead && st.status !== undefined) && Date.now() < end) {
-      await new Promise((r) => setTimeout(r, 100));
-      st = await screen.exited();
-    }
-    assert.equal(st.dead, true, 'the console did not exit');
-    assert.equal(st.status, 0);
+    const s = await screen.waitFor(/\[console exited with status \d+\]/, 10_000);
+    assert.match(s, /\[console exited with status 0\]/);
+    assert.doesNotMatch(s, /Plan\/Apply/, 'the alternate screen was not left');
   });
 });

@@ -24,7 +24,7 @@ export interface RunResult {
   signal: NodeJS.Signals | null;
   /** Whether {@link TfProcess.cancel} was called. */
   cancelled: boolean;
-  /** Plain stdout (only when `json` was false), bounded to the last 32 MiB. */
+  /** Plain stdout (only when `json` was false), whole (a run printing more than 512 MiB fails). */
   stdout: string;
   /** The last 64 KiB of stderr. */
   stderr: string;
@@ -48,7 +48,8 @@ export interface TfProcess {
 }
 
 const STDERR_KEEP = 64 * 1024;
-const STDOUT_KEEP = 32 * 1024 * 1024;
+/** Plain stdout (show -json, output -json) is kept whole up to this size; beyond it the run fails clearly. */
+const STDOUT_MAX = 512 * 1024 * 1024;
 
 /**
  * Starts `binary args…` in its own process group (so a Ctrl-C in the operator's terminal reaches
@@ -62,6 +63,7 @@ export function runTerraform(binary: string, args: readonly string[], opts: RunO
   const json = opts.json ?? true;
   const parser = json ? new TfJsonStreamParser() : undefined;
   let stdout = '';
+  let stdoutOverflow = false;
   let stderr = '';
   let stderrPartial = '';
   let cancelled = false;
@@ -73,10 +75,8 @@ export function runTerraform(binary: string, args: readonly string[], opts: RunO
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => {
     if (parser) emit(parser.push(chunk));
-    else {
-      stdout += chunk;
-      if (stdout.length > STDOUT_KEEP) stdout = stdout.slice(-STDOUT_KEEP);
-    }
+    else if (stdout.length < STDOUT_MAX) stdout += chunk;
+    else stdoutOverflow = true;
   });
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {
@@ -98,6 +98,10 @@ export function runTerraform(binary: string, args: readonly string[], opts: RunO
       exited = true;
       if (parser) emit(parser.end());
       if (stderrPartial && opts.onStderr) opts.onStderr(stderrPartial);
+      if (stdoutOverflow) {
+        reject(new TofuError(`${binary} ${args[0] ?? ''} printed more than ${STDOUT_MAX / 1024 / 1024} MiB`, 'the plan is too large to read whole; split the configuration'));
+        return;
+      }
       resolve({ exitCode: code ?? -1, signal, cancelled, stdout, stderr, durationMs: Date.now() - started });
     });
   });
