@@ -60,10 +60,10 @@ export const screenLoad: Bench = async (log) => {
 };
 
 async function compare(log: (line: string) => void, workDir: string): Promise<BenchResult> {
-  log(`screen-load: console side as the console runs (NODE_ENV unset): Store + Controller + <App> in Ink, fake ${COLUMNS}×${ROWS} TTY`);
-  const con = await runWorker('console', workDir);
-  log('screen-load: console side again with NODE_ENV=production (React production build), for comparison');
-  const prod = await runWorker('console', workDir, 'production');
+  log(`screen-load: console side as the console runs (NODE_ENV=production, set by main.ts): Store + Controller + <App> in Ink, fake ${COLUMNS}×${ROWS} TTY`);
+  const con = await runWorker('console', workDir, 'production');
+  log('screen-load: console side again with NODE_ENV unset (React development build), for comparison');
+  const prod = await runWorker('console', workDir);
   log('screen-load: plain side (one line per event to a null stream)');
   const plain = await runWorker('plain', workDir);
 
@@ -88,14 +88,14 @@ async function compare(log: (line: string) => void, workDir: string): Promise<Be
     row('event-loop delay p99 / max', (r) => `${ms(r.loopDelay.p99)} / ${ms(r.loopDelay.max)}`),
   ];
   const text = [
-    table(['figure', 'console (as run)', 'console, NODE_ENV=production', 'plain lines (bare)', 'target', 'met'], rows, ['l', 'r', 'r', 'r', 'r', 'l']),
+    table(['figure', 'console (as run)', 'console, React dev build', 'plain lines (bare)', 'target', 'met'], rows, ['l', 'r', 'r', 'r', 'r', 'l']),
     '',
     `  Stream: ${int(TOTAL_EVENTS)} apply events for ${int(RESOURCES)} resources (start, progress every round, provisioner lines, complete; shapes from test/fixtures/tf-json),`,
     '  parsed by the real TfJsonStreamParser on every side, plus operation start/end, version and change_summary. Each side is its own process.',
     `  Console: real Store, Controller (engine constructed, never run) and <App> rendered by Ink 8 into a fake ${COLUMNS}×${ROWS} TTY`,
     '  (maxFps 30, incrementalRendering, alternateScreen, interactive). An event is on screen when Ink has rendered a frame from a',
     '  store state that contains it (written, or unchanged because the event did not change what is visible).',
-    '  "as run": NODE_ENV unset, as play.kube/run.kube start it, so React loads its development build. Targets apply to that column.',
+    '  "as run": NODE_ENV=production, as main.ts sets it for the console (React production build). Targets apply to that column.',
     `  Final state check: console ${con.check}; plain ${plain.check}.`,
   ].join('\n');
   const targets: TargetCheck[] = [

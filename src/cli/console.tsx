@@ -2,7 +2,8 @@ import { Box, render, Text } from 'ink';
 import Spinner from 'ink-spinner';
 import React from 'react';
 import { formatError } from '../core/errors.js';
-import { profilePath, type Paths } from '../core/paths.js';
+import type { Paths } from '../core/paths.js';
+import type { Profile } from '../core/profile.js';
 import type { Session } from '../services/session.js';
 import { Controller } from '../state/controller.js';
 import { Store } from '../state/store.js';
@@ -30,6 +31,8 @@ export interface ConsoleOptions {
   local: boolean;
   paths: Paths;
   env: NodeJS.ProcessEnv;
+  /** The profile being loaded (parsing started by the caller); a rejection ends the console with its error. */
+  profile: Promise<Profile>;
   /** A message to show once the console is up (e.g. "created profiles/play-…tfvars"). */
   notice?: string;
 }
@@ -69,8 +72,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   try {
     // The boot screen is up first; the profile is validated now (a bad one ends the console with one
     // clear line, nothing written), then the environment is opened.
-    const { loadProfile } = await import('../core/profile.js');
-    const profile = await loadProfile(profilePath(o.paths, o.environment), o.environment);
+    const profile = await o.profile;
     const { openSession } = await import('../services/session.js');
     session = await openSession({
       profile,

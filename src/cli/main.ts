@@ -59,8 +59,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     // React's production build: the development build costs memory and time under load.
     env.NODE_ENV ??= 'production';
     process.env.NODE_ENV ??= env.NODE_ENV;
+    // Parse the profile (WebAssembly HCL parser) while Ink and React load; errors surface in the console's start.
+    const profile = import('../core/profile.js').then((m) => m.loadProfile(profilePath(paths, environment), environment));
+    profile.catch(() => undefined);
     const { runConsole } = await import('./console.js');
-    return await runConsole({ environment, local: inv.local, paths, env, ...(created ? { notice: created } : {}) });
+    return await runConsole({ environment, profile, local: inv.local, paths, env, ...(created ? { notice: created } : {}) });
   } catch (e) {
     err(formatError(e));
     return exitCodeOf(e);

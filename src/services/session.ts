@@ -79,12 +79,15 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   let local: Session['local'];
   let backend = backendFor(o.environment, profile, o.local);
   let extraVars: Record<string, string> = {};
+  let whoP: Promise<{ account: string; arn: string }>;
   if (o.local) {
     progress('starting the local AWS emulator (moto)');
     const emu = await ensureEmulator({ ...(o.env.PLATFORM_LOCAL_DIR ? { stateDir: o.env.PLATFORM_LOCAL_DIR } : {}) });
     endpoint = emu.endpoint;
     childEnv = applyEmulatorEnv(emu, profile.aws_region, o.env);
     creds = await resolveCredentials({ env: childEnv, environment: o.environment, awsProfile: '' });
+    whoP = callerIdentity(creds, profile.aws_region, endpoint);
+    whoP.catch(() => undefined);
     progress('creating the state bucket and KMS key in the emulator');
     const kmsAlias = profile.kms_master_id.startsWith('alias/') ? profile.kms_master_id : 'alias/platform-console-local';
     const boot = await bootstrapLocal({ endpoint, region: profile.aws_region, bucket: profile.terraform_bucket_name, kmsAlias, ...(o.env.PLATFORM_LOCAL_DIR ? { stateDir: o.env.PLATFORM_LOCAL_DIR } : {}) });
@@ -105,9 +108,10 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     childEnv = withoutKeys(o.env, creds.terraformUnset);
     Object.assign(childEnv, creds.terraformEnv);
     childEnv.AWS_REGION = profile.aws_region;
+    progress('checking credentials');
+    whoP = callerIdentity(creds, profile.aws_region, endpoint);
   }
-  progress('checking credentials');
-  const who = await callerIdentity(creds, profile.aws_region, endpoint);
+  const who = await whoP;
   if (profile.aws_account && who.account !== profile.aws_account && !o.local) {
     throw new CredentialsError(
       `the credentials belong to account ${who.account}, but ${profileFile} is for account ${profile.aws_account}`,

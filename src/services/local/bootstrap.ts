@@ -240,21 +240,25 @@ export async function bootstrapLocal(opts: BootstrapLocalOptions): Promise<Boots
       throw wrap(`creating the state bucket ${bucket}`, endpoint, err);
     }
     try {
-      await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
-      await s3.send(
+      // Configured once, when created: an existing bucket was configured by an earlier bootstrap
+      // (this is the emulator's own bucket), and skipping three calls keeps start-up quick.
+      if (createdBucket) await Promise.all([
+      s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } })),
+      s3.send(
         new PutBucketEncryptionCommand({
           Bucket: bucket,
           ServerSideEncryptionConfiguration: {
             Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: kmsKeyArn }, BucketKeyEnabled: true }],
           },
         }),
-      );
-      await s3.send(
+      ),
+      s3.send(
         new PutPublicAccessBlockCommand({
           Bucket: bucket,
           PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
         }),
-      );
+      ),
+      ]);
     } catch (err) {
       throw wrap(`configuring the state bucket ${bucket}`, endpoint, err);
     }
