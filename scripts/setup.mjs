@@ -19,7 +19,16 @@ console.log(`setup: provider mirror: ${existsSync(mirror) ? mirror : 'none (prov
 const moto = has('moto_server', ['--help']) ? 'moto_server' : has('python3', ['-c', 'import moto.server']) !== undefined ? 'python3 -m moto.server' : undefined;
 console.log(`setup: moto: ${moto ?? 'MISSING (pip install "moto[server]")'}`);
 if (!moto) problems.push('moto is not installed: pip install "moto[server]"');
-console.log(`setup: tmux (end-to-end tests): ${has('tmux', ['-V']) ?? 'MISSING'}`);
+// tmux drives the end-to-end tests; it is a Debian package: install it when we can (root with apt-get).
+let tmux = has('tmux', ['-V']);
+if (!tmux && process.getuid?.() === 0 && has('apt-get', ['--version'])) {
+  console.log('setup: installing tmux with apt-get');
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  spawnSync('apt-get', ['install', '-y', '-qq', 'tmux'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  tmux = has('tmux', ['-V']);
+}
+console.log(`setup: tmux (end-to-end tests): ${tmux ?? 'MISSING (apt-get install tmux)'}`);
+if (!tmux) problems.push('tmux is not installed: apt-get install tmux');
 if (problems.length) {
   for (const p of problems) console.error(`setup: ${ci ? 'error' : 'warning'}: ${p}`);
   if (ci) process.exit(1);
