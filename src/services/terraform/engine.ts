@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateLockError, TofuError } from '../../core/errors.js';
@@ -224,7 +225,8 @@ export class Engine {
     const marker = join(this.config.dataDir, 'init.json');
     const key = createHash('sha256').update(JSON.stringify(args)).update(this.config.cliConfigFile).update(await hashModuleTree(this.config.terraformDir)).digest('hex');
     const previous = await readFile(marker, 'utf8').catch(() => '');
-    if (previous.trim() === key) {
+    const backendState = join(this.config.dataDir, 'tfdata', 'terraform.tfstate');
+    if (previous.trim() === key && existsSync(backendState)) {
       this.initialised = true;
       return;
     }

@@ -77,7 +77,7 @@ export function PlanPane({ state, width, height }: { state: AppState; width: num
             <Text dimColor>{` (${sum.operation})`}</Text>
           </Text>
         ) : null}
-        {state.rows.length ? <Text dimColor>{`   ${state.rows.length} resources, ${counts.done} done, ${counts.applying} applying, ${counts.errored} errored`}</Text> : null}
+        {state.rows.length ? <Text dimColor>{`   ${state.rows.length} resource${state.rows.length === 1 ? '' : 's'}, ${counts.done} done, ${counts.applying} applying, ${counts.errored} errored`}</Text> : null}
         {state.drift ? <Text color="magenta">{`   drift: ${state.drift} resource${state.drift === 1 ? '' : 's'} changed outside Terraform (l shows which)`}</Text> : null}
         {plan && !running ? <Text color="cyan">{'   saved plan ready: a to apply'}</Text> : null}
         {state.filter ? <Text color="cyan">{`   filter: ${state.filter}`}</Text> : null}
