@@ -4,16 +4,18 @@
  * is 1 only when a benchmark could not run (and 2 for an unknown benchmark name).
  *
  *   npm run bench                       # all (builds first)
- *   node dist/bench/run.js [NAME...]    # some: apply-overhead, screen-load, first-frame
+ *   node dist/bench/run.js [NAME...]    # some: apply-overhead, platform, screen-load, first-frame
  */
 import { applyOverhead } from './apply-overhead.js';
 import { firstFrame } from './first-frame.js';
 import { runCleanups } from './lib/proc.js';
+import { platform } from './platform.js';
 import { metText, table, type Bench, type BenchResult } from './lib/report.js';
 import { screenLoad } from './screen-load.js';
 
 const BENCHES: Record<string, { bench: Bench; what: string }> = {
   'apply-overhead': { bench: applyOverhead, what: '--ci apply of 200 terraform_data vs bare terraform apply (local moto, S3 backend)' },
+  platform: { bench: platform, what: 'the real root module: --ci apply / plan / destroy vs bare terraform (local moto, S3 backend)' },
   'screen-load': { bench: screenLoad, what: '100,000 apply events into the console screen vs plain lines: latency, RSS' },
   'first-frame': { bench: firstFrame, what: 'time to the console\'s first frame in tmux vs terraform version / node -e 0' },
 };
