@@ -66,7 +66,8 @@ export async function runCi(o: CiOptions): Promise<number> {
       }
       case 'apply':
       case 'destroy': {
-        const plan = await engine.plan({ destroy: o.command === 'destroy' });
+        // --auto-approve: nobody reads the structured plan before it is applied, so no show -json.
+        const plan = await engine.plan({ destroy: o.command === 'destroy', structured: false });
         if (interrupted) throw new ConsoleError('interrupted after planning: nothing was applied');
         if (plan.hasChanges) {
           const r = await engine.apply();

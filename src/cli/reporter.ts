@@ -55,11 +55,14 @@ export class CiReporter {
         case 'stderr':
           if (e.line.trim()) this.write(JSON.stringify({ type: 'stderr', operation: e.operation, message: e.line }));
           break;
+        case 'text':
+          if (e.line.trim()) this.write(JSON.stringify({ type: 'text', operation: e.operation, message: e.line }));
+          break;
         case 'operation-start':
-          this.write(JSON.stringify({ type: 'operation_start', operation: e.operation }));
+          this.write(JSON.stringify({ type: 'operation_start', operation: e.operation, timestamp: new Date(e.at).toISOString() }));
           break;
         case 'operation-end':
-          this.write(JSON.stringify({ type: 'operation_end', operation: e.operation, ok: e.ok, exit_code: e.exitCode, cancelled: e.cancelled, duration_ms: e.durationMs }));
+          this.write(JSON.stringify({ type: 'operation_end', operation: e.operation, ok: e.ok, exit_code: e.exitCode, cancelled: e.cancelled, duration_ms: e.durationMs, timestamp: new Date(e.at).toISOString() }));
           break;
         case 'plan':
           this.write(JSON.stringify({ type: 'plan', destroy_mode: e.plan.destroyMode, summary: e.plan.summary, destroys: e.plan.destroys, changes: e.plan.changes.map((c) => ({ address: c.address, action: c.action })) }));
@@ -84,12 +87,15 @@ export class CiReporter {
           this.write(`[${clock(ev.timestamp)}] ${ev.severity === 'error' ? 'Error' : 'Warning'}: ${ev.summary}${where}`);
           if (ev.summary.startsWith(CRASH_SUMMARY)) this.write('    (its stack trace is printed above)');
           else for (const l of ev.detail.split('\n')) if (l.trim()) this.write(`    ${l}`);
+        } else if (ev.type === 'planned_change' && e.operation === 'apply') {
+          // apply -json PLANFILE repeats the plan's planned_change lines: shown once, under the plan.
         } else if (ev.type !== 'version' && ev.type !== 'outputs') {
           this.write(`[${clock(ev.timestamp)}] ${ev.message}`);
         }
         break;
       }
       case 'stderr':
+      case 'text':
         if (e.line.trim()) this.write(`    ${e.line}`);
         break;
       case 'operation-start':

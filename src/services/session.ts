@@ -88,7 +88,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     creds = await resolveCredentials({ env: childEnv, environment: o.environment, awsProfile: '' });
     whoP = callerIdentity(creds, profile.aws_region, endpoint);
     whoP.catch(() => undefined);
-    progress('creating the state bucket and KMS key in the emulator');
+    progress('checking the state bucket and KMS key in the emulator');
     const kmsAlias = profile.kms_master_id.startsWith('alias/') ? profile.kms_master_id : 'alias/platform-console-local';
     const boot = await bootstrapLocal({ endpoint, region: profile.aws_region, bucket: profile.terraform_bucket_name, kmsAlias, ...(o.env.PLATFORM_LOCAL_DIR ? { stateDir: o.env.PLATFORM_LOCAL_DIR } : {}) });
     if (!profile.kms_master_id.startsWith('alias/')) {

@@ -220,6 +220,7 @@ export class Store {
         s.log.push('── cancel requested: one SIGINT sent; waiting for Terraform to write state and release the lock');
         break;
       case 'stderr':
+      case 'text':
         if (e.line.trim()) s.log.push(e.line);
         break;
       case 'tf':

@@ -58,6 +58,9 @@ describe('plan, apply, re-plan through --ci on the emulator', { skip }, () => {
     assert.equal(events[0]!.type, 'progress');
     assert.ok(events.some((e) => e.type === 'planned_change' && e.address === 'terraform_data.slow'));
     assert.ok(events.some((e) => e.type === 'version'));
+    // The first run initialises: init's plain text is passed on as text, not mistaken for an error.
+    assert.ok(events.some((e) => e.type === 'text' && e.operation === 'init' && /Terraform has been successfully initialized/.test(String(e.message))));
+    assert.ok(!events.some((e) => e.type === 'diagnostic' && e.severity === 'error'), 'a successful plan reported an error diagnostic');
   });
 
   it('apply --auto-approve exits 0 and the state object is written, encrypted', async () => {

@@ -6,7 +6,7 @@ import { StateLockError, TofuError } from '../../core/errors.js';
 import { backendConfigArgs, parseLockInfo, type BackendSettings, type LockInfo } from './backend.js';
 import type { TerraformBinary } from './binary.js';
 import type { TfEvent } from './events.js';
-import { parseOutputsJson, parsePlanJson, type OutputValue, type PlanModel } from './plan-model.js';
+import { parseOutputsJson, parsePlanJson, planFromStream, type OutputValue, type PlanModel } from './plan-model.js';
 import { runTerraform, type RunResult, type TfProcess } from './runner.js';
 
 /** Summary prefix of the diagnostic made from a provider's crash output (stderr). */
@@ -21,6 +21,8 @@ export type EngineEvent =
   | { kind: 'operation-end'; operation: Operation; ok: boolean; exitCode: number; cancelled: boolean; durationMs: number; at: number }
   | { kind: 'tf'; operation: Operation; event: TfEvent }
   | { kind: 'stderr'; operation: Operation; line: string }
+  /** A line of Terraform's plain (non-JSON) stdout, e.g. `init`'s progress. */
+  | { kind: 'text'; operation: Operation; line: string }
   | { kind: 'plan'; plan: PlanModel }
   | { kind: 'outputs'; outputs: OutputValue[] }
   | { kind: 'lock-held'; lock: LockInfo }
@@ -135,11 +137,12 @@ export class Engine {
     return sent;
   }
 
-  private async run(operation: Operation, args: string[], json = true, quiet = false): Promise<RunResult & { errors: TfEvent[] }> {
+  private async run(operation: Operation, args: string[], json = true, quiet = false): Promise<RunResult & { errors: TfEvent[]; planned: TfEvent[] }> {
     if (this.current) {
       throw new TofuError(`${this.current.operation} is still running`, 'wait for it to finish or cancel it (c)');
     }
     const errors: TfEvent[] = [];
+    const planned: TfEvent[] = [];
     const at = Date.now();
     if (!quiet) this.emit({ kind: 'operation-start', operation, at });
     const proc = runTerraform(this.config.binary.path, args, {
@@ -148,8 +151,11 @@ export class Engine {
       json,
       onEvent: (event) => {
         if (event.type === 'diagnostic' && event.severity === 'error') errors.push(event);
+        else if (event.type === 'planned_change' || event.type === 'change_summary') planned.push(event);
         this.emit({ kind: 'tf', operation, event });
       },
+      // Only init's plain text is shown: show -json and output -json carry sensitive values in clear.
+      ...(operation === 'init' && !json ? { onText: (line: string) => this.emit({ kind: 'text', operation, line }) } : {}),
       onStderr: (line) => this.emit({ kind: 'stderr', operation, line }),
     });
     this.current = { operation, proc };
@@ -161,7 +167,7 @@ export class Engine {
     }
     const ok = result.exitCode === 0 || (result.exitCode === 2 && args.includes('-detailed-exitcode'));
     const stderrText = result.stderr.trim();
-    if (!ok && !result.cancelled && stderrText) {
+    if (json && !ok && !result.cancelled && stderrText) {
       // A provider crash prints its Go stack trace on stderr, not as JSON: keep it as a diagnostic's detail.
       const panic = /^panic: .*$/m.exec(stderrText)?.[0];
       const crash: TfEvent = {
@@ -177,12 +183,23 @@ export class Engine {
       else errors.push(crash);
       this.emit({ kind: 'tf', operation, event: crash });
     }
+    if (!json && !ok && !result.cancelled) {
+      // Plain-text commands (init) print their errors as text: "Error: SUMMARY", then the detail.
+      const text = `${result.stdout}\n${result.stderr}`;
+      const at2 = text.indexOf('Error: ');
+      if (at2 >= 0) {
+        const [summary = '', ...rest] = text.slice(at2 + 'Error: '.length).split('\n');
+        const diag: TfEvent = { type: 'diagnostic', severity: 'error', summary: summary.trim(), detail: rest.join('\n').trim(), timestamp: Date.now(), level: 'error', message: `Error: ${summary.trim()}` };
+        errors.push(diag);
+        this.emit({ kind: 'tf', operation, event: diag });
+      }
+    }
     if (!quiet) this.emit({ kind: 'operation-end', operation, ok, exitCode: result.exitCode, cancelled: result.cancelled, durationMs: result.durationMs, at: Date.now() });
-    return { ...result, errors };
+    return { ...result, errors, planned };
   }
 
   /** Turns a failed run into the error the operator sees. */
-  private failure(operation: Operation, r: RunResult & { errors: TfEvent[] }): TofuError {
+  private failure(operation: Operation, r: RunResult & { errors: TfEvent[]; planned: TfEvent[] }): TofuError {
     if (r.cancelled) {
       return new TofuError(`${operation} was cancelled`, 'Terraform wrote the state and released the lock; plan again to see where things stand');
     }
@@ -221,7 +238,8 @@ export class Engine {
   async init(): Promise<void> {
     if (this.initialised) return;
     await mkdir(this.config.dataDir, { recursive: true, mode: 0o700 });
-    const args = ['init', '-input=false', '-json', '-reconfigure', ...backendConfigArgs(this.config.backend)];
+    // Not -json: Terraform 1.11's `init -json` still prints some lines as plain text.
+    const args = ['init', '-input=false', '-no-color', '-reconfigure', ...backendConfigArgs(this.config.backend)];
     const marker = join(this.config.dataDir, 'init.json');
     const key = createHash('sha256').update(JSON.stringify(args)).update(this.config.cliConfigFile).update(await hashModuleTree(this.config.terraformDir)).digest('hex');
     const previous = await readFile(marker, 'utf8').catch(() => '');
@@ -230,18 +248,21 @@ export class Engine {
       this.initialised = true;
       return;
     }
-    const r = await this.run('init', args);
+    const r = await this.run('init', args, false);
     if (r.exitCode !== 0) throw this.failure('init', r);
     await writeFile(marker, key + '\n');
     this.initialised = true;
   }
 
   /**
-   * `plan -json -out=PLANFILE -detailed-exitcode` (with `-destroy` for a destroy plan), then
-   * `show -json PLANFILE` for the structured plan. A plan with changes is kept for {@link apply}.
+   * `plan -json -out=PLANFILE -detailed-exitcode` (with `-destroy` for a destroy plan), then, when
+   * it has changes and `structured` is not false, `show -json PLANFILE` for the structured plan
+   * (changed attributes, output changes with sensitive values masked); otherwise the model is built
+   * from the streamed `planned_change` and `change_summary` messages (no third process: `--ci
+   * apply` uses this). A plan with changes is kept for {@link apply}.
    * @throws TofuError (or StateLockError) when planning fails.
    */
-  async plan(opts: { destroy?: boolean } = {}): Promise<PlanModel> {
+  async plan(opts: { destroy?: boolean; structured?: boolean } = {}): Promise<PlanModel> {
     await this.init();
     this.plan_ = undefined;
     await rm(this.planFile, { force: true });
@@ -251,9 +272,15 @@ export class Engine {
     if (opts.destroy) args.push('-destroy');
     const r = await this.run(operation, args);
     if (r.exitCode !== 0 && r.exitCode !== 2) throw this.failure(operation, r);
-    const show = await this.run(operation, ['show', '-json', this.planFile], false, true);
-    if (show.exitCode !== 0) throw this.failure(operation, show);
-    const plan = parsePlanJson(show.stdout, opts.destroy === true);
+    let plan: PlanModel;
+    if (r.exitCode === 2 && opts.structured !== false) {
+      const show = await this.run(operation, ['show', '-json', this.planFile], false, true);
+      if (show.exitCode !== 0) throw this.failure(operation, show);
+      plan = parsePlanJson(show.stdout, opts.destroy === true);
+    } else {
+      // No changes (nothing to read), or the caller applies at once: the streamed plan is enough.
+      plan = planFromStream(r.planned, opts.destroy === true, r.exitCode === 2);
+    }
     if (plan.hasChanges) this.plan_ = plan;
     else await rm(this.planFile, { force: true });
     this.emit({ kind: 'plan', plan });

@@ -1,4 +1,5 @@
 import { TofuError } from '../../core/errors.js';
+import type { TfEvent } from './events.js';
 import { maskSensitive } from './mask.js';
 
 /** The action of one resource in a plan, reduced from Terraform's `change.actions` list. */
@@ -170,4 +171,37 @@ export function parseOutputsJson(text: string): OutputValue[] {
   return Object.entries(raw)
     .map(([name, o]) => ({ name, sensitive: o.sensitive === true, value: o.sensitive ? maskSensitive(o.value, true) : o.value, type: o.type }))
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Builds a {@link PlanModel} from the streamed messages of `plan -json` (`planned_change`,
+ * `change_summary`; source: Terraform's "Machine Readable UI" documentation), without
+ * `show -json`. It has no changed attributes and no output changes.
+ * @param hasChanges whether plan exited 2 (`-detailed-exitcode`): output-only changes count too.
+ */
+export function planFromStream(events: readonly TfEvent[], destroyMode: boolean, hasChanges: boolean): PlanModel {
+  const changes: ResourceChange[] = [];
+  const summary = { add: 0, change: 0, destroy: 0, replace: 0 };
+  for (const e of events) {
+    if (e.type === 'planned_change') {
+      const a = String(e.action);
+      const action: PlanAction = a === 'create' || a === 'update' || a === 'replace' || a === 'delete' || a === 'read' || a === 'forget' ? a : a === 'remove' ? 'forget' : 'noop';
+      if (action === 'noop' || action === 'read') continue;
+      if (action === 'replace') summary.replace++;
+      changes.push({ address: e.address, type: e.resourceType, action, ...(e.reason ? { reason: e.reason } : {}), changedAttributes: [] });
+    } else if (e.type === 'change_summary') {
+      summary.add = e.add;
+      summary.change = e.change;
+      summary.destroy = e.remove;
+    }
+  }
+  return {
+    changes,
+    outputs: [],
+    summary,
+    destroys: changes.some((c) => c.action === 'delete' || c.action === 'replace'),
+    destroyMode,
+    hasChanges,
+    errored: false,
+  };
 }

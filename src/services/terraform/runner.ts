@@ -10,6 +10,8 @@ export interface RunOptions {
   env: NodeJS.ProcessEnv;
   /** Called for each machine-readable UI event of stdout (only when the command was given `-json`). */
   onEvent?: (event: TfEvent) => void;
+  /** Called for each line of plain stdout (only when `json` is false), e.g. init's progress text. */
+  onText?: (line: string) => void;
   /** Called for each line Terraform writes to stderr (human text: init progress, crash traces). */
   onStderr?: (line: string) => void;
   /** Whether stdout is the `-json` event stream (parsed) or plain text (collected). Default true. */
@@ -64,6 +66,7 @@ export function runTerraform(binary: string, args: readonly string[], opts: RunO
   const parser = json ? new TfJsonStreamParser() : undefined;
   let stdout = '';
   let stdoutOverflow = false;
+  let stdoutPartial = '';
   let stderr = '';
   let stderrPartial = '';
   let cancelled = false;
@@ -75,8 +78,14 @@ export function runTerraform(binary: string, args: readonly string[], opts: RunO
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => {
     if (parser) emit(parser.push(chunk));
-    else if (stdout.length < STDOUT_MAX) stdout += chunk;
-    else stdoutOverflow = true;
+    else if (stdout.length < STDOUT_MAX) {
+      stdout += chunk;
+      if (opts.onText) {
+        const lines = (stdoutPartial + chunk).split('\n');
+        stdoutPartial = lines.pop() ?? '';
+        for (const l of lines) opts.onText(l.replace(/\r$/, ''));
+      }
+    } else stdoutOverflow = true;
   });
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {
@@ -98,6 +107,7 @@ export function runTerraform(binary: string, args: readonly string[], opts: RunO
       exited = true;
       if (parser) emit(parser.end());
       if (stderrPartial && opts.onStderr) opts.onStderr(stderrPartial);
+      if (stdoutPartial && opts.onText) opts.onText(stdoutPartial);
       if (stdoutOverflow) {
         reject(new TofuError(`${binary} ${args[0] ?? ''} printed more than ${STDOUT_MAX / 1024 / 1024} MiB`, 'the plan is too large to read whole; split the configuration'));
         return;
