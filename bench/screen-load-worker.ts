@@ -137,6 +137,7 @@ async function runConsole(workDir: string): Promise<WorkerResult> {
   const { Controller } = await import('../src/state/controller.js');
   const { Engine } = await import('../src/services/terraform/engine.js');
   const { backendFor } = await import('../src/services/terraform/backend.js');
+  const { CONSOLE_RENDER_OPTIONS } = await import('../src/cli/console.js');
 
   // The engine's (never used) directories live in a temp dir the parent made and removes.
   const dir = workDir;
@@ -204,12 +205,7 @@ async function runConsole(workDir: string): Promise<WorkerResult> {
     stdout: stdout as unknown as NodeJS.WriteStream,
     stdin: stdin as unknown as NodeJS.ReadStream,
     stderr: stderr as unknown as NodeJS.WriteStream,
-    alternateScreen: true,
-    exitOnCtrlC: false,
-    maxFps: 30,
-    incrementalRendering: true,
-    interactive: true,
-    patchConsole: false,
+    ...CONSOLE_RENDER_OPTIONS,
     onRender: onFrame,
   });
   await sleep(300); // the first frame and the controller's "Ready" message

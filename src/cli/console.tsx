@@ -25,6 +25,20 @@ function Boot({ environment, step }: { environment: string; step: string }): Rea
   );
 }
 
+/**
+ * Ink's render options for the console: the alternate screen, keys handled by the console (Ctrl-C
+ * is a key, not an exit), at most 30 frames a second, only changed lines redrawn, interactive even
+ * where CI=true is set (the console only starts on a TTY).
+ */
+export const CONSOLE_RENDER_OPTIONS = {
+  alternateScreen: true,
+  exitOnCtrlC: false,
+  maxFps: 30,
+  incrementalRendering: true,
+  interactive: true,
+  patchConsole: false,
+} as const;
+
 /** Options of {@link runConsole}. */
 export interface ConsoleOptions {
   environment: string;
@@ -60,14 +74,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   // Writes to a terminal that has gone away (SIGHUP) fail with EIO/EPIPE: ignore them, the
   // signal handler below is winding down.
   process.stdout.on('error', () => undefined);
-  const ink = render(<Boot environment={o.environment} step="opening the environment" />, {
-    alternateScreen: true,
-    exitOnCtrlC: false,
-    maxFps: 30,
-    incrementalRendering: true,
-    interactive: true,
-    patchConsole: false,
-  });
+  const ink = render(<Boot environment={o.environment} step="opening the environment" />, CONSOLE_RENDER_OPTIONS);
   let session: Session;
   try {
     // The boot screen is up first; the profile is validated now (a bad one ends the console with one
