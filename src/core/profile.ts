@@ -49,6 +49,10 @@ export const profileSchema = z.strictObject({
   ssh_public_key: z.string().regex(/^((ssh-(ed25519|rsa)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( .*)?)?$/, { message: 'must be an OpenSSH public key line (ssh-ed25519 AAAA… comment), or empty' }).default(''),
   /** AMI for all instances; empty means the module's image lookup. */
   ami_id: z.string().regex(/^(ami-[0-9a-f]{8,17})?$/, { message: 'must be an AMI id such as ami-0abc1234, or empty' }).default(''),
+  /** Kubernetes minor version the nodes install with kubeadm (pkgs.k8s.io channel), e.g. 1.32. */
+  kubernetes_version: z.string().regex(/^1\.\d{2}$/, { message: 'must be a Kubernetes minor version such as 1.32' }).default('1.32'),
+  /** Size in GiB of each control-plane node's etcd volume, 8 to 1024. */
+  etcd_volume_size: z.number().int({ message: 'must be a whole number' }).min(8, { message: 'must be between 8 and 1024' }).max(1024, { message: 'must be between 8 and 1024' }).default(20),
 });
 
 /** A validated profile (see {@link profileSchema} for each field). */

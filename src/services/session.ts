@@ -5,6 +5,7 @@ import { profilePath, type Paths } from '../core/paths.js';
 import { loadProfile, type Profile } from '../core/profile.js';
 import { callerIdentity, describeSource, resolveCredentials, type ResolvedCredentials } from './aws/credentials.js';
 import { readStateLock, type LockState } from './aws/state-lock.js';
+import type { AwsContext } from './aws/context.js';
 import { bootstrapLocal } from './local/bootstrap.js';
 import { applyEmulatorEnv, ensureEmulator } from './local/emulator.js';
 import { backendFor, type BackendSettings } from './terraform/backend.js';
@@ -44,6 +45,8 @@ export interface Session {
   binary: TerraformBinary;
   backend: BackendSettings;
   engine: Engine;
+  /** How the AWS panes and `--ci` AWS commands reach AWS (same credentials and endpoint as Terraform). */
+  aws: AwsContext;
   /** Notices to show once (e.g. "the local emulator was restarted"). */
   notices: string[];
   /** Reads the state lock object; never throws. */
@@ -143,6 +146,13 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     binary,
     backend,
     engine,
+    aws: {
+      environment: o.environment,
+      region: profile.aws_region,
+      credentials: creds.provider,
+      ...(endpoint ? { endpoint } : {}),
+      kmsKeyId: extraVars.kms_master_id ?? profile.kms_master_id,
+    },
     notices,
     readLock: () => readStateLock(s3, backend),
     close: () => s3.destroy(),
