@@ -20,7 +20,7 @@ terraform_bucket_name = "example-platform-console-state"
 # KMS key (key id, key ARN or alias/NAME) encrypting the state and the secrets bucket: set your team's.
 kms_master_id = "alias/platform-console"
 
-# IPv4 CIDR block of the VPC (/16 to /24).
+# IPv4 CIDR block of the VPC (/16 to /23).
 vpc_cidr = "10.64.0.0/16"
 
 # Number of availability zones (1 to 3); one NAT gateway each.
@@ -58,3 +58,9 @@ ssh_public_key = ""
 
 # AMI for the instances; empty looks up the current Ubuntu 24.04 LTS image.
 ami_id = ""
+
+# Kubernetes minor version the nodes install with kubeadm (the pkgs.k8s.io channel).
+kubernetes_version = "1.32"
+
+# Size in GiB of each control-plane node's etcd data volume (8 to 1024).
+etcd_volume_size = 20

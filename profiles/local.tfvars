@@ -58,3 +58,9 @@ ssh_public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDHqpNFQczasd5No4nBQoAX8z7
 
 # Ubuntu 16.04 image from moto's built-in AMI list (the Ubuntu LTS lookup finds nothing in the emulator).
 ami_id = "ami-785db401"
+
+# Kubernetes minor version written into the nodes' user data (the emulator runs no nodes).
+kubernetes_version = "1.32"
+
+# Smallest etcd volumes: the emulator stores nothing in them.
+etcd_volume_size = 8

@@ -55,3 +55,53 @@ output "secrets_kms_key_arn" {
   value       = module.secrets.kms_key_arn
   sensitive   = true
 }
+
+output "kubeapi_public" {
+  description = "Public name of the Kubernetes API: kube-ENV.<public_dns_zone>, else the public load balancer's DNS name (port 443)."
+  value       = local.kubeapi_public
+}
+
+output "kubeapi_public_elb" {
+  description = "DNS name of the internet-facing Kubernetes API load balancer."
+  value       = module.elb.public_dns_name
+}
+
+output "kubeapi_internal" {
+  description = "Name of the Kubernetes API inside the VPC (kubeadm's control-plane endpoint, port 6443): kube-ENV.<private_dns_zone>, else the internal load balancer's DNS name."
+  value       = local.kubeapi_internal
+}
+
+output "kubeapi_internal_elb" {
+  description = "DNS name of the internal Kubernetes API load balancer."
+  value       = module.elb.internal_dns_name
+}
+
+output "secure_asg" {
+  description = "Name of the control plane's (secure layer) auto-scaling group."
+  value       = module.secure.asg_name
+}
+
+output "compute_asg" {
+  description = "Name of the workers' (compute layer) auto-scaling group."
+  value       = module.compute.asg_name
+}
+
+output "secure_private_ips" {
+  description = "Stable private addresses of the control-plane slots (their network interfaces), by slot."
+  value       = module.secure.private_ips
+}
+
+output "public_name_services" {
+  description = "Name servers of the public DNS zone, to delegate it from its parent; empty without public_dns_zone."
+  value       = module.dns.public_name_servers
+}
+
+output "private_dns_zone_id" {
+  description = "Id of the private Route53 zone attached to the VPC, or null."
+  value       = module.dns.private_zone_id
+}
+
+output "kubeconfig_admin_key" {
+  description = "Key of the admin kubeconfig in the secrets bucket (a template until the first control-plane node fills it in)."
+  value       = module.secrets.kubeconfig_admin_key
+}

@@ -77,7 +77,7 @@ variable "kms_master_id" {
 # --- Network -------------------------------------------------------------------
 
 variable "vpc_cidr" {
-  description = "IPv4 CIDR block of the VPC, /16 to /24; each layer gets one /+4 subnet per availability zone."
+  description = "IPv4 CIDR block of the VPC, /16 to /23; each layer gets one /+4 subnet per availability zone (a /23 gives /27 subnets, the smallest a load balancer accepts)."
   type        = string
 
   validation {
@@ -85,9 +85,9 @@ variable "vpc_cidr" {
       can(cidrhost(var.vpc_cidr, 0)) &&
       !strcontains(var.vpc_cidr, ":") &&
       try(cidrsubnet(var.vpc_cidr, 0, 0) == var.vpc_cidr, false) &&
-      try(tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 24, false)
+      try(tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 23, false)
     )
-    error_message = "vpc_cidr must be an IPv4 network address with a prefix from /16 to /24, such as 10.0.0.0/16 (no host bits set)."
+    error_message = "vpc_cidr must be an IPv4 network address with a prefix from /16 to /23, such as 10.0.0.0/16 (no host bits set)."
   }
 }
 
@@ -222,6 +222,30 @@ variable "ami_id" {
   validation {
     condition     = can(regex("^(ami-[0-9a-f]{8,17})?$", var.ami_id))
     error_message = "ami_id must be an AMI id such as ami-0abc1234, or empty."
+  }
+}
+
+# --- Kubernetes ------------------------------------------------------------------
+
+variable "kubernetes_version" {
+  description = "Kubernetes minor version the nodes install with kubeadm (the pkgs.k8s.io channel), e.g. 1.32."
+  type        = string
+  default     = "1.32"
+
+  validation {
+    condition     = can(regex("^1\\.[0-9]{2}$", var.kubernetes_version))
+    error_message = "kubernetes_version must be a Kubernetes minor version such as 1.32."
+  }
+}
+
+variable "etcd_volume_size" {
+  description = "Size in GiB of each control-plane node's etcd data volume (one EBS volume per node slot, kept across node replacements), 8 to 1024."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.etcd_volume_size == floor(var.etcd_volume_size) && var.etcd_volume_size >= 8 && var.etcd_volume_size <= 1024
+    error_message = "etcd_volume_size must be a whole number of GiB between 8 and 1024."
   }
 }
 

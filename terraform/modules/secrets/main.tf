@@ -137,3 +137,66 @@ resource "aws_s3_bucket_policy" "this" {
   # S3 refuses a policy while the public access block is being changed.
   depends_on = [aws_s3_bucket_public_access_block.this]
 }
+
+# --- Objects: the admin kubeconfig template and the cluster's manifests ---------
+
+locals {
+  manifest_templates = fileset("${path.module}/templates/manifests", "*.yaml.tftpl")
+
+  manifest_values = {
+    environment      = var.environment
+    cluster_name     = var.cluster_name
+    region           = var.region
+    bucket           = var.bucket_name
+    kubeapi_public   = var.kubeapi_public
+    kubeapi_internal = var.kubeapi_internal
+  }
+
+  manifests = {
+    for f in local.manifest_templates :
+    "${var.manifests_prefix}${trimsuffix(f, ".tftpl")}" => templatefile("${path.module}/templates/manifests/${f}", local.manifest_values)
+  }
+}
+
+resource "aws_s3_object" "kubeconfig_admin" {
+  bucket = aws_s3_bucket.this.id
+  key    = var.kubeconfig_admin_key
+  content = templatefile("${path.module}/templates/kubeconfig_admin.yaml.tftpl", {
+    cluster_name = var.cluster_name
+    server       = var.kubeconfig_server
+  })
+  content_type           = "application/yaml"
+  server_side_encryption = "aws:kms"
+  kms_key_id             = data.aws_kms_key.this.arn
+
+  tags = {
+    Name = var.kubeconfig_admin_key
+    Role = "secrets"
+  }
+
+  lifecycle {
+    # The first control-plane node replaces the template with the real
+    # kubeconfig (same key): never upload the template over it again.
+    ignore_changes = [content]
+  }
+
+  depends_on = [aws_s3_bucket_server_side_encryption_configuration.this, aws_s3_bucket_policy.this]
+}
+
+resource "aws_s3_object" "manifest" {
+  for_each = local.manifests
+
+  bucket                 = aws_s3_bucket.this.id
+  key                    = each.key
+  content                = each.value
+  content_type           = "application/yaml"
+  server_side_encryption = "aws:kms"
+  kms_key_id             = data.aws_kms_key.this.arn
+
+  tags = {
+    Name = each.key
+    Role = "secrets"
+  }
+
+  depends_on = [aws_s3_bucket_server_side_encryption_configuration.this, aws_s3_bucket_policy.this]
+}
