@@ -2,7 +2,7 @@ import { ConsoleError, formatError, UsageError } from '../core/errors.js';
 import type { Paths } from '../core/paths.js';
 import type { Profile } from '../core/profile.js';
 import { openSession, type Session } from '../services/session.js';
-import type { CiCommand } from './args.js';
+import type { CiCommand, SecretsCommand } from './args.js';
 import { CiReporter } from './reporter.js';
 
 /** Exit codes of `--ci`: 0 success and no changes, 2 the plan has changes, 1 any error. */
@@ -22,6 +22,12 @@ export interface CiOptions {
   /** Where lines go (stdout) and where human error lines go (stderr). */
   out: (line: string) => void;
   err: (line: string) => void;
+  /** Raw bytes to stdout (`--ci secrets get`); default process.stdout. */
+  outRaw?: (data: Buffer) => void;
+  /** With `--ci secrets`. */
+  secrets?: SecretsCommand;
+  /** With `--ci bootstrap`. */
+  writeProfile?: boolean;
 }
 
 /**
@@ -78,6 +84,22 @@ export async function runCi(o: CiOptions): Promise<number> {
       case 'output':
         await engine.outputs();
         break;
+      case 'instances':
+      case 'elbs':
+      case 'secrets':
+      case 'bootstrap': {
+        const { runAwsCommand } = await import('./ci-aws.js');
+        const extra = await runAwsCommand(o.command, {
+          session,
+          json: o.json,
+          out: o.out,
+          outRaw: o.outRaw ?? ((b) => process.stdout.write(b)),
+          ...(o.secrets ? { secrets: o.secrets } : {}),
+          writeProfile: o.writeProfile ?? false,
+        });
+        if (o.json) o.out(JSON.stringify({ type: 'summary', command: o.command, environment: o.environment, ok: true, exit_code: 0, ...extra, duration_ms: Date.now() - started }));
+        return EXIT.ok;
+      }
     }
     reporter.summary({ command: o.command, environment: o.environment, ok: true, exit_code: code, ...counts, duration_ms: Date.now() - started });
     return code;

@@ -1,7 +1,9 @@
 import { Box, render, Text } from 'ink';
 import Spinner from 'ink-spinner';
 import React from 'react';
-import { formatError } from '../core/errors.js';
+import { join } from 'node:path';
+import { ConsoleError, formatError } from '../core/errors.js';
+import { AwsPanes } from '../state/aws-controller.js';
 import type { Paths } from '../core/paths.js';
 import type { Profile } from '../core/profile.js';
 import type { Session } from '../services/session.js';
@@ -97,7 +99,18 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   }
   if (o.notice) session.notices.unshift(o.notice);
   const store = new Store(headerOf(session));
-  const controller = new Controller(store, session);
+  const engine = session.engine;
+  const aws = new AwsPanes(store, {
+    ctx: session.aws,
+    resolveSecretsBucket: async () => {
+      if (engine.busy) throw new ConsoleError(`terraform is busy (${engine.busy}): the secrets bucket is read from its outputs`, 'try again when it has finished (r)');
+      const out = (await engine.outputs()).find((x) => x.name === 'secrets_bucket');
+      return typeof out?.value === 'string' ? out.value : undefined;
+    },
+    secretsDir: o.env.PLATFORM_SECRETS_DIR || join(process.cwd(), 'secrets'),
+    editor: o.env.VISUAL || o.env.EDITOR || 'vi',
+  });
+  const controller = new Controller(store, session, aws);
   controller.start();
   // A closed terminal (SIGHUP) or a kill (SIGTERM) must not leave Terraform dying mid-apply with the
   // lock held: interrupt it once, wait for it to write state and release the lock, then exit.

@@ -51,10 +51,23 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       const { loadProfile } = await import('../core/profile.js');
       const profile = await loadProfile(profilePath(paths, environment), environment);
       const { runCi } = await import('./ci.js');
-      return await runCi({ command: inv.command, environment, profile, local: inv.local, json: inv.json, autoApprove: inv.autoApprove, paths, env, out, err });
+      return await runCi({
+        command: inv.command,
+        environment,
+        profile,
+        local: inv.local,
+        json: inv.json,
+        autoApprove: inv.autoApprove,
+        writeProfile: inv.writeProfile,
+        ...(inv.secrets ? { secrets: inv.secrets } : {}),
+        paths,
+        env,
+        out,
+        err,
+      });
     }
     if (!process.stdout.isTTY || !process.stdin.isTTY) {
-      throw new UsageError('the console needs a terminal (stdin and stdout are not a TTY)', `run headless with --ci plan|apply|destroy|output`);
+      throw new UsageError('the console needs a terminal (stdin and stdout are not a TTY)', `run headless with --ci plan|apply|destroy|output|instances|elbs|secrets|bootstrap`);
     }
     // React's production build: the development build costs memory and time under load.
     env.NODE_ENV ??= 'production';

@@ -1,6 +1,7 @@
 import { formatError, ConsoleError } from '../core/errors.js';
 import type { LockState } from '../services/aws/state-lock.js';
 import type { Engine } from '../services/terraform/engine.js';
+import type { AwsPanes } from './aws-controller.js';
 import { PANES, type PaneId, type Store } from './store.js';
 
 /** What the controller needs of an open environment (a Session satisfies it; tests may pass their own). */
@@ -29,7 +30,18 @@ export type Action =
   | { type: 'select'; index: number }
   | { type: 'filter'; text: string }
   | { type: 'refresh-lock' }
-  | { type: 'command'; text: string };
+  | { type: 'command'; text: string }
+  | { type: 'refresh' }
+  | { type: 'enter' }
+  | { type: 'sort'; change: 1 | -1 | 'reverse' }
+  | { type: 'reveal' }
+  | { type: 'edit' }
+  | { type: 'fetch' }
+  | { type: 'upload' }
+  | { type: 'tree'; direction: 'fetch' | 'upload' }
+  | { type: 'prompt-input'; text: string }
+  | { type: 'prompt-backspace' }
+  | { type: 'prompt-submit' };
 
 /** The `:` command line's words and the actions they stand for (k9s-style). */
 export const COMMANDS: Readonly<Record<string, Action>> = {
@@ -82,6 +94,8 @@ export class Controller {
   constructor(
     readonly store: Store,
     readonly target: ControllerTarget,
+    /** The AWS panes (Instances, Load balancers, Secrets); absent in tests of the Plan/Apply pane alone. */
+    readonly aws?: AwsPanes,
   ) {
     this.quitRequested = new Promise((r) => (this.resolveQuit = r));
   }
@@ -104,6 +118,7 @@ export class Controller {
 
   /** Stops listening and polling. */
   stop(): void {
+    this.aws?.stop();
     this.off?.();
     if (this.lockTimer) clearInterval(this.lockTimer);
   }
@@ -144,10 +159,60 @@ export class Controller {
         });
         break;
       case 'close-overlay':
+        if (s.overlay.kind === 'secret') this.aws?.closeView();
         this.store.update((st) => {
-          if (st.overlay.kind === 'confirm') st.message = { level: 'info', text: 'Not applied.' };
+          if (st.overlay.kind === 'confirm') st.message = { level: 'info', text: st.overlay.action === 'apply' || st.overlay.action === 'destroy' ? 'Not applied.' : 'Nothing done.' };
           st.overlay = { kind: 'none' };
         });
+        break;
+      case 'refresh':
+        this.aws?.refresh(s.pane);
+        break;
+      case 'enter':
+        void this.aws?.enter(s.pane);
+        break;
+      case 'sort':
+        if (s.pane === 'instances' || s.pane === 'elbs') this.aws?.sort(s.pane, a.change);
+        break;
+      case 'reveal':
+        this.aws?.reveal();
+        break;
+      case 'edit':
+        void this.aws?.edit();
+        break;
+      case 'fetch':
+        void this.aws?.fetch();
+        break;
+      case 'upload':
+        this.aws?.askUpload();
+        break;
+      case 'tree':
+        void this.aws?.askTree(a.direction);
+        break;
+      case 'prompt-input':
+        if (s.overlay.kind === 'prompt') {
+          const o = s.overlay;
+          this.store.update(() => {
+            o.input = (o.input + a.text).slice(0, 4096);
+          });
+        }
+        break;
+      case 'prompt-backspace':
+        if (s.overlay.kind === 'prompt') {
+          const o = s.overlay;
+          this.store.update(() => {
+            o.input = o.input.slice(0, -1);
+          });
+        }
+        break;
+      case 'prompt-submit':
+        if (s.overlay.kind === 'prompt') {
+          const input = s.overlay.input.trim();
+          this.store.update((st) => {
+            st.overlay = { kind: 'none' };
+          });
+          if (input) void this.aws?.upload(input.replace(/^~(?=\/)/, process.env.HOME ?? '~'));
+        }
         break;
       case 'confirm-input':
         if (s.overlay.kind === 'confirm') {
@@ -179,6 +244,7 @@ export class Controller {
           st.filter = '';
           st.selected = 0;
         });
+        this.aws?.activate(a.pane);
         break;
       case 'pane-step': {
         const i = PANES.findIndex((p) => p.id === s.pane);
@@ -268,6 +334,13 @@ export class Controller {
   private submitConfirm(): void {
     const o = this.store.state.overlay;
     if (o.kind !== 'confirm') return;
+    if (o.action === 'fetch-tree' || o.action === 'upload-tree') {
+      this.store.update((st) => {
+        st.overlay = { kind: 'none' };
+      });
+      void this.aws?.runTree(o.action === 'fetch-tree' ? 'fetch' : 'upload');
+      return;
+    }
     if (o.typed && o.input !== this.target.environment) {
       this.store.update((st) => {
         st.message = { level: 'error', text: `"${o.input}" is not "${this.target.environment}": nothing applied.`, hint: 'type the environment name exactly, or Esc to back out' };

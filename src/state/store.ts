@@ -3,6 +3,48 @@ import type { EngineEvent, Operation } from '../services/terraform/engine.js';
 import type { TfEvent } from '../services/terraform/events.js';
 import type { OutputValue, PlanModel } from '../services/terraform/plan-model.js';
 import { RingBuffer } from './ring-buffer.js';
+import type { InstanceDetails, InstanceRow } from '../services/aws/instances.js';
+import type { LoadBalancerRow } from '../services/aws/load-balancers.js';
+import type { ParameterRow } from '../services/aws/parameters.js';
+import type { SecretEntry } from '../services/aws/secrets.js';
+
+/** One AWS list of a pane: rows, loading state, the pane's own error, sort order. */
+export interface ListSlice<T> {
+  rows: T[];
+  loading: boolean;
+  /** True once one fetch has succeeded. */
+  loaded: boolean;
+  /** The last fetch's error, shown inside the pane (the other panes keep working). */
+  error?: Message;
+  /** ms epoch of the last successful fetch. */
+  lastOk?: number;
+  /** True while the auto-refresh is backing off (throttled). */
+  backoff: boolean;
+  sortKey: string;
+  sortDir: 'asc' | 'desc';
+}
+
+/** What the Secrets pane shows in its viewer: an object of the bucket or an SSM parameter, masked until revealed. */
+export interface SecretView {
+  kind: 'object' | 'parameter';
+  key: string;
+  /** The value; kept only while the viewer is open, never logged. */
+  body: Buffer;
+  etag?: string;
+  revealed: boolean;
+}
+
+/** The Secrets pane: the bucket's objects, the SSM parameters under /ENV/, which folders are open. */
+export interface SecretsSlice extends ListSlice<SecretEntry> {
+  bucket?: string;
+  params: ParameterRow[];
+  expanded: Set<string>;
+  view?: SecretView;
+}
+
+function listSlice<T>(sortKey: string): ListSlice<T> {
+  return { rows: [], loading: false, loaded: false, backoff: false, sortKey, sortDir: 'asc' };
+}
 
 /** The panes of the console, in number-key order. */
 export const PANES = [
@@ -47,7 +89,13 @@ export type Overlay =
   | { kind: 'log' }
   | { kind: 'outputs' }
   | { kind: 'diagnostics' }
-  | { kind: 'confirm'; action: 'apply' | 'destroy'; typed: boolean; input: string; prompt: string };
+  | { kind: 'confirm'; action: ConfirmAction; typed: boolean; input: string; prompt: string; detail?: string[] }
+  | { kind: 'details'; title: string; lines: string[] }
+  | { kind: 'secret' }
+  | { kind: 'prompt'; purpose: 'upload-file'; label: string; input: string };
+
+/** What a confirmation confirms. */
+export type ConfirmAction = 'apply' | 'destroy' | 'fetch-tree' | 'upload-tree' | 'bootstrap';
 
 /** The one message line of the status bar. */
 export interface Message {
@@ -87,6 +135,10 @@ export interface AppState {
   selected: number;
   /** True once the operator asked to quit and it is allowed. */
   quitting: boolean;
+  instances: ListSlice<InstanceRow>;
+  instanceDetails?: InstanceDetails;
+  elbs: ListSlice<LoadBalancerRow>;
+  secrets: SecretsSlice;
 }
 
 /** Capacity of the raw log ring buffer (lines). */
@@ -124,6 +176,9 @@ export class Store {
       filter: '',
       selected: 0,
       quitting: false,
+      instances: listSlice<InstanceRow>('name'),
+      elbs: listSlice<LoadBalancerRow>('name'),
+      secrets: { ...listSlice<SecretEntry>('key'), params: [], expanded: new Set(['secure']) },
     };
   }
 

@@ -1,18 +1,24 @@
 import { Box, Text, useApp, useInput, useWindowSize } from 'ink';
-import React, { useEffect, useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 import type { Controller } from '../state/controller.js';
 import { PANES } from '../state/store.js';
 import { renderValue } from '../services/terraform/mask.js';
 import { Confirm } from './components/Confirm.js';
 import { Header } from './components/Header.js';
-import { Help } from './components/Help.js';
 import { LogView } from './components/LogView.js';
 import { StatusBar } from './components/StatusBar.js';
 import { Tabs } from './components/Tabs.js';
 import { useStore } from './hooks/useStore.js';
-import { statusBarKeys } from './keymap.js';
+import { KEYMAP, SCOPE_NAMES, statusBarKeys, type KeyScope } from './keymap.js';
+import { ElbPane } from './panes/ElbPane.js';
+import { InstancesPane } from './panes/InstancesPane.js';
 import { filterRows, PlanPane } from './panes/PlanPane.js';
 import { Placeholder } from './panes/Placeholder.js';
+import { SecretsPane } from './panes/SecretsPane.js';
+import { paneRowCount } from '../state/selectors.js';
+import { maskSecret } from '../services/aws/secrets.js';
+
+const HELP_LINES = KEYMAP.map((k) => `${k.key.padEnd(11)}${SCOPE_NAMES[k.scope].padEnd(15)}${k.description}`);
 
 /** Props of the console's root component. */
 export interface AppProps {
@@ -28,22 +34,41 @@ export interface AppProps {
 export function App({ controller, size }: AppProps): React.ReactElement {
   const state = useStore(controller.store);
   const win = useWindowSize();
-  const { exit } = useApp();
+  const { exit, suspendTerminal } = useApp();
   const columns = Math.max(40, size?.columns ?? win.columns ?? 120);
   // Keep the live area one line shorter than the terminal: a taller frame makes Ink clear the screen.
   const rows = Math.max(12, (size?.rows ?? win.rows ?? 40) - 1);
-  const [filterDraft, setFilterDraft] = useState<string | undefined>(undefined);
-  const [commandDraft, setCommandDraft] = useState<string | undefined>(undefined);
+  // The drafts live in refs too: keys typed faster than a render (paste, scripts) must see the
+  // latest value, not the one of the last render.
+  const [filterDraft, setFilterState] = useState<string | undefined>(undefined);
+  const [commandDraft, setCommandState] = useState<string | undefined>(undefined);
+  const filterRef = useRef<string | undefined>(undefined);
+  const commandRef = useRef<string | undefined>(undefined);
+  const setFilterDraft = (v: string | undefined) => {
+    filterRef.current = v;
+    setFilterState(v);
+  };
+  const setCommandDraft = (v: string | undefined) => {
+    commandRef.current = v;
+    setCommandState(v);
+  };
   const [scroll, setScroll] = useState(0);
   const dispatch = controller.dispatch.bind(controller);
 
   useEffect(() => {
     void controller.quitRequested.then(() => exit());
   }, [controller, exit]);
+  useEffect(() => {
+    // The editor (e in the Secrets pane) gets the whole terminal; the console repaints after.
+    controller.aws?.setTerminalHandoff(async (fn) => {
+      await suspendTerminal(fn);
+    });
+  }, [controller, suspendTerminal]);
 
-  const paneRows = state.pane === 'plan' ? filterRows(state.rows, state.filter).length : 0;
+  const paneRows = paneRowCount(state, state.pane === 'plan' ? filterRows(state.rows, state.filter).length : 0);
   // header 2 + tabs 1 + status bar 2, or the confirmation box instead of the status bar.
-  const bodyHeight = rows - 3 - (state.overlay.kind === 'confirm' ? 8 : 2);
+  const bottom = state.overlay.kind === 'confirm' ? 8 + Math.min(6, state.overlay.detail?.length ?? 0) : state.overlay.kind === 'prompt' ? 8 : 2;
+  const bodyHeight = rows - 3 - bottom;
 
   useInput((input, key) => {
     const o = state.overlay;
@@ -60,6 +85,19 @@ export function App({ controller, size }: AppProps): React.ReactElement {
       }
       return;
     }
+    if (o.kind === 'prompt') {
+      if (key.escape) dispatch({ type: 'close-overlay' });
+      else if (key.return) dispatch({ type: 'prompt-submit' });
+      else if (key.backspace || key.delete) dispatch({ type: 'prompt-backspace' });
+      else if (input && !key.ctrl && !key.meta) {
+        const [text, ...rest] = input.split(/[\r\n]/);
+        if (text) dispatch({ type: 'prompt-input', text });
+        if (rest.length) dispatch({ type: 'prompt-submit' });
+      }
+      return;
+    }
+    const commandDraft = commandRef.current;
+    const filterDraft = filterRef.current;
     if (commandDraft !== undefined) {
       if (key.escape) setCommandDraft(undefined);
       else if (key.return) {
@@ -95,6 +133,9 @@ export function App({ controller, size }: AppProps): React.ReactElement {
     }
     if (o.kind !== 'none') {
       const page = Math.max(1, bodyHeight - 4);
+      if (o.kind === 'secret' && input === 'r') return dispatch({ type: 'reveal' });
+      if (o.kind === 'secret' && input === 'e') return dispatch({ type: 'edit' });
+      if (o.kind === 'secret' && input === 'f') return dispatch({ type: 'fetch' });
       if (key.escape || input === 'q' || (o.kind === 'help' && input === '?') || (o.kind === 'log' && input === 'l')) {
         setScroll(0);
         dispatch({ type: 'close-overlay' });
@@ -120,6 +161,22 @@ export function App({ controller, size }: AppProps): React.ReactElement {
     if (key.pageDown) return dispatch({ type: 'select', index: Math.min(paneRows - 1, state.selected + page) });
     if (input === 'g') return dispatch({ type: 'select', index: 0 });
     if (input === 'G') return dispatch({ type: 'select', index: Math.max(0, paneRows - 1) });
+    if (state.pane === 'instances' || state.pane === 'elbs') {
+      if (key.return) return dispatch({ type: 'enter' });
+      if (input === 'r') return dispatch({ type: 'refresh' });
+      if (input === '>') return dispatch({ type: 'sort', change: 1 });
+      if (input === '<') return dispatch({ type: 'sort', change: -1 });
+      if (input === '!') return dispatch({ type: 'sort', change: 'reverse' });
+    }
+    if (state.pane === 'secrets') {
+      if (key.return || key.rightArrow) return dispatch({ type: 'enter' });
+      if (input === 'r') return dispatch({ type: 'refresh' });
+      if (input === 'e') return dispatch({ type: 'edit' });
+      if (input === 'f') return dispatch({ type: 'fetch' });
+      if (input === 'u') return dispatch({ type: 'upload' });
+      if (input === 'F') return dispatch({ type: 'tree', direction: 'fetch' });
+      if (input === 'U') return dispatch({ type: 'tree', direction: 'upload' });
+    }
     if (state.pane === 'plan') {
       if (input === 'p') return dispatch({ type: 'plan' });
       if (input === 'a') return dispatch({ type: 'apply' });
@@ -132,7 +189,25 @@ export function App({ controller, size }: AppProps): React.ReactElement {
 
   const o = state.overlay;
   let body: React.ReactElement;
-  if (o.kind === 'help') body = <Help width={columns} />;
+  if (o.kind === 'help') {
+    body = <LogView title="Keys" length={HELP_LINES.length} line={(i) => HELP_LINES[i] ?? ''} offsetFromEnd={scroll} width={columns} height={bodyHeight} footer="↑↓ scroll, Esc or ? close" />;
+  } else if (o.kind === 'details') {
+    body = <LogView title={o.title} length={o.lines.length} line={(i) => o.lines[i] ?? ''} offsetFromEnd={scroll} width={columns} height={bodyHeight} footer="↑↓ scroll, Esc close" />;
+  } else if (o.kind === 'secret' && state.secrets.view) {
+    const v = state.secrets.view;
+    const lines = v.revealed ? v.body.toString('utf8').split('\n') : [maskSecret(v.body)];
+    body = (
+      <LogView
+        title={`${v.kind === 'object' ? `s3://${state.secrets.bucket ?? ''}/` : 'SSM '}${v.key}${v.revealed ? '  (REVEALED)' : '  (masked)'}`}
+        length={lines.length}
+        line={(i) => lines[i] ?? ''}
+        offsetFromEnd={scroll}
+        width={columns}
+        height={bodyHeight}
+        footer={`r ${v.revealed ? 'mask' : 'reveal'}${v.kind === 'object' ? ', e edit, f fetch' : ''}, Esc close (the value is dropped from memory)`}
+      />
+    );
+  }
   else if (o.kind === 'log') {
     body = <LogView title="Raw log" length={state.log.length} line={(i) => state.log.at(i) ?? ''} offsetFromEnd={scroll} width={columns} height={bodyHeight} footer="↑↓ PgUp PgDn g G scroll, Esc close" />;
   } else if (o.kind === 'outputs') {
@@ -156,6 +231,9 @@ export function App({ controller, size }: AppProps): React.ReactElement {
     }
     body = <LogView title="Diagnostics" length={lines.length || 1} line={(i) => lines[i] ?? 'no diagnostics'} offsetFromEnd={scroll} width={columns} height={bodyHeight} footer="Esc close" />;
   } else if (state.pane === 'plan') body = <PlanPane state={state} width={columns} height={bodyHeight} />;
+  else if (state.pane === 'instances') body = <InstancesPane state={state} width={columns} height={bodyHeight} />;
+  else if (state.pane === 'elbs') body = <ElbPane state={state} width={columns} height={bodyHeight} />;
+  else if (state.pane === 'secrets') body = <SecretsPane state={state} width={columns} height={bodyHeight} />;
   else body = <Placeholder pane={state.pane} width={columns} height={bodyHeight} />;
 
   return (
@@ -166,7 +244,9 @@ export function App({ controller, size }: AppProps): React.ReactElement {
         {body}
       </Box>
       {o.kind === 'confirm' ? (
-        <Confirm prompt={o.prompt} typed={o.typed} input={o.input} width={columns} danger={o.typed} {...(state.message?.level === 'error' ? { error: state.message.text } : {})} />
+        <Confirm prompt={o.prompt} typed={o.typed} input={o.input} width={columns} danger={o.typed} {...(o.detail ? { detail: o.detail } : {})} {...(state.message?.level === 'error' ? { error: state.message.text } : {})} />
+      ) : o.kind === 'prompt' ? (
+        <Confirm prompt={o.label} typed input={o.input} width={columns} danger={false} hint="Enter to upload, Esc to back out" />
       ) : commandDraft !== undefined ? (
         <Text>
           {':'}
@@ -182,7 +262,7 @@ export function App({ controller, size }: AppProps): React.ReactElement {
           <Text dimColor>{'  Enter keep, Esc clear'}</Text>
         </Text>
       ) : (
-        <StatusBar keys={statusBarKeys(state.pane === 'plan' ? 'plan' : 'global')} message={state.message} width={columns} />
+        <StatusBar keys={statusBarKeys((state.pane === 'cluster' ? 'global' : state.pane) as KeyScope)} message={state.message} width={columns} />
       )}
     </Box>
   );

@@ -4,7 +4,7 @@
  */
 
 /** Where a key works: everywhere, or in one pane. */
-export type KeyScope = 'global' | 'plan' | 'overlay';
+export type KeyScope = 'global' | 'plan' | 'instances' | 'elbs' | 'secrets' | 'overlay';
 
 /** Actions a key dispatches (handled by the controller). */
 export type KeyAction =
@@ -28,7 +28,18 @@ export type KeyAction =
   | 'top'
   | 'bottom'
   | 'close'
-  | 'command';
+  | 'command'
+  | 'refresh'
+  | 'enter'
+  | 'sort-next'
+  | 'sort-prev'
+  | 'sort-reverse'
+  | 'reveal'
+  | 'edit'
+  | 'fetch'
+  | 'upload'
+  | 'fetch-tree'
+  | 'upload-tree';
 
 /** One key binding. */
 export interface KeyBinding {
@@ -53,6 +64,20 @@ export const KEYMAP: readonly KeyBinding[] = [
   { key: 'c', action: 'cancel', scope: 'plan', label: 'cancel', description: 'cancel the running plan/apply: one interrupt, then Terraform writes state and releases the lock (never killed)', statusBar: true },
   { key: 'o', action: 'outputs', scope: 'plan', label: 'outputs', description: 'show the outputs (terraform output; sensitive values masked)', statusBar: true },
   { key: 'e', action: 'diagnostics', scope: 'plan', label: 'errors', description: 'show all diagnostics (errors and warnings) in full, with file:line' },
+  { key: 'Enter', action: 'enter', scope: 'instances', label: 'details', description: 'details of the instance: tags, security groups, volumes, network interfaces', statusBar: true },
+  { key: 'r', action: 'refresh', scope: 'instances', label: 'refresh', description: 'refresh now (the list also refreshes itself every 15 s, less often while AWS throttles)', statusBar: true },
+  { key: '< >', action: 'sort-next', scope: 'instances', label: 'sort', description: 'sort by the previous / next column (! reverses)', statusBar: true },
+  { key: '!', action: 'sort-reverse', scope: 'instances', label: 'reverse', description: 'reverse the sort order' },
+  { key: 'Enter', action: 'enter', scope: 'elbs', label: 'details', description: 'details of the load balancer: listeners, every target with its health', statusBar: true },
+  { key: 'r', action: 'refresh', scope: 'elbs', label: 'refresh', description: 'refresh now (auto-refresh every 15 s)', statusBar: true },
+  { key: '< >', action: 'sort-next', scope: 'elbs', label: 'sort', description: 'sort by the previous / next column (! reverses)', statusBar: true },
+  { key: 'Enter', action: 'enter', scope: 'secrets', label: 'open', description: 'open or close a folder; view an object or parameter (masked until r)', statusBar: true },
+  { key: 'r', action: 'reveal', scope: 'secrets', label: 'reveal/refresh', description: 'in the viewer: reveal or mask the value; in the tree: refresh the listing', statusBar: true },
+  { key: 'e', action: 'edit', scope: 'secrets', label: 'edit', description: 'edit the object in $EDITOR (the console hands over the terminal), then upload it with SSE-KMS; refused if it changed meanwhile', dangerous: true, statusBar: true },
+  { key: 'f', action: 'fetch', scope: 'secrets', label: 'fetch', description: 'fetch the object to secrets/KEY under the current directory, mode 0600', statusBar: true },
+  { key: 'u', action: 'upload', scope: 'secrets', label: 'upload', description: 'upload a local file into the selected folder, with SSE-KMS', dangerous: true, statusBar: true },
+  { key: 'F', action: 'fetch-tree', scope: 'secrets', label: 'fetch all', description: 'fetch the whole bucket into secrets/ (shows what differs first; old alias fetch-secrets)' },
+  { key: 'U', action: 'upload-tree', scope: 'secrets', label: 'upload all', description: 'upload secrets/ to the bucket (shows what differs first; old alias upload-secrets)', dangerous: true },
   { key: 'l', action: 'log', scope: 'global', label: 'log', description: 'show the raw log of Terraform messages (↑↓ PgUp PgDn g G to scroll)', statusBar: true },
   { key: '/', action: 'filter', scope: 'global', label: 'filter', description: 'filter the current table (substring over all columns; Enter keeps it, Esc clears it)' },
   { key: '↑ ↓ k j', action: 'up', scope: 'global', label: 'move', description: 'move the selection' },
@@ -66,6 +91,16 @@ export const KEYMAP: readonly KeyBinding[] = [
   { key: 'q', action: 'quit', scope: 'global', label: 'quit', description: 'quit (refused while an apply runs: wait for it or cancel it; Ctrl-C does the same)', statusBar: true },
 ];
 
+/** How each scope is named in the help and the README. */
+export const SCOPE_NAMES: Record<KeyScope, string> = {
+  global: 'everywhere',
+  plan: 'Plan/Apply',
+  instances: 'Instances',
+  elbs: 'Load balancers',
+  secrets: 'Secrets',
+  overlay: 'overlays',
+};
+
 /** The bindings shown in the status bar for a scope (global ones included). */
 export function statusBarKeys(scope: KeyScope): KeyBinding[] {
   return KEYMAP.filter((k) => k.statusBar && (k.scope === scope || k.scope === 'global'));
@@ -73,6 +108,6 @@ export function statusBarKeys(scope: KeyScope): KeyBinding[] {
 
 /** The README/help table: `| key | where | what it does |` rows in Markdown. */
 export function keymapMarkdown(): string {
-  const rows = KEYMAP.map((k) => `| \`${k.key}\` | ${k.scope === 'global' ? 'everywhere' : k.scope === 'plan' ? 'Plan/Apply' : 'overlays'} | ${k.description} |`);
+  const rows = KEYMAP.map((k) => `| \`${k.key}\` | ${SCOPE_NAMES[k.scope]} | ${k.description} |`);
   return ['| key | where | what it does |', '|---|---|---|', ...rows].join('\n');
 }

@@ -15,9 +15,22 @@ describe('command line', () => {
       command: 'apply',
       json: true,
       autoApprove: true,
+      writeProfile: false,
     });
     assert.deepEqual(parseInvocation(['--local', 'stop']), { kind: 'local-stop' });
   });
+  it('parses the AWS --ci commands', () => {
+    const ci = (argv: string[]) => parseInvocation(['-e', 'dev', '--ci', ...argv]);
+    assert.deepEqual((ci(['secrets', 'get', 'secure/kubeconfig_admin']) as { secrets?: unknown }).secrets, { op: 'get', key: 'secure/kubeconfig_admin' });
+    assert.deepEqual((ci(['secrets', 'put', 'k', './f']) as { secrets?: unknown }).secrets, { op: 'put', key: 'k', file: './f' });
+    assert.deepEqual((ci(['secrets', 'ls']) as { secrets?: unknown }).secrets, { op: 'ls' });
+    assert.equal((ci(['bootstrap', '--write-profile']) as { writeProfile?: boolean }).writeProfile, true);
+    assert.equal((ci(['instances', '--json']) as { command?: string }).command, 'instances');
+    for (const bad of [['secrets'], ['secrets', 'get'], ['secrets', 'put', 'k'], ['secrets', 'nuke'], ['instances', 'extra'], ['plan', '--write-profile']]) {
+      assert.throws(() => ci(bad), UsageError, JSON.stringify(bad));
+    }
+  });
+
   it('refuses bad usage with a UsageError', () => {
     for (const argv of [[], ['-e'], ['-e', 'dev', '--ci', 'nuke'], ['--bogus'], ['stop'], ['-e', 'dev', '--json'], ['--play', '-e', 'x'], ['-e', 'dev', 'extra']]) {
       assert.throws(() => parseInvocation(argv), UsageError, JSON.stringify(argv));

@@ -1,0 +1,396 @@
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { ConsoleError, formatError } from '../core/errors.js';
+import type { AwsContext } from '../services/aws/context.js';
+import { describeInstance, listInstances, type InstanceRow } from '../services/aws/instances.js';
+import { listLoadBalancers, type LoadBalancerRow } from '../services/aws/load-balancers.js';
+import { getParameter, listParameters } from '../services/aws/parameters.js';
+import { Poller } from '../services/aws/poller.js';
+import { diffTree, fetchSecretToFile, fetchTree, getSecret, listSecrets, putSecret, uploadSecretFile, uploadTree } from '../services/aws/secrets.js';
+import { nextSortKey, PARAMS_ROOT, SORT_KEYS, visibleElbs, visibleInstances, visibleSecretNodes } from './selectors.js';
+import type { ListSlice, Message, Store } from './store.js';
+
+/** Runs a function while the console has handed the terminal over (Ink's suspendTerminal). */
+export type TerminalHandoff = (fn: () => Promise<void>) => Promise<void>;
+
+/** What the AWS panes need besides the store. */
+export interface AwsPaneOptions {
+  ctx: AwsContext;
+  /** Finds the secrets bucket (Terraform output `secrets_bucket`); undefined when not applied yet. */
+  resolveSecretsBucket: () => Promise<string | undefined>;
+  /** Where `f` and `F` write fetched secrets (files 0600, folders 0700). */
+  secretsDir: string;
+  /** The editor command for `e` (`$VISUAL`, `$EDITOR`, else `vi`). */
+  editor: string;
+  /** Auto-refresh interval of the Instances and Load balancers panes, ms. */
+  refreshMs?: number;
+}
+
+function messageOf(err: unknown): Message {
+  if (err instanceof ConsoleError) return err.hint ? { level: 'error', text: err.message, hint: err.hint } : { level: 'error', text: err.message };
+  return { level: 'error', text: formatError(err).replace(/^error: /, '') };
+}
+
+/**
+ * The AWS panes' side of the controller: pollers for instances and load balancers (started when a
+ * pane is first shown, quiet auto-refresh with backoff), details, sorting, and the Secrets pane's
+ * view / reveal / edit / fetch / upload. Errors go into the pane that hit them.
+ */
+export class AwsPanes {
+  private instancesPoller: Poller<InstanceRow[]> | undefined;
+  private elbsPoller: Poller<LoadBalancerRow[]> | undefined;
+  private handoff: TerminalHandoff | undefined;
+  /** The bucket folder the `u` prompt uploads into. */
+  private uploadFolder = '';
+
+  constructor(
+    private readonly store: Store,
+    private readonly o: AwsPaneOptions,
+  ) {}
+
+  /** Gives the controller the UI's way to hand the terminal to an editor. */
+  setTerminalHandoff(h: TerminalHandoff): void {
+    this.handoff = h;
+  }
+
+  private poller<T>(slice: () => ListSlice<T>, fetch: (signal: AbortSignal) => Promise<T[]>): Poller<T[]> {
+    const p = new Poller<T[]>(fetch, {
+      intervalMs: this.o.refreshMs ?? 15_000,
+      onData: (rows) =>
+        this.store.update(() => {
+          const sl = slice();
+          sl.rows = rows;
+          sl.loaded = true;
+          sl.error = undefined;
+          sl.lastOk = Date.now();
+        }),
+      onError: (err) =>
+        this.store.update(() => {
+          slice().error = messageOf(err);
+        }),
+      onState: (st) =>
+        this.store.update(() => {
+          const sl = slice();
+          sl.loading = st.loading;
+          sl.backoff = st.backoff;
+        }),
+    });
+    return p;
+  }
+
+  /** Called when a pane is shown: starts its data the first time. */
+  activate(pane: string): void {
+    const s = this.store.state;
+    if (pane === 'instances' && !this.instancesPoller) {
+      this.instancesPoller = this.poller(() => s.instances, (signal) => listInstances(this.o.ctx, { signal }));
+      this.instancesPoller.start();
+    } else if (pane === 'elbs' && !this.elbsPoller) {
+      this.elbsPoller = this.poller(() => s.elbs, (signal) => listLoadBalancers(this.o.ctx, { signal }));
+      this.elbsPoller.start();
+    } else if (pane === 'secrets' && !s.secrets.loaded && !s.secrets.loading) {
+      void this.refreshSecrets();
+    }
+  }
+
+  /** `r`: fetch the current pane's data now. */
+  refresh(pane: string): void {
+    if (pane === 'instances') this.instancesPoller?.refresh();
+    else if (pane === 'elbs') this.elbsPoller?.refresh();
+    else if (pane === 'secrets') void this.refreshSecrets();
+  }
+
+  /** `<` `>` and `!`: change the sort column or direction of the current pane. */
+  sort(pane: 'instances' | 'elbs', change: 1 | -1 | 'reverse'): void {
+    this.store.update((s) => {
+      const sl = pane === 'instances' ? s.instances : s.elbs;
+      if (change === 'reverse') sl.sortDir = sl.sortDir === 'asc' ? 'desc' : 'asc';
+      else {
+        sl.sortKey = nextSortKey(sl as ListSlice<unknown>, SORT_KEYS[pane], change);
+        sl.sortDir = 'asc';
+      }
+      s.selected = 0;
+    });
+  }
+
+  /** Stops the pollers (on quit). */
+  stop(): void {
+    this.instancesPoller?.stop();
+    this.elbsPoller?.stop();
+  }
+
+  /** `Enter` on the current row. */
+  async enter(pane: string): Promise<void> {
+    const s = this.store.state;
+    if (pane === 'instances') {
+      const row = visibleInstances(s)[s.selected];
+      if (!row) return;
+      try {
+        const d = await describeInstance(this.o.ctx, row.id);
+        const lines = [
+          `instance ${d.id}  ${row.state}  ${row.type}  ${row.az}`,
+          `vpc ${d.vpcId}  subnet ${d.subnetId}  image ${d.imageId}${d.keyName ? `  key ${d.keyName}` : ''}`,
+          '',
+          'tags:',
+          ...Object.entries(d.tags)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([k, v]) => `  ${k} = ${v}`),
+          '',
+          'security groups:',
+          ...d.securityGroups.map((g) => `  ${g.id}  ${g.name}`),
+          '',
+          'volumes:',
+          ...d.volumes.map((v) => `  ${v.id}  ${v.device}${v.sizeGiB !== undefined ? `  ${v.sizeGiB} GiB` : ''}${v.state ? `  ${v.state}` : ''}`),
+          '',
+          'network interfaces:',
+          ...d.enis.map((e) => `  ${e.id}  ${e.privateIp}  ${e.subnetId}${e.description ? `  ${e.description}` : ''}`),
+        ];
+        this.store.update((st) => {
+          st.instanceDetails = d;
+          st.overlay = { kind: 'details', title: `${row.name || row.id}`, lines };
+        });
+      } catch (err) {
+        this.store.update((st) => {
+          st.instances.error = messageOf(err);
+        });
+      }
+    } else if (pane === 'elbs') {
+      const row = visibleElbs(s)[s.selected];
+      if (!row) return;
+      const lines = [
+        `${row.kind} load balancer ${row.name}  (${row.scheme})`,
+        `DNS name ${row.dnsName}`,
+        ...(row.arn ? [`ARN ${row.arn}`] : []),
+        '',
+        'listeners:',
+        ...row.listeners.map((l) => `  ${l}`),
+        '',
+        `targets (${row.healthy} healthy, ${row.unhealthy} unhealthy):`,
+        ...row.targets.map((t) => `  ${t.healthy ? '✓' : '✗'} ${t.id}${t.port ? `:${t.port}` : ''}  ${t.state}${t.reason ? `  (${t.reason})` : ''}`),
+      ];
+      this.store.update((st) => {
+        st.overlay = { kind: 'details', title: row.name, lines };
+      });
+    } else if (pane === 'secrets') {
+      const node = visibleSecretNodes(s)[s.selected];
+      if (!node) return;
+      if (node.kind === 'folder' || node.kind === 'parameters-root') {
+        const key = node.kind === 'folder' ? node.path.slice(0, -1) : PARAMS_ROOT;
+        this.store.update((st) => {
+          if (st.secrets.expanded.has(key)) st.secrets.expanded.delete(key);
+          else st.secrets.expanded.add(key);
+        });
+        return;
+      }
+      await this.view(node.kind === 'object' ? 'object' : 'parameter', node.path);
+    }
+  }
+
+  private async bucket(): Promise<string> {
+    const s = this.store.state.secrets;
+    if (s.bucket) return s.bucket;
+    const b = await this.o.resolveSecretsBucket();
+    if (!b) throw new ConsoleError('the secrets bucket is not known yet: the platform has not been applied', 'apply it first (Plan/Apply pane: p, a); the bucket is the Terraform output secrets_bucket');
+    this.store.update((st) => {
+      st.secrets.bucket = b;
+    });
+    return b;
+  }
+
+  private ctx(bucket: string): AwsContext {
+    return { ...this.o.ctx, secretsBucket: bucket };
+  }
+
+  private async refreshSecrets(): Promise<void> {
+    this.store.update((s) => {
+      s.secrets.loading = true;
+    });
+    try {
+      const bucket = await this.bucket();
+      const [rows, params] = await Promise.all([listSecrets(this.ctx(bucket)), listParameters(this.o.ctx)]);
+      this.store.update((s) => {
+        s.secrets.rows = rows;
+        s.secrets.params = params;
+        s.secrets.loaded = true;
+        s.secrets.error = undefined;
+        s.secrets.lastOk = Date.now();
+      });
+    } catch (err) {
+      this.store.update((s) => {
+        s.secrets.error = messageOf(err);
+      });
+    } finally {
+      this.store.update((s) => {
+        s.secrets.loading = false;
+      });
+    }
+  }
+
+  private async view(kind: 'object' | 'parameter', key: string): Promise<void> {
+    try {
+      let body: Buffer;
+      let etag: string | undefined;
+      if (kind === 'object') {
+        const r = await getSecret(this.ctx(await this.bucket()), key);
+        body = r.body;
+        etag = r.etag;
+      } else {
+        body = Buffer.from((await getParameter(this.o.ctx, key)).value);
+      }
+      this.store.update((s) => {
+        s.secrets.view = { kind, key, body, ...(etag ? { etag } : {}), revealed: false };
+        s.overlay = { kind: 'secret' };
+      });
+    } catch (err) {
+      this.store.update((s) => {
+        s.secrets.error = messageOf(err);
+      });
+    }
+  }
+
+  /** `r` in the viewer: show the value. */
+  reveal(): void {
+    this.store.update((s) => {
+      if (s.secrets.view) s.secrets.view.revealed = !s.secrets.view.revealed;
+    });
+  }
+
+  /** Closing the viewer drops the value from memory. */
+  closeView(): void {
+    this.store.update((s) => {
+      s.secrets.view = undefined;
+    });
+  }
+
+  private selectedObject(): string | undefined {
+    const s = this.store.state;
+    if (s.overlay.kind === 'secret' && s.secrets.view?.kind === 'object') return s.secrets.view.key;
+    const node = visibleSecretNodes(s)[s.selected];
+    return node?.kind === 'object' ? node.path : undefined;
+  }
+
+  private say(m: Message): void {
+    this.store.update((s) => {
+      s.message = m;
+    });
+  }
+
+  /**
+   * `e`: downloads the object, hands the terminal to the editor on a private 0600 copy, and
+   * uploads the result with SSE-KMS only if it changed, refused when the object changed meanwhile
+   * (ETag / If-Match).
+   */
+  async edit(): Promise<void> {
+    const key = this.selectedObject();
+    if (!key) return this.say({ level: 'warn', text: 'Select an object of the secrets bucket to edit (SSM parameters are read-only here).' });
+    if (!this.handoff) return this.say({ level: 'error', text: 'editing needs the terminal, which this console cannot hand over' });
+    let dir: string | undefined;
+    try {
+      const ctx = this.ctx(await this.bucket());
+      const original = await getSecret(ctx, key);
+      dir = await mkdtemp(join(tmpdir(), 'pc-edit-'));
+      const file = join(dir, basename(key));
+      await writeFile(file, original.body, { mode: 0o600 });
+      let status: number | null = null;
+      await this.handoff(
+        () =>
+          new Promise<void>((resolve) => {
+            const [cmd, ...args] = this.o.editor.split(/\s+/).filter(Boolean);
+            const child = spawn(cmd ?? 'vi', [...args, file], { stdio: 'inherit' });
+            child.on('error', () => resolve());
+            child.on('close', (code) => {
+              status = code;
+              resolve();
+            });
+          }),
+      );
+      if (status !== 0) return this.say({ level: 'warn', text: `The editor (${this.o.editor}) exited with ${status ?? 'an error'}: nothing uploaded.` });
+      const edited = await readFile(file);
+      if (edited.equals(original.body)) return this.say({ level: 'info', text: `No change to ${key}: nothing uploaded.` });
+      await putSecret(ctx, key, edited, { ifMatch: original.etag });
+      this.say({ level: 'info', text: `Uploaded ${key} (${edited.length} bytes, SSE-KMS with ${ctx.kmsKeyId}).` });
+      await this.refreshSecrets();
+    } catch (err) {
+      this.say(messageOf(err));
+    } finally {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** `f`: writes the selected object to SECRETS_DIR/KEY, mode 0600. */
+  async fetch(): Promise<void> {
+    const key = this.selectedObject();
+    if (!key) return this.say({ level: 'warn', text: 'Select an object of the secrets bucket to fetch.' });
+    try {
+      const file = join(this.o.secretsDir, key);
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+      await fetchSecretToFile(this.ctx(await this.bucket()), key, file, { overwrite: true });
+      this.say({ level: 'info', text: `Fetched ${key} to ${file} (mode 0600).` });
+    } catch (err) {
+      this.say(messageOf(err));
+    }
+  }
+
+  /** `u`: asks for a local file and uploads it beside the selection. */
+  askUpload(): void {
+    const s = this.store.state;
+    const node = visibleSecretNodes(s)[s.selected];
+    const folder = node?.kind === 'folder' ? node.path : node?.kind === 'object' ? node.path.slice(0, node.path.lastIndexOf('/') + 1) : '';
+    this.store.update((st) => {
+      st.overlay = { kind: 'prompt', purpose: 'upload-file', label: `Upload a local file into s3://${st.secrets.bucket ?? '…'}/${folder} — path:`, input: '' };
+    });
+    this.uploadFolder = folder;
+  }
+
+  /** Uploads the file typed at the prompt to FOLDER/BASENAME with SSE-KMS. */
+  async upload(file: string): Promise<void> {
+    const key = `${this.uploadFolder}${basename(file)}`;
+    try {
+      await uploadSecretFile(this.ctx(await this.bucket()), key, file);
+      this.say({ level: 'info', text: `Uploaded ${file} to ${key} (SSE-KMS).` });
+      await this.refreshSecrets();
+    } catch (err) {
+      this.say(messageOf(err));
+    }
+  }
+
+  /** `F` / `U`: shows what differs between the bucket and SECRETS_DIR, then asks to fetch / upload. */
+  async askTree(direction: 'fetch' | 'upload'): Promise<void> {
+    try {
+      const d = await diffTree(this.ctx(await this.bucket()), this.o.secretsDir);
+      const moving = direction === 'fetch' ? [...d.onlyRemote, ...d.differ] : [...d.onlyLocal, ...d.differ];
+      if (moving.length === 0) return this.say({ level: 'info', text: `Nothing to ${direction}: ${this.o.secretsDir} and the bucket match (${d.same.length} files).` });
+      const detail = [
+        ...d.differ.map((k) => `~ ${k}  (differs: ${direction === 'fetch' ? 'local copy will be replaced' : 'bucket object will be replaced'})`),
+        ...(direction === 'fetch' ? d.onlyRemote : d.onlyLocal).map((k) => `+ ${k}`),
+      ];
+      this.store.update((s) => {
+        s.overlay = {
+          kind: 'confirm',
+          action: direction === 'fetch' ? 'fetch-tree' : 'upload-tree',
+          typed: false,
+          input: '',
+          prompt: `${direction === 'fetch' ? 'Fetch' : 'Upload'} ${moving.length} file${moving.length === 1 ? '' : 's'} ${direction === 'fetch' ? `from the bucket into ${this.o.secretsDir}` : `from ${this.o.secretsDir} to the bucket`}? (y/N)`,
+          detail,
+        };
+      });
+    } catch (err) {
+      this.say(messageOf(err));
+    }
+  }
+
+  /** Runs the confirmed tree fetch or upload. */
+  async runTree(direction: 'fetch' | 'upload'): Promise<void> {
+    try {
+      const ctx = this.ctx(await this.bucket());
+      if (direction === 'fetch') await fetchTree(ctx, this.o.secretsDir);
+      else await uploadTree(ctx, this.o.secretsDir);
+      this.say({ level: 'info', text: direction === 'fetch' ? `Fetched the bucket into ${this.o.secretsDir} (files 0600).` : `Uploaded ${this.o.secretsDir} to the bucket (SSE-KMS).` });
+      await this.refreshSecrets();
+    } catch (err) {
+      this.say(messageOf(err));
+    }
+  }
+}
+
