@@ -37,7 +37,10 @@ export interface CiOptions {
  * Never throws: errors are printed (and summarized in NDJSON) and give exit code 1.
  */
 export async function runCi(o: CiOptions): Promise<number> {
-  const reporter = new CiReporter(o.out, o.json);
+  const aws = o.command === 'instances' || o.command === 'elbs' || o.command === 'secrets' || o.command === 'bootstrap';
+  // The AWS commands print their result on stdout (`secrets get` prints the raw value, to pipe it):
+  // their progress goes to stderr, and Terraform's events (reading outputs) are not printed.
+  const reporter = new CiReporter(aws && !o.json ? o.err : o.out, o.json);
   const started = Date.now();
   const counts = { add: 0, change: 0, destroy: 0 };
   let session: Session | undefined;
@@ -59,7 +62,7 @@ export async function runCi(o: CiOptions): Promise<number> {
     }
     session = await openSession({ environment: o.environment, profile: o.profile, local: o.local, paths: o.paths, env: o.env, onProgress: (s) => reporter.step(s) });
     for (const n of session.notices) reporter.notice(n);
-    session.engine.on((e) => reporter.event(e));
+    if (!aws) session.engine.on((e) => reporter.event(e));
     const engine = session.engine;
     let code: number = EXIT.ok;
     if (interrupted) throw new ConsoleError('interrupted before Terraform started: nothing was run');
