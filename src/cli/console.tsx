@@ -109,6 +109,17 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
     },
     secretsDir: o.env.PLATFORM_SECRETS_DIR || join(process.cwd(), 'secrets'),
     editor: o.env.VISUAL || o.env.EDITOR || 'vi',
+    // In local mode the emulator's prerequisites are made at start; on AWS they are checked and offered.
+    ...(o.local
+      ? {}
+      : {
+          prerequisites: {
+            bucket: session.profile.terraform_bucket_name,
+            kmsAlias: session.profile.kms_master_id.startsWith('alias/') ? session.profile.kms_master_id : `alias/platform-console-${session.environment}`,
+            profileFile: session.profileFile,
+            profileKmsId: session.profile.kms_master_id,
+          },
+        }),
   });
   const controller = new Controller(store, session, aws);
   controller.start();

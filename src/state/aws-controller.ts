@@ -8,6 +8,8 @@ import { describeInstance, listInstances, type InstanceRow } from '../services/a
 import { listLoadBalancers, type LoadBalancerRow } from '../services/aws/load-balancers.js';
 import { getParameter, listParameters } from '../services/aws/parameters.js';
 import { Poller } from '../services/aws/poller.js';
+import { bootstrapPrerequisites, checkPrerequisites } from '../services/aws/bootstrap.js';
+import { writeProfileFields } from '../core/profile-edit.js';
 import { diffTree, fetchSecretToFile, fetchTree, getSecret, listSecrets, putSecret, uploadSecretFile, uploadTree } from '../services/aws/secrets.js';
 import { nextSortKey, PARAMS_ROOT, SORT_KEYS, visibleElbs, visibleInstances, visibleSecretNodes } from './selectors.js';
 import type { ListSlice, Message, Store } from './store.js';
@@ -26,6 +28,8 @@ export interface AwsPaneOptions {
   editor: string;
   /** Auto-refresh interval of the Instances and Load balancers panes, ms. */
   refreshMs?: number;
+  /** The prerequisites the profile names (state bucket, KMS key alias) and the profile to write them into. */
+  prerequisites?: { bucket: string; kmsAlias: string; profileFile: string; profileKmsId: string };
 }
 
 function messageOf(err: unknown): Message {
@@ -42,6 +46,8 @@ export class AwsPanes {
   private instancesPoller: Poller<InstanceRow[]> | undefined;
   private elbsPoller: Poller<LoadBalancerRow[]> | undefined;
   private handoff: TerminalHandoff | undefined;
+  /** Profile fields waiting for the operator's consent after a bootstrap. */
+  private pendingProfileWrite: { terraform_bucket_name: string; kms_master_id: string } | undefined;
   /** The bucket folder the `u` prompt uploads into. */
   private uploadFolder = '';
 
@@ -350,6 +356,74 @@ export class AwsPanes {
       await uploadSecretFile(this.ctx(await this.bucket()), key, file);
       this.say({ level: 'info', text: `Uploaded ${file} to ${key} (SSE-KMS).` });
       await this.refreshSecrets();
+    } catch (err) {
+      this.say(messageOf(err));
+    }
+  }
+
+  /**
+   * Checks that the profile's state bucket and KMS key exist; when not, says so and offers
+   * `:bootstrap`. Never throws (a failed check is only a warning).
+   */
+  async checkPrerequisites(): Promise<void> {
+    const p = this.o.prerequisites;
+    if (!p) return;
+    try {
+      const c = await checkPrerequisites(this.o.ctx, { bucket: p.bucket, kmsAlias: p.kmsAlias });
+      if (!c.bucketExists || !c.keyExists) {
+        const missing = [!c.bucketExists ? `the state bucket ${p.bucket}` : '', !c.keyExists ? `the KMS key ${p.kmsAlias}` : ''].filter(Boolean).join(' and ');
+        this.say({ level: 'warn', text: `${missing} do${!c.bucketExists && !c.keyExists ? '' : 'es'} not exist yet: plans will fail.`, hint: 'type :bootstrap to create them (old kmsctl bucket create / kms create)' });
+      }
+    } catch (err) {
+      this.say({ ...messageOf(err), level: 'warn' });
+    }
+  }
+
+  /** `:bootstrap`: asks to create the prerequisites. */
+  askBootstrap(): void {
+    const p = this.o.prerequisites;
+    if (!p) return this.say({ level: 'info', text: 'In local mode the emulator\'s state bucket and key are created at start.' });
+    this.store.update((s) => {
+      s.overlay = {
+        kind: 'confirm',
+        action: 'bootstrap',
+        typed: false,
+        input: '',
+        prompt: `Create the prerequisites of ${this.o.ctx.environment} in ${this.o.ctx.region}? (y/N)`,
+        detail: [`state bucket ${p.bucket}: versioned, SSE-KMS, public access blocked`, `KMS key with alias ${p.kmsAlias} (yearly rotation)`, 'existing ones are checked and only what differs is changed'],
+      };
+    });
+  }
+
+  /** Runs the confirmed bootstrap; when the profile names the key otherwise, asks before writing it. */
+  async runBootstrap(): Promise<void> {
+    const p = this.o.prerequisites;
+    if (!p) return;
+    try {
+      this.say({ level: 'info', text: 'Creating the prerequisites…' });
+      const r = await bootstrapPrerequisites(this.o.ctx, { bucket: p.bucket, kmsAlias: p.kmsAlias });
+      this.say({ level: 'info', text: r.changed ? `Done: ${r.changes.join('; ')}.` : 'Nothing to do: the state bucket and the KMS key exist as they should.' });
+      if (p.profileKmsId !== r.key.alias) {
+        this.pendingProfileWrite = { terraform_bucket_name: r.bucket.name, kms_master_id: r.key.alias };
+        this.store.update((s) => {
+          s.overlay = { kind: 'confirm', action: 'write-profile', typed: false, input: '', prompt: `Write kms_master_id = "${r.key.alias}" and terraform_bucket_name = "${r.bucket.name}" into ${p.profileFile}? (y/N)` };
+        });
+      }
+    } catch (err) {
+      this.say(messageOf(err));
+    }
+  }
+
+  /** Writes the bootstrapped names into the profile (only after the operator said yes). */
+  async writeProfile(): Promise<void> {
+    const p = this.o.prerequisites;
+    const fields = this.pendingProfileWrite;
+    this.pendingProfileWrite = undefined;
+    if (!p || !fields) return;
+    try {
+      await writeProfileFields(p.profileFile, fields);
+      p.profileKmsId = fields.kms_master_id;
+      this.say({ level: "info", text: `Wrote terraform_bucket_name and kms_master_id into ${p.profileFile}.`, hint: "quit and open the console again to plan with them" });
     } catch (err) {
       this.say(messageOf(err));
     }

@@ -41,7 +41,8 @@ export type Action =
   | { type: 'tree'; direction: 'fetch' | 'upload' }
   | { type: 'prompt-input'; text: string }
   | { type: 'prompt-backspace' }
-  | { type: 'prompt-submit' };
+  | { type: 'prompt-submit' }
+  | { type: 'bootstrap' };
 
 /** The `:` command line's words and the actions they stand for (k9s-style). */
 export const COMMANDS: Readonly<Record<string, Action>> = {
@@ -62,6 +63,7 @@ export const COMMANDS: Readonly<Record<string, Action>> = {
   secrets: { type: 'pane', pane: 'secrets' },
   cluster: { type: 'pane', pane: 'cluster' },
   pa: { type: 'pane', pane: 'plan' },
+  bootstrap: { type: 'bootstrap' },
 };
 
 /**
@@ -112,6 +114,7 @@ export class Controller {
     if (notices.length) this.store.say(notices.some((n) => /restarted/.test(n)) ? 'warn' : 'info', notices.join(' · '));
     if (!this.target.notices?.length) this.store.say('info', 'Ready. Press p to plan, ? for all keys.');
     void this.refreshLock();
+    void this.aws?.checkPrerequisites();
     this.lockTimer = setInterval(() => void this.refreshLock(), LOCK_POLL_MS);
     this.lockTimer.unref();
   }
@@ -167,6 +170,9 @@ export class Controller {
         break;
       case 'refresh':
         this.aws?.refresh(s.pane);
+        break;
+      case 'bootstrap':
+        this.aws?.askBootstrap();
         break;
       case 'enter':
         void this.aws?.enter(s.pane);
@@ -334,6 +340,13 @@ export class Controller {
   private submitConfirm(): void {
     const o = this.store.state.overlay;
     if (o.kind !== 'confirm') return;
+    if (o.action === 'bootstrap' || o.action === 'write-profile') {
+      this.store.update((st) => {
+        st.overlay = { kind: 'none' };
+      });
+      void (o.action === 'bootstrap' ? this.aws?.runBootstrap() : this.aws?.writeProfile());
+      return;
+    }
     if (o.action === 'fetch-tree' || o.action === 'upload-tree') {
       this.store.update((st) => {
         st.overlay = { kind: 'none' };

@@ -95,7 +95,7 @@ export type Overlay =
   | { kind: 'prompt'; purpose: 'upload-file'; label: string; input: string };
 
 /** What a confirmation confirms. */
-export type ConfirmAction = 'apply' | 'destroy' | 'fetch-tree' | 'upload-tree' | 'bootstrap';
+export type ConfirmAction = 'apply' | 'destroy' | 'fetch-tree' | 'upload-tree' | 'bootstrap' | 'write-profile';
 
 /** The one message line of the status bar. */
 export interface Message {

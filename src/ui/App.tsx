@@ -252,7 +252,7 @@ export function App({ controller, size }: AppProps): React.ReactElement {
           {':'}
           {commandDraft}
           <Text inverse> </Text>
-          <Text dimColor>{'  plan apply destroy cancel outputs log errors help quit instances elbs secrets cluster · Enter run, Esc back'}</Text>
+          <Text dimColor>{'  plan apply destroy cancel outputs log errors help quit bootstrap instances elbs secrets cluster · Enter run, Esc back'}</Text>
         </Text>
       ) : filterDraft !== undefined ? (
         <Text>

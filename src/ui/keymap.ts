@@ -85,7 +85,7 @@ export const KEYMAP: readonly KeyBinding[] = [
   { key: 'g G', action: 'top', scope: 'global', label: 'top/bottom', description: 'go to the first / last row' },
   { key: '1-5', action: 'pane', scope: 'global', label: 'panes', description: 'switch pane: 1 Plan/Apply, 2 Instances, 3 Load balancers, 4 Secrets, 5 Cluster' },
   { key: 'Tab', action: 'next-pane', scope: 'global', label: 'next pane', description: 'next pane (Shift-Tab: previous)' },
-  { key: ':', action: 'command', scope: 'global', label: 'command', description: 'command line: plan, apply, destroy, cancel, outputs, log, errors, help, quit, or a pane (instances, elbs, secrets, cluster); Enter runs it' },
+  { key: ':', action: 'command', scope: 'global', label: 'command', description: 'command line: plan, apply, destroy, cancel, outputs, log, errors, help, quit, bootstrap (create the state bucket and KMS key), or a pane (instances, elbs, secrets, cluster); Enter runs it' },
   { key: '?', action: 'help', scope: 'global', label: 'help', description: 'this help', statusBar: true },
   { key: 'Esc', action: 'close', scope: 'overlay', label: 'close', description: 'close the overlay, or answer no to a question' },
   { key: 'q', action: 'quit', scope: 'global', label: 'quit', description: 'quit (refused while an apply runs: wait for it or cancel it; Ctrl-C does the same)', statusBar: true },

@@ -216,3 +216,65 @@ describe('AWS panes in the console (ink-testing-library, real SDK, moto)', { ski
     assert.doesNotMatch(p, /✗ listing instances/);
   });
 });
+
+describe('prerequisites in the console: missing state bucket and key, :bootstrap, consent to write the profile', { skip }, () => {
+  let moto: MotoServer;
+  let dir: string;
+  let ui: ReturnType<typeof render>;
+  let controller: Controller;
+  let profileFile: string;
+
+  before(async () => {
+    moto = await startMoto();
+    dir = await mkdtemp(join(tmpdir(), 'pc-boot-'));
+    profileFile = join(dir, 'boot.tfvars');
+    await writeFile(profileFile, '# the profile\nenvironment = "boot"\nterraform_bucket_name = "pc-boot-state"\nkms_master_id = "1234abcd-12ab-34cd-56ef-1234567890ab"\n');
+    const ctx: AwsContext = { environment: 'boot', region: 'us-east-1', credentials: async () => creds, endpoint: moto.endpoint, kmsKeyId: 'alias/pc-boot' };
+    const store = new Store({ environment: 'boot', account: '123456789012', region: 'us-east-1', backend: 's3://pc-boot-state', engine: 'terraform', credentials: 'test' });
+    const backend = backendFor('boot', { terraform_bucket_name: 'pc-boot-state', aws_region: 'us-east-1', kms_master_id: 'alias/pc-boot' }, true);
+    const engine = new Engine({ binary: { path: 'terraform', flavour: 'terraform', version: '' }, terraformDir: dir, dataDir: dir, cliConfigFile: '', varFile: '', backend, env: {} });
+    const s3 = new S3Client({ region: 'us-east-1', endpoint: moto.endpoint, forcePathStyle: true, credentials: creds });
+    const aws = new AwsPanes(store, {
+      ctx,
+      resolveSecretsBucket: async () => undefined,
+      secretsDir: join(dir, 'secrets'),
+      editor: 'true',
+      prerequisites: { bucket: 'pc-boot-state', kmsAlias: 'alias/pc-boot', profileFile, profileKmsId: '1234abcd-12ab-34cd-56ef-1234567890ab' },
+    });
+    controller = new Controller(store, { environment: 'boot', engine, readLock: () => readStateLock(s3, backend) }, aws);
+    controller.start();
+    ui = render(<App controller={controller} size={{ columns: 150, rows: 40 }} />);
+  });
+  after(async () => {
+    ui?.unmount();
+    controller?.stop();
+    await moto?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('says what is missing, creates it on :bootstrap, and writes the profile only after a yes', async () => {
+    await frameMatching(ui.lastFrame, /the state bucket pc-boot-state and the KMS key alias\/pc-boot do not exist yet/);
+    ui.stdin.write(':');
+    await sleep(50);
+    ui.stdin.write('bootstrap\r');
+    await frameMatching(ui.lastFrame, /Create the prerequisites of boot in us-east-1\? \(y\/N\)/);
+    ui.stdin.write('y');
+    await frameMatching(ui.lastFrame, /Write kms_master_id = "alias\/pc-boot"/, 30_000);
+    assert.match(await readFile(profileFile, 'utf8'), /kms_master_id = "1234abcd/, 'written before consent');
+    ui.stdin.write('y');
+    await frameMatching(ui.lastFrame, /Wrote terraform_bucket_name and kms_master_id/);
+    const text = await readFile(profileFile, 'utf8');
+    assert.match(text, /^kms_master_id = "alias\/pc-boot"$/m);
+    assert.match(text, /^# the profile$/m);
+    const s3 = new S3Client({ region: 'us-east-1', endpoint: moto.endpoint, forcePathStyle: true, credentials: creds });
+    await s3.send(new HeadObjectCommand({ Bucket: 'pc-boot-state', Key: 'nothing' })).catch((e: { name?: string }) => assert.equal(e.name, 'NotFound'));
+    s3.destroy();
+    // A second :bootstrap changes nothing.
+    ui.stdin.write(':');
+    await sleep(50);
+    ui.stdin.write('bootstrap\r');
+    await frameMatching(ui.lastFrame, /Create the prerequisites/);
+    ui.stdin.write('y');
+    await frameMatching(ui.lastFrame, /Nothing to do: the state bucket and the KMS key exist/, 30_000);
+  });
+});
