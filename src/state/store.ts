@@ -178,7 +178,7 @@ export class Store {
       quitting: false,
       instances: listSlice<InstanceRow>('name'),
       elbs: listSlice<LoadBalancerRow>('name'),
-      secrets: { ...listSlice<SecretEntry>('key'), params: [], expanded: new Set(['secure']) },
+      secrets: { ...listSlice<SecretEntry>('key'), params: [], expanded: new Set(['secrets', 'secrets/secure', 'secure']) },
     };
   }
 

@@ -56,7 +56,8 @@ export function isThrottlingError(err: unknown): boolean {
  * interval. Every error goes to `onError`; the poller itself never logs and never throws.
  *
  * `fetch` gets an AbortSignal that {@link stop} aborts; after `stop()` no callback is called,
- * not even for a fetch that ignores its signal and still ends.
+ * not even for a fetch that ignores its signal and still ends. Callbacks must not throw: an
+ * exception from one escapes as an unhandled rejection (the next fetch is scheduled all the same).
  */
 export class Poller<T> {
   readonly #fetch: (signal: AbortSignal) => Promise<T>;
@@ -121,9 +122,8 @@ export class Poller<T> {
   /**
    * Fetches now (the operator's refresh key) and resolves when that fetch has ended (its result
    * goes to the callbacks, never to the caller: this promise rejects only when a callback
-   * throws). While a fetch is
-   * running, returns that one instead of starting a second. Does nothing when stopped.
-   * The back-off is kept: only a success ends it.
+   * throws). While a fetch is running, returns that one instead of starting a second. Does
+   * nothing when stopped. The back-off is kept: only a success ends it.
    */
   refresh(): Promise<void> {
     if (!this.#running) return Promise.resolve();
