@@ -267,7 +267,8 @@ export class Store {
           s.plan = undefined; // the engine consumes the saved plan, applied or not
         }
         s.operation = undefined;
-        s.lastResult = { operation: e.operation, ok: e.ok, cancelled: e.cancelled, durationMs: e.durationMs };
+        // Reading outputs (o, or the Secrets pane finding its bucket) does not replace the plan/apply result.
+        if (e.operation !== 'output' || !e.ok) s.lastResult = { operation: e.operation, ok: e.ok, cancelled: e.cancelled, durationMs: e.durationMs };
         s.log.push(`── ${e.operation} ${e.cancelled ? 'cancelled' : e.ok ? 'finished' : 'failed'} (exit ${e.exitCode}, ${(e.durationMs / 1000).toFixed(1)} s)`);
         break;
       case 'cancel-requested':
