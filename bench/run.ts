@@ -4,10 +4,11 @@
  * is 1 only when a benchmark could not run (and 2 for an unknown benchmark name).
  *
  *   npm run bench                       # all (builds first)
- *   node dist/bench/run.js [NAME...]    # some: apply-overhead, platform, screen-load, first-frame
+ *   node dist/bench/run.js [NAME...]    # some: apply-overhead, platform, screen-load, first-frame, instances
  */
 import { applyOverhead } from './apply-overhead.js';
 import { firstFrame } from './first-frame.js';
+import { instances } from './instances.js';
 import { runCleanups } from './lib/proc.js';
 import { platform } from './platform.js';
 import { metText, table, type Bench, type BenchResult } from './lib/report.js';
@@ -18,6 +19,7 @@ const BENCHES: Record<string, { bench: Bench; what: string }> = {
   platform: { bench: platform, what: 'the real root module: --ci apply / plan / destroy vs bare terraform (local moto, S3 backend)' },
   'screen-load': { bench: screenLoad, what: '100,000 apply events into the console screen vs plain lines: latency, RSS' },
   'first-frame': { bench: firstFrame, what: 'time to the console\'s first frame in tmux vs terraform version / node -e 0' },
+  instances: { bench: instances, what: 'listInstances over 5,000 instances vs a bare SDK v3 pagination loop (private moto); filter keystroke cost, RSS' },
 };
 
 const USAGE = `usage: node dist/bench/run.js [NAME...]   (default: all)\n${Object.entries(BENCHES)

@@ -1,6 +1,6 @@
 import { Box } from 'ink';
 import React from 'react';
-import type { InstanceRow } from '../../services/aws/instances.js';
+import { formatLaunchTime, type InstanceRow } from '../../services/aws/instances.js';
 import { visibleInstances } from '../../state/selectors.js';
 import type { AppState } from '../../state/store.js';
 import { PaneError, PaneTitle } from '../components/PaneTitle.js';
@@ -8,9 +8,6 @@ import { Table, type Column } from '../components/Table.js';
 
 const STATE_COLOR: Record<string, string> = { running: 'green', pending: 'yellow', stopping: 'yellow', stopped: 'gray', 'shutting-down': 'red', terminated: 'gray' };
 
-function launched(ms: number): string {
-  return ms ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') : '';
-}
 
 /** Column titles with the sort marker on the sorted one. */
 function title(state: AppState, key: string, text: string): string {
@@ -29,7 +26,7 @@ export function InstancesPane({ state, width, height }: { state: AppState; width
     { title: title(state, 'id', 'INSTANCE ID'), width: 19, value: (r) => r.id },
     { title: title(state, 'state', 'STATE'), width: 13, value: (r) => r.state, color: (r) => STATE_COLOR[r.state] },
     { title: title(state, 'az', 'AZ'), width: 11, value: (r) => r.az },
-    { title: title(state, 'launchTime', 'LAUNCHED'), width: 16, value: (r) => launched(r.launchTime) },
+    { title: title(state, 'launchTime', 'LAUNCHED'), width: 16, value: (r) => formatLaunchTime(r.launchTime) },
   ];
   const errorLines = slice.error ? 1 : 0;
   return (
