@@ -125,10 +125,11 @@ function postReset(port: number): Promise<void> {
 /**
  * Starts a fresh moto (`findMotoCommand()` + `-H 127.0.0.1 -p PORT`) in its own process
  * group and waits (up to `timeoutMs`, default 20,000 ms) until it answers.
- * Its output is kept in memory and shown in the error when it fails to start.
+ * Its output is kept in memory and shown in the error when it fails to start. `env` adds variables
+ * to its environment (e.g. `INITIAL_NO_AUTH_ACTION_COUNT` to make moto enforce IAM).
  * @throws LocalEmulatorError when moto is missing, exits early, or does not answer in time.
  */
-export async function startMoto(opts: { timeoutMs?: number } = {}): Promise<MotoServer> {
+export async function startMoto(opts: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<MotoServer> {
   installExitHook();
   const command = await findMotoCommand();
   const [file, ...args] = command;
@@ -138,6 +139,7 @@ export async function startMoto(opts: { timeoutMs?: number } = {}): Promise<Moto
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const child = spawn(file, [...args, '-H', EMULATOR_HOST, '-p', String(port)], {
+      ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
