@@ -25,27 +25,10 @@
  *   Terraform state is gone. The recorded `{ pid, startedAt }` is replaced by the current
  *   emulator's after every successful bootstrap, so the message is given once per restart.
  */
-import {
-  CancelKeyDeletionCommand,
-  CreateAliasCommand,
-  CreateKeyCommand,
-  DescribeKeyCommand,
-  EnableKeyCommand,
-  KMSClient,
-  type KeyMetadata,
-} from '@aws-sdk/client-kms';
-import {
-  CreateBucketCommand,
-  HeadBucketCommand,
-  PutBucketEncryptionCommand,
-  PutBucketVersioningCommand,
-  PutPublicAccessBlockCommand,
-  S3Client,
-  type BucketLocationConstraint,
-} from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { bootstrapPrerequisites } from '../aws/bootstrap.js';
 import { ConsoleError, LocalEmulatorError } from '../../core/errors.js';
 import { readEmulatorRecord, resolveStateDir, writeJsonAtomic } from './emulator.js';
 
@@ -122,41 +105,22 @@ function originOf(endpoint: string): string {
   }
 }
 
-function statusOf(err: unknown): number | undefined {
-  if (typeof err === 'object' && err !== null && '$metadata' in err) {
-    const meta = (err as { $metadata?: { httpStatusCode?: number } }).$metadata;
-    return meta?.httpStatusCode;
-  }
-  return undefined;
-}
-
-function nameOf(err: unknown): string {
-  return err instanceof Error ? err.name : '';
-}
-
-function wrap(step: string, endpoint: string, err: unknown): ConsoleError {
-  if (err instanceof ConsoleError) return err;
+function wrap(endpoint: string, err: unknown): ConsoleError {
   const msg = err instanceof Error ? err.message || err.name : String(err);
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  const unreachable = code === 'ECONNREFUSED' || /ECONNREFUSED|socket hang up|ECONNRESET/.test(msg);
-  if (unreachable) {
-    return new LocalEmulatorError(`the local AWS emulator at ${endpoint} does not answer (${step})`, 'run `./run.kube --local stop`, then start the console again', { cause: err });
+  if (/cannot reach|ECONNREFUSED|socket hang up|ECONNRESET/.test(msg)) {
+    return new LocalEmulatorError(`the local AWS emulator at ${endpoint} does not answer (bootstrapping the state bucket and key)`, 'run `./run.kube --local stop`, then start the console again', { cause: err });
   }
-  return new LocalEmulatorError(`bootstrapping the local emulator failed while ${step}: ${msg}`, 'run `./run.kube --local stop`, then start the console again', { cause: err });
+  if (err instanceof ConsoleError) return err;
+  return new LocalEmulatorError(`bootstrapping the local emulator failed: ${msg}`, 'run `./run.kube --local stop`, then start the console again', { cause: err });
 }
 
 /**
  * Makes sure the local emulator at `endpoint` has the Terraform state bucket and its KMS key:
  *
- * - the key: resolved through `kmsAlias`; when the alias does not resolve, a symmetric
- *   ENCRYPT_DECRYPT key is created and the alias pointed at it (a disabled or
- *   pending-deletion key is re-enabled);
- * - the bucket: created when missing; then, every call, versioning `Enabled`, default
- *   encryption SSE-KMS with the key's ARN (bucket key on), and a public access block with
- *   all four settings on (these puts are idempotent and create nothing).
- *
- * SDK v3 clients talk to `endpoint` only, path-style, with dummy credentials. Idempotent:
- * a second call creates nothing (`created` both false). Writes the reset marker after success.
+ * the same prerequisites as on AWS, made by {@link bootstrapPrerequisites} (the key with its
+ * alias; the bucket versioned, SSE-KMS with the key, public access blocked; only what is missing
+ * or different is written), with dummy credentials against `endpoint` only. Idempotent: a second
+ * call creates nothing (`created` both false). Writes the reset marker after success.
  *
  * @returns the bucket, the key's id and ARN, what was created, and whether the emulator lost
  *   its state since the last bootstrap (see {@link BootstrapLocalResult.emulatorWasReset}).
@@ -173,138 +137,39 @@ export async function bootstrapLocal(opts: BootstrapLocalOptions): Promise<Boots
   const record = await readEmulatorRecord({ stateDir });
   const own = record !== undefined && originOf(record.endpoint) === endpoint;
 
-  const common = { endpoint, region, credentials: DUMMY_CREDENTIALS, maxAttempts: 2 } as const;
-  const s3 = new S3Client({
-    ...common,
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  const kms = new KMSClient(common);
+  let kmsKeyId: string;
+  let kmsKeyArn: string;
+  let created: { bucket: boolean; key: boolean };
   try {
-    // Key first: the bucket's encryption needs its ARN.
-    let key: KeyMetadata | undefined;
-    let createdKey = false;
-    try {
-      key = await describeKey(kms, kmsAlias);
-      if (!key) {
-        const made = await kms.send(
-          new CreateKeyCommand({
-            Description: `platform-console local state key (${bucket})`,
-            KeyUsage: 'ENCRYPT_DECRYPT',
-            KeySpec: 'SYMMETRIC_DEFAULT',
-          }),
-        );
-        const id = made.KeyMetadata?.KeyId;
-        if (!id) throw new LocalEmulatorError('the local emulator created a KMS key without an id', 'run `./run.kube --local stop`, then try again');
-        try {
-          await kms.send(new CreateAliasCommand({ AliasName: kmsAlias, TargetKeyId: id }));
-          key = made.KeyMetadata;
-          createdKey = true;
-        } catch (err) {
-          // Another console created the alias meanwhile: use its key.
-          if (nameOf(err) !== 'AlreadyExistsException') throw err;
-          key = await describeKey(kms, kmsAlias);
-        }
-      } else if (key.KeyState === 'PendingDeletion') {
-        await kms.send(new CancelKeyDeletionCommand({ KeyId: key.KeyId }));
-        await kms.send(new EnableKeyCommand({ KeyId: key.KeyId }));
-      } else if (key.KeyState === 'Disabled') {
-        await kms.send(new EnableKeyCommand({ KeyId: key.KeyId }));
-      }
-    } catch (err) {
-      throw wrap(`creating the KMS key ${kmsAlias}`, endpoint, err);
-    }
-    const kmsKeyId = key?.KeyId;
-    const kmsKeyArn = key?.Arn;
-    if (!kmsKeyId || !kmsKeyArn) {
-      throw new LocalEmulatorError(`the KMS alias ${kmsAlias} does not resolve to a key in the local emulator`, 'run `./run.kube --local stop`, then try again');
-    }
-
-    let createdBucket = false;
-    try {
-      if (!(await bucketExists(s3, bucket))) {
-        try {
-          await s3.send(
-            new CreateBucketCommand({
-              Bucket: bucket,
-              ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
-            }),
-          );
-          createdBucket = true;
-        } catch (err) {
-          if (nameOf(err) !== 'BucketAlreadyOwnedByYou') throw err;
-        }
-      }
-    } catch (err) {
-      throw wrap(`creating the state bucket ${bucket}`, endpoint, err);
-    }
-    try {
-      // Configured once, when created: an existing bucket was configured by an earlier bootstrap
-      // (this is the emulator's own bucket), and skipping three calls keeps start-up quick.
-      if (createdBucket) await Promise.all([
-      s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } })),
-      s3.send(
-        new PutBucketEncryptionCommand({
-          Bucket: bucket,
-          ServerSideEncryptionConfiguration: {
-            Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: kmsKeyArn }, BucketKeyEnabled: true }],
-          },
-        }),
-      ),
-      s3.send(
-        new PutPublicAccessBlockCommand({
-          Bucket: bucket,
-          PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
-        }),
-      ),
-      ]);
-    } catch (err) {
-      throw wrap(`configuring the state bucket ${bucket}`, endpoint, err);
-    }
-
-    let emulatorWasReset = false;
-    if (own && record) {
-      const marker = await readMarker(stateDir);
-      emulatorWasReset = createdBucket && marker.buckets[bucket] !== undefined;
-      marker.buckets[bucket] = {
-        region,
-        kmsAlias,
-        kmsKeyId,
-        endpoint,
-        emulator: { pid: record.pid, startedAt: record.startedAt },
-        bootstrappedAt: Date.now(),
-      };
-      try {
-        await writeJsonAtomic(join(stateDir, MARKER_FILE), marker);
-      } catch (err) {
-        throw new LocalEmulatorError(`cannot write ${join(stateDir, MARKER_FILE)}: ${(err as Error).message}`, `check the permissions of ${stateDir}`, { cause: err });
-      }
-    }
-
-    return { bucket, kmsKeyId, kmsKeyArn, created: { bucket: createdBucket, key: createdKey }, emulatorWasReset };
-  } finally {
-    s3.destroy();
-    kms.destroy();
-  }
-}
-
-async function describeKey(kms: KMSClient, keyId: string): Promise<KeyMetadata | undefined> {
-  try {
-    const out = await kms.send(new DescribeKeyCommand({ KeyId: keyId }));
-    return out.KeyMetadata;
+    const r = await bootstrapPrerequisites(
+      { environment: 'local', region, credentials: async () => DUMMY_CREDENTIALS, endpoint, kmsKeyId: kmsAlias },
+      { bucket, kmsAlias },
+    );
+    kmsKeyId = r.key.id;
+    kmsKeyArn = r.key.arn;
+    created = { bucket: r.bucket.created, key: r.key.created };
   } catch (err) {
-    if (nameOf(err) === 'NotFoundException') return undefined;
-    throw err;
+    throw wrap(endpoint, err);
   }
-}
 
-async function bucketExists(s3: S3Client, bucket: string): Promise<boolean> {
-  try {
-    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
-    return true;
-  } catch (err) {
-    if (statusOf(err) === 404 || nameOf(err) === 'NotFound' || nameOf(err) === 'NoSuchBucket') return false;
-    throw err;
+  let emulatorWasReset = false;
+  if (own && record) {
+    const marker = await readMarker(stateDir);
+    emulatorWasReset = created.bucket && marker.buckets[bucket] !== undefined;
+    marker.buckets[bucket] = {
+      region,
+      kmsAlias,
+      kmsKeyId,
+      endpoint,
+      emulator: { pid: record.pid, startedAt: record.startedAt },
+      bootstrappedAt: Date.now(),
+    };
+    try {
+      await writeJsonAtomic(join(stateDir, MARKER_FILE), marker);
+    } catch (err) {
+      throw new LocalEmulatorError(`cannot write ${join(stateDir, MARKER_FILE)}: ${(err as Error).message}`, `check the permissions of ${stateDir}`, { cause: err });
+    }
   }
+
+  return { bucket, kmsKeyId, kmsKeyArn, created, emulatorWasReset };
 }
