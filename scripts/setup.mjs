@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Checks (and where it can, installs) what the tests need besides npm packages:
-// Terraform, the AWS provider mirror, moto. Run by `npm test` (pretest) before the tests.
+// Terraform, the AWS provider mirror, moto, tmux, OpenSSH's sshd. Run by `npm test` (pretest) before the tests.
 // With CI=true a missing component is an error; otherwise the tests that need it skip loudly.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -19,16 +19,24 @@ console.log(`setup: provider mirror: ${existsSync(mirror) ? mirror : 'none (prov
 const moto = has('moto_server', ['--help']) ? 'moto_server' : has('python3', ['-c', 'import moto.server']) !== undefined ? 'python3 -m moto.server' : undefined;
 console.log(`setup: moto: ${moto ?? 'MISSING (pip install "moto[server]")'}`);
 if (!moto) problems.push('moto is not installed: pip install "moto[server]"');
-// tmux drives the end-to-end tests; it is a Debian package: install it when we can (root with apt-get).
+// tmux drives the end-to-end tests and OpenSSH's sshd plays the bastion and the nodes in the SSH
+// tests; both are Debian packages: install what is missing when we can (root with apt-get).
+const SSHD = process.env.PLATFORM_SSHD || '/usr/sbin/sshd';
+const hasSshd = () => existsSync(SSHD) && existsSync('/usr/bin/ssh-keygen') ? SSHD : undefined;
 let tmux = has('tmux', ['-V']);
-if (!tmux && process.getuid?.() === 0 && has('apt-get', ['--version'])) {
-  console.log('setup: installing tmux with apt-get');
+let sshd = hasSshd();
+const missing = [...(tmux ? [] : ['tmux']), ...(sshd ? [] : ['openssh-server', 'openssh-client'])];
+if (missing.length && process.getuid?.() === 0 && has('apt-get', ['--version'])) {
+  console.log(`setup: installing ${missing.join(' ')} with apt-get`);
   spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  spawnSync('apt-get', ['install', '-y', '-qq', 'tmux'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  spawnSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   tmux = has('tmux', ['-V']);
+  sshd = hasSshd();
 }
 console.log(`setup: tmux (end-to-end tests): ${tmux ?? 'MISSING (apt-get install tmux)'}`);
 if (!tmux) problems.push('tmux is not installed: apt-get install tmux');
+console.log(`setup: sshd (SSH tests): ${sshd ?? 'MISSING (apt-get install openssh-server)'}`);
+if (!sshd) problems.push('OpenSSH sshd is not installed: apt-get install openssh-server');
 if (problems.length) {
   for (const p of problems) console.error(`setup: ${ci ? 'error' : 'warning'}: ${p}`);
   if (ci) process.exit(1);
