@@ -56,6 +56,12 @@ compute_count = 1
 # Your OpenSSH public key line (ssh-ed25519 AAAA… you@host) for the bastion; empty for none.
 ssh_public_key = ""
 
+# SSH login user on the bastion and the nodes (console only); empty means ubuntu.
+ssh_user = ""
+
+# Private key file for SSH (console only); empty tries ~/.ssh/kube-ENV, then the SSH agent.
+ssh_identity_file = ""
+
 # AMI for the instances; empty looks up the current Ubuntu 24.04 LTS image.
 ami_id = ""
 

@@ -214,6 +214,18 @@ variable "ssh_public_key" {
   }
 }
 
+variable "ssh_user" {
+  description = "Login user for SSH on the bastion and the nodes. Read by the console only (declared so the profile is a valid var-file); empty means the image's user, ubuntu."
+  type        = string
+  default     = ""
+}
+
+variable "ssh_identity_file" {
+  description = "Private key file for SSH. Read by the console only (declared so the profile is a valid var-file); empty tries ~/.ssh/kube-ENV, then the SSH agent."
+  type        = string
+  default     = ""
+}
+
 variable "ami_id" {
   description = "AMI for the instances; empty means the modules look up a current Ubuntu LTS image. A change does not replace a running bastion: roll it with -replace."
   type        = string

@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors.js';
+import type { SshCliOptions } from './ci-ssh.js';
 
 /** Headless commands (`--ci CMD`). */
-export const CI_COMMANDS = ['plan', 'apply', 'destroy', 'output', 'instances', 'elbs', 'secrets', 'bootstrap'] as const;
+export const CI_COMMANDS = ['plan', 'apply', 'destroy', 'output', 'instances', 'elbs', 'secrets', 'bootstrap', 'ssh', 'exec'] as const;
 export type CiCommand = (typeof CI_COMMANDS)[number];
 
 /** `--ci secrets` sub-commands and their arguments. */
@@ -15,7 +16,14 @@ export type SecretsCommand =
 
 /** The parsed command line of `play.kube` / `run.kube`. */
 export type Invocation =
-  | { kind: 'console'; environment?: string; play: boolean; local: boolean }
+  | {
+      kind: 'console';
+      environment?: string;
+      play: boolean;
+      local: boolean;
+      /** `--bastion`, `--user`, `--identity`, `--known-hosts` for the console's SSH (s, :run, t). */
+      ssh?: { bastion?: string; user?: string; identity?: string; knownHosts?: string };
+    }
   | {
       kind: 'ci';
       environment?: string;
@@ -28,6 +36,8 @@ export type Invocation =
       writeProfile: boolean;
       /** With `--ci secrets`. */
       secrets?: SecretsCommand;
+      /** With `--ci ssh` and `--ci exec`. */
+      ssh?: SshCliOptions;
     }
   | { kind: 'local-stop' }
   | { kind: 'help' }
@@ -36,11 +46,13 @@ export type Invocation =
 /** Usage text printed by --help. */
 export const USAGE = `usage:
   ./play.kube [--local]                          console on your playground play-$USER
-  ./run.kube -e ENV [--local]                    console on profiles/ENV.tfvars
+  ./run.kube -e ENV [--local] [SSH OPTIONS]      console on profiles/ENV.tfvars (SSH OPTIONS: --bastion --user --identity --known-hosts)
   ./run.kube -e ENV [--local] --ci plan|apply|destroy|output [--json] [--auto-approve]
   ./run.kube -e ENV [--local] --ci instances|elbs [--json]
   ./run.kube -e ENV [--local] --ci secrets ls|get KEY|put KEY FILE|fetch DIR|upload DIR [--json]
   ./run.kube -e ENV [--local] --ci bootstrap [--write-profile] [--json]
+  ./run.kube -e ENV --ci ssh TARGET [SSH OPTIONS] [-- COMMAND]
+  ./run.kube -e ENV --ci exec (--role ROLE | TARGET...) [--concurrency N] [SSH OPTIONS] [--json] -- COMMAND
   ./run.kube --local stop                        stop the local AWS emulator
 
 options:
@@ -52,17 +64,32 @@ options:
       --auto-approve   with --ci apply/destroy: required, nothing is applied without it
       --write-profile  with --ci bootstrap: write terraform_bucket_name and kms_master_id into the profile
   -h, --help           this text
-exit codes (--ci): 0 success and no changes, 2 plan has changes, 1 any error`;
+
+SSH OPTIONS (TARGET: an instance id, a Name tag or HOST[:PORT]; always through the bastion):
+      --bastion H[:P]        the bastion (default: the output bastion_public_ip)
+      --user U               login user (default: the profile's ssh_user, else ubuntu)
+      --identity FILE        private key (default: ssh_identity_file, ~/.ssh/kube-ENV, the SSH agent)
+      --known-hosts FILE     OpenSSH known_hosts (default ~/.ssh/known_hosts)
+      --accept-new-host-key  accept and remember an unknown host key (a changed one is always refused)
+      --role ROLE            with --ci exec: every running bastion|secure|compute instance
+      --concurrency N        with --ci exec: nodes at once (default 8)
+      --connect-timeout S    seconds for each hop's connect, handshake and login (default 10)
+exit codes (--ci): 0 success and no changes, 2 plan has changes, 1 any error;
+  ssh: the remote command's status, 255 when the connection, host key or login fails;
+  exec: 0 when every node exited 0, else 1`;
 
 /**
  * Parses the command line (node's util.parseArgs, strict).
  * @throws UsageError for unknown options, a missing value, or a forbidden combination.
  */
 export function parseInvocation(argv: readonly string[]): Invocation {
+  // Everything after the first `--` is the remote command of --ci ssh / exec, passed on untouched.
+  const dd = argv.indexOf('--');
+  const remote = dd >= 0 ? argv.slice(dd + 1) : [];
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: dd >= 0 ? argv.slice(0, dd) : [...argv],
       allowPositionals: true,
       strict: true,
       options: {
@@ -73,6 +100,14 @@ export function parseInvocation(argv: readonly string[]): Invocation {
         json: { type: 'boolean' },
         'auto-approve': { type: 'boolean' },
         'write-profile': { type: 'boolean' },
+        bastion: { type: 'string' },
+        user: { type: 'string' },
+        identity: { type: 'string' },
+        'known-hosts': { type: 'string' },
+        'accept-new-host-key': { type: 'boolean' },
+        role: { type: 'string' },
+        concurrency: { type: 'string' },
+        'connect-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -88,20 +123,59 @@ export function parseInvocation(argv: readonly string[]): Invocation {
     if (!v.local) throw new UsageError('"stop" stops the local emulator and needs --local', 'run ./run.kube --local stop');
     return { kind: 'local-stop' };
   }
-  if (pos.length && v.ci !== 'secrets') throw new UsageError(`unexpected argument "${pos[0]}"`, 'see --help');
+  const sshLike = v.ci === 'ssh' || v.ci === 'exec';
+  const sshOnly = (['bastion', 'user', 'identity', 'known-hosts', 'accept-new-host-key', 'role', 'concurrency', 'connect-timeout'] as const).filter((k) => v[k] !== undefined);
+  const consoleSsh = ['bastion', 'user', 'identity', 'known-hosts'];
+  const misplaced = sshOnly.filter((k) => !(v.ci === undefined && consoleSsh.includes(k)));
+  if (misplaced.length && !sshLike) throw new UsageError(`--${misplaced[0]} only works with --ci ssh or --ci exec${consoleSsh.includes(misplaced[0]!) ? ', or in the console' : ''}`, 'see --help');
+  if (dd >= 0 && !sshLike) throw new UsageError('"--" (a remote command) only works with --ci ssh or --ci exec', 'see --help');
+  if (pos.length && v.ci !== 'secrets' && !sshLike) throw new UsageError(`unexpected argument "${pos[0]}"`, 'see --help');
   const play = v.play === true;
   if (play && v.env !== undefined) throw new UsageError('--play and -e ENV cannot be used together', 'use ./play.kube, or ./run.kube -e ENV');
   if (!play && v.env === undefined) throw new UsageError('no environment given', 'pass -e ENV (profiles/ENV.tfvars), or use ./play.kube for your playground');
   const base = { ...(v.env !== undefined ? { environment: v.env } : {}), play, local: v.local === true };
   if (v.ci === undefined) {
     if (v.json || v['auto-approve'] || v['write-profile']) throw new UsageError('--json, --auto-approve and --write-profile only work with --ci', 'see --help');
-    return { kind: 'console', ...base };
+    const ssh = {
+      ...(v.bastion !== undefined ? { bastion: v.bastion } : {}),
+      ...(v.user !== undefined ? { user: v.user } : {}),
+      ...(v.identity !== undefined ? { identity: v.identity } : {}),
+      ...(v['known-hosts'] !== undefined ? { knownHosts: v['known-hosts'] } : {}),
+    };
+    return { kind: 'console', ...base, ...(Object.keys(ssh).length ? { ssh } : {}) };
   }
   if (!(CI_COMMANDS as readonly string[]).includes(v.ci)) {
     throw new UsageError(`unknown --ci command "${v.ci}"`, `use one of: ${CI_COMMANDS.join(', ')}`);
   }
   if (v['write-profile'] && v.ci !== 'bootstrap') throw new UsageError('--write-profile only works with --ci bootstrap', 'see --help');
   const secrets = v.ci === 'secrets' ? parseSecretsCommand(pos) : undefined;
+  let ssh: SshCliOptions | undefined;
+  if (sshLike) {
+    let concurrency: number | undefined;
+    if (v.concurrency !== undefined) {
+      concurrency = Number(v.concurrency);
+      if (!/^\d+$/.test(v.concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency "${v.concurrency}" is not a number from 1 to 64`, 'e.g. --concurrency 8');
+    }
+    let connectTimeoutMs: number | undefined;
+    if (v['connect-timeout'] !== undefined) {
+      const n = Number(v['connect-timeout']);
+      if (!/^\d+(\.\d+)?$/.test(v['connect-timeout']) || n <= 0 || n > 600) throw new UsageError(`--connect-timeout "${v['connect-timeout']}" is not a number of seconds from 0 to 600`, 'e.g. --connect-timeout 5');
+      connectTimeoutMs = Math.round(n * 1000);
+    }
+    if (v.role !== undefined && v.ci !== 'exec') throw new UsageError('--role only works with --ci exec', 'see --help');
+    ssh = {
+      ...(v.bastion !== undefined ? { bastion: v.bastion } : {}),
+      ...(v.user !== undefined ? { user: v.user } : {}),
+      ...(v.identity !== undefined ? { identity: v.identity } : {}),
+      ...(v['known-hosts'] !== undefined ? { knownHosts: v['known-hosts'] } : {}),
+      acceptNewHostKey: v['accept-new-host-key'] === true,
+      ...(v.role !== undefined ? { role: v.role } : {}),
+      ...(concurrency !== undefined ? { concurrency } : {}),
+      ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
+      targets: [...pos],
+      command: remote,
+    };
+  }
   return {
     kind: 'ci',
     ...base,
@@ -110,6 +184,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
     autoApprove: v['auto-approve'] === true,
     writeProfile: v['write-profile'] === true,
     ...(secrets ? { secrets } : {}),
+    ...(ssh ? { ssh } : {}),
   };
 }
 

@@ -2,6 +2,8 @@ import { Box, render, Text } from 'ink';
 import Spinner from 'ink-spinner';
 import React from 'react';
 import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { SshPanes } from '../state/ssh-controller.js';
 import { ConsoleError, formatError } from '../core/errors.js';
 import { AwsPanes } from '../state/aws-controller.js';
 import type { Paths } from '../core/paths.js';
@@ -51,6 +53,8 @@ export interface ConsoleOptions {
   profile: Promise<Profile>;
   /** A message to show once the console is up (e.g. "created profiles/play-…tfvars"). */
   notice?: string;
+  /** SSH options of the command line. */
+  ssh?: { bastion?: string; user?: string; identity?: string; knownHosts?: string };
 }
 
 /** Builds the store's header from an open session. */
@@ -121,7 +125,21 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
           },
         }),
   });
-  const controller = new Controller(store, session, aws);
+  const home = o.env.HOME || homedir();
+  const ssh = new SshPanes(store, {
+    environment: session.environment,
+    local: o.local,
+    ...(o.ssh?.bastion ? { bastion: o.ssh.bastion } : {}),
+    ...(o.ssh?.user ? { user: o.ssh.user } : {}),
+    ...(o.ssh?.identity ? { identityFile: o.ssh.identity } : {}),
+    profileUser: session.profile.ssh_user,
+    profileIdentityFile: session.profile.ssh_identity_file,
+    knownHostsFile: o.ssh?.knownHosts ?? join(home, '.ssh', 'known_hosts'),
+    home,
+    agentSocket: o.env.SSH_AUTH_SOCK ?? '',
+    outputs: async () => (engine.busy ? [] : engine.outputs()),
+  });
+  const controller = new Controller(store, session, aws, ssh);
   controller.start();
   // A closed terminal (SIGHUP) or a kill (SIGTERM) must not leave Terraform dying mid-apply with the
   // lock held: interrupt it once, wait for it to write state and release the lock, then exit.

@@ -50,6 +50,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       // Validate the profile before anything starts: a bad profile is one clear line and exit 1.
       const { loadProfile } = await import('../core/profile.js');
       const profile = await loadProfile(profilePath(paths, environment), environment);
+      if (inv.ssh && (inv.command === 'ssh' || inv.command === 'exec')) {
+        const { runCiSsh } = await import('./ci-ssh.js');
+        return await runCiSsh({ command: inv.command, environment, profile, local: inv.local, json: inv.json, ssh: inv.ssh, paths, env, out, err });
+      }
       const { runCi } = await import('./ci.js');
       return await runCi({
         command: inv.command,
@@ -76,7 +80,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     const profile = import('../core/profile.js').then((m) => m.loadProfile(profilePath(paths, environment), environment));
     profile.catch(() => undefined);
     const { runConsole } = await import('./console.js');
-    return await runConsole({ environment, profile, local: inv.local, paths, env, ...(created ? { notice: created } : {}) });
+    return await runConsole({ environment, profile, local: inv.local, paths, env, ...(created ? { notice: created } : {}), ...(inv.ssh ? { ssh: inv.ssh } : {}) });
   } catch (e) {
     err(formatError(e));
     return exitCodeOf(e);

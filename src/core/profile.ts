@@ -47,6 +47,10 @@ export const profileSchema = z.strictObject({
   compute_count: z.number().int().min(0, { message: 'must be between 0 and 100' }).max(100, { message: 'must be between 0 and 100' }),
   /** OpenSSH public key line for the bastion's key pair; empty for none. */
   ssh_public_key: z.string().regex(/^((ssh-(ed25519|rsa)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( .*)?)?$/, { message: 'must be an OpenSSH public key line (ssh-ed25519 AAAA… comment), or empty' }).default(''),
+  /** Login user on the bastion and the nodes (console only); empty means the image's user, `ubuntu`. */
+  ssh_user: z.string().regex(/^([a-z_][a-z0-9_-]{0,31})?$/, { message: 'must be a user name (lower-case letters, digits, _ and -), or empty' }).default(''),
+  /** Private key file for SSH (console only, `~/` allowed); empty tries ~/.ssh/kube-ENV, then the SSH agent. */
+  ssh_identity_file: z.string().regex(/^[^\0\n]*$/, { message: 'must be a file path, or empty' }).default(''),
   /** AMI for all instances; empty means the module's image lookup. */
   ami_id: z.string().regex(/^(ami-[0-9a-f]{8,17})?$/, { message: 'must be an AMI id such as ami-0abc1234, or empty' }).default(''),
   /** Kubernetes minor version the nodes install with kubeadm (pkgs.k8s.io channel), e.g. 1.32. */

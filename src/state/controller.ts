@@ -2,6 +2,7 @@ import { formatError, ConsoleError } from '../core/errors.js';
 import type { LockState } from '../services/aws/state-lock.js';
 import type { Engine } from '../services/terraform/engine.js';
 import type { AwsPanes } from './aws-controller.js';
+import type { SshPanes } from './ssh-controller.js';
 import { PANES, type PaneId, type Store } from './store.js';
 
 /** What the controller needs of an open environment (a Session satisfies it; tests may pass their own). */
@@ -42,7 +43,15 @@ export type Action =
   | { type: 'prompt-input'; text: string }
   | { type: 'prompt-backspace' }
   | { type: 'prompt-submit' }
-  | { type: 'bootstrap' };
+  | { type: 'bootstrap' }
+  | { type: 'ssh-shell' }
+  | { type: 'mark' }
+  | { type: 'mark-role'; role: string }
+  | { type: 'run'; command: string }
+  | { type: 'tunnel'; spec?: string }
+  | { type: 'show-tunnels' }
+  | { type: 'close-tunnel'; n: number }
+  | { type: 'show-run' };
 
 /** The `:` command line's words and the actions they stand for (k9s-style). */
 export const COMMANDS: Readonly<Record<string, Action>> = {
@@ -64,6 +73,17 @@ export const COMMANDS: Readonly<Record<string, Action>> = {
   cluster: { type: 'pane', pane: 'cluster' },
   pa: { type: 'pane', pane: 'plan' },
   bootstrap: { type: 'bootstrap' },
+  tunnels: { type: 'show-tunnels' },
+  tunnel: { type: 'tunnel' },
+  run: { type: 'show-run' },
+  ssh: { type: 'ssh-shell' },
+};
+
+/** `:` commands that take the rest of the line: `run COMMAND`, `mark ROLE`, `tunnel HOST:PORT [LOCAL_PORT]`. */
+const ARG_COMMANDS: Readonly<Record<string, (rest: string) => Action>> = {
+  run: (rest) => ({ type: 'run', command: rest }),
+  mark: (rest) => ({ type: 'mark-role', role: rest.toLowerCase() }),
+  tunnel: (rest) => ({ type: 'tunnel', spec: rest }),
 };
 
 /**
@@ -71,7 +91,10 @@ export const COMMANDS: Readonly<Record<string, Action>> = {
  * @returns the action, or `undefined` for an unknown command.
  */
 export function parseCommand(text: string): Action | undefined {
-  const word = text.trim().replace(/^:/, '').trim().toLowerCase();
+  const line = text.trim().replace(/^:/, '').trim();
+  const m = /^(\S+)\s+(.+)$/.exec(line);
+  if (m && Object.hasOwn(ARG_COMMANDS, m[1]!.toLowerCase())) return ARG_COMMANDS[m[1]!.toLowerCase()]!(m[2]!.trim());
+  const word = line.toLowerCase();
   return Object.hasOwn(COMMANDS, word) ? COMMANDS[word] : undefined;
 }
 
@@ -98,6 +121,8 @@ export class Controller {
     readonly target: ControllerTarget,
     /** The AWS panes (Instances, Load balancers, Secrets); absent in tests of the Plan/Apply pane alone. */
     readonly aws?: AwsPanes,
+    /** SSH through the bastion (shell, :run, tunnels); absent where the console has no SSH. */
+    readonly ssh?: SshPanes,
   ) {
     this.quitRequested = new Promise((r) => (this.resolveQuit = r));
   }
@@ -122,6 +147,7 @@ export class Controller {
   /** Stops listening and polling. */
   stop(): void {
     this.aws?.stop();
+    void this.ssh?.stop();
     this.off?.();
     if (this.lockTimer) clearInterval(this.lockTimer);
   }
@@ -163,6 +189,11 @@ export class Controller {
         break;
       case 'close-overlay':
         if (s.overlay.kind === 'secret') this.aws?.closeView();
+        if (s.overlay.kind === 'confirm' && s.overlay.action === 'host-key') {
+          this.ssh?.answerHostKey(false);
+          this.store.say('warn', 'Host key not trusted: not connected.');
+          break;
+        }
         this.store.update((st) => {
           if (st.overlay.kind === 'confirm') st.message = { level: 'info', text: st.overlay.action === 'apply' || st.overlay.action === 'destroy' ? 'Not applied.' : 'Nothing done.' };
           st.overlay = { kind: 'none' };
@@ -214,10 +245,14 @@ export class Controller {
       case 'prompt-submit':
         if (s.overlay.kind === 'prompt') {
           const input = s.overlay.input.trim();
+          const purpose = s.overlay.purpose;
           this.store.update((st) => {
             st.overlay = { kind: 'none' };
           });
-          if (input) void this.aws?.upload(input.replace(/^~(?=\/)/, process.env.HOME ?? '~'));
+          if (!input) break;
+          if (purpose === 'tunnel') void this.ssh?.openTunnel(input);
+          else if (purpose === 'run') void this.ssh?.run(input);
+          else void this.aws?.upload(input.replace(/^~(?=\/)/, process.env.HOME ?? '~'));
         }
         break;
       case 'confirm-input':
@@ -268,6 +303,38 @@ export class Controller {
           st.filter = a.text;
           st.selected = 0;
         });
+        break;
+      case 'ssh-shell':
+        if (this.ssh) void this.ssh.shell();
+        else this.store.say('warn', 'SSH is not available in this console.');
+        break;
+      case 'mark':
+        this.ssh?.toggleMark();
+        break;
+      case 'mark-role':
+        this.ssh?.markRole(a.role);
+        break;
+      case 'run':
+        void this.ssh?.run(a.command);
+        break;
+      case 'show-run':
+        if (s.run)
+          this.store.update((st) => {
+            st.overlay = { kind: 'run' };
+          });
+        else this.store.say('info', 'Nothing has run yet: :run COMMAND runs on the marked instances (space marks).');
+        break;
+      case 'tunnel':
+        if (a.spec) void this.ssh?.openTunnel(a.spec);
+        else void this.ssh?.askTunnel();
+        break;
+      case 'show-tunnels':
+        this.store.update((st) => {
+          st.overlay = { kind: 'tunnels' };
+        });
+        break;
+      case 'close-tunnel':
+        void this.ssh?.closeTunnel(a.n);
         break;
       case 'refresh-lock':
         void this.refreshLock();
@@ -340,6 +407,10 @@ export class Controller {
   private submitConfirm(): void {
     const o = this.store.state.overlay;
     if (o.kind !== 'confirm') return;
+    if (o.action === 'host-key') {
+      this.ssh?.answerHostKey(true);
+      return;
+    }
     if (o.action === 'bootstrap' || o.action === 'write-profile') {
       this.store.update((st) => {
         st.overlay = { kind: 'none' };

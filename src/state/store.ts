@@ -92,10 +92,47 @@ export type Overlay =
   | { kind: 'confirm'; action: ConfirmAction; typed: boolean; input: string; prompt: string; detail?: string[] }
   | { kind: 'details'; title: string; lines: string[] }
   | { kind: 'secret' }
-  | { kind: 'prompt'; purpose: 'upload-file'; label: string; input: string };
+  | { kind: 'prompt'; purpose: 'upload-file' | 'tunnel' | 'run'; label: string; input: string }
+  | { kind: 'run' }
+  | { kind: 'tunnels' };
 
 /** What a confirmation confirms. */
-export type ConfirmAction = 'apply' | 'destroy' | 'fetch-tree' | 'upload-tree' | 'bootstrap' | 'write-profile';
+export type ConfirmAction = 'apply' | 'destroy' | 'fetch-tree' | 'upload-tree' | 'bootstrap' | 'write-profile' | 'host-key';
+
+/** One node's part of a `:run`: running until `code` is set. */
+export interface RunNodeRow {
+  label: string;
+  /** Remote exit status (255 when unreachable); undefined while it runs. */
+  code?: number;
+  signal?: string;
+  /** Why it could not run (connection, host key, login). */
+  error?: string;
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+  ms?: number;
+}
+
+/** The last `:run COMMAND` over one or more nodes. */
+export interface RunState {
+  command: string;
+  startedAt: number;
+  /** In the targets' order. */
+  nodes: RunNodeRow[];
+  done: boolean;
+}
+
+/** One open tunnel, as the tunnels view lists it. */
+export interface TunnelRow {
+  localPort: number;
+  remote: string;
+  label: string;
+  open: number;
+  total: number;
+  bytesIn: number;
+  bytesOut: number;
+  lastError?: string;
+}
 
 /** The one message line of the status bar. */
 export interface Message {
@@ -139,6 +176,12 @@ export interface AppState {
   instanceDetails?: InstanceDetails;
   elbs: ListSlice<LoadBalancerRow>;
   secrets: SecretsSlice;
+  /** Instance ids marked with space in the Instances pane (`:run` runs on them). */
+  marked: Set<string>;
+  /** The last `:run`. */
+  run?: RunState;
+  /** Open port forwards through the bastion. */
+  tunnels: TunnelRow[];
 }
 
 /** Capacity of the raw log ring buffer (lines). */
@@ -179,6 +222,8 @@ export class Store {
       instances: listSlice<InstanceRow>('name'),
       elbs: listSlice<LoadBalancerRow>('name'),
       secrets: { ...listSlice<SecretEntry>('key'), params: [], expanded: new Set(['secrets', 'secrets/secure', 'secure']) },
+      marked: new Set(),
+      tunnels: [],
     };
   }
 

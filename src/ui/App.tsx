@@ -1,7 +1,7 @@
 import { Box, Text, useApp, useInput, useWindowSize } from 'ink';
 import React, { useEffect, useRef, useState } from 'react';
 import type { Controller } from '../state/controller.js';
-import { PANES } from '../state/store.js';
+import { PANES, type RunState } from '../state/store.js';
 import { renderValue } from '../services/terraform/mask.js';
 import { Confirm } from './components/Confirm.js';
 import { Header } from './components/Header.js';
@@ -17,6 +17,19 @@ import { Placeholder } from './panes/Placeholder.js';
 import { SecretsPane } from './panes/SecretsPane.js';
 import { paneRowCount } from '../state/selectors.js';
 import { maskSecret } from '../services/aws/secrets.js';
+
+/** The `:run` view's lines: per node, in the targets' order, a header (exit status, or running) and its output. */
+function runLines(run: RunState): string[] {
+  const out: string[] = [];
+  for (const n of run.nodes) {
+    const status = n.code === undefined ? 'running…' : n.error ? `✗ unreachable: ${n.error}` : n.code === 0 ? '✓ exit 0' : `✗ exit ${n.code}${n.signal ? ` (signal ${n.signal})` : ''}`;
+    out.push(`── ${n.label}  ${status}${n.ms !== undefined ? `  ${(n.ms / 1000).toFixed(1)} s` : ''}`);
+    if (n.stdout) for (const l of n.stdout.replace(/\n$/, '').split('\n')) out.push(`   ${l}`);
+    if (n.stderr) for (const l of n.stderr.replace(/\n$/, '').split('\n')) out.push(` ! ${l}`);
+    if (n.truncated) out.push('   … output truncated (1 MiB per node and stream)');
+  }
+  return out;
+}
 
 const HELP_LINES = KEYMAP.map((k) => `${k.key.padEnd(11)}${SCOPE_NAMES[k.scope].padEnd(15)}${k.description}`);
 
@@ -60,9 +73,12 @@ export function App({ controller, size }: AppProps): React.ReactElement {
   }, [controller, exit]);
   useEffect(() => {
     // The editor (e in the Secrets pane) gets the whole terminal; the console repaints after.
-    controller.aws?.setTerminalHandoff(async (fn) => {
+    const handoff = async (fn: () => Promise<void>) => {
       await suspendTerminal(fn);
-    });
+    };
+    controller.aws?.setTerminalHandoff(handoff);
+    // The SSH shell (s in the Instances pane) takes the whole terminal the same way.
+    controller.ssh?.setTerminalHandoff(handoff);
   }, [controller, suspendTerminal]);
 
   const paneRows = paneRowCount(state, state.pane === 'plan' ? filterRows(state.rows, state.filter).length : 0);
@@ -136,6 +152,7 @@ export function App({ controller, size }: AppProps): React.ReactElement {
       if (o.kind === 'secret' && input === 'r') return dispatch({ type: 'reveal' });
       if (o.kind === 'secret' && input === 'e') return dispatch({ type: 'edit' });
       if (o.kind === 'secret' && input === 'f') return dispatch({ type: 'fetch' });
+      if (o.kind === 'tunnels' && /^[1-9]$/.test(input)) return dispatch({ type: 'close-tunnel', n: Number(input) });
       if (key.escape || input === 'q' || (o.kind === 'help' && input === '?') || (o.kind === 'log' && input === 'l')) {
         setScroll(0);
         dispatch({ type: 'close-overlay' });
@@ -161,6 +178,13 @@ export function App({ controller, size }: AppProps): React.ReactElement {
     if (key.pageDown) return dispatch({ type: 'select', index: Math.min(paneRows - 1, state.selected + page) });
     if (input === 'g') return dispatch({ type: 'select', index: 0 });
     if (input === 'G') return dispatch({ type: 'select', index: Math.max(0, paneRows - 1) });
+    if (state.pane === 'instances') {
+      if (input === 's') return dispatch({ type: 'ssh-shell' });
+      if (input === ' ') return dispatch({ type: 'mark' });
+      if (input === 't') return dispatch({ type: 'tunnel' });
+      if (input === 'T') return dispatch({ type: 'show-tunnels' });
+      if (input === 'x') return dispatch({ type: 'show-run' });
+    }
     if (state.pane === 'instances' || state.pane === 'elbs') {
       if (key.return) return dispatch({ type: 'enter' });
       if (input === 'r') return dispatch({ type: 'refresh' });
@@ -208,7 +232,15 @@ export function App({ controller, size }: AppProps): React.ReactElement {
       />
     );
   }
-  else if (o.kind === 'log') {
+  else if (o.kind === 'run' && state.run) {
+    const lines = runLines(state.run);
+    body = <LogView title={`:run ${state.run.command}${state.run.done ? '' : '  (running)'}`} length={lines.length} line={(i) => lines[i] ?? ''} offsetFromEnd={scroll} width={columns} height={bodyHeight} footer="output grouped per node; ↑↓ scroll, Esc close (x reopens it)" />;
+  } else if (o.kind === 'tunnels') {
+    const lines = state.tunnels.length
+      ? state.tunnels.map((t, i) => `${i + 1}  127.0.0.1:${t.localPort} → ${t.remote}  ${t.label}  ${t.open} open, ${t.total} total, ${t.bytesOut} B out, ${t.bytesIn} B in${t.lastError ? `  last error: ${t.lastError}` : ''}`)
+      : ['no tunnels: t in the Instances pane (or :tunnel HOST:PORT [LOCAL_PORT]) opens one'];
+    body = <LogView title="Tunnels through the bastion" length={lines.length} line={(i) => lines[i] ?? ''} offsetFromEnd={scroll} width={columns} height={bodyHeight} footer="1-9 close that tunnel; all close on quit; Esc back" />;
+  } else if (o.kind === 'log') {
     body = <LogView title="Raw log" length={state.log.length} line={(i) => state.log.at(i) ?? ''} offsetFromEnd={scroll} width={columns} height={bodyHeight} footer="↑↓ PgUp PgDn g G scroll, Esc close" />;
   } else if (o.kind === 'outputs') {
     const outs = state.outputs ?? [];
@@ -246,7 +278,7 @@ export function App({ controller, size }: AppProps): React.ReactElement {
       {o.kind === 'confirm' ? (
         <Confirm prompt={o.prompt} typed={o.typed} input={o.input} width={columns} danger={o.typed} {...(o.detail ? { detail: o.detail } : {})} {...(state.message?.level === 'error' ? { error: state.message.text } : {})} />
       ) : o.kind === 'prompt' ? (
-        <Confirm prompt={o.label} typed input={o.input} width={columns} danger={false} hint="Enter to upload, Esc to back out" />
+        <Confirm prompt={o.label} typed input={o.input} width={columns} danger={false} hint={o.purpose === 'tunnel' ? 'Enter to open the tunnel, Esc to back out' : o.purpose === 'run' ? 'Enter to run, Esc to back out' : 'Enter to upload, Esc to back out'} />
       ) : commandDraft !== undefined ? (
         <Text>
           {':'}

@@ -39,7 +39,12 @@ export type KeyAction =
   | 'fetch'
   | 'upload'
   | 'fetch-tree'
-  | 'upload-tree';
+  | 'upload-tree'
+  | 'ssh-shell'
+  | 'mark'
+  | 'tunnel'
+  | 'tunnels'
+  | 'run-view';
 
 /** One key binding. */
 export interface KeyBinding {
@@ -64,6 +69,11 @@ export const KEYMAP: readonly KeyBinding[] = [
   { key: 'c', action: 'cancel', scope: 'plan', label: 'cancel', description: 'cancel the running plan/apply: one interrupt, then Terraform writes state and releases the lock (never killed)', statusBar: true },
   { key: 'o', action: 'outputs', scope: 'plan', label: 'outputs', description: 'show the outputs (terraform output; sensitive values masked)', statusBar: true },
   { key: 'e', action: 'diagnostics', scope: 'plan', label: 'errors', description: 'show all diagnostics (errors and warnings) in full, with file:line' },
+  { key: 's', action: 'ssh-shell', scope: 'instances', label: 'ssh', description: 'SSH shell on the instance through the bastion (host keys checked against ~/.ssh/known_hosts); the console comes back when the shell exits', statusBar: true },
+  { key: 'Space', action: 'mark', scope: 'instances', label: 'mark', description: 'mark or unmark the instance for :run COMMAND (:mark ROLE marks a role, :mark none clears)', statusBar: true },
+  { key: 'x', action: 'run-view', scope: 'instances', label: 'run output', description: 'show the last :run again: each node\'s output and exit status' },
+  { key: 't', action: 'tunnel', scope: 'instances', label: 'tunnel', description: 'forward a local port through the bastion to HOST:PORT (default: the internal kubeapi load balancer, 6443)', statusBar: true },
+  { key: 'T', action: 'tunnels', scope: 'instances', label: 'tunnels', description: 'the tunnels view: each tunnel with its traffic; 1-9 closes one, quitting closes all' },
   { key: 'Enter', action: 'enter', scope: 'instances', label: 'details', description: 'details of the instance: tags, security groups, volumes, network interfaces', statusBar: true },
   { key: 'r', action: 'refresh', scope: 'instances', label: 'refresh', description: 'refresh now (the list also refreshes itself every 15 s, less often while AWS throttles)', statusBar: true },
   { key: '< >', action: 'sort-next', scope: 'instances', label: 'sort', description: 'sort by the previous / next column (! reverses)', statusBar: true },
@@ -85,7 +95,7 @@ export const KEYMAP: readonly KeyBinding[] = [
   { key: 'g G', action: 'top', scope: 'global', label: 'top/bottom', description: 'go to the first / last row' },
   { key: '1-5', action: 'pane', scope: 'global', label: 'panes', description: 'switch pane: 1 Plan/Apply, 2 Instances, 3 Load balancers, 4 Secrets, 5 Cluster' },
   { key: 'Tab', action: 'next-pane', scope: 'global', label: 'next pane', description: 'next pane (Shift-Tab: previous)' },
-  { key: ':', action: 'command', scope: 'global', label: 'command', description: 'command line: plan, apply, destroy, cancel, outputs, log, errors, help, quit, bootstrap (create the state bucket and KMS key), or a pane (instances, elbs, secrets, cluster); Enter runs it' },
+  { key: ':', action: 'command', scope: 'global', label: 'command', description: 'command line: plan, apply, destroy, cancel, outputs, log, errors, help, quit, bootstrap (create the state bucket and KMS key), run COMMAND (on the marked instances, 8 at a time), mark ROLE, tunnel HOST:PORT [LOCAL_PORT], tunnels, ssh, or a pane (instances, elbs, secrets, cluster); Enter runs it' },
   { key: '?', action: 'help', scope: 'global', label: 'help', description: 'this help', statusBar: true },
   { key: 'Esc', action: 'close', scope: 'overlay', label: 'close', description: 'close the overlay, or answer no to a question' },
   { key: 'q', action: 'quit', scope: 'global', label: 'quit', description: 'quit (refused while an apply runs: wait for it or cancel it; Ctrl-C does the same)', statusBar: true },

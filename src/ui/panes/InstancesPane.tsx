@@ -18,7 +18,9 @@ function title(state: AppState, key: string, text: string): string {
 export function InstancesPane({ state, width, height }: { state: AppState; width: number; height: number }): React.ReactElement {
   const rows = visibleInstances(state);
   const slice = state.instances;
+  const marked = state.marked;
   const columns: Column<InstanceRow>[] = [
+    { title: '', width: 1, value: (r) => (marked.has(r.id) ? '●' : ' '), color: () => 'yellow' },
     { title: title(state, 'name', 'NAME'), width: 'flex', value: (r) => r.name || '-' },
     { title: title(state, 'role', 'ROLE'), width: 8, value: (r) => r.role, color: (r) => (r.role === 'bastion' ? 'cyan' : r.role === 'secure' ? 'magenta' : undefined) },
     { title: title(state, 'privateIp', 'PRIVATE IP'), width: 15, value: (r) => r.privateIp },
@@ -31,7 +33,7 @@ export function InstancesPane({ state, width, height }: { state: AppState; width
   const errorLines = slice.error ? 1 : 0;
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <PaneTitle title="Instances" slice={slice} shown={rows.length} filter={state.filter} />
+      <PaneTitle title={marked.size ? `Instances · ${marked.size} marked for :run` : 'Instances'} slice={slice} shown={rows.length} filter={state.filter} />
       <PaneError error={slice.error} />
       <Table
         columns={columns}

@@ -1,0 +1,152 @@
+/**
+ * Commands on nodes: one command on one host (exit status carried), and the same command on
+ * many hosts at once with a concurrency limit, sharing one bastion connection.
+ */
+import type { Writable } from 'node:stream';
+import type { Client } from 'ssh2';
+import { SshError } from '../../core/errors.js';
+import { connect, connectBastion, type SshSettings } from './connection.js';
+import type { SshTarget } from './targets.js';
+
+/** How a remote command ended. */
+export interface RemoteExit {
+  /** The remote exit status; 255 when the command was killed by a signal or the channel closed without a status. */
+  code: number;
+  /** The signal name (e.g. `TERM`) when the remote command was killed by one. */
+  signal?: string;
+}
+
+/**
+ * Runs `command` on an open session, streaming its output into `stdout`/`stderr` (not ended).
+ * @throws SshError when the server refuses the exec request.
+ */
+export function runCommand(client: Client, command: string, io: { stdout: Writable; stderr: Writable; stdin?: NodeJS.ReadableStream }): Promise<RemoteExit> {
+  return new Promise((resolve, reject) => {
+    client.exec(command, (err, stream) => {
+      if (err) return reject(new SshError(`the server refused to run the command: ${err.message}`));
+      let exit: RemoteExit | undefined;
+      stream.on('exit', (code: number | null, signal?: string) => {
+        exit = code === null || code === undefined ? { code: 255, signal: signal ?? undefined } : { code };
+      });
+      stream.on('data', (d: Buffer) => io.stdout.write(d));
+      stream.stderr.on('data', (d: Buffer) => io.stderr.write(d));
+      if (io.stdin) io.stdin.pipe(stream);
+      else stream.end();
+      stream.on('close', () => {
+        if (io.stdin) io.stdin.unpipe(stream);
+        resolve(exit ?? { code: 255 });
+      });
+    });
+  });
+}
+
+/** One node's result of {@link runOnMany}. */
+export interface NodeResult {
+  target: SshTarget;
+  /** The remote exit status, or 255 with `error` when the node could not be reached. */
+  code: number;
+  signal?: string;
+  /** Output (at most `maxOutputBytes` each; `truncated` says when more was dropped). */
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+  /** Why the command did not run (connection, host key, authentication). */
+  error?: SshError;
+  /** Wall time for this node, connect included, ms. */
+  ms: number;
+}
+
+/** A bounded text sink. */
+class Capture {
+  chunks: Buffer[] = [];
+  size = 0;
+  truncated = false;
+  constructor(private readonly max: number) {}
+  writable(): Writable {
+    const w = { write: (d: Buffer) => this.add(d) } as unknown as Writable;
+    return w;
+  }
+  add(d: Buffer): boolean {
+    if (this.size >= this.max) {
+      this.truncated = true;
+      return true;
+    }
+    const part = d.length + this.size > this.max ? d.subarray(0, this.max - this.size) : d;
+    if (part.length < d.length) this.truncated = true;
+    this.chunks.push(part);
+    this.size += part.length;
+    return true;
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+/** Options of {@link runOnMany}. */
+export interface ManyOptions {
+  /** Nodes running the command at the same time (default 8). */
+  concurrency?: number;
+  /** Output kept per node and stream, bytes (default 1 MiB). */
+  maxOutputBytes?: number;
+  /** Called as each node finishes (in finishing order). */
+  onResult?: (r: NodeResult) => void;
+  /** Called when a node starts. */
+  onStart?: (t: SshTarget) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs `command` on every target, at most `concurrency` at once, over one shared bastion
+ * connection. Never throws for a node's failure: each result carries its own exit status or
+ * error. Results come back in the targets' order.
+ */
+export async function runOnMany(targets: readonly SshTarget[], command: string, s: SshSettings, o: ManyOptions = {}): Promise<NodeResult[]> {
+  const results: NodeResult[] = new Array(targets.length);
+  let bastion: Client | undefined;
+  let bastionError: SshError | undefined;
+  if (s.bastion && targets.length) {
+    try {
+      bastion = await connectBastion(s);
+    } catch (err) {
+      bastionError = err instanceof SshError ? err : new SshError(String(err));
+    }
+  }
+  const max = o.maxOutputBytes ?? 1 << 20;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < targets.length) {
+      const i = next++;
+      const target = targets[i]!;
+      const started = Date.now();
+      o.onStart?.(target);
+      const out = new Capture(max);
+      const err = new Capture(max);
+      let r: NodeResult;
+      if (bastionError || o.signal?.aborted) {
+        const e = bastionError ?? new SshError('cancelled');
+        r = { target, code: 255, stdout: '', stderr: '', truncated: false, error: e, ms: 0 };
+      } else {
+        try {
+          const conn = await connect(target, s, bastion);
+          try {
+            const exit = await runCommand(conn.client, command, { stdout: out.writable(), stderr: err.writable() });
+            r = { target, code: exit.code, ...(exit.signal ? { signal: exit.signal } : {}), stdout: out.text(), stderr: err.text(), truncated: out.truncated || err.truncated, ms: Date.now() - started };
+          } finally {
+            conn.close();
+          }
+        } catch (e) {
+          const error = e instanceof SshError ? e : new SshError(String((e as Error).message ?? e));
+          r = { target, code: 255, stdout: out.text(), stderr: err.text(), truncated: false, error, ms: Date.now() - started };
+        }
+      }
+      results[i] = r;
+      o.onResult?.(r);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(o.concurrency ?? 8, targets.length) }, worker));
+  } finally {
+    bastion?.end();
+  }
+  return results;
+}
