@@ -190,6 +190,7 @@ export class Controller {
       case 'close-overlay':
         if (s.overlay.kind === 'secret') this.aws?.closeView();
         if (s.overlay.kind === 'confirm' && s.overlay.action === 'host-key') {
+          // answerHostKey puts back the overlay the question covered (the run view).
           this.ssh?.answerHostKey(false);
           this.store.say('warn', 'Host key not trusted: not connected.');
           break;

@@ -7,7 +7,7 @@
 import { ConsoleError, formatError, SshError } from '../core/errors.js';
 import type { InstanceRow } from '../services/aws/instances.js';
 import { connect, connectBastion, type SshSettings } from '../services/ssh/connection.js';
-import { parseEndpoint } from '../services/ssh/endpoint.js';
+import { parseEndpoint, type SshEndpoint } from '../services/ssh/endpoint.js';
 import { runOnMany } from '../services/ssh/exec.js';
 import type { UnknownHostKey } from '../services/ssh/host-keys.js';
 import { resolveIdentity } from '../services/ssh/identity.js';
@@ -36,8 +36,11 @@ export interface SshPaneOptions {
   home: string;
   /** The agent socket ('' for none). */
   agentSocket: string;
-  /** The SSH port of the nodes (22; another only where the nodes' sshd listens elsewhere). */
-  nodePort?: number;
+  /**
+   * Where an instance's sshd is reached when not at its private address, port 22 (the tests run
+   * sshd on loopback ports); undefined for the default.
+   */
+  nodeEndpoint?: (row: InstanceRow) => SshEndpoint | undefined;
   /** The environment's Terraform outputs (bastion address, internal kubeapi load balancer). */
   outputs: () => Promise<OutputValue[]>;
 }
@@ -53,6 +56,8 @@ export class SshPanes {
   private tunnels: Tunnel[] = [];
   private tunnelTimer: NodeJS.Timeout | undefined;
   private pendingKey: ((ok: boolean) => void) | undefined;
+  /** The overlay the host-key question covered (the run view), put back after the answer. */
+  private coveredOverlay: Store['state']['overlay'] = { kind: 'none' };
   private running = false;
 
   constructor(
@@ -87,6 +92,7 @@ export class SshPanes {
       this.pendingKey = resolve;
       this.store.update((s) => {
         s.message = undefined;
+        if (s.overlay.kind !== 'confirm') this.coveredOverlay = s.overlay;
         s.overlay = {
           kind: 'confirm',
           action: 'host-key',
@@ -103,7 +109,8 @@ export class SshPanes {
     const r = this.pendingKey;
     this.pendingKey = undefined;
     this.store.update((s) => {
-      if (s.overlay.kind === 'confirm' && s.overlay.action === 'host-key') s.overlay = { kind: 'none' };
+      if (s.overlay.kind === 'confirm' && s.overlay.action === 'host-key') s.overlay = this.coveredOverlay;
+      this.coveredOverlay = { kind: 'none' };
     });
     r?.(ok);
   }
@@ -128,7 +135,8 @@ export class SshPanes {
 
   private target(row: InstanceRow): SshTarget {
     const t = targetOfInstance(row);
-    return this.o.nodePort ? { ...t, port: this.o.nodePort } : t;
+    const e = this.o.nodeEndpoint?.(row);
+    return e ? { ...t, ...e } : t;
   }
 
   private selectedRow(): InstanceRow | undefined {

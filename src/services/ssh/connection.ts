@@ -57,13 +57,33 @@ function explain(err: Error & { level?: string; code?: string }, where: string, 
 /** Opens one SSH session, over `sock` when given; rejects with an SshError. */
 function openSession(target: SshEndpoint & { label: string }, user: string, s: SshSettings, sock?: Duplex): Promise<Client> {
   const client = new ssh2.Client();
-  const hv = hostVerifier({ knownHostsFile: s.knownHostsFile, host: target.host, port: target.port, label: target.label, policy: s.onUnknownHost });
+  // Our own handshake timer instead of ssh2's readyTimeout: it stops while the operator is asked
+  // about an unknown host key (OpenSSH does not time out at that prompt either).
+  const limitMs = s.timeoutMs ?? 10_000;
+  let timer: NodeJS.Timeout | undefined;
+  let onTimeout: () => void = () => undefined;
+  const arm = () => {
+    timer = setTimeout(() => onTimeout(), limitMs);
+  };
+  const disarm = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+  };
+  const policy: UnknownHostPolicy = async (k) => {
+    disarm();
+    try {
+      return await s.onUnknownHost(k);
+    } finally {
+      arm();
+    }
+  };
+  const hv = hostVerifier({ knownHostsFile: s.knownHostsFile, host: target.host, port: target.port, label: target.label, policy });
   const where = `ssh ${user}@${target.label}${target.label.includes(formatEndpoint(target)) ? '' : ` (${formatEndpoint(target)})`}`;
   const cfg: ConnectConfig = {
     host: target.host,
     port: target.port,
     username: user,
-    readyTimeout: s.timeoutMs ?? 10_000,
+    readyTimeout: 0,
     keepaliveInterval: (s.keepaliveSeconds ?? 15) * 1000,
     keepaliveCountMax: 3,
     hostVerifier: hv.verify,
@@ -73,7 +93,16 @@ function openSession(target: SshEndpoint & { label: string }, user: string, s: S
   };
   return new Promise<Client>((resolve, reject) => {
     let settled = false;
+    onTimeout = () => {
+      if (settled) return;
+      settled = true;
+      client.end();
+      client.destroy();
+      reject(new SshError(`${where}: no SSH answer in ${(limitMs / 1000).toFixed(1)} s (connection or handshake timed out)`, 'check the address, the port and that your address is in ssh_access_list'));
+    };
+    arm();
     client.once('ready', () => {
+      disarm();
       settled = true;
       resolve(client);
     });
@@ -81,12 +110,14 @@ function openSession(target: SshEndpoint & { label: string }, user: string, s: S
     // after a timeout), and a later one mid-session; unhandled, either would end the process.
     client.on('error', (err: Error) => {
       if (settled) return;
+      disarm();
       settled = true;
       client.end();
       reject(hv.refusal() ?? explain(err, where, user, s.identity));
     });
     client.once('close', () => {
       if (settled) return;
+      disarm();
       settled = true;
       reject(hv.refusal() ?? new SshError(`${where}: the connection closed during the handshake`));
     });
