@@ -55,11 +55,11 @@ export class TmuxScreen {
     throw new Error(`screen never matched ${re} within ${timeoutMs} ms; last screen:\n${screen}`);
   }
 
-  /** Whether the program has exited (pane dead) and its exit status. */
-  async exited(): Promise<{ dead: boolean; status: number | undefined }> {
-    const { stdout } = await run('tmux', ['-L', this.socket, 'display-message', '-p', '-t', this.name, '#{pane_dead} #{pane_dead_status}']);
-    const [dead, status] = stdout.trim().split(' ');
-    return { dead: dead === '1', status: status ? Number(status) : undefined };
+  /** Whether the program has exited (pane dead), its exit status, and the signal that ended it if one did. */
+  async exited(): Promise<{ dead: boolean; status: number | undefined; signal?: number }> {
+    const { stdout } = await run('tmux', ['-L', this.socket, 'display-message', '-p', '-t', this.name, '#{pane_dead} #{pane_dead_status} #{pane_dead_signal}']);
+    const [dead, status, signal] = stdout.trim().split(' ');
+    return { dead: dead === '1', status: status ? Number(status) : undefined, ...(signal ? { signal: Number(signal) } : {}) };
   }
 
   /** Ends the session and its server. */
