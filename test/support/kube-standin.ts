@@ -419,6 +419,7 @@ export async function startKubeStandin(opts: StandinOptions = {}): Promise<KubeS
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked', 'cache-control': 'no-cache, private' });
+    res.flushHeaders(); // as the API server does: the client sees the watch start before any event
     if (from === '' || from === '0') {
       for (const o of sorted(kind, namespace)) res.write(line('ADDED', o));
     } else {
