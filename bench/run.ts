@@ -4,9 +4,10 @@
  * is 1 only when a benchmark could not run (and 2 for an unknown benchmark name).
  *
  *   npm run bench                       # all (builds first)
- *   node dist/bench/run.js [NAME...]    # some: apply-overhead, platform, screen-load, first-frame, instances
+ *   node dist/bench/run.js [NAME...]    # some: apply-overhead, platform, screen-load, first-frame, instances, cluster
  */
 import { applyOverhead } from './apply-overhead.js';
+import { cluster } from './cluster.js';
 import { firstFrame } from './first-frame.js';
 import { instances } from './instances.js';
 import { runCleanups } from './lib/proc.js';
@@ -20,6 +21,7 @@ const BENCHES: Record<string, { bench: Bench; what: string }> = {
   'screen-load': { bench: screenLoad, what: '100,000 apply events into the console screen vs plain lines: latency, RSS' },
   'first-frame': { bench: firstFrame, what: 'time to the console\'s first frame in tmux vs terraform version / node -e 0' },
   instances: { bench: instances, what: 'listInstances over 5,000 instances vs a bare SDK v3 pagination loop (private moto); filter keystroke cost, RSS' },
+  cluster: { bench: cluster, what: 'the Cluster pane\'s first snapshot of 200 nodes and 1,000 pods vs kubectl get nodes,pods -A -o json (stand-in API server)' },
 };
 
 const USAGE = `usage: node dist/bench/run.js [NAME...]   (default: all)\n${Object.entries(BENCHES)

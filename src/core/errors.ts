@@ -55,6 +55,27 @@ export class SshError extends ConsoleError {
 }
 
 /**
+ * The Kubernetes API or a kubeconfig failed. `reason` says which kind of failure, so that the
+ * UI and `--ci cluster` can react to it (e.g. an unreachable API suggests a tunnel):
+ * - `config`: the kubeconfig is missing, not YAML, or has no usable current context;
+ * - `unreachable`: no answer (refused, timed out, DNS);
+ * - `tls`: the server's certificate did not verify against the kubeconfig's CA (or its name);
+ * - `auth`: the API refused the credentials (HTTP 401) or forbade the request (HTTP 403);
+ * - `api`: any other failure the API answered with (HTTP status and its `Status` message);
+ * - `write`: the merged kubeconfig could not be written.
+ */
+export class KubeError extends ConsoleError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly reason: 'config' | 'unreachable' | 'tls' | 'auth' | 'api' | 'write',
+    options?: { cause?: unknown },
+  ) {
+    super(message, hint, options);
+  }
+}
+
+/**
  * One or two lines for the operator: `error: MESSAGE` and, when there is one, `hint: HINT`.
  * Unknown (non-console) errors are shown by their message only, never with a stack.
  */

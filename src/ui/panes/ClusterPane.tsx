@@ -1,0 +1,172 @@
+import { Box, Text } from 'ink';
+import Spinner from 'ink-spinner';
+import React from 'react';
+import type { InstanceRow } from '../../services/aws/instances.js';
+import { summarize, type ClusterSnapshot, type NodeRow, type PodRow } from '../../services/kube/cluster.js';
+import { PaneError } from '../components/PaneTitle.js';
+import { Table, type Column } from '../components/Table.js';
+
+/** Which part of the pane the selection (and Enter) is in. */
+export type ClusterSection = 'nodes' | 'pods' | 'namespaces';
+
+/** What the Cluster pane shows; the store keeps it, the ClusterWatcher's snapshots fill it. */
+export interface ClusterPaneState {
+  /** The latest snapshot from the ClusterWatcher; absent until the first one. */
+  snapshot?: ClusterSnapshot;
+  /** Where the kubeconfig came from and where it points, e.g. `s3://…/secure/kubeconfig_admin → https://127.0.0.1:16443 (tunnel)`. */
+  source?: string;
+  /** True while the kubeconfig is fetched or the first lists are under way. */
+  loading: boolean;
+  /** A failure before any snapshot (kubeconfig missing, tunnel refused): what failed and what to do. */
+  error?: { text: string; hint?: string };
+  /** The section the selection is in; default `nodes`. */
+  section?: ClusterSection;
+}
+
+/** Props of {@link ClusterPane}. */
+export interface ClusterPaneProps {
+  state: ClusterPaneState;
+  /** The Instances pane's rows: a node's InternalIP is matched to an instance's private IP. */
+  instances: readonly InstanceRow[];
+  /** The `/` filter: a case-insensitive substring of a row's cells. */
+  filter: string;
+  /** Selected row index within the current section's (filtered) rows. */
+  selected: number;
+  width: number;
+  height: number;
+}
+
+/** A node row with the EC2 instance it runs on ('' when no instance has its IP). */
+export interface NodeView extends NodeRow {
+  instanceId: string;
+}
+
+/** Age as kubectl prints it: `45s`, `12m`, `5h`, `3d`, `2y`; '' when unknown. */
+export function formatAge(createdAt: number, now = Date.now()): string {
+  if (!createdAt) return '';
+  const s = Math.max(0, Math.floor((now - createdAt) / 1000));
+  if (s < 120) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60 * 3) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h`;
+  const d = Math.floor(h / 24);
+  if (d < 365 * 2) return `${d}d`;
+  return `${Math.floor(d / 365)}y`;
+}
+
+/**
+ * The rows the pane shows for a state, filtered: nodes (with their instance ids) and unhealthy
+ * pods (kube-system first, as the snapshot orders them). The controller uses it too, to bound the
+ * selection. Pure.
+ */
+export function clusterPaneRows(state: ClusterPaneState, instances: readonly InstanceRow[], filter: string): { nodes: NodeView[]; pods: PodRow[] } {
+  const snap = state.snapshot;
+  if (!snap) return { nodes: [], pods: [] };
+  const byIp = new Map<string, string>();
+  for (const i of instances) if (i.privateIp) byIp.set(i.privateIp, i.id);
+  const q = filter.trim().toLowerCase();
+  const nodes = snap.nodes.map((n): NodeView => ({ ...n, instanceId: byIp.get(n.internalIp) ?? '' }));
+  if (!q) return { nodes, pods: snap.unhealthyPods };
+  const has = (...cells: string[]) => cells.some((c) => c.toLowerCase().includes(q));
+  return {
+    nodes: nodes.filter((n) => has(n.name, n.ready === 'True' ? 'Ready' : 'NotReady', n.roles.join(','), n.kubeletVersion, n.internalIp, n.instanceId)),
+    pods: snap.unhealthyPods.filter((p) => has(p.namespace, p.name, p.phase, p.reason, p.node)),
+  };
+}
+
+const READY_COLOR: Record<string, string> = { True: 'green', False: 'red', Unknown: 'yellow' };
+
+/** The Cluster pane: a header line, the nodes table, the unhealthy pods table, the namespaces line. */
+export function ClusterPane({ state, instances, filter, selected, width, height }: ClusterPaneProps): React.ReactElement {
+  const snap = state.snapshot;
+  const section = state.section ?? 'nodes';
+  const { nodes, pods } = clusterPaneRows(state, instances, filter);
+  const now = Date.now();
+  const nodeColumns: Column<NodeView>[] = [
+    { title: 'NAME', width: 'flex', value: (n) => n.name },
+    { title: 'READY', width: 8, value: (n) => (n.ready === 'True' ? 'Ready' : n.ready === 'False' ? 'NotReady' : 'Unknown') + (n.unschedulable ? '*' : ''), color: (n) => READY_COLOR[n.ready] },
+    { title: 'ROLES', width: 14, value: (n) => n.roles.join(',') || '<none>' },
+    { title: 'VERSION', width: 10, value: (n) => n.kubeletVersion },
+    { title: 'AGE', width: 5, align: 'right', value: (n) => formatAge(n.createdAt, now) },
+    { title: 'INTERNAL IP', width: 15, value: (n) => n.internalIp },
+    { title: 'INSTANCE', width: 19, value: (n) => n.instanceId || '-', color: (n) => (n.instanceId ? undefined : 'gray') },
+  ];
+  const podColumns: Column<PodRow>[] = [
+    { title: 'NAMESPACE', width: 16, value: (p) => p.namespace, color: (p) => (p.namespace === 'kube-system' ? 'magenta' : undefined) },
+    { title: 'POD', width: 'flex', value: (p) => p.name },
+    { title: 'READY', width: 5, value: (p) => `${p.readyContainers}/${p.containers}` },
+    { title: 'STATUS', width: 22, value: (p) => p.reason, color: () => 'red' },
+    { title: 'RESTARTS', width: 8, align: 'right', value: (p) => String(p.restarts) },
+    { title: 'NODE', width: 18, value: (p) => p.node || '-' },
+  ];
+
+  const error = snap?.error ? { text: snap.error.message, ...(snap.error.hint ? { hint: snap.error.hint } : {}) } : state.error;
+  const titleLine = (
+    <Text wrap="truncate">
+      {state.loading || (snap && !snap.synced) ? (
+        <Text color="yellow">
+          <Spinner type="dots" />{' '}
+        </Text>
+      ) : null}
+      <Text bold>Cluster</Text>
+      {snap ? <Text>{`  ${summaryText(snap)}`}</Text> : null}
+      {snap ? snap.connected ? <Text color="green">{'  ● live'}</Text> : snap.synced ? <Text color="yellow">{'  ○ reconnecting'}</Text> : null : null}
+      {state.source ? <Text dimColor>{`  ${state.source}`}</Text> : snap ? <Text dimColor>{`  ${snap.server}`}</Text> : null}
+      {filter ? <Text color="cyan">{`  filter: ${filter}`}</Text> : null}
+    </Text>
+  );
+
+  if (!snap) {
+    return (
+      <Box flexDirection="column" width={width} height={height}>
+        {titleLine}
+        <PaneError error={error} />
+        {!error ? <Text dimColor>{state.loading ? 'connecting to the Kubernetes API…' : 'no cluster yet: the kubeconfig comes from the secrets bucket (secure/kubeconfig_admin) or --kubeconfig FILE'}</Text> : null}
+      </Box>
+    );
+  }
+
+  // Lines: title, error?, nodes (header + rows), a blank, pods (header + rows), namespaces line.
+  const errorLines = error ? 1 : 0;
+  const avail = Math.max(6, height - 1 - errorLines - 2);
+  const podsWanted = Math.max(1, pods.length);
+  const nodesWanted = Math.max(1, nodes.length);
+  let nodeRows = Math.min(nodesWanted, Math.max(2, Math.floor(avail / 2) - 1));
+  let podRows = Math.min(podsWanted, Math.max(1, avail - nodeRows - 2));
+  nodeRows = Math.min(nodesWanted, Math.max(2, avail - podRows - 2)); // give the nodes what the pods leave
+  podRows = Math.max(1, Math.min(podRows, avail - nodeRows - 2));
+  const nsNames = snap.namespaces.map((n) => (n.phase === 'Terminating' ? `${n.name}(Terminating)` : n.name));
+
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      {titleLine}
+      <PaneError error={error} />
+      <Table
+        columns={nodeColumns}
+        rows={nodes}
+        height={nodeRows}
+        width={width}
+        selected={section === 'nodes' ? selected : 0}
+        rowKey={(n) => n.name}
+        empty={!snap.synced ? 'listing nodes…' : filter ? `no node matches "${filter}"` : 'no nodes have joined the cluster'}
+      />
+      <Text bold dimColor={section !== 'pods'}>{`Unhealthy pods  ${pods.length}${pods.length !== snap.unhealthyPods.length ? ` of ${snap.unhealthyPods.length}` : ''} (of ${snap.podCount} pods, kube-system first)`}</Text>
+      <Table
+        columns={podColumns}
+        rows={pods}
+        height={podRows}
+        width={width}
+        selected={section === 'pods' ? selected : 0}
+        rowKey={(p) => `${p.namespace}/${p.name}`}
+        empty={!snap.synced ? 'listing pods…' : filter ? `no unhealthy pod matches "${filter}"` : 'all pods are Running or Completed'}
+      />
+      <Text wrap="truncate" dimColor={section !== 'namespaces'}>{`Namespaces ${snap.namespaces.length}: ${nsNames.join(' ')}`}</Text>
+    </Box>
+  );
+}
+
+function summaryText(snap: ClusterSnapshot): string {
+  const s = summarize(snap);
+  return `${s.nodesReady}/${s.nodesTotal} nodes ready · ${snap.podCount} pods · ${s.unhealthyPods} unhealthy · ${s.namespaces} namespaces`;
+}
