@@ -3,7 +3,7 @@ import { UsageError } from '../core/errors.js';
 import type { SshCliOptions } from './ci-ssh.js';
 
 /** Headless commands (`--ci CMD`). */
-export const CI_COMMANDS = ['plan', 'apply', 'destroy', 'output', 'instances', 'elbs', 'secrets', 'bootstrap', 'ssh', 'exec'] as const;
+export const CI_COMMANDS = ['plan', 'apply', 'destroy', 'output', 'instances', 'elbs', 'secrets', 'bootstrap', 'ssh', 'exec', 'cluster'] as const;
 export type CiCommand = (typeof CI_COMMANDS)[number];
 
 /** `--ci secrets` sub-commands and their arguments. */
@@ -23,6 +23,8 @@ export type Invocation =
       local: boolean;
       /** `--bastion`, `--user`, `--identity`, `--known-hosts` for the console's SSH (s, :run, t). */
       ssh?: { bastion?: string; user?: string; identity?: string; knownHosts?: string };
+      /** `--kubeconfig FILE` for the Cluster pane. */
+      kubeconfig?: string;
     }
   | {
       kind: 'ci';
@@ -38,6 +40,8 @@ export type Invocation =
       secrets?: SecretsCommand;
       /** With `--ci ssh` and `--ci exec`. */
       ssh?: SshCliOptions;
+      /** With `--ci cluster`: `--kubeconfig FILE`. */
+      kubeconfig?: string;
     }
   | { kind: 'local-stop' }
   | { kind: 'help' }
@@ -46,11 +50,12 @@ export type Invocation =
 /** Usage text printed by --help. */
 export const USAGE = `usage:
   ./play.kube [--local]                          console on your playground play-$USER
-  ./run.kube -e ENV [--local] [SSH OPTIONS]      console on profiles/ENV.tfvars (SSH OPTIONS: --bastion --user --identity --known-hosts)
+  ./run.kube -e ENV [--local] [SSH OPTIONS]      console on profiles/ENV.tfvars (SSH OPTIONS: --bastion --user --identity --known-hosts; --kubeconfig FILE)
   ./run.kube -e ENV [--local] --ci plan|apply|destroy|output [--json] [--auto-approve]
   ./run.kube -e ENV [--local] --ci instances|elbs [--json]
   ./run.kube -e ENV [--local] --ci secrets ls|get KEY|put KEY FILE|fetch DIR|upload DIR [--json]
   ./run.kube -e ENV [--local] --ci bootstrap [--write-profile] [--json]
+  ./run.kube -e ENV [--local] --ci cluster [--kubeconfig FILE] [--json]
   ./run.kube -e ENV --ci ssh TARGET [SSH OPTIONS] [-- COMMAND]
   ./run.kube -e ENV --ci exec (--role ROLE | TARGET...) [--concurrency N] [SSH OPTIONS] [--json] -- COMMAND
   ./run.kube --local stop                        stop the local AWS emulator
@@ -63,6 +68,7 @@ options:
       --json           with --ci: NDJSON events, the last one {"type":"summary",…}
       --auto-approve   with --ci apply/destroy: required, nothing is applied without it
       --write-profile  with --ci bootstrap: write terraform_bucket_name and kms_master_id into the profile
+      --kubeconfig FILE  the cluster's kubeconfig (default: the admin kubeconfig in the secrets bucket)
   -h, --help           this text
 
 SSH OPTIONS (TARGET: an instance id, a Name tag or HOST[:PORT]; always through the bastion):
@@ -76,7 +82,8 @@ SSH OPTIONS (TARGET: an instance id, a Name tag or HOST[:PORT]; always through t
       --connect-timeout S    seconds for each hop's connect, handshake and login (default 10)
 exit codes (--ci): 0 success and no changes, 2 plan has changes, 1 any error;
   ssh: the remote command's status, 255 when the connection, host key or login fails;
-  exec: 0 when every node exited 0, else 1`;
+  exec: 0 when every node exited 0, else 1;
+  cluster: 0 all nodes Ready and no unhealthy pod, 2 something unhealthy, 1 API unreachable (10 s), TLS or auth failure`;
 
 /**
  * Parses the command line (node's util.parseArgs, strict).
@@ -108,6 +115,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
         role: { type: 'string' },
         concurrency: { type: 'string' },
         'connect-timeout': { type: 'string' },
+        kubeconfig: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -142,11 +150,12 @@ export function parseInvocation(argv: readonly string[]): Invocation {
       ...(v.identity !== undefined ? { identity: v.identity } : {}),
       ...(v['known-hosts'] !== undefined ? { knownHosts: v['known-hosts'] } : {}),
     };
-    return { kind: 'console', ...base, ...(Object.keys(ssh).length ? { ssh } : {}) };
+    return { kind: 'console', ...base, ...(Object.keys(ssh).length ? { ssh } : {}), ...(v.kubeconfig !== undefined ? { kubeconfig: v.kubeconfig } : {}) };
   }
   if (!(CI_COMMANDS as readonly string[]).includes(v.ci)) {
     throw new UsageError(`unknown --ci command "${v.ci}"`, `use one of: ${CI_COMMANDS.join(', ')}`);
   }
+  if (v.kubeconfig !== undefined && v.ci !== 'cluster') throw new UsageError('--kubeconfig only works with --ci cluster, or in the console', 'see --help');
   if (v['write-profile'] && v.ci !== 'bootstrap') throw new UsageError('--write-profile only works with --ci bootstrap', 'see --help');
   const secrets = v.ci === 'secrets' ? parseSecretsCommand(pos) : undefined;
   let ssh: SshCliOptions | undefined;
@@ -185,6 +194,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
     writeProfile: v['write-profile'] === true,
     ...(secrets ? { secrets } : {}),
     ...(ssh ? { ssh } : {}),
+    ...(v.kubeconfig !== undefined ? { kubeconfig: v.kubeconfig } : {}),
   };
 }
 

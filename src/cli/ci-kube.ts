@@ -98,3 +98,49 @@ export async function runCiCluster(opts: CiClusterOptions, out: CiOut): Promise<
     return CLUSTER_EXIT.error;
   }
 }
+
+/** What `--ci cluster` needs to find the kubeconfig. */
+export interface CiClusterCommand {
+  environment: string;
+  profile: import('../core/profile.js').Profile;
+  local: boolean;
+  json: boolean;
+  /** `--kubeconfig FILE`. */
+  kubeconfig?: string;
+  paths: import('../core/paths.js').Paths;
+  env: NodeJS.ProcessEnv;
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+/**
+ * `--ci cluster`: finds the kubeconfig (`--kubeconfig FILE`, else the environment's admin
+ * kubeconfig from the secrets bucket, used with the server it names: the public kubeapi load
+ * balancer) and runs {@link runCiCluster}. The AWS session is opened only without `--kubeconfig`.
+ * Never throws; exit codes as {@link runCiCluster}.
+ */
+export async function runCiClusterCommand(o: CiClusterCommand): Promise<number> {
+  let session: import('../services/session.js').Session | undefined;
+  try {
+    const { loadClusterKubeconfig } = await import('../services/kube/source.js');
+    // The AWS session (credentials, Terraform outputs) only when the kubeconfig is the environment's.
+    if (!o.kubeconfig && !o.local) {
+      const { openSession } = await import('../services/session.js');
+      session = await openSession({ environment: o.environment, profile: o.profile, local: o.local, paths: o.paths, env: o.env });
+    }
+    const s = session;
+    const src = await loadClusterKubeconfig({
+      ...(o.kubeconfig ? { file: o.kubeconfig } : {}),
+      local: o.local,
+      ...(s ? { ctx: s.aws } : {}),
+      outputs: async () => (s ? s.engine.outputs() : []),
+    });
+    return await runCiCluster({ kubeconfigText: src.text, json: o.json, source: src.source }, { stdout: o.out, stderr: o.err });
+  } catch (err) {
+    o.err(formatError(err));
+    if (o.json) o.out(JSON.stringify({ type: 'cluster', ok: false, exit_code: CLUSTER_EXIT.error, error: (err as Error).message, ...(err instanceof KubeError && err.hint ? { hint: err.hint } : {}) }));
+    return CLUSTER_EXIT.error;
+  } finally {
+    session?.close();
+  }
+}

@@ -4,6 +4,7 @@ import React from 'react';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { SshPanes } from '../state/ssh-controller.js';
+import { KubePanes } from '../state/kube-controller.js';
 import { ConsoleError, formatError } from '../core/errors.js';
 import { AwsPanes } from '../state/aws-controller.js';
 import type { Paths } from '../core/paths.js';
@@ -55,6 +56,8 @@ export interface ConsoleOptions {
   notice?: string;
   /** SSH options of the command line. */
   ssh?: { bastion?: string; user?: string; identity?: string; knownHosts?: string };
+  /** `--kubeconfig FILE` for the Cluster pane. */
+  kubeconfig?: string;
 }
 
 /** Builds the store's header from an open session. */
@@ -139,7 +142,20 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
     agentSocket: o.env.SSH_AUTH_SOCK ?? '',
     outputs: async () => (engine.busy ? [] : engine.outputs()),
   });
-  const controller = new Controller(store, session, aws, ssh);
+  const kube = new KubePanes(store, {
+    environment: session.environment,
+    local: o.local,
+    ctx: session.aws,
+    outputs: async () => {
+      if (engine.busy) throw new ConsoleError(`terraform is busy (${engine.busy}): the kubeconfig's place is read from its outputs`, 'try again when it has finished (r)');
+      return engine.outputs();
+    },
+    ...(o.kubeconfig ? { kubeconfigFile: o.kubeconfig } : {}),
+    kubeapiAccessList: session.profile.kubeapi_access_list,
+    kubeconfigTarget: join(home, '.kube', 'config'),
+    ssh,
+  });
+  const controller = new Controller(store, session, aws, ssh, kube);
   controller.start();
   // A closed terminal (SIGHUP) or a kill (SIGTERM) must not leave Terraform dying mid-apply with the
   // lock held: interrupt it once, wait for it to write state and release the lock, then exit.

@@ -54,6 +54,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         const { runCiSsh } = await import('./ci-ssh.js');
         return await runCiSsh({ command: inv.command, environment, profile, local: inv.local, json: inv.json, ssh: inv.ssh, paths, env, out, err });
       }
+      if (inv.command === 'cluster') {
+        const { runCiClusterCommand } = await import('./ci-kube.js');
+        return await runCiClusterCommand({ environment, profile, local: inv.local, json: inv.json, ...(inv.kubeconfig ? { kubeconfig: inv.kubeconfig } : {}), paths, env, out, err });
+      }
       const { runCi } = await import('./ci.js');
       return await runCi({
         command: inv.command,
@@ -80,7 +84,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     const profile = import('../core/profile.js').then((m) => m.loadProfile(profilePath(paths, environment), environment));
     profile.catch(() => undefined);
     const { runConsole } = await import('./console.js');
-    return await runConsole({ environment, profile, local: inv.local, paths, env, ...(created ? { notice: created } : {}), ...(inv.ssh ? { ssh: inv.ssh } : {}) });
+    return await runConsole({ environment, profile, local: inv.local, paths, env, ...(created ? { notice: created } : {}), ...(inv.ssh ? { ssh: inv.ssh } : {}), ...(inv.kubeconfig ? { kubeconfig: inv.kubeconfig } : {}) });
   } catch (e) {
     err(formatError(e));
     return exitCodeOf(e);

@@ -3,6 +3,7 @@ import type { LockState } from '../services/aws/state-lock.js';
 import type { Engine } from '../services/terraform/engine.js';
 import type { AwsPanes } from './aws-controller.js';
 import type { SshPanes } from './ssh-controller.js';
+import type { KubePanes } from './kube-controller.js';
 import { PANES, type PaneId, type Store } from './store.js';
 
 /** What the controller needs of an open environment (a Session satisfies it; tests may pass their own). */
@@ -51,7 +52,9 @@ export type Action =
   | { type: 'tunnel'; spec?: string }
   | { type: 'show-tunnels' }
   | { type: 'close-tunnel'; n: number }
-  | { type: 'show-run' };
+  | { type: 'show-run' }
+  | { type: 'cluster-section'; section: 'nodes' | 'pods' }
+  | { type: 'merge-kubeconfig' };
 
 /** The `:` command line's words and the actions they stand for (k9s-style). */
 export const COMMANDS: Readonly<Record<string, Action>> = {
@@ -77,6 +80,7 @@ export const COMMANDS: Readonly<Record<string, Action>> = {
   tunnel: { type: 'tunnel' },
   run: { type: 'show-run' },
   ssh: { type: 'ssh-shell' },
+  kubeconfig: { type: 'merge-kubeconfig' },
 };
 
 /** `:` commands that take the rest of the line: `run COMMAND`, `mark ROLE`, `tunnel HOST:PORT [LOCAL_PORT]`. */
@@ -123,6 +127,8 @@ export class Controller {
     readonly aws?: AwsPanes,
     /** SSH through the bastion (shell, :run, tunnels); absent where the console has no SSH. */
     readonly ssh?: SshPanes,
+    /** The Cluster pane; absent where the console has none. */
+    readonly kube?: KubePanes,
   ) {
     this.quitRequested = new Promise((r) => (this.resolveQuit = r));
   }
@@ -148,6 +154,7 @@ export class Controller {
   stop(): void {
     this.aws?.stop();
     void this.ssh?.stop();
+    void this.kube?.stop();
     this.off?.();
     if (this.lockTimer) clearInterval(this.lockTimer);
   }
@@ -201,13 +208,22 @@ export class Controller {
         });
         break;
       case 'refresh':
-        this.aws?.refresh(s.pane);
+        if (s.pane === 'cluster') void this.kube?.reconnect();
+        else this.aws?.refresh(s.pane);
         break;
       case 'bootstrap':
         this.aws?.askBootstrap();
         break;
       case 'enter':
-        void this.aws?.enter(s.pane);
+        if (s.pane === 'cluster') this.kube?.enter();
+        else void this.aws?.enter(s.pane);
+        break;
+      case 'cluster-section':
+        this.kube?.section(a.section);
+        break;
+      case 'merge-kubeconfig':
+        if (this.kube) this.kube.askMerge();
+        else this.store.say('warn', 'The Cluster pane is not available in this console.');
         break;
       case 'sort':
         if (s.pane === 'instances' || s.pane === 'elbs') this.aws?.sort(s.pane, a.change);
@@ -287,6 +303,7 @@ export class Controller {
           st.selected = 0;
         });
         this.aws?.activate(a.pane);
+        if (a.pane === 'cluster') this.kube?.activate();
         break;
       case 'pane-step': {
         const i = PANES.findIndex((p) => p.id === s.pane);
@@ -408,6 +425,13 @@ export class Controller {
   private submitConfirm(): void {
     const o = this.store.state.overlay;
     if (o.kind !== 'confirm') return;
+    if (o.action === 'merge-kubeconfig') {
+      this.store.update((st) => {
+        st.overlay = { kind: 'none' };
+      });
+      void this.kube?.merge();
+      return;
+    }
     if (o.action === 'host-key') {
       this.ssh?.answerHostKey(true);
       return;

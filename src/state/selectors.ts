@@ -2,7 +2,8 @@ import { filterInstances, sortInstances, type InstanceRow } from '../services/aw
 import type { LoadBalancerRow } from '../services/aws/load-balancers.js';
 import type { ParameterRow } from '../services/aws/parameters.js';
 import type { SecretEntry } from '../services/aws/secrets.js';
-import type { AppState, ListSlice, SecretsSlice } from './store.js';
+import type { NodeRow, PodRow } from '../services/kube/cluster.js';
+import type { AppState, ClusterSlice, ListSlice, SecretsSlice } from './store.js';
 
 /** The sortable columns of each AWS pane, in the order `<` and `>` walk through them. */
 export const SORT_KEYS = {
@@ -128,6 +129,10 @@ export function paneRowCount(s: AppState, planRows: number): number {
       return visibleSecretNodes(s).length;
     case 'plan':
       return planRows;
+    case 'cluster': {
+      const r = clusterRows(s);
+      return s.cluster.section === 'pods' ? r.pods.length : r.nodes.length;
+    }
     default:
       return 0;
   }
@@ -137,4 +142,35 @@ export function paneRowCount(s: AppState, planRows: number): number {
 export function nextSortKey(slice: ListSlice<unknown>, keys: readonly string[], delta: number): string {
   const i = keys.indexOf(slice.sortKey);
   return keys[(i + delta + keys.length) % keys.length] ?? keys[0]!;
+}
+
+/** A node row with the EC2 instance it runs on ('' when no instance has its IP). */
+export interface NodeView extends NodeRow {
+  instanceId: string;
+}
+
+/**
+ * The rows the pane shows for a state, filtered: nodes (with their instance ids) and unhealthy
+ * pods (kube-system first, as the snapshot orders them). The controller uses it too, to bound the
+ * selection. Pure.
+ */
+export function clusterPaneRows(state: Pick<ClusterSlice, 'snapshot'>, instances: readonly InstanceRow[], filter: string): { nodes: NodeView[]; pods: PodRow[] } {
+  const snap = state.snapshot;
+  if (!snap) return { nodes: [], pods: [] };
+  const byIp = new Map<string, string>();
+  for (const i of instances) if (i.privateIp) byIp.set(i.privateIp, i.id);
+  const q = filter.trim().toLowerCase();
+  const nodes = snap.nodes.map((n): NodeView => ({ ...n, instanceId: byIp.get(n.internalIp) ?? '' }));
+  if (!q) return { nodes, pods: snap.unhealthyPods };
+  const has = (...cells: string[]) => cells.some((c) => c.toLowerCase().includes(q));
+  return {
+    nodes: nodes.filter((n) => has(n.name, n.ready === 'True' ? 'Ready' : 'NotReady', n.roles.join(','), n.kubeletVersion, n.internalIp, n.instanceId)),
+    pods: snap.unhealthyPods.filter((p) => has(p.namespace, p.name, p.phase, p.reason, p.node)),
+  };
+}
+
+
+/** The Cluster pane's rows for the current state (filtered by `/` when the Cluster pane is shown). */
+export function clusterRows(s: AppState): { nodes: NodeView[]; pods: PodRow[] } {
+  return clusterPaneRows(s.cluster, s.instances.rows, s.pane === 'cluster' ? s.filter : '');
 }

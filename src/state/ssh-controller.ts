@@ -271,18 +271,7 @@ export class SshPanes {
         if (!/^\d+$/.test(local) || localPort < 1 || localPort > 65535) throw new SshError(`local port "${local}" is not a number from 1 to 65535`);
       }
       this.say('info', `Opening a tunnel to ${e.host}:${e.port} through the bastion…`);
-      const bastion = await connectBastion(await this.settings());
-      let t: Tunnel;
-      try {
-        t = await openTunnel(bastion, { localPort, remoteHost: e.host, remotePort: e.port, label: /kubeapi|internal-/.test(e.host) ? 'kubeapi (internal load balancer)' : `${e.host}:${e.port}` });
-      } catch (err) {
-        bastion.end();
-        throw err;
-      }
-      this.tunnels.push(t);
-      this.syncTunnels();
-      this.tunnelTimer ??= setInterval(() => this.syncTunnels(), 1000);
-      this.tunnelTimer.unref();
+      const t = await this.tunnelTo(e.host, e.port, /kubeapi|internal-/.test(e.host) ? 'kubeapi (internal load balancer)' : `${e.host}:${e.port}`, localPort);
       this.store.update((s) => {
         s.overlay = { kind: 'tunnels' };
       });
@@ -290,6 +279,28 @@ export class SshPanes {
     } catch (err) {
       this.fail(err);
     }
+  }
+
+  /**
+   * Opens a tunnel through the bastion to `host:port` on 127.0.0.1:`localPort` (0: a free port)
+   * and lists it in the tunnels view. Used by `t` and by the Cluster pane for a private API.
+   * @throws SshError (local mode, bastion unknown or refused, port in use)
+   */
+  async tunnelTo(host: string, port: number, label: string, localPort = 0): Promise<Tunnel> {
+    if (this.o.local) throw new SshError("the local emulator's instances have no hosts behind them: there is no bastion to tunnel through");
+    const bastion = await connectBastion(await this.settings());
+    let t: Tunnel;
+    try {
+      t = await openTunnel(bastion, { localPort, remoteHost: host, remotePort: port, label });
+    } catch (err) {
+      bastion.end();
+      throw err;
+    }
+    this.tunnels.push(t);
+    this.syncTunnels();
+    this.tunnelTimer ??= setInterval(() => this.syncTunnels(), 1000);
+    this.tunnelTimer.unref();
+    return t;
   }
 
   private syncTunnels(): void {

@@ -7,6 +7,7 @@ import type { InstanceDetails, InstanceRow } from '../services/aws/instances.js'
 import type { LoadBalancerRow } from '../services/aws/load-balancers.js';
 import type { ParameterRow } from '../services/aws/parameters.js';
 import type { SecretEntry } from '../services/aws/secrets.js';
+import type { ClusterSnapshot } from '../services/kube/cluster.js';
 
 /** One AWS list of a pane: rows, loading state, the pane's own error, sort order. */
 export interface ListSlice<T> {
@@ -97,7 +98,7 @@ export type Overlay =
   | { kind: 'tunnels' };
 
 /** What a confirmation confirms. */
-export type ConfirmAction = 'apply' | 'destroy' | 'fetch-tree' | 'upload-tree' | 'bootstrap' | 'write-profile' | 'host-key';
+export type ConfirmAction = 'apply' | 'destroy' | 'fetch-tree' | 'upload-tree' | 'bootstrap' | 'write-profile' | 'host-key' | 'merge-kubeconfig';
 
 /** One node's part of a `:run`: running until `code` is set. */
 export interface RunNodeRow {
@@ -120,6 +121,18 @@ export interface RunState {
   /** In the targets' order. */
   nodes: RunNodeRow[];
   done: boolean;
+}
+
+/** The Cluster pane: the watcher's latest snapshot and where the kubeconfig came from (ClusterPane's props). */
+export interface ClusterSlice {
+  snapshot?: ClusterSnapshot;
+  /** `s3://…/kubeconfig_admin → https://…`, or the `--kubeconfig` file. */
+  source?: string;
+  loading: boolean;
+  /** A failure before any snapshot (no kubeconfig, tunnel refused). */
+  error?: { text: string; hint?: string };
+  /** Which table the selection is in. */
+  section: 'nodes' | 'pods';
 }
 
 /** One open tunnel, as the tunnels view lists it. */
@@ -182,6 +195,7 @@ export interface AppState {
   run?: RunState;
   /** Open port forwards through the bastion. */
   tunnels: TunnelRow[];
+  cluster: ClusterSlice;
 }
 
 /** Capacity of the raw log ring buffer (lines). */
@@ -224,6 +238,7 @@ export class Store {
       secrets: { ...listSlice<SecretEntry>('key'), params: [], expanded: new Set(['secrets', 'secrets/secure', 'secure']) },
       marked: new Set(),
       tunnels: [],
+      cluster: { loading: false, section: 'nodes' },
     };
   }
 

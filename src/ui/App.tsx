@@ -14,6 +14,7 @@ import { ElbPane } from './panes/ElbPane.js';
 import { InstancesPane } from './panes/InstancesPane.js';
 import { filterRows, PlanPane } from './panes/PlanPane.js';
 import { Placeholder } from './panes/Placeholder.js';
+import { ClusterPane } from './panes/ClusterPane.js';
 import { SecretsPane } from './panes/SecretsPane.js';
 import { paneRowCount } from '../state/selectors.js';
 import { maskSecret } from '../services/aws/secrets.js';
@@ -172,7 +173,8 @@ export function App({ controller, size }: AppProps): React.ReactElement {
     if (input === '/') return setFilterDraft(state.filter);
     if (input === ':') return setCommandDraft('');
     const page = Math.max(1, bodyHeight - 3);
-    if (key.upArrow || input === 'k') return dispatch({ type: 'select', index: state.selected - 1 });
+    // In the Cluster pane k writes the kubeconfig (as the issue and k9s-like muscle memory want); ↑ still moves.
+    if (key.upArrow || (input === 'k' && state.pane !== 'cluster')) return dispatch({ type: 'select', index: state.selected - 1 });
     if (key.downArrow || input === 'j') return dispatch({ type: 'select', index: Math.min(paneRows - 1, state.selected + 1) });
     if (key.pageUp) return dispatch({ type: 'select', index: state.selected - page });
     if (key.pageDown) return dispatch({ type: 'select', index: Math.min(paneRows - 1, state.selected + page) });
@@ -200,6 +202,13 @@ export function App({ controller, size }: AppProps): React.ReactElement {
       if (input === 'u') return dispatch({ type: 'upload' });
       if (input === 'F') return dispatch({ type: 'tree', direction: 'fetch' });
       if (input === 'U') return dispatch({ type: 'tree', direction: 'upload' });
+    }
+    if (state.pane === 'cluster') {
+      if (key.return) return dispatch({ type: 'enter' });
+      if (input === 'n') return dispatch({ type: 'cluster-section', section: 'nodes' });
+      if (input === 'u') return dispatch({ type: 'cluster-section', section: 'pods' });
+      if (input === 'k') return dispatch({ type: 'merge-kubeconfig' });
+      if (input === 'r') return dispatch({ type: 'refresh' });
     }
     if (state.pane === 'plan') {
       if (input === 'p') return dispatch({ type: 'plan' });
@@ -266,6 +275,7 @@ export function App({ controller, size }: AppProps): React.ReactElement {
   else if (state.pane === 'instances') body = <InstancesPane state={state} width={columns} height={bodyHeight} />;
   else if (state.pane === 'elbs') body = <ElbPane state={state} width={columns} height={bodyHeight} />;
   else if (state.pane === 'secrets') body = <SecretsPane state={state} width={columns} height={bodyHeight} />;
+  else if (state.pane === 'cluster') body = <ClusterPane state={state.cluster} instances={state.instances.rows} filter={state.filter} selected={state.selected} width={columns} height={bodyHeight} />;
   else body = <Placeholder pane={state.pane} width={columns} height={bodyHeight} />;
 
   return (
@@ -284,7 +294,7 @@ export function App({ controller, size }: AppProps): React.ReactElement {
           {':'}
           {commandDraft}
           <Text inverse> </Text>
-          <Text dimColor>{'  plan apply destroy cancel outputs log errors help quit bootstrap instances elbs secrets cluster · Enter run, Esc back'}</Text>
+          <Text dimColor>{'  plan apply destroy outputs run CMD mark ROLE tunnel tunnels kubeconfig bootstrap help quit · Enter run, Esc back'}</Text>
         </Text>
       ) : filterDraft !== undefined ? (
         <Text>
@@ -294,7 +304,7 @@ export function App({ controller, size }: AppProps): React.ReactElement {
           <Text dimColor>{'  Enter keep, Esc clear'}</Text>
         </Text>
       ) : (
-        <StatusBar keys={statusBarKeys((state.pane === 'cluster' ? 'global' : state.pane) as KeyScope)} message={state.message} width={columns} />
+        <StatusBar keys={statusBarKeys(state.pane as KeyScope)} message={state.message} width={columns} />
       )}
     </Box>
   );

@@ -4,7 +4,7 @@
  */
 
 /** Where a key works: everywhere, or in one pane. */
-export type KeyScope = 'global' | 'plan' | 'instances' | 'elbs' | 'secrets' | 'overlay';
+export type KeyScope = 'global' | 'plan' | 'instances' | 'elbs' | 'secrets' | 'cluster' | 'overlay';
 
 /** Actions a key dispatches (handled by the controller). */
 export type KeyAction =
@@ -44,7 +44,10 @@ export type KeyAction =
   | 'mark'
   | 'tunnel'
   | 'tunnels'
-  | 'run-view';
+  | 'run-view'
+  | 'cluster-nodes'
+  | 'cluster-pods'
+  | 'merge-kubeconfig';
 
 /** One key binding. */
 export interface KeyBinding {
@@ -88,14 +91,19 @@ export const KEYMAP: readonly KeyBinding[] = [
   { key: 'u', action: 'upload', scope: 'secrets', label: 'upload', description: 'upload a local file into the selected folder, with SSE-KMS', dangerous: true, statusBar: true },
   { key: 'F', action: 'fetch-tree', scope: 'secrets', label: 'fetch all', description: 'fetch the whole bucket into secrets/ (shows what differs first; old alias fetch-secrets)' },
   { key: 'U', action: 'upload-tree', scope: 'secrets', label: 'upload all', description: 'upload secrets/ to the bucket (shows what differs first; old alias upload-secrets)', dangerous: true },
+  { key: 'Enter', action: 'enter', scope: 'cluster', label: 'details', description: 'details of the node (with its EC2 instance) or the pod', statusBar: true },
+  { key: 'n', action: 'cluster-nodes', scope: 'cluster', label: 'nodes', description: 'move the selection to the nodes table', statusBar: true },
+  { key: 'u', action: 'cluster-pods', scope: 'cluster', label: 'unhealthy pods', description: 'move the selection to the unhealthy pods table (kube-system first)', statusBar: true },
+  { key: 'k', action: 'merge-kubeconfig', scope: 'cluster', label: 'kubeconfig', description: 'write the cluster into ~/.kube/config as context ENV, the way kubectl merges: other entries kept, a backup first, mode 0600; asks first', dangerous: true, statusBar: true },
+  { key: 'r', action: 'refresh', scope: 'cluster', label: 'reconnect', description: 'read the kubeconfig again and reconnect (the pane is otherwise kept live by watches, not polling)' },
   { key: 'l', action: 'log', scope: 'global', label: 'log', description: 'show the raw log of Terraform messages (↑↓ PgUp PgDn g G to scroll)', statusBar: true },
   { key: '/', action: 'filter', scope: 'global', label: 'filter', description: 'filter the current table (substring over all columns; Enter keeps it, Esc clears it)' },
-  { key: '↑ ↓ k j', action: 'up', scope: 'global', label: 'move', description: 'move the selection' },
+  { key: '↑ ↓ k j', action: 'up', scope: 'global', label: 'move', description: 'move the selection (in the Cluster pane k writes the kubeconfig: use ↑)' },
   { key: 'PgUp PgDn', action: 'page-up', scope: 'global', label: 'page', description: 'move a page' },
   { key: 'g G', action: 'top', scope: 'global', label: 'top/bottom', description: 'go to the first / last row' },
   { key: '1-5', action: 'pane', scope: 'global', label: 'panes', description: 'switch pane: 1 Plan/Apply, 2 Instances, 3 Load balancers, 4 Secrets, 5 Cluster' },
   { key: 'Tab', action: 'next-pane', scope: 'global', label: 'next pane', description: 'next pane (Shift-Tab: previous)' },
-  { key: ':', action: 'command', scope: 'global', label: 'command', description: 'command line: plan, apply, destroy, cancel, outputs, log, errors, help, quit, bootstrap (create the state bucket and KMS key), run COMMAND (on the marked instances, 8 at a time), mark ROLE, tunnel HOST:PORT [LOCAL_PORT], tunnels, ssh, or a pane (instances, elbs, secrets, cluster); Enter runs it' },
+  { key: ':', action: 'command', scope: 'global', label: 'command', description: 'command line: plan, apply, destroy, cancel, outputs, log, errors, help, quit, bootstrap (create the state bucket and KMS key), run COMMAND (on the marked instances, 8 at a time), mark ROLE, tunnel HOST:PORT [LOCAL_PORT], tunnels, ssh, kubeconfig, or a pane (instances, elbs, secrets, cluster); Enter runs it' },
   { key: '?', action: 'help', scope: 'global', label: 'help', description: 'this help', statusBar: true },
   { key: 'Esc', action: 'close', scope: 'overlay', label: 'close', description: 'close the overlay, or answer no to a question' },
   { key: 'q', action: 'quit', scope: 'global', label: 'quit', description: 'quit (refused while an apply runs: wait for it or cancel it; Ctrl-C does the same)', statusBar: true },
@@ -108,6 +116,7 @@ export const SCOPE_NAMES: Record<KeyScope, string> = {
   instances: 'Instances',
   elbs: 'Load balancers',
   secrets: 'Secrets',
+  cluster: 'Cluster',
   overlay: 'overlays',
 };
 

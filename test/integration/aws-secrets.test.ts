@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { projectRoot } from '../../src/core/paths.js';
+const ROOT = projectRoot();
 import { after, before, describe, it } from 'node:test';
 import {
   CreateAliasCommand,
@@ -196,6 +198,27 @@ describe('secrets bucket, SSM parameters and prerequisites against moto', { skip
     kms?.destroy();
     await moto?.stop();
     if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('the Cluster pane finds the admin kubeconfig through the outputs: refuses the template, reads the real one', async () => {
+    const { loadClusterKubeconfig } = await import('../../src/services/kube/source.js');
+    const key = 'secrets/secure/kubeconfig_admin';
+    const outputs = async () => [
+      { name: 'secrets_bucket', value: BUCKET, sensitive: false },
+      { name: 'kubeconfig_admin_key', value: key, sensitive: false },
+      { name: 'kubeapi_internal_elb', value: 'internal-kube-x.elb.amazonaws.com', sensitive: false },
+    ] as never;
+    const tpl = await readFile(join(ROOT, 'terraform', 'modules', 'secrets', 'templates', 'kubeconfig_admin.yaml.tftpl'), 'utf8');
+    await putSecret(ctx, key, Buffer.from(tpl));
+    await assert.rejects(loadClusterKubeconfig({ ctx, outputs, local: false }), /still the template/);
+    const real = tpl.replace(/@@[A-Z_]+@@/g, 'ZmFrZQ==').replace(/\$\{[a-z_]+\}/g, 'kube-x');
+    await putSecret(ctx, key, Buffer.from(real));
+    const src = await loadClusterKubeconfig({ ctx, outputs, local: false });
+    assert.equal(src.text, real);
+    assert.equal(src.source, `s3://${BUCKET}/${key}`);
+    assert.deepEqual(src.internal, { host: 'internal-kube-x.elb.amazonaws.com', port: 6443 });
+    await assert.rejects(loadClusterKubeconfig({ ctx, outputs: async () => [], local: false }), /apply the platform first|outputs secrets_bucket/);
+    await assert.rejects(loadClusterKubeconfig({ ctx, outputs, local: true }), /local emulator runs no Kubernetes/);
   });
 
   it('putSecret then getSecret round-trips every byte; the stored object is SSE-KMS with our key and carries its sha256', async () => {

@@ -5,7 +5,8 @@ import React from 'react';
 import type { InstanceRow } from '../../src/services/aws/instances.js';
 import { KubeError } from '../../src/core/errors.js';
 import type { ClusterSnapshot, NodeRow, PodRow } from '../../src/services/kube/cluster.js';
-import { ClusterPane, clusterPaneRows, formatAge, type ClusterPaneState } from '../../src/ui/panes/ClusterPane.js';
+import { clusterPaneRows } from '../../src/state/selectors.js';
+import { ClusterPane, formatAge, type ClusterPaneState } from '../../src/ui/panes/ClusterPane.js';
 
 const strip = (s: string | undefined) => (s ?? '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
 const DAY = 86_400_000;

@@ -2,8 +2,9 @@ import { Box, Text } from 'ink';
 import Spinner from 'ink-spinner';
 import React from 'react';
 import type { InstanceRow } from '../../services/aws/instances.js';
-import { summarize, type ClusterSnapshot, type NodeRow, type PodRow } from '../../services/kube/cluster.js';
+import { summarize, type ClusterSnapshot, type PodRow } from '../../services/kube/cluster.js';
 import { PaneError } from '../components/PaneTitle.js';
+import { clusterPaneRows, type NodeView } from '../../state/selectors.js';
 import { Table, type Column } from '../components/Table.js';
 
 /** Which part of the pane the selection (and Enter) is in. */
@@ -36,11 +37,6 @@ export interface ClusterPaneProps {
   height: number;
 }
 
-/** A node row with the EC2 instance it runs on ('' when no instance has its IP). */
-export interface NodeView extends NodeRow {
-  instanceId: string;
-}
-
 /** Age as kubectl prints it: `45s`, `12m`, `5h`, `3d`, `2y`; '' when unknown. */
 export function formatAge(createdAt: number, now = Date.now()): string {
   if (!createdAt) return '';
@@ -53,26 +49,6 @@ export function formatAge(createdAt: number, now = Date.now()): string {
   const d = Math.floor(h / 24);
   if (d < 365 * 2) return `${d}d`;
   return `${Math.floor(d / 365)}y`;
-}
-
-/**
- * The rows the pane shows for a state, filtered: nodes (with their instance ids) and unhealthy
- * pods (kube-system first, as the snapshot orders them). The controller uses it too, to bound the
- * selection. Pure.
- */
-export function clusterPaneRows(state: ClusterPaneState, instances: readonly InstanceRow[], filter: string): { nodes: NodeView[]; pods: PodRow[] } {
-  const snap = state.snapshot;
-  if (!snap) return { nodes: [], pods: [] };
-  const byIp = new Map<string, string>();
-  for (const i of instances) if (i.privateIp) byIp.set(i.privateIp, i.id);
-  const q = filter.trim().toLowerCase();
-  const nodes = snap.nodes.map((n): NodeView => ({ ...n, instanceId: byIp.get(n.internalIp) ?? '' }));
-  if (!q) return { nodes, pods: snap.unhealthyPods };
-  const has = (...cells: string[]) => cells.some((c) => c.toLowerCase().includes(q));
-  return {
-    nodes: nodes.filter((n) => has(n.name, n.ready === 'True' ? 'Ready' : 'NotReady', n.roles.join(','), n.kubeletVersion, n.internalIp, n.instanceId)),
-    pods: snap.unhealthyPods.filter((p) => has(p.namespace, p.name, p.phase, p.reason, p.node)),
-  };
 }
 
 const READY_COLOR: Record<string, string> = { True: 'green', False: 'red', Unknown: 'yellow' };

@@ -1,0 +1,191 @@
+/**
+ * The Cluster pane's side of the controller: finds the kubeconfig (the secrets bucket's admin
+ * kubeconfig, or `--kubeconfig FILE`), tunnels through the bastion when the API is private, keeps
+ * the pane live with a ClusterWatcher (list + watch, no polling), details on Enter, and `k`: merge
+ * the cluster into ~/.kube/config after the operator's consent.
+ */
+import { join } from 'node:path';
+import { ConsoleError, formatError } from '../core/errors.js';
+import type { AwsContext } from '../services/aws/context.js';
+import type { ClusterWatcher } from '../services/kube/cluster.js';
+import type { KubeconfigSource } from '../services/kube/source.js';
+import type { OutputValue } from '../services/terraform/plan-model.js';
+import type { SshPanes } from './ssh-controller.js';
+import type { Store } from './store.js';
+import { clusterRows } from './selectors.js';
+
+/** What the Cluster pane needs besides the store. */
+export interface KubePaneOptions {
+  environment: string;
+  local: boolean;
+  ctx: AwsContext;
+  outputs: () => Promise<readonly OutputValue[]>;
+  /** `--kubeconfig FILE`: used as it is (no rewrite, no tunnel). */
+  kubeconfigFile?: string;
+  /** The profile's `kubeapi_access_list`: empty means the public load balancer admits nobody, so the API is reached through a tunnel. */
+  kubeapiAccessList: readonly string[];
+  /** The kubeconfig `k` writes into (default ~/.kube/config). */
+  kubeconfigTarget: string;
+  /** Tunnels through the bastion (for a private API). */
+  ssh?: SshPanes;
+}
+
+function parts(err: unknown): { text: string; hint?: string } {
+  if (err instanceof ConsoleError) return err.hint ? { text: err.message, hint: err.hint } : { text: err.message };
+  return { text: formatError(err).replace(/^error: /, '') };
+}
+
+/** The Cluster pane's actions. Plain TypeScript; the Kubernetes client is loaded when the pane first opens. */
+export class KubePanes {
+  private watcher: ClusterWatcher | undefined;
+  private kubeconfig: KubeconfigSource | undefined;
+  /** The kubeconfig the watcher uses (server possibly rewritten to a tunnel). */
+  private effectiveText: string | undefined;
+  private starting: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly o: KubePaneOptions,
+  ) {}
+
+  /** Called when the Cluster pane is shown: connects the first time. */
+  activate(): void {
+    if (!this.watcher && !this.starting) this.starting = this.connect().finally(() => (this.starting = undefined));
+  }
+
+  /** `r`: reads the kubeconfig again and reconnects. */
+  async reconnect(): Promise<void> {
+    await this.starting;
+    await this.watcher?.stop();
+    this.watcher = undefined;
+    this.activate();
+  }
+
+  private async connect(): Promise<void> {
+    this.store.update((s) => {
+      s.cluster.loading = true;
+      s.cluster.error = undefined;
+    });
+    try {
+      const [{ loadClusterKubeconfig }, kubeconfig, cluster] = await Promise.all([import('../services/kube/source.js'), import('../services/kube/kubeconfig.js'), import('../services/kube/cluster.js')]);
+      const src = await loadClusterKubeconfig({ ...(this.o.kubeconfigFile ? { file: this.o.kubeconfigFile } : {}), ctx: this.o.ctx, outputs: this.o.outputs, local: this.o.local });
+      this.kubeconfig = src;
+      let text = src.text;
+      let where = `${src.source} → ${kubeconfig.currentServer(kubeconfig.loadKubeconfig(text, { source: src.source }))}`;
+      if (!this.o.kubeconfigFile && this.o.kubeapiAccessList.length === 0 && src.internal && this.o.ssh) {
+        // The public load balancer admits nobody: reach the internal one through the bastion.
+        const t = await this.o.ssh.tunnelTo(src.internal.host, src.internal.port, 'kubeapi (internal load balancer, Cluster pane)');
+        text = kubeconfig.rewriteServer(text, `https://127.0.0.1:${t.localPort}`, { source: src.source });
+        where = `${src.source} → https://127.0.0.1:${t.localPort} (tunnel to ${src.internal.host}:${src.internal.port})`;
+      }
+      this.effectiveText = text;
+      const w = new cluster.ClusterWatcher(kubeconfig.loadKubeconfig(text, { source: src.source }));
+      this.watcher = w;
+      w.onSnapshot((snap) =>
+        this.store.update((s) => {
+          s.cluster.snapshot = snap;
+          s.cluster.loading = !snap.synced && !snap.error;
+        }),
+      );
+      this.store.update((s) => {
+        s.cluster.source = where;
+      });
+      w.start();
+    } catch (err) {
+      this.store.update((s) => {
+        s.cluster.loading = false;
+        s.cluster.error = parts(err);
+      });
+    }
+  }
+
+  /** `n` / `u`: puts the selection in the nodes or the unhealthy pods table. */
+  section(section: 'nodes' | 'pods'): void {
+    this.store.update((s) => {
+      s.cluster.section = section;
+      s.selected = 0;
+    });
+  }
+
+  /** `Enter`: the selected node's or pod's details. */
+  enter(): void {
+    const s = this.store.state;
+    const { nodes, pods } = clusterRows(s);
+    if (s.cluster.section === 'nodes') {
+      const n = nodes[s.selected];
+      if (!n) return;
+      const lines = [
+        `node ${n.name}`,
+        `ready ${n.ready}${n.unschedulable ? ' (cordoned: unschedulable)' : ''}`,
+        `roles ${n.roles.join(', ') || '<none>'}`,
+        `kubelet ${n.kubeletVersion}`,
+        `internal IP ${n.internalIp || '-'}${n.instanceId ? `  instance ${n.instanceId}` : '  (no instance of this environment has this address)'}`,
+        `created ${n.createdAt ? new Date(n.createdAt).toISOString() : '-'}`,
+      ];
+      this.store.update((st) => {
+        st.overlay = { kind: 'details', title: `Node ${n.name}`, lines };
+      });
+    } else {
+      const p = pods[s.selected];
+      if (!p) return;
+      const lines = [`pod ${p.namespace}/${p.name}`, `phase ${p.phase}`, `status ${p.reason}`, `containers ready ${p.readyContainers}/${p.containers}`, `restarts ${p.restarts}`, `node ${p.node || '-'}`, `created ${p.createdAt ? new Date(p.createdAt).toISOString() : '-'}`];
+      this.store.update((st) => {
+        st.overlay = { kind: 'details', title: `Pod ${p.namespace}/${p.name}`, lines };
+      });
+    }
+  }
+
+  /** `k`: asks for consent to merge the cluster into the kubeconfig file. */
+  askMerge(): void {
+    const text = this.kubeconfig?.text;
+    if (!text) {
+      this.store.say('warn', 'No kubeconfig yet: the Cluster pane has not found one.', this.store.state.cluster.error?.hint ?? 'open the Cluster pane (5) and wait for it to connect');
+      return;
+    }
+    const env = this.o.environment;
+    this.store.update((s) => {
+      s.message = undefined;
+      s.overlay = {
+        kind: 'confirm',
+        action: 'merge-kubeconfig',
+        typed: false,
+        input: '',
+        prompt: `Write the cluster of ${env} into ${this.o.kubeconfigTarget} as context "${env}" and make it current? (y/N)`,
+        detail: [
+          `cluster "${env}", user "${env}-admin", context "${env}": added, or replaced if they exist; every other entry is kept`,
+          `the file is backed up first (${join(this.o.kubeconfigTarget, '..')}/config.backup-…), written whole (mode 0600)`,
+          `server as the kubeconfig has it${this.kubeconfig?.internal && this.o.kubeapiAccessList.length === 0 ? ' (the public load balancer: the console\'s tunnel ends when it quits)' : ''}`,
+        ],
+      };
+    });
+  }
+
+  /** After consent: merges (kubectl's way) and reports what changed. */
+  async merge(): Promise<void> {
+    const text = this.kubeconfig?.text;
+    if (!text) return;
+    try {
+      const { mergeIntoKubeconfig, describeMerge } = await import('../services/kube/kubeconfig.js');
+      const r = await mergeIntoKubeconfig({ target: this.o.kubeconfigTarget, source: text, environment: this.o.environment, ...(this.kubeconfig ? { sourceName: this.kubeconfig.source } : {}) });
+      const lines = describeMerge(r);
+      this.store.update((s) => {
+        s.overlay = { kind: 'details', title: `Wrote ${r.path}`, lines };
+        s.message = { level: 'info', text: `kubectl now uses context ${r.currentContext} (${r.path}${r.backup ? `, backup ${r.backup}` : ''}).` };
+      });
+    } catch (err) {
+      const { text: t, hint } = parts(err);
+      this.store.say('error', t, hint);
+    }
+  }
+
+  /** The kubeconfig the pane uses now (for tests and `--ci`); undefined before it connected. */
+  get currentKubeconfig(): string | undefined {
+    return this.effectiveText;
+  }
+
+  /** Stops the watcher (on quit). */
+  async stop(): Promise<void> {
+    await this.starting;
+    await this.watcher?.stop();
+  }
+}
