@@ -149,6 +149,24 @@ describe('SSH through the bastion (real sshd)', { skip }, () => {
     assert.equal(lines.at(-1)?.failed, 0);
   });
 
+  it('logs in with the SSH agent when no key file is given (a real ssh-agent holding the key)', async () => {
+    const kh = await hosts.knownHostsFile(join(hosts.dir, 'kh-agent'));
+    const sock = join(hosts.dir, 'agent.sock');
+    const agent = await run('/usr/bin/ssh-agent', ['-a', sock, '-s']);
+    const pid = Number(/SSH_AGENT_PID=(\d+)/.exec(agent.stdout)?.[1]);
+    try {
+      await run('/usr/bin/ssh-add', [hosts.identityFile], { env: { ...process.env, SSH_AUTH_SOCK: sock } });
+      const r = await ws.cli(['--ci', 'ssh', node(0), '-e', ENV, '--bastion', bastion(), '--user', hosts.user, '--known-hosts', kh, '--', 'echo via-agent'], { timeoutMs: 30_000, env: { SSH_AUTH_SOCK: sock } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), 'via-agent');
+      const none = await ws.cli(['--ci', 'ssh', node(0), '-e', ENV, '--bastion', bastion(), '--user', hosts.user, '--known-hosts', kh, '--', 'true'], { timeoutMs: 30_000 });
+      assert.equal(none.code, 255);
+      assert.match(none.stderr, /no SSH identity for sshtest/);
+    } finally {
+      if (pid) process.kill(pid, 'SIGTERM');
+    }
+  });
+
   it('says at once that the local emulator has no hosts', async () => {
     const t0 = Date.now();
     const r = await ws.cli(['--ci', 'ssh', 'kube-x-compute', '-e', ENV, '--local', '--', 'true'], { timeoutMs: 30_000 });

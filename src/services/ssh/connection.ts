@@ -96,7 +96,8 @@ function openSession(target: SshEndpoint & { label: string }, user: string, s: S
     onTimeout = () => {
       if (settled) return;
       settled = true;
-      client.end();
+      // destroy, not end: end() half-closes and leaves a silent peer's socket open (ssh2's
+      // destroy() does nothing once the socket is no longer writable).
       client.destroy();
       reject(new SshError(`${where}: no SSH answer in ${(limitMs / 1000).toFixed(1)} s (connection or handshake timed out)`, 'check the address, the port and that your address is in ssh_access_list'));
     };
