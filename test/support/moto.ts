@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { LocalEmulatorError } from '../../src/core/errors.js';
 import { EMULATOR_HOST, emulatorEnv, findMotoCommand, freePort, pidAlive, probeMoto } from '../../src/services/local/emulator.js';
+import { killOnExit } from './exit-hook.js';
 
 /** A running moto started by {@link startMoto}. */
 export interface MotoServer {
@@ -32,7 +33,6 @@ export interface MotoServer {
 }
 
 const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
 
 function killAllNow(): void {
   for (const child of live) {
@@ -48,16 +48,7 @@ function killAllNow(): void {
 }
 
 function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', killAllNow);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => {
-      killAllNow();
-      // Re-raise with the default disposition so the process still ends as it would have.
-      process.kill(process.pid, sig);
-    });
-  }
+  killOnExit(killAllNow);
 }
 
 let availability: Promise<boolean> | undefined;

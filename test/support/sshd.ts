@@ -31,6 +31,7 @@ import { promisify } from 'node:util';
 
 import { freePort, pidAlive } from '../../src/services/local/emulator.js';
 import { fingerprintSha256, hostKeyName } from '../../src/services/ssh/known-hosts.js';
+import { killOnExit } from './exit-hook.js';
 
 const run = promisify(execFile);
 
@@ -123,7 +124,6 @@ export interface StartSshHostsOptions {
 // ---- cleanup on exit --------------------------------------------------------------------------
 
 const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
 
 /** Pids of every descendant of `pid` (from /proc; sshd's session processes leave its process group). */
 function descendants(pid: number): number[] {
@@ -177,15 +177,7 @@ function killAllNow(): void {
 }
 
 function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', killAllNow);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => {
-      killAllNow();
-      process.kill(process.pid, sig);
-    });
-  }
+  killOnExit(killAllNow);
 }
 
 // ---- availability -----------------------------------------------------------------------------

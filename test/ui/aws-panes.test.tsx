@@ -20,22 +20,13 @@ import { Controller } from '../../src/state/controller.js';
 import { Store } from '../../src/state/store.js';
 import { App } from '../../src/ui/App.js';
 import { motoSkipReason, startMoto, type MotoServer } from '../support/moto.js';
+import { frameMatching, sleep } from '../support/frames.js';
+const frameMatchingT = (lastFrame: () => string | undefined, re: RegExp, timeoutMs = 20_000): Promise<string> => frameMatching(lastFrame, re, timeoutMs);
 
 const skip = await motoSkipReason();
-const strip = (s: string | undefined) => (s ?? '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
 const ENV = 'paneenv';
 const creds = { accessKeyId: 'test', secretAccessKey: 'test' };
 
-async function frameMatching(lastFrame: () => string | undefined, re: RegExp, timeoutMs = 20_000): Promise<string> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const f = strip(lastFrame());
-    if (re.test(f)) return f;
-    if (Date.now() > end) throw new Error(`no frame matched ${re} in ${timeoutMs} ms; last frame:\n${f}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('AWS panes in the console (ink-testing-library, real SDK, moto)', { skip }, () => {
   let moto: MotoServer;
@@ -105,7 +96,7 @@ describe('AWS panes in the console (ink-testing-library, real SDK, moto)', { ski
 
   it('2: the environment\'s instances with role, IPs, state, AZ; other environments left out', async () => {
     ui.stdin.write('2');
-    const f = await frameMatching(ui.lastFrame, /paneenv-secure-a/);
+    const f = await frameMatchingT(ui.lastFrame, /paneenv-secure-a/);
     assert.match(f, /Instances\s+3\b/);
     assert.match(f, /paneenv-bastion\s+bastion\s+10\.9\.1\.\d+/);
     assert.match(f, /paneenv-compute-a\s+compute/);
@@ -117,12 +108,12 @@ describe('AWS panes in the console (ink-testing-library, real SDK, moto)', { ski
   it('/ filters instantly, > sorts, Enter shows details', async () => {
     ui.stdin.write('/');
     ui.stdin.write('comp');
-    let f = await frameMatching(ui.lastFrame, /Instances\s+1 of 3/);
+    let f = await frameMatchingT(ui.lastFrame, /Instances\s+1 of 3/);
     assert.match(f, /paneenv-compute-a/);
     assert.doesNotMatch(f, /paneenv-bastion/);
     ui.stdin.write('\r');
     ui.stdin.write('\r');
-    f = await frameMatching(ui.lastFrame, /tags:/);
+    f = await frameMatchingT(ui.lastFrame, /tags:/);
     assert.match(f, /Role = compute/);
     assert.match(f, /security groups:/);
     assert.match(f, /network interfaces:/);
@@ -132,20 +123,20 @@ describe('AWS panes in the console (ink-testing-library, real SDK, moto)', { ski
     await sleep(100);
     ui.stdin.write('\x1b');
     await sleep(150); // a lone Esc: the next key must not arrive as Alt+key
-    await frameMatching(ui.lastFrame, /Instances\s+3\s/);
+    await frameMatchingT(ui.lastFrame, /Instances\s+3\s/);
     ui.stdin.write('>');
-    f = await frameMatching(ui.lastFrame, /sort role ▲/);
+    f = await frameMatchingT(ui.lastFrame, /sort role ▲/);
     const order = ['bastion', 'compute', 'secure'].map((r) => f.indexOf(`  ${r} `));
     assert.ok(order[0]! < order[1]! && order[1]! < order[2]!, `not sorted by role:\n${f}`);
   });
 
   it('3: the classic ELB with its listener and target health', async () => {
     ui.stdin.write('3');
-    const f = await frameMatching(ui.lastFrame, /kube-paneenv-api/);
+    const f = await frameMatchingT(ui.lastFrame, /kube-paneenv-api/);
     assert.match(f, /classic/);
     assert.match(f, /TCP:443→TCP:6443/);
     ui.stdin.write('\r');
-    const d = await frameMatching(ui.lastFrame, /targets \(/);
+    const d = await frameMatchingT(ui.lastFrame, /targets \(/);
     assert.match(d, /i-[0-9a-f]+/);
     ui.stdin.write('\x1b');
     await sleep(150);
@@ -153,7 +144,7 @@ describe('AWS panes in the console (ink-testing-library, real SDK, moto)', { ski
 
   it('4: the secrets bucket as a tree and the SSM parameters; values masked until r', async () => {
     ui.stdin.write('4');
-    let f = await frameMatching(ui.lastFrame, /kubeconfig_admin/);
+    let f = await frameMatchingT(ui.lastFrame, /kubeconfig_admin/);
     assert.match(f, /▾ secure\//);
     assert.match(f, /▸ tokens\//);
     assert.match(f, /SSM parameters/);
@@ -162,10 +153,10 @@ describe('AWS panes in the console (ink-testing-library, real SDK, moto)', { ski
     ui.stdin.write('j');
     await sleep(100);
     ui.stdin.write('\r');
-    f = await frameMatching(ui.lastFrame, /\(masked\)/);
+    f = await frameMatchingT(ui.lastFrame, /\(masked\)/);
     assert.doesNotMatch(f, /sekrit-admin-token/);
     ui.stdin.write('r');
-    f = await frameMatching(ui.lastFrame, /sekrit-admin-token/);
+    f = await frameMatchingT(ui.lastFrame, /sekrit-admin-token/);
     assert.match(f, /REVEALED/);
     ui.stdin.write('\x1b');
     await sleep(150);
@@ -174,7 +165,7 @@ describe('AWS panes in the console (ink-testing-library, real SDK, moto)', { ski
 
   it('f fetches to a 0600 file', async () => {
     ui.stdin.write('f');
-    await frameMatching(ui.lastFrame, /Fetched secure\/kubeconfig_admin/);
+    await frameMatchingT(ui.lastFrame, /Fetched secure\/kubeconfig_admin/);
     const file = join(dir, 'secrets', 'secure', 'kubeconfig_admin');
     assert.equal((await stat(file)).mode & 0o777, 0o600);
     assert.match(await readFile(file, 'utf8'), /sekrit-admin-token/);
@@ -182,7 +173,7 @@ describe('AWS panes in the console (ink-testing-library, real SDK, moto)', { ski
 
   it('e edits in $EDITOR and uploads with SSE-KMS', async () => {
     ui.stdin.write('e');
-    await frameMatching(ui.lastFrame, /Uploaded secure\/kubeconfig_admin/);
+    await frameMatchingT(ui.lastFrame, /Uploaded secure\/kubeconfig_admin/);
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'secure/kubeconfig_admin' }));
     assert.match(await got.Body!.transformToString(), /rotated-token/);
     assert.equal(got.ServerSideEncryption, 'aws:kms');
@@ -196,7 +187,7 @@ describe('AWS panes in the console (ink-testing-library, real SDK, moto)', { ski
     while (!existsSync(join(dir, 'editing')) && Date.now() < end) await sleep(50);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'secure/kubeconfig_admin', Body: 'changed by someone else\n' }));
     await writeFile(join(dir, 'go'), '');
-    await frameMatching(ui.lastFrame, /changed since you opened it/);
+    await frameMatchingT(ui.lastFrame, /changed since you opened it/);
     assert.match(controller.store.state.message?.text ?? '', /your edit was not uploaded/);
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'secure/kubeconfig_admin' }));
     assert.equal(await got.Body!.transformToString(), 'changed by someone else\n');
@@ -209,10 +200,10 @@ describe('AWS panes in the console (ink-testing-library, real SDK, moto)', { ski
     ui.stdin.write('2');
     await sleep(100);
     ui.stdin.write('r');
-    const f = await frameMatching(ui.lastFrame, /✗ listing instances: cannot reach/, 30_000);
+    const f = await frameMatchingT(ui.lastFrame, /✗ listing instances: cannot reach/, 30_000);
     assert.match(f, /paneenv-bastion/, 'the last good rows should stay');
     ui.stdin.write('1');
-    const p = await frameMatching(ui.lastFrame, /Press p to plan|No plan yet/);
+    const p = await frameMatchingT(ui.lastFrame, /Press p to plan|No plan yet/);
     assert.doesNotMatch(p, /✗ listing instances/);
   });
 });
@@ -253,16 +244,16 @@ describe('prerequisites in the console: missing state bucket and key, :bootstrap
   });
 
   it('says what is missing, creates it on :bootstrap, and writes the profile only after a yes', async () => {
-    await frameMatching(ui.lastFrame, /the state bucket pc-boot-state and the KMS key alias\/pc-boot do not exist yet/);
+    await frameMatchingT(ui.lastFrame, /the state bucket pc-boot-state and the KMS key alias\/pc-boot do not exist yet/);
     ui.stdin.write(':');
     await sleep(50);
     ui.stdin.write('bootstrap\r');
-    await frameMatching(ui.lastFrame, /Create the prerequisites of boot in us-east-1\? \(y\/N\)/);
+    await frameMatchingT(ui.lastFrame, /Create the prerequisites of boot in us-east-1\? \(y\/N\)/);
     ui.stdin.write('y');
-    await frameMatching(ui.lastFrame, /Write kms_master_id = "alias\/pc-boot"/, 30_000);
+    await frameMatchingT(ui.lastFrame, /Write kms_master_id = "alias\/pc-boot"/, 30_000);
     assert.match(await readFile(profileFile, 'utf8'), /kms_master_id = "1234abcd/, 'written before consent');
     ui.stdin.write('y');
-    await frameMatching(ui.lastFrame, /Wrote terraform_bucket_name and kms_master_id/);
+    await frameMatchingT(ui.lastFrame, /Wrote terraform_bucket_name and kms_master_id/);
     const text = await readFile(profileFile, 'utf8');
     assert.match(text, /^kms_master_id = "alias\/pc-boot"$/m);
     assert.match(text, /^# the profile$/m);
@@ -273,8 +264,8 @@ describe('prerequisites in the console: missing state bucket and key, :bootstrap
     ui.stdin.write(':');
     await sleep(50);
     ui.stdin.write('bootstrap\r');
-    await frameMatching(ui.lastFrame, /Create the prerequisites/);
+    await frameMatchingT(ui.lastFrame, /Create the prerequisites/);
     ui.stdin.write('y');
-    await frameMatching(ui.lastFrame, /Nothing to do: the state bucket and the KMS key exist/, 30_000);
+    await frameMatchingT(ui.lastFrame, /Nothing to do: the state bucket and the KMS key exist/, 30_000);
   });
 });

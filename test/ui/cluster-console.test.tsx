@@ -22,19 +22,9 @@ import { Store } from '../../src/state/store.js';
 import { App } from '../../src/ui/App.js';
 import { kubeStandinSkipReason, makeNamespace, makeNode, makePod, startKubeStandin, type KubeStandin } from '../support/kube-standin.js';
 import { makeWorkspace, type Workspace } from '../support/workspace.js';
+import { frameMatching, sleep } from '../support/frames.js';
 
 const skip = await kubeStandinSkipReason();
-const strip = (s: string | undefined) => (s ?? '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function frameMatching(lastFrame: () => string | undefined, re: RegExp, timeoutMs = 15_000): Promise<string> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const f = strip(lastFrame());
-    if (re.test(f)) return f;
-    if (Date.now() > end) throw new Error(`no frame matched ${re} in ${timeoutMs} ms; last frame:\n${f}`);
-    await sleep(40);
-  }
-}
 
 describe('Cluster pane in the console (stand-in Kubernetes API, real client-node)', { skip }, () => {
   let api: KubeStandin;

@@ -7,8 +7,8 @@ import { KubeError } from '../../src/core/errors.js';
 import type { ClusterSnapshot, NodeRow, PodRow } from '../../src/services/kube/cluster.js';
 import { clusterPaneRows } from '../../src/state/selectors.js';
 import { ClusterPane, formatAge, type ClusterPaneState } from '../../src/ui/panes/ClusterPane.js';
+import { strip } from '../support/frames.js';
 
-const strip = (s: string | undefined) => (s ?? '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
 const DAY = 86_400_000;
 const now = Date.now();
 

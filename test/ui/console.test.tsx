@@ -10,20 +10,11 @@ import { Store } from '../../src/state/store.js';
 import { App } from '../../src/ui/App.js';
 import { motoSkipReason } from '../support/moto.js';
 import { makeWorkspace, type Workspace } from '../support/workspace.js';
+import { frameMatching } from '../support/frames.js';
+const frameMatchingT = (lastFrame: () => string | undefined, re: RegExp, timeoutMs = 90_000): Promise<string> => frameMatching(lastFrame, re, timeoutMs);
 
 const skip = await motoSkipReason();
-const strip = (s: string | undefined) => (s ?? '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
 
-/** Polls the last frame until it matches (the store throttles renders, Terraform takes its time). */
-async function frameMatching(lastFrame: () => string | undefined, re: RegExp, timeoutMs = 90_000): Promise<string> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const f = strip(lastFrame());
-    if (re.test(f)) return f;
-    if (Date.now() > end) throw new Error(`no frame matched ${re} in ${timeoutMs} ms; last frame:\n${f}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('the console on a real plan and apply (ink-testing-library, Terraform, moto)', { skip }, () => {
   let ws: Workspace;
@@ -51,7 +42,7 @@ describe('the console on a real plan and apply (ink-testing-library, Terraform, 
   });
 
   it('shows the header and the keys that work here', async () => {
-    const f = await frameMatching(ui.lastFrame, /lock free/);
+    const f = await frameMatchingT(ui.lastFrame, /lock free/);
     assert.match(f, /env uitest/);
     assert.match(f, /account 123456789012/);
     assert.match(f, /terraform \d+\.\d+/);
@@ -60,7 +51,7 @@ describe('the console on a real plan and apply (ink-testing-library, Terraform, 
 
   it('p plans: a row per resource and the change summary', async () => {
     ui.stdin.write('p');
-    const f = await frameMatching(ui.lastFrame, /saved plan ready/);
+    const f = await frameMatchingT(ui.lastFrame, /saved plan ready/);
     for (const a of ['terraform_data.fast[0]', 'terraform_data.fast[1]', 'terraform_data.fast[2]', 'terraform_data.slow']) assert.ok(f.includes(a), `${a} missing:\n${f}`);
     assert.match(f, /\+4 ~0 -0 \(plan\)/);
     assert.match(f, /\+ create/);
@@ -69,21 +60,21 @@ describe('the console on a real plan and apply (ink-testing-library, Terraform, 
 
   it('a asks y/N, applies live; q is refused while the apply runs; c cancels it', async () => {
     ui.stdin.write('a');
-    await frameMatching(ui.lastFrame, /Apply the saved plan to uitest: \+4 ~0 -0\? \(y\/N\)/);
+    await frameMatchingT(ui.lastFrame, /Apply the saved plan to uitest: \+4 ~0 -0\? \(y\/N\)/);
     ui.stdin.write('y');
-    let f = await frameMatching(ui.lastFrame, /terraform_data\.slow\s+\S+ applying/);
+    let f = await frameMatchingT(ui.lastFrame, /terraform_data\.slow\s+\S+ applying/);
     assert.match(f, /Applying/);
     assert.match(f, /terraform_data\.fast\[0\]\s+✓ done/);
     assert.equal(session.engine.busy, 'apply');
 
     ui.stdin.write('q');
-    f = await frameMatching(ui.lastFrame, /An apply is running/);
+    f = await frameMatchingT(ui.lastFrame, /An apply is running/);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(quit, false, 'quit was accepted during an apply');
     assert.equal(session.engine.busy, 'apply');
 
     ui.stdin.write('c');
-    f = await frameMatching(ui.lastFrame, /apply was cancelled/, 40_000);
+    f = await frameMatchingT(ui.lastFrame, /apply was cancelled/, 40_000);
     assert.match(f, /Apply cancelled/);
     assert.match(f, /terraform_data\.slow\s+◌ cancelled/);
     assert.doesNotMatch(f, /saved plan ready/);
@@ -93,17 +84,17 @@ describe('the console on a real plan and apply (ink-testing-library, Terraform, 
 
   it('d needs the typed environment name: a wrong name applies nothing', async () => {
     ui.stdin.write('d');
-    let f = await frameMatching(ui.lastFrame, /Type the environment name to confirm/);
+    let f = await frameMatchingT(ui.lastFrame, /Type the environment name to confirm/);
     assert.match(f, /Destroy uitest: \d+ resources? will be deleted/);
     ui.stdin.write('uitset\r');
-    f = await frameMatching(ui.lastFrame, /"uitset" is not "uitest": nothing applied/);
+    f = await frameMatchingT(ui.lastFrame, /"uitset" is not "uitest": nothing applied/);
     assert.match(f, /Type the environment name to confirm/);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(session.engine.busy, undefined, 'something ran after a wrong name');
     assert.ok(session.engine.savedPlan?.destroyMode, 'the destroy plan is still waiting');
 
     ui.stdin.write('uitest\r');
-    f = await frameMatching(ui.lastFrame, /Destroy complete: 0 added, 0 changed, [1-9]\d* destroyed/);
+    f = await frameMatchingT(ui.lastFrame, /Destroy complete: 0 added, 0 changed, [1-9]\d* destroyed/);
     assert.equal(session.engine.savedPlan, undefined);
   });
 

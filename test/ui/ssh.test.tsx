@@ -20,24 +20,14 @@ import { SshPanes } from '../../src/state/ssh-controller.js';
 import { Store } from '../../src/state/store.js';
 import { App } from '../../src/ui/App.js';
 import { sshdSkipReason, startSshHosts, type SshHosts } from '../support/sshd.js';
+import { frameMatching, sleep } from '../support/frames.js';
 
 const skip = await sshdSkipReason();
-const strip = (s: string | undefined) => (s ?? '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Types a `:` command: the colon first (it opens the command line), then the rest with Enter. */
 async function command(ui: ReturnType<typeof render>, text: string): Promise<void> {
   ui.stdin.write(':');
   await sleep(60);
   ui.stdin.write(`${text}\r`);
-}
-async function frameMatching(lastFrame: () => string | undefined, re: RegExp, timeoutMs = 15_000): Promise<string> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const f = strip(lastFrame());
-    if (re.test(f)) return f;
-    if (Date.now() > end) throw new Error(`no frame matched ${re} in ${timeoutMs} ms; last frame:\n${f}`);
-    await sleep(40);
-  }
 }
 
 describe('SSH in the console (real sshd, ink-testing-library)', { skip }, () => {
