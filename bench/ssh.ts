@@ -9,19 +9,20 @@
  *    each, the order alternating. Wall time from spawn to exit, output checked ("ok"); the
  *    arrival of the "ok" line is shown too. Beside them, the same connect + exec in this process
  *    (the service's `connect()` + `runCommand()`, no process start) and the Node start-up alone
- *    (`node -e 0`, and importing main.js + ci-ssh.js), so the reader sees how much of the CLI's
- *    time is Node and how much is SSH.
+ *    (`node -e 0`, importing main.js + ci-ssh.js, loading the profile), so the reader sees how
+ *    much of the CLI's time is Node and how much is SSH.
  * 2. Throughput: {@link BYTES} bytes of `head -c … /dev/zero` on the node, through the bastion,
  *    into a pipe read by this process and counted (the count is checked), {@link BULK_RUNS} runs
  *    each, alternating. MB/s (MiB) from the first byte to the exit (the transfer), and from spawn
  *    to exit (set-up included). CPU time of the client processes (ssh and its ProxyJump ssh; our
- *    node) is from this process's cutime/cstime. Our in-process figure is shown as well.
+ *    node) is from this process's cutime/cstime, their peak RSS from /proc (VmHWM, sampled). Our
+ *    in-process figure is shown as well.
  *
  * The ciphers each side negotiates with this sshd are printed under the table (OpenSSH from
  * `ssh -v`, ssh2 from its `handshake` event with the algorithms connection.ts offers).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
@@ -33,7 +34,7 @@ import { runCommand } from '../src/services/ssh/exec.js';
 import { resolveIdentity } from '../src/services/ssh/identity.js';
 import { SSH, sshConfigFor, startSshHosts, type SshHosts } from '../test/support/sshd.js';
 import { assertNotStopping, check, onCleanup, runTimed, tail, track, type TimedRun } from './lib/proc.js';
-import { int, median, metText, ms, percentile, ratio, table, type Bench, type TargetCheck } from './lib/report.js';
+import { int, mb, median, metText, ms, percentile, ratio, table, type Bench, type TargetCheck } from './lib/report.js';
 import { CLI, makeWorkspace, NODE } from './lib/workspace.js';
 
 const SETUP_RUNS = 10;
@@ -56,6 +57,35 @@ interface CountedRun {
   stderr: string;
   /** CPU time (user + system) of the process and the children it waited for, ms (cutime/cstime: 10 ms ticks). */
   cpuMs: number;
+  /** Peak RSS (VmHWM) of the process plus that of each of its descendants, bytes (sampled every 50 ms). */
+  peakRss: number;
+}
+
+/** The process and its descendants (from /proc). */
+function treeOf(pid: number): number[] {
+  const parent = new Map<number, number>();
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      parent.set(Number(e), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) for (const [c, p] of parent) if (p === out[i]) out.push(c);
+  return out;
+}
+
+/** VmHWM of a process, bytes; 0 when it cannot be read (gone, or a zombie). */
+function hwmOf(pid: number): number {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) * 1024 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** CPU time (user + system) of this process's waited-for children so far, ms (Linux /proc, 100 ticks a second). */
@@ -79,6 +109,13 @@ function runCounted(file: string, args: readonly string[], env: NodeJS.ProcessEn
     let exitAt = 0;
     let code: number | null = null;
     let signal: NodeJS.Signals | null = null;
+    // VmHWM only grows: the last sample of each process is its peak, but for the last 50 ms of it.
+    const hwm = new Map<number, number>();
+    const sample = () => {
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      for (const p of treeOf(child.pid)) hwm.set(p, Math.max(hwm.get(p) ?? 0, hwmOf(p)));
+    };
+    const sampler = setInterval(sample, 50);
     child.stdout.on('data', (b: Buffer) => {
       if (!bytes) firstByteMs = performance.now() - t0;
       bytes += b.length;
@@ -88,6 +125,7 @@ function runCounted(file: string, args: readonly string[], env: NodeJS.ProcessEn
     const timer = setTimeout(() => child.pid !== undefined && child.kill('SIGKILL'), TIMEOUT_MS);
     child.on('error', (err) => {
       clearTimeout(timer);
+      clearInterval(sampler);
       reject(err);
     });
     child.on('exit', (c, s) => {
@@ -97,8 +135,10 @@ function runCounted(file: string, args: readonly string[], env: NodeJS.ProcessEn
     });
     child.on('close', () => {
       clearTimeout(timer);
+      clearInterval(sampler);
       if (!exitAt) exitAt = performance.now();
-      resolve({ code, signal, ms: exitAt - t0, firstByteMs, bytes, stderr, cpuMs: childrenCpuMs() - cpu0 });
+      const peakRss = [...hwm.values()].reduce((a, b) => a + b, 0);
+      resolve({ code, signal, ms: exitAt - t0, firstByteMs, bytes, stderr, cpuMs: childrenCpuMs() - cpu0, peakRss });
     });
   });
 }
@@ -154,7 +194,7 @@ export const ssh: Bench = async (log) => {
   const stopHosts = onCleanup(() => hosts.stop());
   const ws = await makeWorkspace('ssh');
   try {
-    await ws.profile(ENV);
+    const profileFile = await ws.profile(ENV);
     const kh = await hosts.knownHostsFile();
     const cfg = await sshConfigFor(hosts, { knownHostsFile: kh });
     const node = hosts.nodes[0]!;
@@ -229,6 +269,10 @@ export const ssh: Bench = async (log) => {
     const ciSshModule = join(dirname(CLI), 'ci-ssh.js');
     const importScript = `await import(${JSON.stringify(pathToFileURL(CLI).href)}); await import(${JSON.stringify(pathToFileURL(ciSshModule).href)});`;
     const imports = await timeIt('import main.js + ci-ssh.js', NODE, ['--input-type=module', '-e', importScript]);
+    // main.js loads the profile before --ci ssh runs (its ssh_user / ssh_identity_file): hcl2json's WebAssembly.
+    const profileModule = join(dirname(dirname(CLI)), 'core', 'profile.js');
+    const profileScript = `const { loadProfile } = await import(${JSON.stringify(pathToFileURL(profileModule).href)}); await loadProfile(${JSON.stringify(profileFile)}, ${JSON.stringify(ENV)});`;
+    const profileLoad = await timeIt('import profile.js + loadProfile', NODE, ['--input-type=module', '-e', profileScript]);
 
     // ---- 2. throughput -----------------------------------------------------------------------------
     const bulkCmd = `head -c ${BYTES} /dev/zero`;
@@ -274,10 +318,12 @@ export const ssh: Bench = async (log) => {
       ['  in this process: connect() + runCommand(), median / p90', `${ms(median(inProc))} / ${ms(p90(inProc))}`, '', '', ''],
       ['  node -e 0, median', ms(median(nodeZero)), '', '', ''],
       ['  node: import main.js + ci-ssh.js, nothing run, median', ms(median(imports)), '', '', ''],
+      ['  node: import profile.js + loadProfile (hcl2json WebAssembly), median', ms(median(profileLoad)), '', '', ''],
       [`throughput, ${int(BYTES / 1024 / 1024)} MB node → bastion → us, median of ${BULK_RUNS} (first byte to exit)`, mbs(rateOurs), mbs(rateSsh), `≥ ${BULK_TARGET}× ssh`, metText(bulkRatio >= BULK_TARGET)],
       ['  ratio ours / openssh', ratio(bulkRatio), '', '', ''],
       ['  spawn to exit (set-up included), median', mbs(median(bulk.ours.map(wallRate))), mbs(median(bulk.openssh.map(wallRate))), '', ''],
       ['  client CPU (user + system) per run, median', cpuMed(bulk.ours), cpuMed(bulk.openssh), '', ''],
+      ['  client peak RSS (all its processes), max', mb(Math.max(...bulk.ours.map((r) => r.peakRss))), mb(Math.max(...bulk.openssh.map((r) => r.peakRss))), '', ''],
       ['  in this process: connect() + runCommand(), first byte to end / with set-up', `${mbs(median(bulkIn.map((r) => r.rate)))} / ${mbs(median(bulkIn.map((r) => r.wall)))}`, '', '', ''],
     ];
     const text = [
@@ -286,12 +332,15 @@ export const ssh: Bench = async (log) => {
       `  OpenSSH ${hosts.bastion.hostKeyType} host keys, sshd's on 127.0.0.1 (bastion with AllowTcpForwarding, one node); same user, key and known_hosts.`,
       `  ours:    node main.js --ci ssh 127.0.0.1:NODE -e ${ENV} --bastion 127.0.0.1:BASTION --user U --identity F --known-hosts KH -- CMD`,
       '  openssh: ssh -F CFG node0 CMD   (CFG: Host node0 … ProxyJump bastion, BatchMode, StrictHostKeyChecking yes; -J runs a second ssh for the hop)',
-      `  Set-up: wall time from spawn to exit, after one untimed warm-up of each, the order alternating; the in-process line is the service alone.`,
+      `  Set-up: wall time from spawn to exit, after one untimed warm-up of each, the order alternating; the in-process line is the service alone`,
+      '  (warm: identity read once, JIT warmed up). The node lines are fresh processes, spawn to exit, each on its own (not additive:',
+      '  they share Node start-up and modules).',
       `    runs (ms), ours: ${runsMs(wall(setup.ours))}`,
       `    runs (ms), OpenSSH: ${runsMs(wall(setup.openssh))}`,
       `  Throughput: \`head -c ${BYTES} /dev/zero\` on the node, stdout piped into this process and counted (exactly ${int(BYTES)} bytes each);`,
       '  MB = MiB. Client CPU comes from cutime/cstime (10 ms ticks): ours one node process (both encryption layers on one thread),',
-      '  OpenSSH two ssh processes (the outer hop in the ProxyJump ssh, the inner in the main one).',
+      '  OpenSSH two ssh processes (the outer hop in the ProxyJump ssh, the inner in the main one). Peak RSS: VmHWM of the client',
+      '  process and its descendants, sampled every 50 ms, summed.',
       `    runs, ours: ${bulk.ours.map((r) => mbs(transferRate(r))).join(' / ')}; OpenSSH: ${bulk.openssh.map((r) => mbs(transferRate(r))).join(' / ')} (first byte to exit)`,
       `  Ciphers negotiated: OpenSSH ${cipherOpenssh}; ours (ssh2) ${cipherOurs}.`,
     ].join('\n');
