@@ -4,7 +4,7 @@
  * is 1 only when a benchmark could not run (and 2 for an unknown benchmark name).
  *
  *   npm run bench                       # all (builds first)
- *   node dist/bench/run.js [NAME...]    # some: apply-overhead, platform, screen-load, first-frame, instances, cluster
+ *   node dist/bench/run.js [NAME...]    # some: apply-overhead, platform, screen-load, first-frame, instances, cluster, ssh
  */
 import { applyOverhead } from './apply-overhead.js';
 import { cluster } from './cluster.js';
@@ -14,6 +14,7 @@ import { runCleanups } from './lib/proc.js';
 import { platform } from './platform.js';
 import { metText, table, type Bench, type BenchResult } from './lib/report.js';
 import { screenLoad } from './screen-load.js';
+import { ssh } from './ssh.js';
 
 const BENCHES: Record<string, { bench: Bench; what: string }> = {
   'apply-overhead': { bench: applyOverhead, what: '--ci apply of 200 terraform_data vs bare terraform apply (local moto, S3 backend)' },
@@ -22,6 +23,7 @@ const BENCHES: Record<string, { bench: Bench; what: string }> = {
   'first-frame': { bench: firstFrame, what: 'time to the console\'s first frame in tmux vs terraform version / node -e 0' },
   instances: { bench: instances, what: 'listInstances over 5,000 instances vs a bare SDK v3 pagination loop (private moto); filter keystroke cost, RSS' },
   cluster: { bench: cluster, what: 'the Cluster pane\'s first snapshot of 200 nodes and 1,000 pods vs kubectl get nodes,pods -A -o json (stand-in API server)' },
+  ssh: { bench: ssh, what: '--ci ssh through a bastion vs OpenSSH ssh -J (real sshd on 127.0.0.1): set-up to output, 100 MB throughput' },
 };
 
 const USAGE = `usage: node dist/bench/run.js [NAME...]   (default: all)\n${Object.entries(BENCHES)

@@ -123,6 +123,11 @@ function openSession(target: SshEndpoint & { label: string }, user: string, s: S
       reject(hv.refusal() ?? new SshError(`${where}: the connection closed during the handshake`));
     });
     client.connect(cfg);
+    // TCP_NODELAY on our own socket (a no-op over a forwarded channel). ssh2 writes each packet
+    // in several pieces (AES-GCM: length, ciphertext, tag); with Nagle's algorithm the later
+    // pieces wait for the server's delayed ACK (40 ms on Linux), on every round trip of the
+    // handshake and authentication, and on the window adjusts of a download.
+    if (!sock) client.setNoDelay(true);
   });
 }
 
