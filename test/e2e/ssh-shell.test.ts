@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { sshdSkipReason, startSshHosts, type SshHosts } from '../support/sshd.js';
 import { TmuxScreen, tmuxAvailable } from '../support/tmux.js';
-import { ROOT } from '../support/workspace.js';
+import { makeWorkspace, ROOT } from '../support/workspace.js';
 
 const run = promisify(execFile);
 const skip = (await sshdSkipReason()) ?? (tmuxAvailable() ? undefined : process.env.CI === 'true' ? undefined : 'tmux is not installed');
@@ -72,5 +72,37 @@ describe('SSH shell in a pseudo-terminal (tmux, real sshd)', { skip }, () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(status.trim(), '0', `the console's exit status; screen:\n${await screen.capture()}`);
+  });
+
+  it('--ci ssh without a command opens an interactive shell and exits with its status', async () => {
+    const ws = await makeWorkspace('slow');
+    await ws.profile('sshpty');
+    const status = join(hosts.dir, 'ci-shell.status');
+    const kh = await hosts.knownHostsFile(join(hosts.dir, 'kh-ci-shell'));
+    const env = Object.entries(ws.env).map(([k, v]) => `${k}=${JSON.stringify(v ?? '')}`).join(' ');
+    const cli = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+    const pty = await TmuxScreen.start(
+      `env ${env} TERM=xterm-256color ${process.execPath} ${cli} -e sshpty --ci ssh 127.0.0.1:${hosts.nodes[0]!.port} --bastion 127.0.0.1:${hosts.bastion.port} --user ${hosts.user} --identity ${hosts.identityFile} --known-hosts ${kh}; echo $? > ${status}`,
+      100,
+      30,
+    );
+    try {
+      await pty.send('echo "pty-$((2+3))"; stty size', true);
+      await pty.send('Enter');
+      await pty.waitFor(/^pty-5\s*$/m, 15_000);
+      await pty.waitFor(/^30 100\s*$/m, 5_000);
+      await pty.send('exit 3', true);
+      await pty.send('Enter');
+      const end = Date.now() + 10_000;
+      let code = '';
+      while (!code && Date.now() < end) {
+        code = await readFile(status, 'utf8').catch(() => '');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(code.trim(), '3');
+    } finally {
+      await pty.kill();
+      await ws.dispose();
+    }
   });
 });

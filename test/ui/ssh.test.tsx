@@ -165,4 +165,26 @@ describe('SSH in the console (real sshd, ink-testing-library)', { skip }, () => 
     ui.stdin.write('\x1b');
     await sleep(150);
   });
+
+  it(':tunnel opens one from the command line, and quitting the console closes it', async () => {
+    await command(ui, `tunnel 127.0.0.1:${echoPort}`);
+    const f = await frameMatching(ui.lastFrame, /1  127\.0\.0\.1:(\d+) → 127\.0\.0\.1:\d+/);
+    const localPort = Number(/1  127\.0\.0\.1:(\d+) →/.exec(f)![1]);
+    const connects = () =>
+      new Promise<boolean>((resolve) => {
+        const c = net.connect(localPort, '127.0.0.1', () => {
+          c.end();
+          resolve(true);
+        });
+        c.on('error', () => resolve(false));
+      });
+    assert.equal(await connects(), true);
+    ui.stdin.write('\x1b');
+    await sleep(150);
+    ui.stdin.write('q');
+    await controller.quitRequested;
+    const end = Date.now() + 5_000;
+    while ((await connects()) && Date.now() < end) await sleep(50);
+    assert.equal(await connects(), false, 'the tunnel is closed once the console quits');
+  });
 });
