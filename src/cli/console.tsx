@@ -157,6 +157,8 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   });
   const controller = new Controller(store, session, aws, ssh, kube);
   controller.start();
+  // After the first frames, load the Kubernetes client while the operator reads the screen.
+  setTimeout(() => kube.preload(), 1_500).unref();
   // A closed terminal (SIGHUP) or a kill (SIGTERM) must not leave Terraform dying mid-apply with the
   // lock held: interrupt it once, wait for it to write state and release the lock, then exit.
   const onSignal = (sig: NodeJS.Signals) => {
