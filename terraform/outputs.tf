@@ -76,6 +76,11 @@ output "kubeapi_internal_elb" {
   value       = module.elb.internal_dns_name
 }
 
+output "kubeapi_internal_port" {
+  description = "Port of the internal Kubernetes API load balancer (kube-apiserver's port): where a tunnel through the bastion goes."
+  value       = module.elb.api_port
+}
+
 output "secure_asg" {
   description = "Name of the control plane's (secure layer) auto-scaling group."
   value       = module.secure.asg_name

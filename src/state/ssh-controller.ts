@@ -243,7 +243,8 @@ export class SshPanes {
   async defaultTunnelDestination(): Promise<string> {
     const outs = await this.o.outputs().catch(() => [] as OutputValue[]);
     const lb = outs.find((x) => x.name === 'kubeapi_internal_elb')?.value;
-    return typeof lb === 'string' && lb ? `${lb}:6443` : '';
+    const port = outs.find((x) => x.name === 'kubeapi_internal_port')?.value;
+    return typeof lb === 'string' && lb ? `${lb}:${typeof port === 'number' ? port : 6443}` : '';
   }
 
   /** `t`: asks for the destination (HOST:PORT [LOCAL_PORT]), prefilled with the internal kubeapi load balancer. */

@@ -4,7 +4,7 @@
  * decrypted by S3 with the KMS key). The platform writes it pointing at the public kubeapi load
  * balancer (`https://kubeapi_public:443`); when the profile admits nobody to that load balancer
  * (`kubeapi_access_list = []`), the API is private and the caller tunnels through the bastion to
- * the internal one (`kubeapi_internal_elb:6443`) and rewrites the server with {@link rewriteServer}.
+ * the internal one (`kubeapi_internal_elb`:`kubeapi_internal_port`, 6443) and rewrites the server with {@link rewriteServer}.
  */
 import { KubeError } from '../../core/errors.js';
 import type { AwsContext } from '../aws/context.js';
@@ -58,5 +58,7 @@ export async function loadClusterKubeconfig(o: { file?: string; ctx?: AwsContext
     throw new KubeError(`${source} is still the template: no control-plane node has filled in the cluster's certificates yet`, 'wait for the first control-plane node to finish kubeadm init (Instances pane, s to look), then r', 'config');
   }
   const internal = output(outs, 'kubeapi_internal_elb');
-  return { text, source, ...(internal ? { internal: { host: internal, port: 6443 } } : {}) };
+  const portOut = outs.find((x) => x.name === 'kubeapi_internal_port')?.value;
+  const port = typeof portOut === 'number' ? portOut : Number(portOut) || 6443;
+  return { text, source, ...(internal ? { internal: { host: internal, port } } : {}) };
 }
