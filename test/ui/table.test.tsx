@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { render } from 'ink-testing-library';
 import React from 'react';
-import { Table, type Column } from '../../src/ui/components/Table.js';
+import { highlightedRow, Table, type Column } from '../../src/ui/components/Table.js';
 
 interface Row {
   id: string;
@@ -44,6 +44,16 @@ describe('windowed Table', () => {
     assert.match(frame, /row-05000\s+ 5000 x/);
     assert.match(frame, /4993-5001 of 10000/);
     ui.unmount();
+  });
+
+  it('highlights the selected row, clamped, and none for a negative selection', () => {
+    assert.equal(highlightedRow(2, 5), 2);
+    assert.equal(highlightedRow(9, 5), 4);
+    assert.equal(highlightedRow(-1, 5), undefined);
+    assert.equal(highlightedRow(0, 0), undefined);
+    const none = render(<Table columns={columns} rows={rows.slice(0, 5)} height={6} width={40} selected={-1} rowKey={(r) => r.id} />);
+    assert.ok((none.lastFrame() ?? '').includes('row-00000'), 'the window starts at the top');
+    none.unmount();
   });
 
   it('says so when empty', () => {

@@ -23,7 +23,7 @@ export interface TableProps<T> {
   height: number;
   /** Total width in cells. */
   width: number;
-  /** Index of the selected row (clamped). */
+  /** Index of the selected row (clamped); negative for none (the window stays at the top). */
   selected: number;
   /** Stable key of a row. */
   rowKey: (row: T) => string;
@@ -35,6 +35,12 @@ function fit(text: string, width: number, align: 'left' | 'right' = 'left'): str
   if (width <= 0) return '';
   const t = text.length > width ? (width > 1 ? `${text.slice(0, width - 1)}…` : text.slice(0, width)) : text;
   return align === 'right' ? t.padStart(width) : t.padEnd(width);
+}
+
+/** The row to highlight for a `selected` prop: clamped into the rows; undefined when negative (none) or there are no rows. */
+export function highlightedRow(selected: number, total: number): number | undefined {
+  if (selected < 0 || total === 0) return undefined;
+  return Math.min(selected, total - 1);
 }
 
 /** The window [start, end) of rows to render so that `selected` stays visible, given the previous start. */
@@ -55,7 +61,9 @@ export function windowFor(total: number, height: number, selected: number, previ
 export function Table<T>(props: TableProps<T>): React.ReactElement {
   const { columns, rows, height, width, rowKey } = props;
   const startRef = useRef(0);
-  const selected = Math.max(0, Math.min(props.selected, rows.length - 1));
+  const highlighted = highlightedRow(props.selected, rows.length);
+  const none = highlighted === undefined;
+  const selected = highlighted ?? 0;
   const overflow = rows.length > height;
   const { start, end } = windowFor(rows.length, overflow ? height - 1 : height, selected, startRef.current);
   startRef.current = start;
@@ -74,7 +82,7 @@ export function Table<T>(props: TableProps<T>): React.ReactElement {
       ) : (
         visible.map((row, j) => {
           const i = start + j;
-          const isSel = i === selected;
+          const isSel = !none && i === selected;
           return (
             <Box key={rowKey(row)} width={width}>
               <Text inverse={isSel} wrap="truncate">

@@ -123,7 +123,7 @@ export function ClusterPane({ state, instances, filter, selected, width, height 
         rows={nodes}
         height={nodeRows}
         width={width}
-        selected={section === 'nodes' ? selected : 0}
+        selected={section === 'nodes' ? selected : -1}
         rowKey={(n) => n.name}
         empty={!snap.synced ? 'listing nodes…' : filter ? `no node matches "${filter}"` : 'no nodes have joined the cluster'}
       />
@@ -133,7 +133,7 @@ export function ClusterPane({ state, instances, filter, selected, width, height 
         rows={pods}
         height={podRows}
         width={width}
-        selected={section === 'pods' ? selected : 0}
+        selected={section === 'pods' ? selected : -1}
         rowKey={(p) => `${p.namespace}/${p.name}`}
         empty={!snap.synced ? 'listing pods…' : filter ? `no unhealthy pod matches "${filter}"` : 'all pods are Running or Completed'}
       />
