@@ -303,7 +303,11 @@ export class Controller {
           st.selected = 0;
         });
         this.aws?.activate(a.pane);
-        if (a.pane === 'cluster') this.kube?.activate();
+        if (a.pane === 'cluster') {
+          this.kube?.activate();
+          // Nodes are matched to instances by private IP: the instance list is needed here too.
+          this.aws?.activate('instances');
+        }
         break;
       case 'pane-step': {
         const i = PANES.findIndex((p) => p.id === s.pane);
