@@ -59,6 +59,8 @@ export class SshPanes {
   /** The overlay the host-key question covered (the run view), put back after the answer. */
   private coveredOverlay: Store['state']['overlay'] = { kind: 'none' };
   private running = false;
+  /** Cancels the `:run` in flight (on quit). */
+  private runAbort: AbortController | undefined;
 
   constructor(
     private readonly store: Store,
@@ -212,8 +214,10 @@ export class SshPanes {
     });
     try {
       const settings = await this.settings();
+      this.runAbort = new AbortController();
       const results = await runOnMany(targets, command, settings, {
         concurrency: 8,
+        signal: this.runAbort.signal,
         onResult: (r) =>
           this.store.update((st) => {
             const n = st.run?.nodes[targets.indexOf(r.target)];
@@ -236,6 +240,7 @@ export class SshPanes {
       this.fail(err);
     } finally {
       this.running = false;
+      this.runAbort = undefined;
     }
   }
 
@@ -320,8 +325,9 @@ export class SshPanes {
     this.say('info', `Tunnel 127.0.0.1:${t.localPort} closed.`);
   }
 
-  /** Closes every tunnel and declines a pending host-key question (on quit). */
+  /** Cancels a `:run` in flight, closes every tunnel and declines a pending host-key question (on quit). */
   async stop(): Promise<void> {
+    this.runAbort?.abort();
     this.pendingKey?.(false);
     this.pendingKey = undefined;
     if (this.tunnelTimer) clearInterval(this.tunnelTimer);

@@ -181,10 +181,20 @@ describe('SSH in the console (real sshd, ink-testing-library)', { skip }, () => 
     assert.equal(await connects(), true);
     ui.stdin.write('\x1b');
     await sleep(150);
+    // A long :run in flight is cancelled by quitting too (its sessions are ended, nothing hangs).
+    await command(ui, 'run sleep 30');
+    await frameMatching(ui.lastFrame, /kube-sshui-compute-\d \(i-\d+\)  running…/);
+    ui.stdin.write('\x1b');
+    await sleep(150);
+    const t0 = Date.now();
     ui.stdin.write('q');
     await controller.quitRequested;
     const end = Date.now() + 5_000;
     while ((await connects()) && Date.now() < end) await sleep(50);
     assert.equal(await connects(), false, 'the tunnel is closed once the console quits');
+    while (!controller.store.state.run?.done && Date.now() < end) await sleep(50);
+    assert.equal(controller.store.state.run?.done, true, 'the :run ended');
+    assert.equal(controller.store.state.run?.nodes[0]?.code, 255);
+    assert.ok(Date.now() - t0 < 5_000, `quit ended the run in ${Date.now() - t0} ms`);
   });
 });

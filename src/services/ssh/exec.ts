@@ -109,6 +109,7 @@ export interface ManyOptions {
   onResult?: (r: NodeResult) => void;
   /** Called when a node starts. */
   onStart?: (t: SshTarget) => void;
+  /** Aborting ends the sessions in flight (their nodes report 255) and starts no more. */
   signal?: AbortSignal;
 }
 
@@ -130,6 +131,13 @@ export async function runOnMany(targets: readonly SshTarget[], command: string, 
   }
   const max = o.maxOutputBytes ?? 1 << 20;
   let next = 0;
+  // Cancelling ends every session in flight (their commands report 255) and starts no more.
+  const active = new Set<{ close(): void }>();
+  const onAbort = () => {
+    for (const c of active) c.close();
+    bastion?.end();
+  };
+  o.signal?.addEventListener('abort', onAbort, { once: true });
   const worker = async (): Promise<void> => {
     while (next < targets.length) {
       const i = next++;
@@ -145,10 +153,13 @@ export async function runOnMany(targets: readonly SshTarget[], command: string, 
       } else {
         try {
           const conn = await connect(target, s, bastion);
+          active.add(conn);
+          if (o.signal?.aborted) conn.close();
           try {
             const exit = await runCommand(conn.client, command, { stdout: out.writable(), stderr: err.writable() });
             r = { target, code: exit.code, ...(exit.signal ? { signal: exit.signal } : {}), stdout: out.text(), stderr: err.text(), truncated: out.truncated || err.truncated, ms: Date.now() - started };
           } finally {
+            active.delete(conn);
             conn.close();
           }
         } catch (e) {
@@ -163,6 +174,7 @@ export async function runOnMany(targets: readonly SshTarget[], command: string, 
   try {
     await Promise.all(Array.from({ length: Math.min(o.concurrency ?? 8, targets.length) }, worker));
   } finally {
+    o.signal?.removeEventListener('abort', onAbort);
     bastion?.end();
   }
   return results;
