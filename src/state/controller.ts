@@ -5,6 +5,7 @@ import type { AwsPanes } from './aws-controller.js';
 import type { SshPanes } from './ssh-controller.js';
 import type { KubePanes } from './kube-controller.js';
 import { PANES, type PaneId, type Store } from './store.js';
+import { clusterRows } from './selectors.js';
 
 /** What the controller needs of an open environment (a Session satisfies it; tests may pass their own). */
 export interface ControllerTarget {
@@ -326,10 +327,22 @@ export class Controller {
           st.selected = 0;
         });
         break;
-      case 'ssh-shell':
-        if (this.ssh) void this.ssh.shell();
-        else this.store.say('warn', 'SSH is not available in this console.');
+      case 'ssh-shell': {
+        if (!this.ssh) {
+          this.store.say('warn', 'SSH is not available in this console.');
+          break;
+        }
+        if (s.pane !== 'cluster') {
+          void this.ssh.shell();
+          break;
+        }
+        // In the Cluster pane: the node's EC2 instance (matched by private IP).
+        const node = s.cluster.section === 'nodes' ? clusterRows(s).nodes[s.selected] : undefined;
+        const row = node?.instanceId ? s.instances.rows.find((r) => r.id === node.instanceId) : undefined;
+        if (row) void this.ssh.shell(row);
+        else this.store.say('warn', node ? `No instance of this environment has ${node.name}'s address ${node.internalIp || '(none)'}: nothing to SSH into.` : 'Select a node first (n, then ↑↓).');
         break;
+      }
       case 'mark':
         this.ssh?.toggleMark();
         break;

@@ -146,10 +146,13 @@ export class SshPanes {
     return s.pane === 'instances' ? visibleInstances(s)[s.selected] : undefined;
   }
 
-  /** `s`: a shell on the selected instance, through the bastion; the console comes back when it ends. */
-  async shell(): Promise<void> {
+  /**
+   * `s`: a shell on the selected instance (or `row`: the Cluster pane passes a node's instance),
+   * through the bastion; the console comes back when it ends.
+   */
+  async shell(given?: InstanceRow): Promise<void> {
     if (this.localRefusal()) return;
-    const row = this.selectedRow();
+    const row = given ?? this.selectedRow();
     if (!row) return this.say('warn', 'Select an instance first (Instances pane, ↑↓).');
     if (!this.handoff) return this.say('error', 'a shell needs the terminal, which this console cannot hand over');
     try {

@@ -208,6 +208,7 @@ export function App({ controller, size }: AppProps): React.ReactElement {
       if (input === 'n') return dispatch({ type: 'cluster-section', section: 'nodes' });
       if (input === 'u') return dispatch({ type: 'cluster-section', section: 'pods' });
       if (input === 'k') return dispatch({ type: 'merge-kubeconfig' });
+      if (input === 's') return dispatch({ type: 'ssh-shell' });
       if (input === 'r') return dispatch({ type: 'refresh' });
     }
     if (state.pane === 'plan') {

@@ -95,6 +95,7 @@ export const KEYMAP: readonly KeyBinding[] = [
   { key: 'n', action: 'cluster-nodes', scope: 'cluster', label: 'nodes', description: 'move the selection to the nodes table', statusBar: true },
   { key: 'u', action: 'cluster-pods', scope: 'cluster', label: 'unhealthy pods', description: 'move the selection to the unhealthy pods table (kube-system first)', statusBar: true },
   { key: 'k', action: 'merge-kubeconfig', scope: 'cluster', label: 'kubeconfig', description: 'write the cluster into ~/.kube/config as context ENV, the way kubectl merges: other entries kept, a backup first, mode 0600; asks first', dangerous: true, statusBar: true },
+  { key: 's', action: 'ssh-shell', scope: 'cluster', label: 'ssh', description: 'SSH shell on the selected node\'s EC2 instance, through the bastion (as s in the Instances pane)', statusBar: true },
   { key: 'r', action: 'refresh', scope: 'cluster', label: 'reconnect', description: 'read the kubeconfig again and reconnect (the pane is otherwise kept live by watches, not polling)' },
   { key: 'l', action: 'log', scope: 'global', label: 'log', description: 'show the raw log of Terraform messages (↑↓ PgUp PgDn g G to scroll)', statusBar: true },
   { key: '/', action: 'filter', scope: 'global', label: 'filter', description: 'filter the current table (substring over all columns; Enter keeps it, Esc clears it)' },

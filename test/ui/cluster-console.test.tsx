@@ -7,6 +7,8 @@
  * cluster` through the CLI.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +20,7 @@ import { backendFor } from '../../src/services/terraform/backend.js';
 import { Engine } from '../../src/services/terraform/engine.js';
 import { Controller } from '../../src/state/controller.js';
 import { KubePanes } from '../../src/state/kube-controller.js';
+import { SshPanes } from '../../src/state/ssh-controller.js';
 import { Store } from '../../src/state/store.js';
 import { App } from '../../src/ui/App.js';
 import { kubeStandinSkipReason, makeNamespace, makeNode, makePod, startKubeStandin, type KubeStandin } from '../support/kube-standin.js';
@@ -52,7 +55,11 @@ describe('Cluster pane in the console (stand-in Kubernetes API, real client-node
     const kube = new KubePanes(store, { environment: 'clui', local: false, ctx: {} as never, outputs: async () => [], kubeconfigFile, kubeapiAccessList: ['0.0.0.0/0'], kubeconfigTarget: target });
     const backend = backendFor('clui', { terraform_bucket_name: 'b', kms_master_id: 'alias/k', aws_region: 'us-east-1' } as never, false);
     const engine = new Engine({ binary: { path: 'terraform', flavour: 'terraform', version: '' }, terraformDir: dir, dataDir: dir, cliConfigFile: '', varFile: '', backend, env: {} });
-    controller = new Controller(store, { environment: 'clui', engine, readLock: async () => ({ kind: 'unknown', reason: 'test' }) as never }, undefined, undefined, kube);
+    // SSH with a bastion nobody listens on: `s` on a node must aim at its instance (and fail fast, saying where).
+    const identityFile = join(dir, 'id_ed25519');
+    await promisify(execFile)('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', identityFile]);
+    const ssh = new SshPanes(store, { environment: 'clui', local: false, bastion: '127.0.0.1:1', user: 'ops', identityFile, profileUser: '', profileIdentityFile: '', knownHostsFile: join(dir, 'known_hosts'), home: dir, agentSocket: '', outputs: async () => [] });
+    controller = new Controller(store, { environment: 'clui', engine, readLock: async () => ({ kind: 'unknown', reason: 'test' }) as never }, undefined, ssh, kube);
     ui = render(<App controller={controller} size={{ columns: 150, rows: 40 }} />);
   });
   after(async () => {
@@ -97,6 +104,20 @@ describe('Cluster pane in the console (stand-in Kubernetes API, real client-node
     assert.match(f, /restarts 4/);
     ui.stdin.write('\x1b');
     await sleep(150);
+  });
+
+  it('s on a node opens SSH to its instance; a node without one says so', async () => {
+    ui.stdin.write('n');
+    await sleep(50);
+    ui.stdin.write('g');
+    await sleep(50);
+    ui.stdin.write('s');
+    let f = await frameMatching(ui.lastFrame, /connection refused/);
+    assert.match(f, /bastion 127\.0\.0\.1:1/);
+    ui.stdin.write('j');
+    await sleep(50);
+    ui.stdin.write('s');
+    f = await frameMatching(ui.lastFrame, /No instance of this environment has ip-10-0-2-20's address 10\.0\.2\.20/);
   });
 
   it('k asks first; n writes nothing; y merges into the kubeconfig with mode 0600 and keeps other entries', async () => {
