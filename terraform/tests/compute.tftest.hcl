@@ -25,8 +25,8 @@ run "workers" {
 
   assert {
     condition = (
-      aws_autoscaling_group.this.desired_capacity == 4 &&
-      aws_autoscaling_group.this.vpc_zone_identifier == toset(var.subnet_ids)
+      module.nodes.asg.desired_capacity == 4 &&
+      module.nodes.asg.vpc_zone_identifier == toset(var.subnet_ids)
     )
     error_message = "Workers: node_count instances across the compute subnets."
   }
@@ -34,18 +34,18 @@ run "workers" {
   assert {
     condition = alltrue([
       for k in ["Environment", "KubernetesCluster", "Name", "Role"] :
-      contains([for t in aws_autoscaling_group.this.tag : t.key if t.propagate_at_launch], k)
+      contains([for t in module.nodes.asg.tag : t.key if t.propagate_at_launch], k)
     ])
     error_message = "The group must propagate Environment, KubernetesCluster, Name and Role at launch."
   }
 
   assert {
-    condition     = one([for t in aws_autoscaling_group.this.tag : t.value if t.key == "Role"]) == "compute"
+    condition     = one([for t in module.nodes.asg.tag : t.value if t.key == "Role"]) == "compute"
     error_message = "Workers are tagged Role = compute."
   }
 
   assert {
-    condition     = aws_launch_template.this.iam_instance_profile[0].name == "computetest-compute"
+    condition     = module.nodes.launch_template.iam_instance_profile[0].name == "computetest-compute"
     error_message = "Workers run with the compute instance profile."
   }
 }
@@ -62,7 +62,7 @@ run "no_workers" {
   }
 
   assert {
-    condition     = aws_autoscaling_group.this.max_size == 0
+    condition     = module.nodes.asg.max_size == 0
     error_message = "compute_count 0 gives an empty group."
   }
 }

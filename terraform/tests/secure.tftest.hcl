@@ -58,31 +58,31 @@ run "a_volume_and_an_interface_per_slot_in_its_az" {
 
   assert {
     condition = (
-      aws_autoscaling_group.this.min_size == 3 && aws_autoscaling_group.this.max_size == 3 &&
-      aws_autoscaling_group.this.desired_capacity == 3 &&
-      aws_autoscaling_group.this.vpc_zone_identifier == toset(var.subnet_ids)
+      module.nodes.asg.min_size == 3 && module.nodes.asg.max_size == 3 &&
+      module.nodes.asg.desired_capacity == 3 &&
+      module.nodes.asg.vpc_zone_identifier == toset(var.subnet_ids)
     )
     error_message = "The group spans the secure subnets with exactly node_count nodes."
   }
 
   assert {
-    condition     = aws_autoscaling_group.this.load_balancers == toset(var.load_balancer_names)
+    condition     = module.nodes.asg.load_balancers == toset(var.load_balancer_names)
     error_message = "The nodes register with both API load balancers."
   }
 
   assert {
     condition = alltrue([
       for k in ["Environment", "KubernetesCluster", "Name", "Role"] :
-      contains([for t in aws_autoscaling_group.this.tag : t.key if t.propagate_at_launch], k)
+      contains([for t in module.nodes.asg.tag : t.key if t.propagate_at_launch], k)
     ])
     error_message = "The group must propagate Environment, KubernetesCluster, Name and Role at launch."
   }
 
   assert {
     condition = (
-      aws_launch_template.this.metadata_options[0].http_tokens == "required" &&
-      aws_launch_template.this.iam_instance_profile[0].name == "securetest-secure" &&
-      aws_launch_template.this.user_data == var.user_data_base64
+      module.nodes.launch_template.metadata_options[0].http_tokens == "required" &&
+      module.nodes.launch_template.iam_instance_profile[0].name == "securetest-secure" &&
+      module.nodes.launch_template.user_data == var.user_data_base64
     )
     error_message = "The launch template needs IMDSv2, the instance profile and the user data."
   }

@@ -63,85 +63,34 @@ resource "aws_vpc_security_group_egress_rule" "all" {
   tags = merge(local.tags, { Name = "${local.name}-egress" })
 }
 
-resource "aws_launch_template" "this" {
-  name = local.name
-  # The hash of the launch tags makes a tag change a new template version
-  # (see ignore_changes below).
-  description = "Kubernetes workers of ${var.environment} (launch tags ${substr(sha1(jsonencode(local.launch_tags)), 0, 8)})"
+module "nodes" {
+  source = "../node-group"
 
-  image_id               = var.ami_id
-  instance_type          = var.instance_type
-  key_name               = var.key_name
-  vpc_security_group_ids = [aws_security_group.this.id]
-  user_data              = var.user_data_base64
-  update_default_version = true
-
-  iam_instance_profile {
-    name = var.instance_profile_name
-  }
-
-  metadata_options {
-    http_endpoint               = "enabled"
-    http_tokens                 = "required"
-    http_put_response_hop_limit = 2
-  }
-
-  block_device_mappings {
-    device_name = var.root_device_name
-
-    ebs {
-      volume_type           = "gp3"
-      volume_size           = var.root_volume_size
-      encrypted             = true
-      delete_on_termination = true
-    }
-  }
-
-  tag_specifications {
-    resource_type = "instance"
-    tags          = local.launch_tags.instance
-  }
-
-  tag_specifications {
-    resource_type = "volume"
-    tags          = local.launch_tags.volume
-  }
-
-  tags = local.tags
-
-  lifecycle {
-    # The moto emulator copies the template's own tags into its launch data
-    # as a "launch-template" tag specification (which AWS does not even
-    # accept there): a perpetual diff. Ignored here; a real change of the
-    # launch tags still reaches the template, through the description.
-    ignore_changes = [tag_specifications]
-  }
+  name                      = local.name
+  description               = "Kubernetes workers of ${var.environment}"
+  ami_id                    = var.ami_id
+  instance_type             = var.instance_type
+  key_name                  = var.key_name
+  security_group_ids        = [aws_security_group.this.id]
+  user_data_base64          = var.user_data_base64
+  instance_profile_name     = var.instance_profile_name
+  root_device_name          = var.root_device_name
+  root_volume_size          = var.root_volume_size
+  launch_tags               = local.launch_tags
+  tags                      = local.tags
+  subnet_ids                = var.subnet_ids
+  node_count                = var.node_count
+  health_check_grace_period = 300
+  wait_for_capacity_timeout = var.wait_for_capacity_timeout
 }
 
-resource "aws_autoscaling_group" "this" {
-  name                = local.name
-  vpc_zone_identifier = var.subnet_ids
-  min_size            = var.node_count
-  max_size            = var.node_count
-  desired_capacity    = var.node_count
+# The launch template and the group were this module's own before node-group.
+moved {
+  from = aws_launch_template.this
+  to   = module.nodes.aws_launch_template.this
+}
 
-  launch_template {
-    id      = aws_launch_template.this.id
-    version = aws_launch_template.this.latest_version
-  }
-
-  health_check_type         = "EC2"
-  health_check_grace_period = 300
-
-  wait_for_capacity_timeout = var.wait_for_capacity_timeout
-
-  dynamic "tag" {
-    for_each = merge(var.tags, local.tags)
-
-    content {
-      key                 = tag.key
-      value               = tag.value
-      propagate_at_launch = true
-    }
-  }
+moved {
+  from = aws_autoscaling_group.this
+  to   = module.nodes.aws_autoscaling_group.this
 }

@@ -1,6 +1,6 @@
 output "asg_name" {
   description = "Name of the workers' auto-scaling group."
-  value       = aws_autoscaling_group.this.name
+  value       = module.nodes.asg.name
 }
 
 output "security_group_id" {
@@ -10,5 +10,5 @@ output "security_group_id" {
 
 output "launch_template_id" {
   description = "Launch template of the workers."
-  value       = aws_launch_template.this.id
+  value       = module.nodes.launch_template.id
 }

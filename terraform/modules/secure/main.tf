@@ -133,94 +133,40 @@ resource "aws_network_interface" "this" {
 
 # --- Nodes ----------------------------------------------------------------------------
 
-resource "aws_launch_template" "this" {
-  name = local.name
-  # The hash of the launch tags makes a tag change a new template version
-  # (see ignore_changes below).
-  description = "Kubernetes control plane of ${var.environment} (launch tags ${substr(sha1(jsonencode(local.launch_tags)), 0, 8)})"
+module "nodes" {
+  source = "../node-group"
 
-  image_id               = var.ami_id
-  instance_type          = var.instance_type
-  key_name               = var.key_name
-  vpc_security_group_ids = [aws_security_group.this.id]
-  user_data              = var.user_data_base64
-  update_default_version = true
-
-  iam_instance_profile {
-    name = var.instance_profile_name
-  }
-
-  metadata_options {
-    http_endpoint = "enabled"
-    http_tokens   = "required"
-    # Containers on the node (the CNI, cloud tooling) reach the instance's
-    # metadata through one more hop.
-    http_put_response_hop_limit = 2
-  }
-
-  block_device_mappings {
-    device_name = var.root_device_name
-
-    ebs {
-      volume_type           = "gp3"
-      volume_size           = var.root_volume_size
-      encrypted             = true
-      delete_on_termination = true
-    }
-  }
-
-  tag_specifications {
-    resource_type = "instance"
-    tags          = local.launch_tags.instance
-  }
-
-  tag_specifications {
-    resource_type = "volume"
-    tags          = local.launch_tags.volume
-  }
-
-  tags = local.tags
-
-  lifecycle {
-    # The moto emulator copies the template's own tags into its launch data
-    # as a "launch-template" tag specification (which AWS does not even
-    # accept there): a perpetual diff. Ignored here; a real change of the
-    # launch tags still reaches the template, through the description.
-    ignore_changes = [tag_specifications]
-  }
-}
-
-resource "aws_autoscaling_group" "this" {
-  name                = local.name
-  vpc_zone_identifier = var.subnet_ids
-  min_size            = var.node_count
-  max_size            = var.node_count
-  desired_capacity    = var.node_count
-
-  launch_template {
-    id      = aws_launch_template.this.id
-    version = aws_launch_template.this.latest_version
-  }
-
-  load_balancers = var.load_balancer_names
-
-  # EC2 checks only: an API server that is slow to come up must not get its
-  # node (and etcd member) replaced.
-  health_check_type         = "EC2"
+  name                  = local.name
+  description           = "Kubernetes control plane of ${var.environment}"
+  ami_id                = var.ami_id
+  instance_type         = var.instance_type
+  key_name              = var.key_name
+  security_group_ids    = [aws_security_group.this.id]
+  user_data_base64      = var.user_data_base64
+  instance_profile_name = var.instance_profile_name
+  root_device_name      = var.root_device_name
+  root_volume_size      = var.root_volume_size
+  launch_tags           = local.launch_tags
+  tags                  = local.tags
+  subnet_ids            = var.subnet_ids
+  node_count            = var.node_count
+  load_balancer_names   = var.load_balancer_names
+  # An API server that is slow to come up must not get its node (and etcd
+  # member) replaced.
   health_check_grace_period = 600
-
   wait_for_capacity_timeout = var.wait_for_capacity_timeout
-
-  dynamic "tag" {
-    for_each = merge(var.tags, local.tags)
-
-    content {
-      key                 = tag.key
-      value               = tag.value
-      propagate_at_launch = true
-    }
-  }
 
   # Destroy the nodes before the volumes and interfaces they hold.
   depends_on = [aws_ebs_volume.etcd, aws_network_interface.this]
+}
+
+# The launch template and the group were this module's own before node-group.
+moved {
+  from = aws_launch_template.this
+  to   = module.nodes.aws_launch_template.this
+}
+
+moved {
+  from = aws_autoscaling_group.this
+  to   = module.nodes.aws_autoscaling_group.this
 }
