@@ -25,22 +25,22 @@ run "public_and_internal_kubeapi" {
 
   assert {
     condition = (
-      one(aws_elb.public.listener).lb_port == 443 &&
-      one(aws_elb.public.listener).instance_port == 6443 &&
-      lower(one(aws_elb.public.listener).lb_protocol) == "tcp" &&
-      lower(one(aws_elb.public.listener).instance_protocol) == "tcp"
+      one(aws_elb.this["public"].listener).lb_port == 443 &&
+      one(aws_elb.this["public"].listener).instance_port == 6443 &&
+      lower(one(aws_elb.this["public"].listener).lb_protocol) == "tcp" &&
+      lower(one(aws_elb.this["public"].listener).instance_protocol) == "tcp"
     )
     error_message = "The public kubeapi listener must be 443 -> 6443 over TCP."
   }
 
   assert {
-    condition     = !aws_elb.public.internal && aws_elb.internal.internal
+    condition     = !aws_elb.this["public"].internal && aws_elb.this["internal"].internal
     error_message = "One internet-facing and one internal load balancer."
   }
 
   assert {
     condition = (
-      one(aws_elb.internal.listener).lb_port == 6443 && one(aws_elb.internal.listener).instance_port == 6443
+      one(aws_elb.this["internal"].listener).lb_port == 6443 && one(aws_elb.this["internal"].listener).instance_port == 6443
     )
     error_message = "The internal listener must be 6443 -> 6443."
   }
@@ -48,14 +48,14 @@ run "public_and_internal_kubeapi" {
   # hashicorp/aws 5.100.0 crashes reading a classic ELB without a health check from moto.
   assert {
     condition = (
-      length(aws_elb.public.health_check) == 1 && length(aws_elb.internal.health_check) == 1 &&
-      one(aws_elb.public.health_check).target == "TCP:6443" && one(aws_elb.internal.health_check).target == "TCP:6443"
+      length(aws_elb.this["public"].health_check) == 1 && length(aws_elb.this["internal"].health_check) == 1 &&
+      one(aws_elb.this["public"].health_check).target == "TCP:6443" && one(aws_elb.this["internal"].health_check).target == "TCP:6443"
     )
     error_message = "Both load balancers need a health_check block probing TCP:6443."
   }
 
   assert {
-    condition     = aws_elb.public.subnets == toset(var.public_subnet_ids) && aws_elb.internal.subnets == toset(var.internal_subnet_ids)
+    condition     = aws_elb.this["public"].subnets == toset(var.public_subnet_ids) && aws_elb.this["internal"].subnets == toset(var.internal_subnet_ids)
     error_message = "The public load balancer lives in the elb layer, the internal one in the secure layer."
   }
 
@@ -93,10 +93,10 @@ run "long_environment_names_fit" {
 
   assert {
     condition = (
-      length(aws_elb.public.name) <= 32 && length(aws_elb.internal.name) <= 32 &&
-      aws_elb.public.name != aws_elb.internal.name
+      length(aws_elb.this["public"].name) <= 32 && length(aws_elb.this["internal"].name) <= 32 &&
+      aws_elb.this["public"].name != aws_elb.this["internal"].name
     )
-    error_message = "Load balancer names must stay within 32 characters and distinct: ${aws_elb.public.name}, ${aws_elb.internal.name}."
+    error_message = "Load balancer names must stay within 32 characters and distinct: ${aws_elb.this["public"].name}, ${aws_elb.this["internal"].name}."
   }
 }
 

@@ -108,14 +108,24 @@ resource "aws_vpc_security_group_egress_rule" "backend" {
 
 # --- Load balancers ----------------------------------------------------------------
 
-resource "aws_elb" "public" {
-  name            = local.lb_names["public"]
-  subnets         = var.public_subnet_ids
-  security_groups = [aws_security_group.this["public"].id]
-  internal        = false
+locals {
+  # The two load balancers: where they live and what they listen on.
+  lbs = {
+    public   = { subnets = var.public_subnet_ids, internal = false, lb_port = var.public_port }
+    internal = { subnets = var.internal_subnet_ids, internal = true, lb_port = var.api_port }
+  }
+}
+
+resource "aws_elb" "this" {
+  for_each = local.lbs
+
+  name            = local.lb_names[each.key]
+  subnets         = each.value.subnets
+  security_groups = [aws_security_group.this[each.key].id]
+  internal        = each.value.internal
 
   listener {
-    lb_port           = var.public_port
+    lb_port           = each.value.lb_port
     lb_protocol       = "tcp"
     instance_port     = var.api_port
     instance_protocol = "tcp"
@@ -139,42 +149,18 @@ resource "aws_elb" "public" {
   connection_draining_timeout = 300
 
   tags = {
-    Name = local.lb_names["public"]
+    Name = local.lb_names[each.key]
     Role = "elb"
   }
 }
 
-resource "aws_elb" "internal" {
-  name            = local.lb_names["internal"]
-  subnets         = var.internal_subnet_ids
-  security_groups = [aws_security_group.this["internal"].id]
-  internal        = true
+# The two were separate resources before; existing state follows them here.
+moved {
+  from = aws_elb.public
+  to   = aws_elb.this["public"]
+}
 
-  listener {
-    lb_port           = var.api_port
-    lb_protocol       = "tcp"
-    instance_port     = var.api_port
-    instance_protocol = "tcp"
-  }
-
-  # Required: see the public load balancer.
-  health_check {
-    target              = local.health_check.target
-    interval            = local.health_check.interval
-    timeout             = local.health_check.timeout
-    healthy_threshold   = local.health_check.healthy_threshold
-    unhealthy_threshold = local.health_check.unhealthy_threshold
-  }
-
-  cross_zone_load_balancing = true
-  idle_timeout              = var.idle_timeout
-  connection_draining       = true
-  # 300 s is also the only value the moto emulator keeps (it ignores others:
-  # a perpetual diff there).
-  connection_draining_timeout = 300
-
-  tags = {
-    Name = local.lb_names["internal"]
-    Role = "elb"
-  }
+moved {
+  from = aws_elb.internal
+  to   = aws_elb.this["internal"]
 }

@@ -1,11 +1,11 @@
 output "public_name" {
   description = "Name of the internet-facing API load balancer."
-  value       = aws_elb.public.name
+  value       = aws_elb.this["public"].name
 }
 
 output "public_dns_name" {
   description = "DNS name of the internet-facing API load balancer."
-  value       = aws_elb.public.dns_name
+  value       = aws_elb.this["public"].dns_name
 }
 
 output "public_zone_id" {
@@ -15,12 +15,12 @@ output "public_zone_id" {
 
 output "internal_name" {
   description = "Name of the internal API load balancer."
-  value       = aws_elb.internal.name
+  value       = aws_elb.this["internal"].name
 }
 
 output "internal_dns_name" {
   description = "DNS name of the internal API load balancer."
-  value       = aws_elb.internal.dns_name
+  value       = aws_elb.this["internal"].dns_name
 }
 
 output "internal_zone_id" {
@@ -30,7 +30,7 @@ output "internal_zone_id" {
 
 output "names" {
   description = "Names of both load balancers, for the control plane's auto-scaling group."
-  value       = [aws_elb.public.name, aws_elb.internal.name]
+  value       = [aws_elb.this["public"].name, aws_elb.this["internal"].name]
 }
 
 output "security_group_ids" {
