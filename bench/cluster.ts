@@ -22,7 +22,6 @@
  * watcher lists each kind in one request. Both make one TLS connection per request here
  * (client-node makes an agent per request; kubectl reuses one connection for its requests).
  */
-import { fork } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +32,7 @@ import { projectRoot } from '../src/core/paths.js';
 import { loadKubeconfig, readKubeconfigFile } from '../src/services/kube/kubeconfig.js';
 import { ClusterWatcher, type ClusterSnapshot } from '../src/services/kube/cluster.js';
 import { disposePki, makeNamespace, makeNode, makePod, standinAvailable, startKubeStandin, type KubeStandin } from '../test/support/kube-standin.js';
-import { assertNotStopping, check, onCleanup, runTimed, tail, track } from './lib/proc.js';
+import { check, forkWorker, onCleanup, runTimed } from './lib/proc.js';
 import { int, mb, median, metText, ms, ratio, table, type Bench, type TargetCheck } from './lib/report.js';
 
 const NODES = 200;
@@ -99,26 +98,7 @@ async function coldWorker(kcFile: string): Promise<void> {
 }
 
 function runWarm(kcFile: string): Promise<WarmResult> {
-  return new Promise((resolve, reject) => {
-    assertNotStopping();
-    const child = fork(fileURLToPath(import.meta.url), ['cluster-worker', 'warm', kcFile], { execPath: process.execPath, execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-    track(child);
-    let output = '';
-    child.stdout?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-8_000)));
-    child.stderr?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-8_000)));
-    let result: WarmResult | undefined;
-    child.on('message', (m) => (result = m as WarmResult));
-    const timer = setTimeout(() => child.kill('SIGKILL'), WORKER_TIMEOUT_MS);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (result && code === 0) resolve(result);
-      else reject(new Error(`cluster worker ${signal ? `was killed by ${signal}` : `exited ${code}`}:\n${tail(output, 15)}`));
-    });
-  });
+  return forkWorker<WarmResult>(fileURLToPath(import.meta.url), ['cluster-worker', 'warm', kcFile], { timeoutMs: WORKER_TIMEOUT_MS, label: 'cluster worker' });
 }
 
 /** 200 nodes (3 control-plane), 20 namespaces, 1,000 pods (about 5% unhealthy), spread over the nodes. */

@@ -30,7 +30,6 @@
  * `sortInstances`. The keystroke→screen target (< 50 ms) covers the filter and the render; this
  * measures the filter, the UI's own benchmark measures the render.
  */
-import { fork } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +49,7 @@ import {
 import { clientConfig, type AwsContext } from '../src/services/aws/context.js';
 import { DEFAULT_INSTANCE_PAGE_SIZE, filterInstances, listInstances, sortInstances, type InstanceRow } from '../src/services/aws/instances.js';
 import { ensureEmulator, stopEmulator } from '../src/services/local/emulator.js';
-import { assertNotStopping, isStopping, onCleanup, tail, track } from './lib/proc.js';
+import { assertNotStopping, forkWorker, isStopping, onCleanup } from './lib/proc.js';
 import { int, mb, median, metText, ms, percentiles, ratio, table, type Bench, type TargetCheck } from './lib/report.js';
 
 const TOTAL = 5_000;
@@ -195,29 +194,7 @@ async function worker(side: Side, endpoint: string, motoPid: number): Promise<Wo
 }
 
 function runWorker(side: Side, endpoint: string, motoPid: number): Promise<WorkerResult> {
-  return new Promise((resolve, reject) => {
-    assertNotStopping();
-    const self = fileURLToPath(import.meta.url);
-    const child = fork(self, ['instances-worker', side, endpoint, String(motoPid)], { execPath: process.execPath, execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-    track(child);
-    let output = '';
-    child.stdout?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-8_000)));
-    child.stderr?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-8_000)));
-    let result: WorkerResult | undefined;
-    child.on('message', (m) => (result = m as WorkerResult));
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) child.kill('SIGKILL');
-    }, WORKER_TIMEOUT_MS);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (result && code === 0) resolve(result);
-      else reject(new Error(`instances ${side} worker ${signal ? `was killed by ${signal}` : `exited ${code}`}${result ? '' : ' without a result'}:\n${tail(output, 15)}`));
-    });
-  });
+  return forkWorker<WorkerResult>(fileURLToPath(import.meta.url), ['instances-worker', side, endpoint, String(motoPid)], { timeoutMs: WORKER_TIMEOUT_MS, label: `instances ${side} worker` });
 }
 
 /** Up to `limit` calls of `fn(i)` for i in 0..n-1 at once. */

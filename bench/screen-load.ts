@@ -7,13 +7,12 @@
  * from a store state that contains the event (and written it, or found the visible frame
  * unchanged), the event is on screen. For the plain side it is the time to write its line.
  */
-import { fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { int, mb, metText, ms, table, type Bench, type BenchResult, type TargetCheck } from './lib/report.js';
-import { assertNotStopping, onCleanup, tail, track } from './lib/proc.js';
+import { forkWorker, onCleanup } from './lib/proc.js';
 import { BATCH, COLUMNS, ROWS, TICK_MS, type Side, type WorkerResult } from './screen-load-worker.js';
 import { RESOURCES, TOTAL_EVENTS } from './lib/tf-stream.js';
 
@@ -21,32 +20,11 @@ const RSS_TARGET_MB = 200;
 const P99_TARGET_MS = 100;
 
 function runWorker(side: Side, workDir: string, nodeEnv?: 'production'): Promise<WorkerResult> {
-  return new Promise((resolve, reject) => {
-    const worker = fileURLToPath(new URL('./screen-load-worker.js', import.meta.url));
-    const env = { ...process.env };
-    delete env.NODE_ENV;
-    if (nodeEnv) env.NODE_ENV = nodeEnv;
-    assertNotStopping();
-    const child = fork(worker, [side, workDir], { execPath: process.execPath, execArgv: [], env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-    track(child);
-    let output = '';
-    child.stdout?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-8_000)));
-    child.stderr?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-8_000)));
-    let result: WorkerResult | undefined;
-    child.on('message', (m) => (result = m as WorkerResult));
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) child.kill('SIGKILL');
-    }, 180_000);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (result && code === 0) resolve(result);
-      else reject(new Error(`screen-load ${side} worker ${signal ? `was killed by ${signal}` : `exited ${code}`}${result ? '' : ' without a result'}:\n${tail(output, 15)}`));
-    });
-  });
+  const worker = fileURLToPath(new URL('./screen-load-worker.js', import.meta.url));
+  const env = { ...process.env };
+  delete env.NODE_ENV;
+  if (nodeEnv) env.NODE_ENV = nodeEnv;
+  return forkWorker<WorkerResult>(worker, [side, workDir], { env, timeoutMs: 180_000, label: `screen-load ${side} worker` });
 }
 
 export const screenLoad: Bench = async (log) => {

@@ -3,7 +3,7 @@
  * registry so an interrupted benchmark still stops what it started (only processes it started,
  * by pid) and removes its temp dirs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 
 type Cleanup = () => Promise<void> | void;
@@ -192,4 +192,50 @@ export function check(what: string, r: TimedRun, okCodes: readonly number[] = [0
     throw new Error(`${what} ${how}:\n${tail(r.stderr || r.stdout)}`);
   }
   return r;
+}
+
+/** Options of {@link forkWorker}. */
+export interface WorkerOptions {
+  /** Environment of the worker (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** SIGKILL after this many ms (default 180,000). */
+  timeoutMs?: number;
+  /** What the error message calls the worker, e.g. `cluster worker`. */
+  label: string;
+}
+
+/**
+ * Forks `script` (a compiled benchmark module) with `args` on this Node, no exec arguments, and
+ * resolves with the first IPC message it sends once it exits 0. Its output (last 8,000 characters)
+ * goes into the error when it fails, is killed at the timeout, or exits without a message.
+ * Tracked for {@link runCleanups}.
+ */
+export function forkWorker<T>(script: string, args: readonly string[], o: WorkerOptions): Promise<T> {
+  return new Promise((resolve, reject) => {
+    assertNotStopping();
+    const child = fork(script, [...args], { execPath: process.execPath, execArgv: [], ...(o.env ? { env: o.env } : {}), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    track(child);
+    let output = '';
+    child.stdout?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-8_000)));
+    child.stderr?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-8_000)));
+    let result: T | undefined;
+    let got = false;
+    child.on('message', (m) => {
+      if (got) return;
+      got = true;
+      result = m as T;
+    });
+    const timer = setTimeout(() => {
+      if (child.pid !== undefined) child.kill('SIGKILL');
+    }, o.timeoutMs ?? 180_000);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (got && code === 0) resolve(result as T);
+      else reject(new Error(`${o.label} ${signal ? `was killed by ${signal}` : `exited ${code}`}${got ? '' : ' without a result'}:\n${tail(output, 15)}`));
+    });
+  });
 }
