@@ -13,7 +13,6 @@ import { KEYMAP, SCOPE_NAMES, statusBarKeys, type KeyScope } from './keymap.js';
 import { ElbPane } from './panes/ElbPane.js';
 import { InstancesPane } from './panes/InstancesPane.js';
 import { filterRows, PlanPane } from './panes/PlanPane.js';
-import { Placeholder } from './panes/Placeholder.js';
 import { ClusterPane } from './panes/ClusterPane.js';
 import { SecretsPane } from './panes/SecretsPane.js';
 import { paneRowCount } from '../state/selectors.js';
@@ -276,8 +275,7 @@ export function App({ controller, size }: AppProps): React.ReactElement {
   else if (state.pane === 'instances') body = <InstancesPane state={state} width={columns} height={bodyHeight} />;
   else if (state.pane === 'elbs') body = <ElbPane state={state} width={columns} height={bodyHeight} />;
   else if (state.pane === 'secrets') body = <SecretsPane state={state} width={columns} height={bodyHeight} />;
-  else if (state.pane === 'cluster') body = <ClusterPane state={state.cluster} instances={state.instances.rows} filter={state.filter} selected={state.selected} width={columns} height={bodyHeight} />;
-  else body = <Placeholder pane={state.pane} width={columns} height={bodyHeight} />;
+  else body = <ClusterPane state={state.cluster} instances={state.instances.rows} filter={state.filter} selected={state.selected} width={columns} height={bodyHeight} />;
 
   return (
     <Box flexDirection="column" width={columns} height={rows}>
