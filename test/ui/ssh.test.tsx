@@ -45,7 +45,7 @@ describe('SSH in the console (real sshd, ink-testing-library)', { skip }, () => 
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
     echoPort = (echo.address() as net.AddressInfo).port;
     const store = new Store({ environment: 'sshui', account: '123456789012', region: 'us-east-1', backend: '-', engine: '-', credentials: '-' });
-    const rows: InstanceRow[] = hosts.nodes.map((n, i) => ({
+    const rows: InstanceRow[] = hosts.nodes.map((_n, i) => ({
       id: `i-00000000000000${i}0`,
       name: `kube-sshui-compute-${i}`,
       role: 'compute',
