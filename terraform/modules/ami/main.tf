@@ -1,5 +1,5 @@
 # The image of an instance type: the given AMI, or the newest Ubuntu LTS image
-# of the type's architecture (the same lookup as the bastion's).
+# of the type's architecture. Used for the bastion and for both node groups.
 
 locals {
   lookup = var.ami_id == ""

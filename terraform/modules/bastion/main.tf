@@ -3,44 +3,17 @@
 
 locals {
   name = "${var.environment}-bastion"
-
-  # Only looked up when no AMI is given.
-  lookup_ami = var.ami_id == ""
-
-  # EC2 and Ubuntu spell the architectures differently.
-  ubuntu_arch = local.lookup_ami ? (
-    contains(data.aws_ec2_instance_type.this[0].supported_architectures, "x86_64") ? "amd64" : "arm64"
-  ) : null
-
-  ami_id = local.lookup_ami ? data.aws_ami.this[0].id : var.ami_id
 }
 
-data "aws_ec2_instance_type" "this" {
-  count = local.lookup_ami ? 1 : 0
+# The given AMI, or the newest Ubuntu LTS image of the instance type's
+# architecture: the same lookup as the nodes' images.
+module "image" {
+  source = "../ami"
 
-  instance_type = var.instance_type
-}
-
-data "aws_ami" "this" {
-  count = local.lookup_ami ? 1 : 0
-
-  owners      = var.ami_owners
-  most_recent = true
-
-  filter {
-    name   = "name"
-    values = [format(var.ami_name_pattern, local.ubuntu_arch)]
-  }
-
-  filter {
-    name   = "virtualization-type"
-    values = ["hvm"]
-  }
-
-  filter {
-    name   = "root-device-type"
-    values = ["ebs"]
-  }
+  ami_id           = var.ami_id
+  instance_type    = var.instance_type
+  ami_owners       = var.ami_owners
+  ami_name_pattern = var.ami_name_pattern
 }
 
 # --- Network access ----------------------------------------------------------------
@@ -106,7 +79,7 @@ resource "aws_key_pair" "this" {
 }
 
 resource "aws_instance" "this" {
-  ami                    = local.ami_id
+  ami                    = module.image.id
   instance_type          = var.instance_type
   subnet_id              = var.subnet_id
   vpc_security_group_ids = [aws_security_group.this.id]
