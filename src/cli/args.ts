@@ -3,7 +3,7 @@ import { UsageError } from '../core/errors.js';
 import type { SshCliOptions } from './ci-ssh.js';
 
 /** Headless commands (`--ci CMD`). */
-export const CI_COMMANDS = ['plan', 'apply', 'destroy', 'output', 'instances', 'elbs', 'secrets', 'bootstrap', 'ssh', 'exec', 'cluster'] as const;
+export const CI_COMMANDS = ['plan', 'apply', 'destroy', 'output', 'instances', 'elbs', 'secrets', 'bootstrap', 'ssh', 'exec', 'cluster', 'unlock', 'state-push-errored'] as const;
 export type CiCommand = (typeof CI_COMMANDS)[number];
 
 /** `--ci secrets` sub-commands and their arguments. */
@@ -42,6 +42,8 @@ export type Invocation =
       ssh?: SshCliOptions;
       /** With `--ci cluster`: `--kubeconfig FILE`. */
       kubeconfig?: string;
+      /** With `--ci unlock LOCK_ID`. */
+      lockId?: string;
     }
   | { kind: 'local-stop' }
   | { kind: 'help' }
@@ -56,6 +58,8 @@ export const USAGE = `usage:
   ./run.kube -e ENV [--local] --ci secrets ls|get KEY|put KEY FILE|fetch DIR|upload DIR [--json]
   ./run.kube -e ENV [--local] --ci bootstrap [--write-profile] [--json]
   ./run.kube -e ENV [--local] --ci cluster [--kubeconfig FILE] [--json]
+  ./run.kube -e ENV [--local] --ci unlock LOCK_ID [--json]       release a stale state lock (refused while this machine's run holds it)
+  ./run.kube -e ENV [--local] --ci state-push-errored [--json]   push the state Terraform could not write (errored.tfstate)
   ./run.kube -e ENV --ci ssh TARGET [SSH OPTIONS] [-- COMMAND]
   ./run.kube -e ENV --ci exec (--role ROLE | TARGET...) [--concurrency N] [SSH OPTIONS] [--json] -- COMMAND
   ./run.kube --local stop                        stop the local AWS emulator
@@ -64,7 +68,7 @@ options:
   -e, --env ENV        environment (profiles/ENV.tfvars)
       --play           the playground play-$USER (what ./play.kube passes)
       --local          use the embedded local AWS emulator (moto) instead of AWS
-      --ci CMD         run headless: plan, apply, destroy or output
+      --ci CMD         run headless: ${CI_COMMANDS.join(', ')}
       --json           with --ci: NDJSON events, the last one {"type":"summary",…}
       --auto-approve   with --ci apply/destroy: required, nothing is applied without it
       --write-profile  with --ci bootstrap: write terraform_bucket_name and kms_master_id into the profile
@@ -137,7 +141,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   const misplaced = sshOnly.filter((k) => !(v.ci === undefined && consoleSsh.includes(k)));
   if (misplaced.length && !sshLike) throw new UsageError(`--${misplaced[0]} only works with --ci ssh or --ci exec${consoleSsh.includes(misplaced[0]!) ? ', or in the console' : ''}`, 'see --help');
   if (dd >= 0 && !sshLike) throw new UsageError('"--" (a remote command) only works with --ci ssh or --ci exec', 'see --help');
-  if (pos.length && v.ci !== 'secrets' && !sshLike) throw new UsageError(`unexpected argument "${pos[0]}"`, 'see --help');
+  if (pos.length && v.ci !== 'secrets' && v.ci !== 'unlock' && !sshLike) throw new UsageError(`unexpected argument "${pos[0]}"`, 'see --help');
   const play = v.play === true;
   if (play && v.env !== undefined) throw new UsageError('--play and -e ENV cannot be used together', 'use ./play.kube, or ./run.kube -e ENV');
   if (!play && v.env === undefined) throw new UsageError('no environment given', 'pass -e ENV (profiles/ENV.tfvars), or use ./play.kube for your playground');
@@ -158,6 +162,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   if (v.kubeconfig !== undefined && v.ci !== 'cluster') throw new UsageError('--kubeconfig only works with --ci cluster, or in the console', 'see --help');
   if (v['write-profile'] && v.ci !== 'bootstrap') throw new UsageError('--write-profile only works with --ci bootstrap', 'see --help');
   const secrets = v.ci === 'secrets' ? parseSecretsCommand(pos) : undefined;
+  if (v.ci === 'unlock' && pos.length !== 1) throw new UsageError('--ci unlock needs the lock ID (and nothing else)', 'the ID is shown with the lock: ./run.kube -e ENV --ci unlock LOCK_ID');
   let ssh: SshCliOptions | undefined;
   if (sshLike) {
     let concurrency: number | undefined;
@@ -195,6 +200,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
     ...(secrets ? { secrets } : {}),
     ...(ssh ? { ssh } : {}),
     ...(v.kubeconfig !== undefined ? { kubeconfig: v.kubeconfig } : {}),
+    ...(v.ci === 'unlock' ? { lockId: pos[0]! } : {}),
   };
 }
 

@@ -28,6 +28,30 @@ export interface CiOptions {
   secrets?: SecretsCommand;
   /** With `--ci bootstrap`. */
   writeProfile?: boolean;
+  /** With `--ci unlock`. */
+  lockId?: string;
+}
+
+/**
+ * Before a plan, apply or destroy: when another run on this environment (a console or pipeline on
+ * this machine) is still running, follows it to its end, prints its outcome and refuses to run
+ * (throws); when one ended while nobody watched, prints its outcome as a notice.
+ */
+async function followOtherRun(session: Session, reporter: CiReporter, command: string): Promise<void> {
+  const engine = session.engine;
+  const active = await engine.activeRun();
+  for (const rec of active ? [] : await engine.unreportedRuns()) {
+    const out = await engine.follow(rec);
+    reporter.notice(`the ${rec.operation} started at ${rec.startedAt} by ${rec.owner.user}@${rec.owner.host} ended while nobody watched: ${out.ok ? `ok${out.summary ? ` (${out.summary.add} added, ${out.summary.change} changed, ${out.summary.remove} destroyed)` : ''}` : out.error?.message ?? `exit ${out.exitCode}`}`);
+  }
+  if (!active) return;
+  const what = `the ${active.operation} started at ${active.startedAt} by ${active.owner.user}@${active.owner.host} (pid ${active.pid})`;
+  reporter.notice(`${what} is running on ${session.environment}: following it until it ends (Ctrl-C stops following, not the run)`);
+  const out = await engine.follow(active);
+  throw new ConsoleError(
+    `${what} was running on ${session.environment} and ${out.ok ? 'has ended without error' : out.exitCode === -1 ? 'was killed' : `failed (${out.error?.message ?? `exit ${out.exitCode}`})`}: nothing was run by this command`,
+    `run --ci ${command} again`,
+  );
 }
 
 /**
@@ -47,6 +71,11 @@ export async function runCi(o: CiOptions): Promise<number> {
   let interrupted = 0;
   const onSigint = () => {
     interrupted++;
+    if (session?.engine.attached) {
+      // Following another run: it is not ours to interrupt; stop following, it goes on.
+      o.err('stopped following; that run goes on (open the console to follow it, c to cancel it there)');
+      process.exit(EXIT.error);
+    }
     if (!session?.engine.busy) {
       if (interrupted === 1) o.err('interrupted: stopping (nothing is running in Terraform)');
       return;
@@ -66,6 +95,7 @@ export async function runCi(o: CiOptions): Promise<number> {
     const engine = session.engine;
     let code: number = EXIT.ok;
     if (interrupted) throw new ConsoleError('interrupted before Terraform started: nothing was run');
+    if (o.command === 'plan' || o.command === 'apply' || o.command === 'destroy') await followOtherRun(session, reporter, o.command);
     switch (o.command) {
       case 'plan': {
         const plan = await engine.plan();
@@ -87,6 +117,25 @@ export async function runCi(o: CiOptions): Promise<number> {
       case 'output':
         await engine.outputs();
         break;
+      case 'unlock': {
+        const lock = await session.readLock();
+        if (lock.kind === 'free') throw new ConsoleError('the state lock is free: nothing was released');
+        if (lock.kind === 'unknown') throw new ConsoleError(`the state lock cannot be read (${lock.reason}): nothing was released`, 'check the connection to AWS, then try again');
+        const l = lock.lock;
+        if (l.id !== o.lockId) {
+          throw new ConsoleError(`${JSON.stringify((o.lockId ?? '').slice(0, 80))} is not the ID of the held lock: nothing was released`, `the lock is ${l.id}, held by ${l.who} (${l.operation}, since ${l.created}); pass that ID if that run is dead`);
+        }
+        reporter.step(`the state lock ${l.id} is held by ${l.who} (${l.operation}, since ${l.created}): releasing it`);
+        await engine.unlock(l.id);
+        reporter.step(`released the state lock ${l.id}`);
+        break;
+      }
+      case 'state-push-errored': {
+        reporter.step(`pushing ${engine.erroredStatePath} to s3://${session.backend.bucket}/${session.backend.key}`);
+        const r = await engine.pushErroredState();
+        reporter.step(`pushed the unpersisted state${r.serial !== undefined ? ` (serial ${r.serial})` : ''}; the file is kept as ${r.movedTo}`);
+        break;
+      }
       case 'instances':
       case 'elbs':
       case 'secrets':

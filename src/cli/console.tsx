@@ -159,11 +159,13 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   controller.start();
   // After the first frames, load the Kubernetes client while the operator reads the screen.
   setTimeout(() => kube.preload(), 1_500).unref();
-  // A closed terminal (SIGHUP) or a kill (SIGTERM) must not leave Terraform dying mid-apply with the
-  // lock held: interrupt it once, wait for it to write state and release the lock, then exit.
+  // Terraform runs in its own session with its output in files, so it outlives the console: a
+  // closed terminal (SIGHUP) leaves a plan or apply running (the next console follows it). A kill
+  // (SIGTERM) of the console that started it interrupts it once, waits for it to write state and
+  // release the lock, then exits.
   const onSignal = (sig: NodeJS.Signals) => {
     const engine = session.engine;
-    if (!engine.busy) {
+    if (!engine.busy || engine.attached || (sig as string) === 'SIGHUP') {
       ink.unmount();
       return;
     }

@@ -68,6 +68,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         autoApprove: inv.autoApprove,
         writeProfile: inv.writeProfile,
         ...(inv.secrets ? { secrets: inv.secrets } : {}),
+        ...(inv.lockId !== undefined ? { lockId: inv.lockId } : {}),
         paths,
         env,
         out,

@@ -76,6 +76,15 @@ export class CiReporter {
         case 'cancel-requested':
           this.write(JSON.stringify({ type: 'cancel_requested', operation: e.operation }));
           break;
+        case 'attached':
+          this.write(JSON.stringify({ type: 'attached', operation: e.operation, run_id: e.record.id, pid: e.record.pid, started_at: e.record.startedAt, owner: `${e.record.owner.user}@${e.record.owner.host}`, running: e.running }));
+          break;
+        case 'endpoint':
+          this.write(JSON.stringify({ type: 'endpoint', reachable: e.reachable, ...(e.reason ? { reason: e.reason } : {}), timestamp: new Date().toISOString() }));
+          break;
+        case 'state-not-persisted':
+          this.write(JSON.stringify({ type: 'state_not_persisted', path: e.path }));
+          break;
       }
       return;
     }
@@ -118,12 +127,22 @@ export class CiReporter {
       case 'cancel-requested':
         this.write('cancelling: one interrupt sent; waiting for Terraform to write state and release the lock (not interrupting again)');
         break;
+      case 'attached':
+        this.write(`[${clock(Date.now())}] following the ${e.operation} ${e.record.id} (pid ${e.record.pid}, started ${e.record.startedAt} by ${e.record.owner.user}@${e.record.owner.host})${e.running ? '' : ', which has ended'}`);
+        break;
+      case 'endpoint':
+        this.write(e.reachable ? `[${clock(Date.now())}] AWS answers again; Terraform goes on` : `[${clock(Date.now())}] AWS does not answer (${e.reason ?? 'no answer'}): Terraform is retrying; Ctrl-C cancels (one interrupt)`);
+        break;
+      case 'state-not-persisted':
+        this.write(`[${clock(Date.now())}] Terraform could not write the state to the backend: it kept it in ${e.path} (0600); push it with --ci state-push-errored once the backend answers`);
+        break;
     }
   }
 
   /** Prints the closing summary (NDJSON's last line, or one human line). */
   summary(s: Omit<Summary, 'type'>): void {
     if (this.json) this.write(JSON.stringify({ type: 'summary', ...s }));
+    else if (s.ok && (s.command === 'unlock' || s.command === 'state-push-errored')) this.write(`${s.command} ${s.environment}: ok (${(s.duration_ms / 1000).toFixed(1)} s, exit ${s.exit_code})`);
     else if (s.ok) this.write(`${s.command} ${s.environment}: ok — ${s.add} to add/added, ${s.change} changed, ${s.destroy} destroyed (${(s.duration_ms / 1000).toFixed(1)} s, exit ${s.exit_code})`);
   }
 }

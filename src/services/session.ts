@@ -1,4 +1,4 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
 import { CredentialsError } from '../core/errors.js';
 import { profilePath, type Paths } from '../core/paths.js';
@@ -55,6 +55,26 @@ export interface Session {
   close(): void;
 }
 
+/** How long one reachability probe of the state backend may take (ms). */
+const PROBE_TIMEOUT_MS = 4_000;
+
+/**
+ * Whether the state backend answers: `HeadBucket` of the state bucket within PROBE_TIMEOUT_MS.
+ * Any HTTP answer (even 403) counts as reachable; no answer (refused, reset, timed out, DNS) does not.
+ * @returns undefined when it answers, else a short reason naming the endpoint.
+ */
+export async function probeBackend(s3: S3Client, bucket: string, endpoint: string): Promise<string | undefined> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    return undefined;
+  } catch (err) {
+    const e = err as { $metadata?: { httpStatusCode?: number }; code?: string; name?: string; message?: string };
+    if (e.$metadata?.httpStatusCode) return undefined;
+    const why = e.code ?? (e.name === 'AbortError' || e.name === 'TimeoutError' ? `no answer in ${PROBE_TIMEOUT_MS / 1000} s` : e.name ?? 'error');
+    return `${endpoint}: ${why}`;
+  }
+}
+
 function withoutKeys(env: NodeJS.ProcessEnv, keys: readonly string[]): NodeJS.ProcessEnv {
   const out = { ...env };
   for (const k of keys) delete out[k];
@@ -84,8 +104,8 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   let extraVars: Record<string, string> = {};
   let whoP: Promise<{ account: string; arn: string }>;
   if (o.local) {
-    progress('starting the local AWS emulator (moto)');
-    const emu = await ensureEmulator({ ...(o.env.PLATFORM_LOCAL_DIR ? { stateDir: o.env.PLATFORM_LOCAL_DIR } : {}) });
+    const emu = await ensureEmulator({ ...(o.env.PLATFORM_LOCAL_DIR ? { stateDir: o.env.PLATFORM_LOCAL_DIR } : {}), onStarting: () => progress('starting the local AWS emulator (moto)') });
+    if (!emu.startedNow) progress(`using the local AWS emulator already running at ${emu.endpoint} (pid ${emu.pid})`);
     endpoint = emu.endpoint;
     childEnv = applyEmulatorEnv(emu, profile.aws_region, o.env);
     creds = await resolveCredentials({ env: childEnv, environment: o.environment, awsProfile: '' });
@@ -124,6 +144,8 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   const binary = await binaryP;
   const dataDir = join(o.paths.work, o.local ? `${o.environment}.local` : o.environment);
   const cliConfigFile = await writeCliConfig(o.paths.work, providerSource(o.env));
+  const s3 = new S3Client({ region: profile.aws_region, credentials: creds.provider, ...(endpoint ? { endpoint, forcePathStyle: true } : {}), maxAttempts: 2 });
+  const probeS3 = new S3Client({ region: profile.aws_region, credentials: creds.provider, ...(endpoint ? { endpoint, forcePathStyle: true } : {}), maxAttempts: 1 });
   const engine = new Engine({
     binary,
     terraformDir: o.paths.terraform,
@@ -133,8 +155,10 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     extraVars,
     backend,
     env: childEnv,
+    environment: o.environment,
+    local: o.local,
+    probe: () => probeBackend(probeS3, backend.bucket, endpoint ?? `https://s3.${profile.aws_region}.amazonaws.com`),
   });
-  const s3 = new S3Client({ region: profile.aws_region, credentials: creds.provider, ...(endpoint ? { endpoint, forcePathStyle: true } : {}), maxAttempts: 2 });
   return {
     environment: o.environment,
     profile,
@@ -155,6 +179,9 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     },
     notices,
     readLock: () => readStateLock(s3, backend),
-    close: () => s3.destroy(),
+    close: () => {
+      s3.destroy();
+      probeS3.destroy();
+    },
   };
 }

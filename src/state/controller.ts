@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { formatError, ConsoleError } from '../core/errors.js';
 import type { LockState } from '../services/aws/state-lock.js';
 import type { Engine } from '../services/terraform/engine.js';
@@ -55,7 +56,9 @@ export type Action =
   | { type: 'close-tunnel'; n: number }
   | { type: 'show-run' }
   | { type: 'cluster-section'; section: 'nodes' | 'pods' }
-  | { type: 'merge-kubeconfig' };
+  | { type: 'merge-kubeconfig' }
+  | { type: 'unlock' }
+  | { type: 'state-push-errored' };
 
 /** The `:` command line's words and the actions they stand for (k9s-style). */
 export const COMMANDS: Readonly<Record<string, Action>> = {
@@ -82,6 +85,8 @@ export const COMMANDS: Readonly<Record<string, Action>> = {
   run: { type: 'show-run' },
   ssh: { type: 'ssh-shell' },
   kubeconfig: { type: 'merge-kubeconfig' },
+  unlock: { type: 'unlock' },
+  'state-push-errored': { type: 'state-push-errored' },
 };
 
 /** `:` commands that take the rest of the line: `run COMMAND`, `mark ROLE`, `tunnel HOST:PORT [LOCAL_PORT]`. */
@@ -138,6 +143,10 @@ export class Controller {
   start(): void {
     this.off = this.target.engine.on((e) => {
       this.store.onEngineEvent(e);
+      if (e.kind === 'endpoint') {
+        if (!e.reachable) this.store.say('error', `AWS does not answer (${e.reason ?? 'no answer'}): Terraform is retrying.`, 'c cancels (one interrupt: Terraform writes what it can and releases the lock), or wait for the endpoint to come back');
+        else this.store.say('info', 'AWS answers again; Terraform goes on.');
+      }
       if (e.kind === 'operation-end') void this.refreshLock();
       // Terraform takes the lock a moment after it starts: look again then.
       if (e.kind === 'operation-start') setTimeout(() => void this.refreshLock(), 1_500).unref();
@@ -146,6 +155,7 @@ export class Controller {
     if (notices.length) this.store.say(notices.some((n) => /restarted/.test(n)) ? 'warn' : 'info', notices.join(' · '));
     if (!this.target.notices?.length) this.store.say('info', 'Ready. Press p to plan, ? for all keys.');
     void this.refreshLock();
+    void this.followOtherRuns();
     void this.aws?.checkPrerequisites();
     this.lockTimer = setInterval(() => void this.refreshLock(), LOCK_POLL_MS);
     this.lockTimer.unref();
@@ -374,6 +384,12 @@ export class Controller {
       case 'refresh-lock':
         void this.refreshLock();
         break;
+      case 'unlock':
+        void this.askUnlock();
+        break;
+      case 'state-push-errored':
+        void this.pushErroredState();
+        break;
       case 'command': {
         if (!a.text.trim()) break;
         const action = parseCommand(a.text);
@@ -410,9 +426,11 @@ export class Controller {
   }
 
   private openConfirm(action: 'apply' | 'destroy', typed: boolean, prompt: string): void {
+    // The confirmation is bound to the plan file whose summary it shows: apply refuses any other.
+    const planHash = this.target.engine.savedPlanHash;
     this.store.update((st) => {
       st.message = undefined;
-      st.overlay = { kind: 'confirm', action, typed, input: '', prompt };
+      st.overlay = { kind: 'confirm', action, typed, input: '', prompt, ...(planHash ? { planHash } : {}) };
     });
   }
 
@@ -453,6 +471,13 @@ export class Controller {
       this.ssh?.answerHostKey(true);
       return;
     }
+    if (o.action === 'unlock') {
+      this.store.update((st) => {
+        st.overlay = { kind: 'none' };
+      });
+      void this.unlock(o.lockId ?? '');
+      return;
+    }
     if (o.action === 'bootstrap' || o.action === 'write-profile') {
       this.store.update((st) => {
         st.overlay = { kind: 'none' };
@@ -477,13 +502,13 @@ export class Controller {
     this.store.update((st) => {
       st.overlay = { kind: 'none' };
     });
-    void this.apply();
+    void this.apply(o.planHash);
   }
 
-  private async apply(): Promise<void> {
+  private async apply(planHash: string | undefined): Promise<void> {
     this.store.say('info', 'Applying…');
     try {
-      const r = await this.target.engine.apply();
+      const r = await this.target.engine.apply(planHash !== undefined ? { expectHash: planHash } : {});
       this.store.say('info', `${r.destroyMode ? 'Destroy' : 'Apply'} complete: ${r.add} added, ${r.change} changed, ${r.remove} destroyed in ${(r.durationMs / 1000).toFixed(1)} s.`);
     } catch (err) {
       const { text, hint } = errorParts(err);
@@ -507,8 +532,119 @@ export class Controller {
     }
   }
 
+  /**
+   * On start: follows a plan or apply another console or pipeline started on this environment and
+   * that still runs (live, read-only; c still interrupts it), or shows the outcome of one that ended
+   * while nobody watched (its console died). Tells where an unpersisted state waits.
+   */
+  private async followOtherRuns(): Promise<void> {
+    const engine = this.target.engine;
+    try {
+      const active = await engine.activeRun();
+      const ended = active ? [] : await engine.unreportedRuns();
+      const rec = active ?? ended.at(-1);
+      if (rec && !engine.busy) {
+        const what = rec.operation === 'apply' ? 'An apply' : rec.operation === 'plan-destroy' ? 'A destroy plan' : 'A plan';
+        const who = `${rec.owner.user}@${rec.owner.host}`;
+        if (active) this.store.say('warn', `${what} started at ${rec.startedAt} by ${who} (pid ${rec.pid}) is running on ${this.target.environment}: following it live, read-only.`, 'c sends it the one interrupt; q leaves it running');
+        const out = await engine.follow(rec);
+        const verb = `${what} started at ${rec.startedAt} by ${who}${active ? '' : ' (its console is gone)'}`;
+        if (out.ok) {
+          const s = out.summary;
+          this.store.say('info', s && out.operation === 'apply' ? `${verb} ended: ${s.operation === 'destroy' ? 'Destroy' : 'Apply'} complete: ${s.add} added, ${s.change} changed, ${s.remove} destroyed.` : `${verb} ended without error (exit ${out.exitCode}).`, out.operation === 'apply' ? '' : 'its plan belongs to the run that made it: press p to plan here');
+        } else {
+          this.store.say('error', `${verb} ${out.exitCode === -1 ? 'was killed' : 'failed'}: ${out.error?.message ?? `exit ${out.exitCode}`}`, out.error?.hint ?? '');
+        }
+      }
+    } catch (err) {
+      const { text, hint } = errorParts(err);
+      this.store.say('error', text, hint);
+    }
+    if (existsSync(engine.erroredStatePath)) {
+      this.store.update((st) => {
+        st.erroredState = engine.erroredStatePath;
+      });
+      this.store.say('error', `A state Terraform could not write to the backend is waiting in ${engine.erroredStatePath}.`, 'once the backend answers, push it with :state-push-errored');
+    }
+  }
+
+  /** `:unlock`: shows who holds the lock and since when, and asks before releasing it. */
+  private async askUnlock(): Promise<void> {
+    const lock = await this.target.readLock();
+    this.store.update((st) => {
+      st.lock = lock;
+    });
+    if (lock.kind === 'free') {
+      this.store.say('info', 'The state lock is free: nothing to release.');
+      return;
+    }
+    if (lock.kind === 'unknown') {
+      this.store.say('error', `The state lock cannot be read (${lock.reason}).`, 'check the connection to AWS, then :unlock again');
+      return;
+    }
+    const active = await this.target.engine.activeRun();
+    if (active) {
+      this.store.say('error', `Not released: a ${active.operation} started at ${active.startedAt} (pid ${active.pid}) is alive on this machine and holds the lock.`, 'wait for it to end, or cancel it (c)');
+      return;
+    }
+    const l = lock.lock;
+    this.store.update((st) => {
+      st.message = undefined;
+      st.overlay = {
+        kind: 'confirm',
+        action: 'unlock',
+        typed: false,
+        input: '',
+        lockId: l.id,
+        prompt: `Release the state lock ${l.id} held by ${l.who} (${l.operation}, since ${l.created})? Only if that run is dead. (y/N)`,
+      };
+    });
+  }
+
+  private async unlock(lockId: string): Promise<void> {
+    const lock = await this.target.readLock();
+    if (lock.kind !== 'held' || lock.lock.id !== lockId) {
+      this.store.say('warn', lock.kind === 'free' ? 'The lock was released meanwhile: nothing done.' : `The lock changed since it was shown: nothing released.`, 'look at the header, then :unlock again');
+      void this.refreshLock();
+      return;
+    }
+    this.store.say('info', `Releasing the state lock ${lockId}…`);
+    try {
+      await this.target.engine.unlock(lockId);
+      this.store.say('info', `Released the state lock ${lockId} (held by ${lock.lock.who}).`);
+    } catch (err) {
+      const { text, hint } = errorParts(err);
+      this.store.say('error', text, hint);
+    }
+    void this.refreshLock();
+  }
+
+  /** `:state-push-errored`: pushes the state Terraform could not write to the backend. */
+  private async pushErroredState(): Promise<void> {
+    if (this.target.engine.busy) {
+      this.store.say('warn', `${this.target.engine.busy} is running: push the state after it ends.`);
+      return;
+    }
+    this.store.say('info', 'Pushing the unpersisted state to the backend…');
+    try {
+      const r = await this.target.engine.pushErroredState();
+      this.store.update((st) => {
+        st.erroredState = undefined;
+      });
+      this.store.say('info', `Pushed the unpersisted state${r.serial !== undefined ? ` (serial ${r.serial})` : ''} to the backend; the file is kept as ${r.movedTo}.`, 'plan again (p) to see where things stand');
+    } catch (err) {
+      const { text, hint } = errorParts(err);
+      this.store.say('error', text, hint);
+    }
+  }
+
   private quit(): void {
     const busy = this.target.engine.busy;
+    if (busy && this.target.engine.attached) {
+      // A followed run is not this console's: it goes on without it.
+      this.finishQuit();
+      return;
+    }
     if (busy === 'apply') {
       this.store.say('warn', 'An apply is running: quitting now could leave the state locked or half-written.', 'wait for it to end, or cancel it (c) and quit once it has stopped');
       return;

@@ -90,7 +90,18 @@ export type Overlay =
   | { kind: 'log' }
   | { kind: 'outputs' }
   | { kind: 'diagnostics' }
-  | { kind: 'confirm'; action: ConfirmAction; typed: boolean; input: string; prompt: string; detail?: string[] }
+  | {
+      kind: 'confirm';
+      action: ConfirmAction;
+      typed: boolean;
+      input: string;
+      prompt: string;
+      detail?: string[];
+      /** apply/destroy: the sha256 of the plan file whose summary the prompt shows; apply refuses any other. */
+      planHash?: string;
+      /** unlock: the lock ID that was shown. */
+      lockId?: string;
+    }
   | { kind: 'details'; title: string; lines: string[] }
   | { kind: 'secret' }
   | { kind: 'prompt'; purpose: 'upload-file' | 'tunnel' | 'run'; label: string; input: string }
@@ -98,7 +109,7 @@ export type Overlay =
   | { kind: 'tunnels' };
 
 /** What a confirmation confirms. */
-export type ConfirmAction = 'apply' | 'destroy' | 'fetch-tree' | 'upload-tree' | 'bootstrap' | 'write-profile' | 'host-key' | 'merge-kubeconfig';
+export type ConfirmAction = 'apply' | 'destroy' | 'unlock' | 'fetch-tree' | 'upload-tree' | 'bootstrap' | 'write-profile' | 'host-key' | 'merge-kubeconfig';
 
 /** One node's part of a `:run`: running until `code` is set. */
 export interface RunNodeRow {
@@ -185,6 +196,12 @@ export interface AppState {
   selected: number;
   /** True once the operator asked to quit and it is allowed. */
   quitting: boolean;
+  /** Set while the Plan/Apply pane follows a run another console or pipeline started (read-only). */
+  attachedRun?: { operation: Operation; owner: string; pid: number; startedAt: string };
+  /** Set while the AWS endpoint (the state backend) does not answer during a plan or apply. */
+  endpointDown?: { reason: string; since: number };
+  /** Where Terraform kept a state it could not write to the backend (push it with :state-push-errored). */
+  erroredState?: string;
   instances: ListSlice<InstanceRow>;
   instanceDetails?: InstanceDetails;
   elbs: ListSlice<LoadBalancerRow>;
@@ -309,6 +326,24 @@ export class Store {
   onEngineEvent(e: EngineEvent): void {
     const s = this.state;
     switch (e.kind) {
+      case 'attached':
+        this.resetRows();
+        s.summary = undefined;
+        s.plan = undefined;
+        s.drift = 0;
+        s.diagnostics.clear();
+        s.attachedRun = { operation: e.operation, owner: `${e.record.owner.user}@${e.record.owner.host}`, pid: e.record.pid, startedAt: e.record.startedAt };
+        s.log.push(`── following ${e.operation} ${e.record.id} (pid ${e.record.pid}, started ${e.record.startedAt} by ${e.record.owner.user}@${e.record.owner.host})${e.running ? '' : ': it has ended'}`);
+        break;
+      case 'endpoint':
+        if (e.reachable) s.endpointDown = undefined;
+        else s.endpointDown = { reason: e.reason ?? 'no answer', since: Date.now() };
+        s.log.push(e.reachable ? '── the AWS endpoint answers again' : `── the AWS endpoint does not answer (${e.reason ?? 'no answer'}); Terraform is retrying`);
+        break;
+      case 'state-not-persisted':
+        s.erroredState = e.path;
+        s.log.push(`── Terraform could not write the state to the backend: it is in ${e.path}`);
+        break;
       case 'operation-start':
         s.operation = { name: e.operation, startedAt: e.at, cancelRequested: false };
         if (e.operation === 'plan' || e.operation === 'plan-destroy') {
@@ -327,6 +362,8 @@ export class Store {
           s.plan = undefined; // the engine consumes the saved plan, applied or not
         }
         s.operation = undefined;
+        s.attachedRun = undefined;
+        s.endpointDown = undefined;
         // Reading outputs (o, or the Secrets pane finding its bucket) does not replace the plan/apply result.
         if (e.operation !== 'output' || !e.ok) s.lastResult = { operation: e.operation, ok: e.ok, cancelled: e.cancelled, durationMs: e.durationMs };
         s.log.push(`── ${e.operation} ${e.cancelled ? 'cancelled' : e.ok ? 'finished' : 'failed'} (exit ${e.exitCode}, ${(e.durationMs / 1000).toFixed(1)} s)`);

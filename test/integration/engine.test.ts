@@ -116,10 +116,11 @@ describe('state lock and cancel', { skip }, () => {
     const lockObj = await s3.send(new GetObjectCommand({ Bucket: 'platform-console-local-state', Key: 'locktest/terraform.tfstate.tflock' }));
     assert.match(await lockObj.Body!.transformToString(), /OperationTypeApply/);
 
-    const second = await ws.cli(['-e', 'locktest', '--local', '--ci', 'apply', '--auto-approve', '--json'], { env: { PC_TEST_SLEEP: '0' } });
+    // Another machine (its own work dir: no run record of the first) meets the lock.
+    const second = await ws.cli(['-e', 'locktest', '--local', '--ci', 'apply', '--auto-approve', '--json'], { env: { PC_TEST_SLEEP: '0', PLATFORM_WORK_DIR: join(ws.dir, 'other-machine') } });
     assert.equal(second.code, 1);
     assert.match(second.stderr, /state lock is held by \S+ \(OperationTypeApply/);
-    assert.match(second.stderr, /force-unlock/);
+    assert.match(second.stderr, /hint: wait for that run to end; if it is dead, release the lock with: \.\/run\.kube -e locktest --local --ci unlock [0-9a-f-]{36}/);
     const held = ndjson(second.stdout).find((e) => e.type === 'lock_held') as { lock: { id: string; who: string } } | undefined;
     assert.ok(held && held.lock.id && held.lock.who, 'lock_held event with holder');
 

@@ -69,6 +69,8 @@ export interface EmulatorDirOptions {
 export interface EnsureEmulatorOptions extends EmulatorDirOptions {
   /** How long (ms) to wait for a freshly started emulator to answer. Default {@link DEFAULT_START_TIMEOUT_MS}. */
   timeoutMs?: number;
+  /** Called once, just before a new emulator process is started (not when a running one is reused). */
+  onStarting?: () => void;
 }
 
 /** Options of {@link stopEmulator}. */
@@ -627,6 +629,7 @@ export async function ensureEmulator(opts: EnsureEmulatorOptions = {}): Promise<
     await rm(join(stateDir, STATE_FILE), { force: true });
 
     const command = await findMotoCommand();
+    opts.onStarting?.();
     for (let attempt = 0; ; attempt++) {
       const outcome = await spawnOnce(stateDir, command, timeoutMs);
       if (outcome.kind === 'ready') {

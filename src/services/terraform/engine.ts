@@ -1,19 +1,27 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateLockError, TofuError } from '../../core/errors.js';
 import { backendConfigArgs, parseLockInfo, type BackendSettings, type LockInfo } from './backend.js';
 import type { TerraformBinary } from './binary.js';
 import type { TfEvent } from './events.js';
+import { syncModuleDir } from './module-dir.js';
 import { parseOutputsJson, parsePlanJson, planFromStream, type OutputValue, type PlanModel } from './plan-model.js';
-import { runTerraform, type RunResult, type TfProcess } from './runner.js';
+import { listRuns, newRunId, pruneRuns, runStatus, writeRunRecord, type RunRecord } from './run-record.js';
+import { followRun, runTerraform, startDurable, type RunResult, type TfProcess } from './runner.js';
 
 /** Summary prefix of the diagnostic made from a provider's crash output (stderr). */
 export const CRASH_SUMMARY = 'The provider crashed';
 
 /** The Terraform operations the engine runs. */
-export type Operation = 'init' | 'plan' | 'plan-destroy' | 'apply' | 'output';
+export type Operation = 'init' | 'plan' | 'plan-destroy' | 'apply' | 'output' | 'unlock' | 'state-push';
+
+/** A saved plan older than this is removed by the next plan on the same environment (ms). */
+export const PLAN_MAX_AGE_MS = 24 * 3600_000;
+/** While a plan or apply runs, AWS is probed this often (ms); the first probe comes after PROBE_FIRST_MS. */
+export const PROBE_EVERY_MS = 5_000;
+export const PROBE_FIRST_MS = 2_000;
 
 /** Events of the engine, in order; the console's store and the `--ci` reporter both read them. */
 export type EngineEvent =
@@ -26,7 +34,13 @@ export type EngineEvent =
   | { kind: 'plan'; plan: PlanModel }
   | { kind: 'outputs'; outputs: OutputValue[] }
   | { kind: 'lock-held'; lock: LockInfo }
-  | { kind: 'cancel-requested'; operation: Operation };
+  | { kind: 'cancel-requested'; operation: Operation }
+  /** This engine follows a run another process started (read-only; cancel still sends the one interrupt). */
+  | { kind: 'attached'; operation: Operation; record: RunRecord; running: boolean }
+  /** The AWS endpoint (the state backend) stopped or started answering while a plan or apply runs. */
+  | { kind: 'endpoint'; reachable: boolean; reason?: string }
+  /** Terraform could not write the state to the backend and left it in `path` (0600). */
+  | { kind: 'state-not-persisted'; path: string };
 
 /** Everything the engine needs to run Terraform for one environment. */
 export interface EngineConfig {
@@ -44,6 +58,24 @@ export interface EngineConfig {
   backend: BackendSettings;
   /** The child environment (credentials, AWS_ENDPOINT_URL in local mode); TF_* are added by the engine. */
   env: NodeJS.ProcessEnv;
+  /** The environment's name and mode, for the commands that hints print (`./run.kube -e ENV [--local] --ci unlock ID`). */
+  environment?: string;
+  local?: boolean;
+  /**
+   * Checks that AWS (the state backend) answers: resolves to undefined when it does, else to why
+   * not (e.g. "connection refused"). Called every PROBE_EVERY_MS while a plan or apply runs; must
+   * settle within a few seconds and never reject.
+   */
+  probe?: () => Promise<string | undefined>;
+}
+
+/** The plan an engine holds for apply: the model that was shown, its file, and the file's sha256. */
+export interface SavedPlan {
+  model: PlanModel;
+  /** The plan file, `WORK/ENV/plans/ID.tfplan` (0600), written by this engine's plan only. */
+  file: string;
+  /** sha256 (hex) of the file's bytes when the plan was shown. */
+  hash: string;
 }
 
 /** What an apply did, from its final `change_summary`. */
@@ -53,6 +85,24 @@ export interface ApplyResult {
   remove: number;
   durationMs: number;
   destroyMode: boolean;
+}
+
+/** The outcome of a run this engine followed but did not start (see {@link Engine.follow}). */
+export interface FollowedOutcome {
+  record: RunRecord;
+  operation: Operation;
+  ok: boolean;
+  /** The run's exit status; -1 when its process vanished without one (killed). */
+  exitCode: number;
+  /** From the run's last `change_summary`, when it printed one. */
+  summary?: { add: number; change: number; remove: number; operation: string };
+  /** The failure in the operator's words, when it failed. */
+  error?: TofuError;
+  durationMs: number;
+}
+
+async function sha256File(path: string): Promise<string> {
+  return createHash('sha256').update(await readFile(path)).digest('hex');
 }
 
 type Listener = (e: EngineEvent) => void;
@@ -76,21 +126,43 @@ async function hashModuleTree(dir: string): Promise<string> {
   return h.digest('hex');
 }
 
+/** Options of {@link Engine.run}. */
+interface RunOpts {
+  /** Parse stdout as the `-json` stream (default true). */
+  json?: boolean;
+  /** No operation-start/end events (show -json, state pull). */
+  quiet?: boolean;
+  /** Run through a durable run (output to files, outlives this process): plan and apply. */
+  durable?: { planFile?: string; planHash?: string };
+}
+
+type RunOutcome = RunResult & { errors: TfEvent[]; planned: TfEvent[]; summary?: { add: number; change: number; remove: number; operation: string } };
+
 /**
  * Runs Terraform for one environment through its machine-readable interface: `init` with the
  * profile's backend, `plan -json -out`, `show -json`, `apply -json PLANFILE`, `output -json`.
  * One operation at a time. Errors are thrown as {@link TofuError} (or {@link StateLockError})
  * after the events of the failed run have been delivered.
+ *
+ * The environment's work dir (`dataDir`, 0700) holds: `module/` (Terraform's working directory: a
+ * directory of links to the root module's files, so `errored.tfstate` and the dependency lock file
+ * land here and never in `terraform/`), `tfdata/` (TF_DATA_DIR), `plans/` (one 0600 file per plan,
+ * read only by the engine that wrote it) and `runs/` (run records and the output of plans and
+ * applies, which outlive the console: see {@link startDurable}).
  */
 export class Engine {
   private listeners = new Set<Listener>();
-  private current: { operation: Operation; proc: TfProcess } | undefined;
+  private current: { operation: Operation; proc: TfProcess; attached: boolean } | undefined;
   private initialised = false;
-  private plan_: PlanModel | undefined;
-  private readonly planFile: string;
+  private saved: SavedPlan | undefined;
+  readonly moduleDir: string;
+  readonly runsDir: string;
+  readonly plansDir: string;
 
   constructor(readonly config: EngineConfig) {
-    this.planFile = join(config.dataDir, 'saved.tfplan');
+    this.moduleDir = join(config.dataDir, 'module');
+    this.runsDir = join(config.dataDir, 'runs');
+    this.plansDir = join(config.dataDir, 'plans');
   }
 
   /** Subscribes to events; returns the unsubscribe function. */
@@ -99,14 +171,35 @@ export class Engine {
     return () => this.listeners.delete(listener);
   }
 
-  /** The operation running now, if any. */
+  /** The operation running now (started by this engine, or followed with {@link follow}), if any. */
   get busy(): Operation | undefined {
     return this.current?.operation;
   }
 
-  /** The saved plan waiting to be applied (from the last successful plan with changes), if any. */
+  /** True while the running operation is one this engine follows but did not start. */
+  get attached(): boolean {
+    return this.current?.attached === true;
+  }
+
+  /** The saved plan waiting to be applied (from this engine's last successful plan with changes), if any. */
   get savedPlan(): PlanModel | undefined {
-    return this.plan_;
+    return this.saved?.model;
+  }
+
+  /** sha256 of the saved plan's file as it was shown: a confirmation passes it back to {@link apply}. */
+  get savedPlanHash(): string | undefined {
+    return this.saved?.hash;
+  }
+
+  /** Where Terraform leaves the state it could not write to the backend. */
+  get erroredStatePath(): string {
+    return join(this.moduleDir, 'errored.tfstate');
+  }
+
+  /** The command an operator runs to release a stale lock (the console's own data dir, CLI config and endpoint). */
+  unlockCommand(lockId: string): string {
+    const env = this.config.environment ?? this.config.backend.key.replace(/\/terraform\.tfstate$/, '');
+    return `./run.kube -e ${env}${this.config.local ? ' --local' : ''} --ci unlock ${lockId}`;
   }
 
   private emit(e: EngineEvent): void {
@@ -127,6 +220,7 @@ export class Engine {
   /**
    * Requests cancellation of the running operation: exactly one SIGINT, then Terraform finishes
    * in-flight work, writes state and releases the lock; the operation's promise settles after that.
+   * Works on a followed run too (the interrupt goes to its process group).
    * @returns false when nothing runs or cancel was already requested.
    */
   cancel(): boolean {
@@ -137,37 +231,99 @@ export class Engine {
     return sent;
   }
 
-  private async run(operation: Operation, args: string[], json = true, quiet = false): Promise<RunResult & { errors: TfEvent[]; planned: TfEvent[] }> {
-    if (this.current) {
-      throw new TofuError(`${this.current.operation} is still running`, 'wait for it to finish or cancel it (c)');
-    }
+  /** Probes AWS while a durable run goes on; emits `endpoint` on each change. Returns the stop function. */
+  private watchEndpoint(): () => void {
+    const probe = this.config.probe;
+    if (!probe) return () => {};
+    let stopped = false;
+    let down = false;
+    let timer: NodeJS.Timeout | undefined;
+    const round = async () => {
+      const reason = await probe().catch((e: unknown) => String(e));
+      if (stopped) return;
+      if (reason !== undefined && !down) {
+        down = true;
+        this.emit({ kind: 'endpoint', reachable: false, reason });
+      } else if (reason === undefined && down) {
+        down = false;
+        this.emit({ kind: 'endpoint', reachable: true });
+      }
+      timer = setTimeout(() => void round(), PROBE_EVERY_MS);
+      timer.unref();
+    };
+    timer = setTimeout(() => void round(), PROBE_FIRST_MS);
+    timer.unref();
+    return () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    };
+  }
+
+  private collector(operation: Operation): { errors: TfEvent[]; planned: TfEvent[]; summary: { v?: RunOutcome['summary'] }; onEvent: (event: TfEvent) => void } {
     const errors: TfEvent[] = [];
     const planned: TfEvent[] = [];
-    const at = Date.now();
-    if (!quiet) this.emit({ kind: 'operation-start', operation, at });
-    const proc = runTerraform(this.config.binary.path, args, {
-      cwd: this.config.terraformDir,
-      env: this.childEnv(),
-      json,
+    const summary: { v?: RunOutcome['summary'] } = {};
+    return {
+      errors,
+      planned,
+      summary,
       onEvent: (event) => {
         if (event.type === 'diagnostic' && event.severity === 'error') errors.push(event);
         else if (event.type === 'planned_change' || event.type === 'change_summary') planned.push(event);
+        if (event.type === 'change_summary') summary.v = { add: event.add, change: event.change, remove: event.remove, operation: event.operation };
         this.emit({ kind: 'tf', operation, event });
       },
+    };
+  }
+
+  private async run(operation: Operation, args: string[], o: RunOpts = {}): Promise<RunOutcome> {
+    if (this.current) {
+      throw new TofuError(`${this.current.operation} is still running`, 'wait for it to finish or cancel it (c)');
+    }
+    const json = o.json ?? true;
+    const c = this.collector(operation);
+    const at = Date.now();
+    const runOpts = {
+      cwd: this.moduleDir,
+      env: this.childEnv(),
+      json,
+      onEvent: c.onEvent,
       // Only init's plain text is shown: show -json and output -json carry sensitive values in clear.
       ...(operation === 'init' && !json ? { onText: (line: string) => this.emit({ kind: 'text', operation, line }) } : {}),
-      onStderr: (line) => this.emit({ kind: 'stderr', operation, line }),
-    });
-    this.current = { operation, proc };
+      onStderr: (line: string) => this.emit({ kind: 'stderr', operation, line }),
+    };
+    // Mark busy before the first await, so a second call in the same tick is refused.
+    const placeholder: TfProcess = { pid: undefined, args, cancel: () => false, done: new Promise(() => {}) };
+    this.current = { operation, proc: placeholder, attached: false };
+    let proc: TfProcess;
+    try {
+      proc = o.durable
+        ? await startDurable(this.config.binary.path, args, { ...runOpts, runsDir: this.runsDir, operation, ...o.durable })
+        : runTerraform(this.config.binary.path, args, runOpts);
+    } catch (err) {
+      this.current = undefined;
+      throw err;
+    }
+    if (!o.quiet) this.emit({ kind: 'operation-start', operation, at });
+    this.current = { operation, proc, attached: false };
+    const stopProbe = o.durable ? this.watchEndpoint() : () => {};
     let result: RunResult;
     try {
       result = await proc.done;
     } finally {
+      stopProbe();
       this.current = undefined;
     }
-    const ok = result.exitCode === 0 || (result.exitCode === 2 && args.includes('-detailed-exitcode'));
-    const stderrText = result.stderr.trim();
-    if (json && !ok && !result.cancelled && stderrText) {
+    const out = await this.finishRun(operation, { ...result, errors: c.errors, planned: c.planned, ...(c.summary.v ? { summary: c.summary.v } : {}) }, json, at, o.quiet === true);
+    if (o.durable && 'record' in proc) await this.markReported((proc as { record: RunRecord }).record);
+    return out;
+  }
+
+  /** Common end of a run (started or followed): crash and plain-text diagnostics, the unpersisted state, operation-end. */
+  private async finishRun(operation: Operation, r: RunOutcome, json: boolean, startedAt: number, quiet: boolean): Promise<RunOutcome> {
+    const ok = r.exitCode === 0 || (r.exitCode === 2 && operation.startsWith('plan'));
+    const stderrText = r.stderr.trim();
+    if (json && !ok && !r.cancelled && stderrText) {
       // A provider crash prints its Go stack trace on stderr, not as JSON: keep it as a diagnostic's detail.
       const panic = /^panic: .*$/m.exec(stderrText)?.[0];
       const crash: TfEvent = {
@@ -179,27 +335,46 @@ export class Engine {
         level: 'error',
         message: panic ? `Error: ${CRASH_SUMMARY}` : 'Error: Terraform wrote errors that are not JSON',
       };
-      if (panic) errors.unshift(crash);
-      else errors.push(crash);
+      if (panic) r.errors.unshift(crash);
+      else r.errors.push(crash);
       this.emit({ kind: 'tf', operation, event: crash });
     }
-    if (!json && !ok && !result.cancelled) {
+    if (!json && !ok && !r.cancelled) {
       // Plain-text commands (init) print their errors as text: "Error: SUMMARY", then the detail.
-      const text = `${result.stdout}\n${result.stderr}`;
+      const text = `${r.stdout}\n${r.stderr}`;
       const at2 = text.indexOf('Error: ');
       if (at2 >= 0) {
         const [summary = '', ...rest] = text.slice(at2 + 'Error: '.length).split('\n');
         const diag: TfEvent = { type: 'diagnostic', severity: 'error', summary: summary.trim(), detail: rest.join('\n').trim(), timestamp: Date.now(), level: 'error', message: `Error: ${summary.trim()}` };
-        errors.push(diag);
+        r.errors.push(diag);
         this.emit({ kind: 'tf', operation, event: diag });
       }
     }
-    if (!quiet) this.emit({ kind: 'operation-end', operation, ok, exitCode: result.exitCode, cancelled: result.cancelled, durationMs: result.durationMs, at: Date.now() });
-    return { ...result, errors, planned };
+    if (operation === 'apply' || operation.startsWith('plan')) {
+      // Terraform writes errored.tfstate into its working directory when the backend refused the state.
+      const st = await stat(this.erroredStatePath).catch(() => undefined);
+      if (st && st.mtimeMs >= startedAt - 1_000) {
+        await chmod(this.erroredStatePath, 0o600).catch(() => undefined);
+        this.emit({ kind: 'state-not-persisted', path: this.erroredStatePath });
+      }
+    }
+    if (!quiet) this.emit({ kind: 'operation-end', operation, ok, exitCode: r.exitCode, cancelled: r.cancelled, durationMs: r.durationMs, at: Date.now() });
+    return r;
+  }
+
+  private async markReported(rec: RunRecord): Promise<void> {
+    await writeRunRecord(this.runsDir, { ...rec, reported: true }).catch(() => undefined);
   }
 
   /** Turns a failed run into the error the operator sees. */
-  private failure(operation: Operation, r: RunResult & { errors: TfEvent[]; planned: TfEvent[] }): TofuError {
+  private failure(operation: Operation, r: RunOutcome): TofuError {
+    const notPersisted = r.errors.find((e) => e.type === 'diagnostic' && /Failed to (persist|save) state/i.test(e.summary));
+    if (notPersisted || (existsSync(this.erroredStatePath) && r.errors.some((e) => e.type === 'diagnostic' && /errored\.tfstate/.test(e.detail)))) {
+      return new TofuError(
+        `${operation} could not write the state to the backend (s3://${this.config.backend.bucket}/${this.config.backend.key}): Terraform kept it in ${this.erroredStatePath} (mode 0600)`,
+        `once the backend answers again, push it with :state-push-errored in the console, or ${this.unlockCommand('').replace(/ --ci unlock $/, ' --ci state-push-errored')}`,
+      );
+    }
     if (r.cancelled) {
       return new TofuError(`${operation} was cancelled`, 'Terraform wrote the state and released the lock; plan again to see where things stand');
     }
@@ -211,13 +386,13 @@ export class Engine {
           this.emit({ kind: 'lock-held', lock });
           return new StateLockError(
             `the state lock is held by ${lock.who} (${lock.operation}, since ${lock.created}, lock ID ${lock.id})`,
-            `wait for that run to end; if it is dead, release the lock with: terraform force-unlock ${lock.id}`,
+            `wait for that run to end; if it is dead, release the lock with: ${this.unlockCommand(lock.id)} (or :unlock in the console)`,
             { ...lock },
           );
         }
       }
       if (/saved plan is stale/i.test(first.summary + first.detail)) {
-        return new TofuError('the saved plan is stale: the state changed since it was made', 'plan again (p), then apply');
+        return new TofuError('the saved plan is stale: the state changed since it was made; nothing was applied', 'plan again (p), then apply');
       }
       if (first.summary.startsWith(CRASH_SUMMARY)) {
         return new TofuError(`${operation} failed: ${first.summary}`, 'this is a bug in the provider: its stack trace is in the diagnostics (e, or the log); the state keeps what was applied before the crash');
@@ -225,6 +400,9 @@ export class Engine {
       const where = first.range ? ` (${first.range.filename}:${first.range.line})` : '';
       const more = r.errors.length > 1 ? ` (+${r.errors.length - 1} more error${r.errors.length > 2 ? 's' : ''})` : '';
       return new TofuError(`${operation} failed: ${first.summary}${where}${more}`, first.detail.split('\n')[0] ?? '');
+    }
+    if (r.exitCode === -1 && r.signal === null && r.stderr.trim() === '' && r.errors.length === 0) {
+      return new TofuError(`${operation} ended without an exit status: its process was killed`, 'look at the lock (header) and plan again; if the lock is held by a dead run, :unlock');
     }
     const tail = r.stderr.trim().split('\n').slice(-3).join(' / ');
     return new TofuError(`${operation} failed with exit code ${r.exitCode}${tail ? `: ${tail}` : ''}`, 'see the raw log (l) for details');
@@ -238,6 +416,8 @@ export class Engine {
   async init(): Promise<void> {
     if (this.initialised) return;
     await mkdir(this.config.dataDir, { recursive: true, mode: 0o700 });
+    await chmod(this.config.dataDir, 0o700).catch(() => undefined);
+    await syncModuleDir(this.config.terraformDir, this.moduleDir);
     // Not -json: Terraform 1.11's `init -json` still prints some lines as plain text.
     const args = ['init', '-input=false', '-no-color', '-reconfigure', ...backendConfigArgs(this.config.backend)];
     const marker = join(this.config.dataDir, 'init.json');
@@ -248,10 +428,33 @@ export class Engine {
       this.initialised = true;
       return;
     }
-    const r = await this.run('init', args, false);
+    const r = await this.run('init', args, { json: false });
     if (r.exitCode !== 0) throw this.failure('init', r);
     await writeFile(marker, key + '\n');
     this.initialised = true;
+  }
+
+  /** Removes this engine's saved plan file (superseded or applied). Never another run's. */
+  private async dropSaved(): Promise<void> {
+    const s = this.saved;
+    this.saved = undefined;
+    if (s) await rm(s.file, { force: true }).catch(() => undefined);
+  }
+
+  /** Removes plan files older than a day that no running run reads. Never throws. */
+  private async prunePlans(): Promise<void> {
+    const now = Date.now();
+    const inUse = new Set<string>();
+    for (const rec of await listRuns(this.runsDir)) {
+      if (rec.planFile && (await runStatus(rec)).kind === 'running') inUse.add(rec.planFile);
+    }
+    for (const n of await readdir(this.plansDir).catch(() => [] as string[])) {
+      const p = join(this.plansDir, n);
+      if (inUse.has(p) || p === this.saved?.file) continue;
+      const st = await stat(p).catch(() => undefined);
+      if (st && now - st.mtimeMs > PLAN_MAX_AGE_MS) await rm(p, { force: true }).catch(() => undefined);
+    }
+    await pruneRuns(this.runsDir, 7 * PLAN_MAX_AGE_MS, now);
   }
 
   /**
@@ -259,57 +462,82 @@ export class Engine {
    * it has changes and `structured` is not false, `show -json PLANFILE` for the structured plan
    * (changed attributes, output changes with sensitive values masked); otherwise the model is built
    * from the streamed `planned_change` and `change_summary` messages (no third process: `--ci
-   * apply` uses this). A plan with changes is kept for {@link apply}.
+   * apply` uses this). Each plan writes its own file (`plans/ID.tfplan`, 0600); a plan with changes
+   * is kept for {@link apply} with its sha256, and replaces (deletes) this engine's previous one.
+   * A failed plan leaves no file.
    * @throws TofuError (or StateLockError) when planning fails.
    */
   async plan(opts: { destroy?: boolean; structured?: boolean } = {}): Promise<PlanModel> {
+    if (this.current) throw new TofuError(`${this.current.operation} is still running`, 'wait for it to finish or cancel it (c)');
     await this.init();
-    this.plan_ = undefined;
-    await rm(this.planFile, { force: true });
+    await this.dropSaved();
+    await mkdir(this.plansDir, { recursive: true, mode: 0o700 });
+    void this.prunePlans();
+    const planFile = join(this.plansDir, `${newRunId()}.tfplan`);
     const operation: Operation = opts.destroy ? 'plan-destroy' : 'plan';
-    const args = ['plan', '-json', '-input=false', '-detailed-exitcode', `-var-file=${this.config.varFile}`, `-out=${this.planFile}`];
+    const args = ['plan', '-json', '-input=false', '-detailed-exitcode', `-var-file=${this.config.varFile}`, `-out=${planFile}`];
     for (const [k, v] of Object.entries(this.config.extraVars ?? {})) args.push(`-var=${k}=${v}`);
     if (opts.destroy) args.push('-destroy');
-    const r = await this.run(operation, args);
-    if (r.exitCode !== 0 && r.exitCode !== 2) throw this.failure(operation, r);
-    let plan: PlanModel;
-    if (r.exitCode === 2 && opts.structured !== false) {
-      const show = await this.run(operation, ['show', '-json', this.planFile], false, true);
-      if (show.exitCode !== 0) throw this.failure(operation, show);
-      plan = parsePlanJson(show.stdout, opts.destroy === true);
-    } else {
-      // No changes (nothing to read), or the caller applies at once: the streamed plan is enough.
-      plan = planFromStream(r.planned, opts.destroy === true, r.exitCode === 2);
+    try {
+      const r = await this.run(operation, args, { durable: { planFile } });
+      if (r.exitCode !== 0 && r.exitCode !== 2) throw this.failure(operation, r);
+      let plan: PlanModel;
+      if (r.exitCode === 2 && opts.structured !== false) {
+        const show = await this.run(operation, ['show', '-json', '-no-color', planFile], { json: false, quiet: true });
+        if (show.exitCode !== 0) throw this.failure(operation, show);
+        plan = parsePlanJson(show.stdout, opts.destroy === true);
+      } else {
+        // No changes (nothing to read), or the caller applies at once: the streamed plan is enough.
+        plan = planFromStream(r.planned, opts.destroy === true, r.exitCode === 2);
+      }
+      if (plan.hasChanges) {
+        await chmod(planFile, 0o600);
+        this.saved = { model: plan, file: planFile, hash: await sha256File(planFile) };
+      } else await rm(planFile, { force: true });
+      this.emit({ kind: 'plan', plan });
+      return plan;
+    } catch (err) {
+      if (this.saved?.file !== planFile) await rm(planFile, { force: true }).catch(() => undefined);
+      throw err;
     }
-    if (plan.hasChanges) this.plan_ = plan;
-    else await rm(this.planFile, { force: true });
-    this.emit({ kind: 'plan', plan });
-    return plan;
   }
 
   /**
-   * `apply -json PLANFILE`: applies the saved plan, exactly what was shown. The plan is consumed
-   * whether the apply succeeds or not.
-   * @throws TofuError when there is no saved plan, the plan is stale, or the apply fails or is cancelled.
+   * `apply -json PLANFILE`: applies this engine's saved plan, exactly what was shown. With
+   * `expectHash` (what a confirmation saw), refuses unless the saved plan is still that one; in any
+   * case refuses when the file's bytes no longer have the hash they had when the plan was shown, or
+   * the file is gone. The plan is consumed whether the apply succeeds or not.
+   * @throws TofuError when there is no saved plan, it changed or is gone, is stale, or the apply
+   *   fails or is cancelled.
    */
-  async apply(): Promise<ApplyResult> {
-    const plan = this.plan_;
-    if (!plan) throw new TofuError('there is no saved plan to apply', 'plan first (p); apply runs exactly the plan you saw');
-    await this.init();
-    let summary = { add: 0, change: 0, remove: 0 };
-    const off = this.on((e) => {
-      if (e.kind === 'tf' && e.event.type === 'change_summary') summary = { add: e.event.add, change: e.event.change, remove: e.event.remove };
-    });
-    let r: Awaited<ReturnType<Engine['run']>>;
+  async apply(opts: { expectHash?: string } = {}): Promise<ApplyResult> {
+    const saved = this.saved;
+    if (!saved) throw new TofuError('there is no saved plan to apply', 'plan first (p); apply runs exactly the plan you saw');
+    if (this.current) throw new TofuError(`${this.current.operation} is still running`, 'wait for it to finish or cancel it (c)');
+    if (opts.expectHash !== undefined && opts.expectHash !== saved.hash) {
+      throw new TofuError('the plan changed since it was shown: nothing was applied', 'review the plan now on screen, then apply (a) again');
+    }
+    let actual: string;
     try {
-      r = await this.run('apply', ['apply', '-json', '-input=false', this.planFile]);
+      actual = await sha256File(saved.file);
+    } catch {
+      this.saved = undefined;
+      throw new TofuError(`the saved plan file ${saved.file} is gone: nothing was applied`, 'plan again (p), then apply');
+    }
+    if (actual !== saved.hash) {
+      await this.dropSaved();
+      throw new TofuError('the saved plan file was changed after it was shown: nothing was applied', 'plan again (p), then apply');
+    }
+    await this.init();
+    let r: RunOutcome;
+    try {
+      r = await this.run('apply', ['apply', '-json', '-input=false', saved.file], { durable: { planFile: saved.file, planHash: saved.hash } });
     } finally {
-      off();
-      this.plan_ = undefined;
-      await rm(this.planFile, { force: true });
+      await this.dropSaved();
     }
     if (r.exitCode !== 0 || r.cancelled) throw this.failure('apply', r);
-    return { ...summary, durationMs: r.durationMs, destroyMode: plan.destroyMode };
+    const s = r.summary ?? { add: 0, change: 0, remove: 0 };
+    return { add: s.add, change: s.change, remove: s.remove, durationMs: r.durationMs, destroyMode: saved.model.destroyMode };
   }
 
   /**
@@ -318,10 +546,141 @@ export class Engine {
    */
   async outputs(): Promise<OutputValue[]> {
     await this.init();
-    const r = await this.run('output', ['output', '-json'], false);
+    const r = await this.run('output', ['output', '-json', '-no-color'], { json: false });
     if (r.exitCode !== 0) throw this.failure('output', r);
     const outputs = parseOutputsJson(r.stdout);
     this.emit({ kind: 'outputs', outputs });
     return outputs;
+  }
+
+  /** The newest plan or apply on this environment (this machine's work dir) that is still running, if any. */
+  async activeRun(): Promise<RunRecord | undefined> {
+    const runs = await listRuns(this.runsDir);
+    for (const rec of runs.reverse()) if ((await runStatus(rec)).kind === 'running') return rec;
+    return undefined;
+  }
+
+  /** Runs that ended while nobody watched (their owner died before reporting), oldest first. */
+  async unreportedRuns(): Promise<RunRecord[]> {
+    const out: RunRecord[] = [];
+    for (const rec of await listRuns(this.runsDir)) {
+      if (rec.reported) continue;
+      const st = await runStatus(rec);
+      if (st.kind === 'running') continue;
+      let ownerAlive = false;
+      try {
+        process.kill(rec.owner.pid, 0);
+        ownerAlive = rec.owner.pid !== process.pid;
+      } catch {
+        /* gone */
+      }
+      if (!ownerAlive) out.push(rec);
+    }
+    return out;
+  }
+
+  /**
+   * Follows a plan or apply that another process started (see {@link activeRun}): its events from
+   * the start, then live, through the same events as a run of this engine (preceded by `attached`),
+   * until it ends; `busy` and {@link cancel} apply to it meanwhile. Marks it reported.
+   * @returns its outcome; never throws for the run's own failure (see `error`).
+   * @throws TofuError when this engine is busy.
+   */
+  async follow(rec: RunRecord): Promise<FollowedOutcome> {
+    if (this.current) throw new TofuError(`${this.current.operation} is still running`, 'wait for it to finish or cancel it (c)');
+    const operation = (['plan', 'plan-destroy', 'apply'].includes(rec.operation) ? rec.operation : 'apply') as Operation;
+    const running = (await runStatus(rec)).kind === 'running';
+    this.emit({ kind: 'attached', operation, record: rec, running });
+    const c = this.collector(operation);
+    const at = Date.parse(rec.startedAt) || Date.now();
+    const proc = followRun(rec, { cwd: this.moduleDir, env: {}, json: true, onEvent: c.onEvent, onStderr: (line) => this.emit({ kind: 'stderr', operation, line }) });
+    this.emit({ kind: 'operation-start', operation, at });
+    this.current = { operation, proc, attached: true };
+    const stopProbe = running ? this.watchEndpoint() : () => {};
+    let result: RunResult;
+    try {
+      result = await proc.done;
+    } finally {
+      stopProbe();
+      this.current = undefined;
+    }
+    const r = await this.finishRun(operation, { ...result, errors: c.errors, planned: c.planned, ...(c.summary.v ? { summary: c.summary.v } : {}) }, true, at, false);
+    await this.markReported(rec);
+    const ok = r.exitCode === 0 || (r.exitCode === 2 && operation.startsWith('plan'));
+    return {
+      record: rec,
+      operation,
+      ok: ok && !r.cancelled,
+      exitCode: r.exitCode,
+      ...(r.summary ? { summary: r.summary } : {}),
+      ...(ok && !r.cancelled ? {} : { error: this.failure(operation, r) }),
+      durationMs: r.durationMs,
+    };
+  }
+
+  /** Whether a plan or apply of this environment runs on this machine now (a live run record). */
+  private async refuseWhileRunning(what: string): Promise<void> {
+    const rec = await this.activeRun();
+    if (rec) {
+      throw new TofuError(
+        `${what} refused: ${rec.operation === 'apply' ? 'an apply' : `a ${rec.operation}`} started at ${rec.startedAt} by ${rec.owner.user}@${rec.owner.host} (pid ${rec.pid}) is still running on this machine and holds the lock`,
+        'wait for it to end (open the console to follow it), or cancel it there (c)',
+      );
+    }
+  }
+
+  /**
+   * `terraform force-unlock -force LOCK_ID` with this console's data dir, CLI config and endpoint.
+   * Refused while a run of this environment on this machine is alive (it is the holder).
+   * The caller checks beforehand that LOCK_ID is the lock's ID (see readStateLock).
+   * @throws TofuError when refused or when Terraform fails (e.g. the ID does not match).
+   */
+  async unlock(lockId: string): Promise<void> {
+    if (!/^[A-Za-z0-9-]{1,128}$/.test(lockId)) throw new TofuError(`"${lockId.slice(0, 80)}" is not a lock ID`, 'the lock ID is the UUID shown with the lock (header, or the error that named the holder)');
+    await this.refuseWhileRunning('unlock');
+    await this.init();
+    const r = await this.run('unlock', ['force-unlock', '-force', '-no-color', lockId], { json: false });
+    if (r.exitCode !== 0) throw this.failure('unlock', r);
+  }
+
+  /**
+   * Pushes `errored.tfstate` (what Terraform kept when the backend refused the state) to the backend
+   * with `terraform state push`, once the backend answers again: only when the file's lineage
+   * matches the backend's state (or the backend has none), refused while a run on this machine is
+   * alive; Terraform itself takes the lock (refused while another operation holds it) and refuses an
+   * older serial. The file is then renamed `errored.tfstate.pushed-TIME` (0600).
+   * @returns where the pushed file was moved.
+   * @throws TofuError when there is no such file, the lineage differs, or Terraform fails.
+   */
+  async pushErroredState(): Promise<{ movedTo: string; serial?: number }> {
+    const file = this.erroredStatePath;
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      throw new TofuError(`there is no unpersisted state (${file} does not exist)`, 'nothing to push: the backend has the latest state');
+    }
+    let mine: { lineage?: string; serial?: number };
+    try {
+      mine = JSON.parse(text) as { lineage?: string; serial?: number };
+    } catch {
+      throw new TofuError(`${file} is not a Terraform state file (not JSON)`, 'keep the file; look at it before doing anything else');
+    }
+    await this.refuseWhileRunning('state-push-errored');
+    await this.init();
+    const pull = await this.run('state-push', ['state', 'pull'], { json: false, quiet: true });
+    if (pull.exitCode !== 0) throw this.failure('state-push', pull);
+    const remote = pull.stdout.trim() ? (JSON.parse(pull.stdout) as { lineage?: string; serial?: number }) : undefined;
+    if (remote?.lineage && mine.lineage && remote.lineage !== mine.lineage) {
+      throw new TofuError(
+        `the unpersisted state's lineage ${mine.lineage} is not the backend's ${remote.lineage}: it belongs to another state, nothing was pushed`,
+        `keep ${file} and compare it with the backend's state (terraform state pull) before doing anything`,
+      );
+    }
+    const r = await this.run('state-push', ['state', 'push', '-no-color', file], { json: false });
+    if (r.exitCode !== 0) throw this.failure('state-push', r);
+    const movedTo = `${file}.pushed-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    await rename(file, movedTo);
+    return { movedTo, ...(typeof mine.serial === 'number' ? { serial: mine.serial } : {}) };
   }
 }

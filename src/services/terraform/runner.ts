@@ -1,6 +1,10 @@
 import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { TofuError } from '../../core/errors.js';
 import { TfJsonStreamParser, type TfEvent } from './events.js';
+import { newRunId, processAlive, processStartTicks, runPaths, runStatus, thisOwner, writeRunRecord, type RunRecord } from './run-record.js';
 
 /** How to run one Terraform command. */
 export interface RunOptions {
@@ -129,6 +133,252 @@ export function runTerraform(binary: string, args: readonly string[], opts: RunO
       }
       return true;
     },
+    done,
+  };
+}
+
+/**
+ * The wrapper of a durable run (POSIX sh): files it creates are 0600 (`umask 077`: plan files,
+ * `errored.tfstate`); it survives the interrupt it forwards (a trap, not an ignore, so Terraform
+ * still receives SIGINT) and waits for Terraform, then writes Terraform's exit status atomically to
+ * `$PC_RUN_EXIT` and exits with it.
+ */
+const WRAPPER = `umask 077
+trap ':' INT TERM HUP
+"$@"
+rc=$?
+printf '%s\\n' "$rc" > "$PC_RUN_EXIT.tmp" && mv -f "$PC_RUN_EXIT.tmp" "$PC_RUN_EXIT"
+exit $rc`;
+
+/** How often a followed run's files are read (ms). */
+const FOLLOW_POLL_MS = 100;
+
+/** Options of a durable run: the run's files live in `runsDir`; the record says what it is. */
+export interface DurableOptions extends RunOptions {
+  /** The directory of run records and output files (0700). */
+  runsDir: string;
+  /** The engine operation, recorded for a console that finds the run later. */
+  operation: string;
+  /** Recorded with the run (an apply's plan file and its hash). */
+  planFile?: string;
+  planHash?: string;
+}
+
+/** A running (or followed) Terraform command whose output goes to files, with its record. */
+export interface DurableProcess extends TfProcess {
+  readonly record: RunRecord;
+}
+
+/**
+ * Reads a growing file from an offset: each `poll()` passes the new text to `onText`.
+ * Multi-byte characters split across reads are kept whole (StringDecoder).
+ */
+class FileTail {
+  private offset = 0;
+  private handle: FileHandle | undefined;
+  private busy: Promise<void> | undefined;
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly buf = Buffer.allocUnsafe(256 * 1024);
+
+  constructor(
+    private readonly path: string,
+    private readonly onText: (text: string) => void,
+  ) {}
+
+  /** Reads everything written since the last poll; concurrent calls share one read. */
+  poll(): Promise<void> {
+    this.busy ??= this.read().finally(() => (this.busy = undefined));
+    return this.busy;
+  }
+
+  private async read(): Promise<void> {
+    if (!this.handle) {
+      try {
+        this.handle = await open(this.path, 'r');
+      } catch {
+        return; // not created yet
+      }
+    }
+    for (;;) {
+      const { bytesRead } = await this.handle.read(this.buf, 0, this.buf.length, this.offset);
+      if (bytesRead === 0) return;
+      this.offset += bytesRead;
+      this.onText(this.decoder.write(this.buf.subarray(0, bytesRead)));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.poll();
+    const rest = this.decoder.end();
+    if (rest) this.onText(rest);
+    await this.handle?.close().catch(() => undefined);
+    this.handle = undefined;
+  }
+}
+
+/**
+ * Follows a durable run's stdout and stderr files as they grow, parsing stdout as the `-json`
+ * stream, until `ended()` says the run is over; then reads the rest and settles.
+ */
+function followFiles(rec: RunRecord, opts: RunOptions, ended: () => Promise<{ exitCode: number; signal: NodeJS.Signals | null } | undefined>, kick: { now?: () => void }): Promise<Omit<RunResult, 'cancelled' | 'durationMs'>> {
+  const json = opts.json ?? true;
+  const parser = json ? new TfJsonStreamParser() : undefined;
+  let stdout = '';
+  let stderr = '';
+  let stderrPartial = '';
+  let stdoutPartial = '';
+  const out = new FileTail(rec.out, (chunk) => {
+    if (parser) {
+      if (opts.onEvent) for (const e of parser.push(chunk)) opts.onEvent(e);
+    } else {
+      if (stdout.length < STDOUT_MAX) stdout += chunk;
+      if (opts.onText) {
+        const lines = (stdoutPartial + chunk).split('\n');
+        stdoutPartial = lines.pop() ?? '';
+        for (const l of lines) opts.onText(l.replace(/\r$/, ''));
+      }
+    }
+  });
+  const err = new FileTail(rec.err, (chunk) => {
+    stderr += chunk;
+    if (stderr.length > STDERR_KEEP) stderr = stderr.slice(-STDERR_KEEP);
+    if (opts.onStderr) {
+      const lines = (stderrPartial + chunk).split('\n');
+      stderrPartial = lines.pop() ?? '';
+      for (const l of lines) opts.onStderr(l.replace(/\r$/, ''));
+    }
+  });
+  return new Promise((resolve) => {
+    let finishing = false;
+    const tick = async () => {
+      if (finishing) return;
+      await Promise.all([out.poll(), err.poll()]);
+      const end = await ended();
+      if (!end || finishing) return;
+      finishing = true;
+      clearInterval(timer);
+      await Promise.all([out.close(), err.close()]);
+      if (parser && opts.onEvent) for (const e of parser.end()) opts.onEvent(e);
+      if (stderrPartial && opts.onStderr) opts.onStderr(stderrPartial);
+      if (stdoutPartial && opts.onText) opts.onText(stdoutPartial);
+      resolve({ exitCode: end.exitCode, signal: end.signal, stdout, stderr });
+    };
+    const timer = setInterval(() => void tick(), FOLLOW_POLL_MS);
+    kick.now = () => void tick();
+  });
+}
+
+function cancelGroup(pid: number, state: { cancelled: boolean; exited: boolean }): boolean {
+  if (state.cancelled || state.exited) return false;
+  state.cancelled = true;
+  try {
+    // The whole process group, as a Ctrl-C in a terminal would: the wrapper traps it and waits,
+    // Terraform stops gracefully, provider plugins ignore it.
+    process.kill(-pid, 'SIGINT');
+  } catch {
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Starts `binary args…` so that it outlives this process: in its own session (setsid), under a
+ * small sh wrapper, with stdout and stderr going to files in `runsDir` (never a pipe, which would
+ * kill Terraform with its console), and a run record beside them. This process follows the files
+ * (the `-json` stream is parsed as with {@link runTerraform}) and settles `done` when the run ends.
+ * Cancel sends one SIGINT to the run's process group.
+ * @throws TofuError (synchronously) when the run's files cannot be created; through `done` when
+ *   the wrapper cannot be started.
+ */
+export async function startDurable(binary: string, args: readonly string[], opts: DurableOptions): Promise<DurableProcess> {
+  const started = Date.now();
+  const id = newRunId();
+  const paths = runPaths(opts.runsDir, id);
+  let outFd: number;
+  let errFd: number;
+  try {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(opts.runsDir, { recursive: true, mode: 0o700 });
+    outFd = openSync(paths.out, 'wx', 0o600);
+    errFd = openSync(paths.err, 'wx', 0o600);
+  } catch (err) {
+    throw new TofuError(`cannot create the run's output files in ${opts.runsDir}: ${(err as Error).message}`, 'check that the work directory is writable and the disk has space', { cause: err });
+  }
+  let child;
+  try {
+    child = spawn('/bin/sh', ['-c', WRAPPER, `platform-console-run:${id}`, binary, ...args], {
+      cwd: opts.cwd,
+      env: { ...opts.env, PC_RUN_EXIT: paths.exit },
+      stdio: ['ignore', outFd, errFd],
+      detached: true,
+    });
+  } finally {
+    closeSync(outFd);
+    closeSync(errFd);
+  }
+  const pid = child.pid;
+  const record: RunRecord = {
+    id,
+    operation: opts.operation,
+    pid: pid ?? -1,
+    ...(pid !== undefined && processStartTicks(pid) !== undefined ? { procStart: processStartTicks(pid)! } : {}),
+    startedAt: new Date(started).toISOString(),
+    owner: thisOwner(),
+    ...(opts.planFile ? { planFile: opts.planFile } : {}),
+    ...(opts.planHash ? { planHash: opts.planHash } : {}),
+    out: paths.out,
+    err: paths.err,
+    exit: paths.exit,
+  };
+  if (pid !== undefined) await writeRunRecord(opts.runsDir, record);
+  const state = { cancelled: false, exited: false };
+  let childExit: { exitCode: number; signal: NodeJS.Signals | null } | undefined;
+  const kick: { now?: () => void } = {};
+  const done = new Promise<RunResult>((resolve, reject) => {
+    child.on('error', (err) => {
+      state.exited = true;
+      reject(new TofuError(`cannot start ${binary} (through /bin/sh): ${err.message}`, 'check TF_BINARY and PATH', { cause: err }));
+    });
+    if (pid === undefined) return;
+    child.on('exit', (code, signal) => {
+      state.exited = true;
+      childExit = { exitCode: code ?? -1, signal };
+      kick.now?.();
+    });
+    followFiles(record, opts, async () => childExit, kick).then(
+      (r) => resolve({ ...r, cancelled: state.cancelled, durationMs: Date.now() - started }),
+      reject,
+    );
+  });
+  return {
+    pid,
+    args,
+    record,
+    cancel: () => (pid === undefined ? false : cancelGroup(pid, state)),
+    done,
+  };
+}
+
+/**
+ * Follows a durable run started by another process (a console that died or still runs, a `--ci`
+ * run): reads its output from the start, so every event is delivered again, then as it grows, and
+ * settles when its exit status appears, or with exit code -1 when its process is gone without one
+ * (killed). Cancel sends the one SIGINT to its process group, as its owner would.
+ */
+export function followRun(rec: RunRecord, opts: RunOptions): DurableProcess {
+  const started = Date.parse(rec.startedAt) || Date.now();
+  const state = { cancelled: false, exited: false };
+  const done = followFiles(rec, opts, async () => {
+    const s = await runStatus(rec);
+    if (s.kind === 'running') return undefined;
+    state.exited = true;
+    return { exitCode: s.kind === 'ended' ? s.exitCode : -1, signal: null };
+  }, {}).then((r) => ({ ...r, cancelled: state.cancelled, durationMs: Date.now() - started }));
+  return {
+    pid: rec.pid,
+    args: [],
+    record: rec,
+    cancel: () => (processAlive(rec.pid, rec.procStart) ? cancelGroup(rec.pid, state) : false),
     done,
   };
 }

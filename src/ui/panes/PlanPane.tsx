@@ -27,12 +27,13 @@ export function filterRows(rows: readonly ResourceRow[], filter: string): readon
 function title(s: AppState): string {
   const op = s.operation;
   if (op) {
-    const verb = { init: 'Initializing', plan: 'Planning', 'plan-destroy': 'Planning destroy', apply: 'Applying', output: 'Reading outputs' }[op.name];
-    return `${verb}${op.cancelRequested ? ' (cancelling: waiting for Terraform to write state and release the lock)' : ''}`;
+    const verb = { init: 'Initializing', plan: 'Planning', 'plan-destroy': 'Planning destroy', apply: 'Applying', output: 'Reading outputs', unlock: 'Releasing the state lock', 'state-push': 'Pushing the unpersisted state' }[op.name];
+    const who = s.attachedRun ? ` (followed, read-only: started ${s.attachedRun.startedAt} by ${s.attachedRun.owner}, pid ${s.attachedRun.pid})` : '';
+    return `${verb}${who}${op.cancelRequested ? ' (cancelling: waiting for Terraform to write state and release the lock)' : ''}`;
   }
   const r = s.lastResult;
   if (!r) return 'No plan yet';
-  const what = r.operation === 'apply' ? 'Apply' : r.operation === 'plan-destroy' ? 'Destroy plan' : r.operation === 'plan' ? 'Plan' : r.operation === 'init' ? 'Init' : 'Outputs';
+  const what = r.operation === 'apply' ? 'Apply' : r.operation === 'plan-destroy' ? 'Destroy plan' : r.operation === 'plan' ? 'Plan' : r.operation === 'init' ? 'Init' : r.operation === 'unlock' ? 'Unlock' : r.operation === 'state-push' ? 'State push' : 'Outputs';
   return `${what} ${r.cancelled ? 'cancelled' : r.ok ? 'finished' : 'failed'} in ${formatElapsed(r.durationMs)}`;
 }
 
