@@ -132,7 +132,10 @@ export async function runCi(o: CiOptions): Promise<number> {
       }
       case 'state-push-errored': {
         reporter.step(`pushing ${engine.erroredStatePath} to s3://${session.backend.bucket}/${session.backend.key}`);
-        const r = await engine.pushErroredState();
+        const lock = await session.readLock();
+        if (lock.kind === 'unknown') throw new ConsoleError(`the state lock cannot be read (${lock.reason}): nothing was pushed`, 'check that the backend answers, then try again');
+        const r = await engine.pushErroredState(lock.kind === 'held' ? lock.lock : undefined);
+        if (r.releasedLock) reporter.step(`released the lock ${r.releasedLock} that the failed run could not release`);
         reporter.step(`pushed the unpersisted state${r.serial !== undefined ? ` (serial ${r.serial})` : ''}; the file is kept as ${r.movedTo}`);
         break;
       }

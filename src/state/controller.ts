@@ -627,11 +627,14 @@ export class Controller {
     }
     this.store.say('info', 'Pushing the unpersisted state to the backend…');
     try {
-      const r = await this.target.engine.pushErroredState();
+      const lock = await this.target.readLock();
+      if (lock.kind === 'unknown') throw new ConsoleError(`the state lock cannot be read (${lock.reason}): nothing was pushed`, 'check that the backend answers, then :state-push-errored again');
+      const r = await this.target.engine.pushErroredState(lock.kind === 'held' ? lock.lock : undefined);
       this.store.update((st) => {
         st.erroredState = undefined;
       });
-      this.store.say('info', `Pushed the unpersisted state${r.serial !== undefined ? ` (serial ${r.serial})` : ''} to the backend; the file is kept as ${r.movedTo}.`, 'plan again (p) to see where things stand');
+      this.store.say('info', `Pushed the unpersisted state${r.serial !== undefined ? ` (serial ${r.serial})` : ''} to the backend${r.releasedLock ? `, after releasing the lock ${r.releasedLock} the failed run had left` : ''}; the file is kept as ${r.movedTo}.`, 'plan again (p) to see where things stand');
+      void this.refreshLock();
     } catch (err) {
       const { text, hint } = errorParts(err);
       this.store.say('error', text, hint);

@@ -1,41 +1,13 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { motoSkipReason } from '../support/moto.js';
+import { exitOf, s3For, waitFor } from '../support/cli-child.js';
 import { makeWorkspace, ndjson, type Workspace } from '../support/workspace.js';
 
 const skip = await motoSkipReason();
-
-async function s3For(ws: Workspace): Promise<S3Client> {
-  const rec = JSON.parse(await readFile(join(ws.local, 'emulator.json'), 'utf8')) as { endpoint: string };
-  return new S3Client({ region: 'us-east-1', endpoint: rec.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-}
-
-function waitFor(child: ReturnType<Workspace['spawnCli']>, re: RegExp, timeoutMs = 120_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re}; saw:\n${seen.slice(-3000)}`)), timeoutMs);
-    const on = (d: Buffer) => {
-      seen += d.toString();
-      if (re.test(seen)) {
-        clearTimeout(timer);
-        child.stdout!.off('data', on);
-        resolve(seen);
-      }
-    };
-    child.stdout!.on('data', on);
-  });
-}
-
-function exitOf(child: ReturnType<Workspace['spawnCli']>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
 
 describe('plan, apply, re-plan through --ci on the emulator', { skip }, () => {
   let ws: Workspace;

@@ -90,3 +90,14 @@ export function parseLockObject(body: string): LockInfo | undefined {
     return undefined;
   }
 }
+
+/**
+ * The time a lock was taken, from its `Created` field: Terraform writes Go's default time format
+ * (`2026-11-29 02:49:14.270280445 +0000 UTC`) in the Lock Info block and RFC 3339 in the `.tflock`
+ * object. @returns ms since the epoch, or NaN when it cannot be read.
+ */
+export function lockCreatedMs(created: string): number {
+  const go = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(\.\d+)? ([+-]\d{2})(\d{2})/.exec(created.trim());
+  if (go) return Date.parse(`${go[1]}T${go[2]}${(go[3] ?? '').slice(0, 4)}${go[4]}:${go[5]}`);
+  return Date.parse(created);
+}

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateLockError, TofuError } from '../../core/errors.js';
-import { backendConfigArgs, parseLockInfo, type BackendSettings, type LockInfo } from './backend.js';
+import { backendConfigArgs, lockCreatedMs, parseLockInfo, type BackendSettings, type LockInfo } from './backend.js';
 import type { TerraformBinary } from './binary.js';
 import type { TfEvent } from './events.js';
 import { syncModuleDir } from './module-dir.js';
@@ -649,10 +649,16 @@ export class Engine {
    * matches the backend's state (or the backend has none), refused while a run on this machine is
    * alive; Terraform itself takes the lock (refused while another operation holds it) and refuses an
    * older serial. The file is then renamed `errored.tfstate.pushed-TIME` (0600).
+   *
+   * `heldLock` is the state lock as the caller read it, if held. A run that could not write the
+   * state usually could not release its lock either: when the lock is that run's (taken by this
+   * machine's user and host while a run recorded here ran, and that run has ended), it is released
+   * first (`releasedLock` says so); a lock of any other operation refuses the push.
    * @returns where the pushed file was moved.
-   * @throws TofuError when there is no such file, the lineage differs, or Terraform fails.
+   * @throws TofuError when there is no such file, the lineage differs, another operation holds the
+   *   lock, or Terraform fails.
    */
-  async pushErroredState(): Promise<{ movedTo: string; serial?: number }> {
+  async pushErroredState(heldLock?: LockInfo): Promise<{ movedTo: string; serial?: number; releasedLock?: string }> {
     const file = this.erroredStatePath;
     let text: string;
     try {
@@ -668,6 +674,25 @@ export class Engine {
     }
     await this.refuseWhileRunning('state-push-errored');
     await this.init();
+    let releasedLock: string | undefined;
+    if (heldLock) {
+      const created = lockCreatedMs(heldLock.created);
+      const fileTime = (await stat(file)).mtimeMs;
+      const runs = await listRuns(this.runsDir);
+      const owner = runs.find((rec) => {
+        const start = Date.parse(rec.startedAt);
+        return `${rec.owner.user}@${rec.owner.host}` === heldLock.who && created >= start - 1_000 && created <= fileTime + 1_000;
+      });
+      if (!owner || (await runStatus(owner)).kind === 'running') {
+        throw new TofuError(
+          `the state lock is held by ${heldLock.who} (${heldLock.operation}, since ${heldLock.created}, lock ID ${heldLock.id}), not by the run that left ${file}: nothing was pushed`,
+          `wait for that operation to end and push again; if it is dead, release the lock first: ${this.unlockCommand(heldLock.id)}`,
+        );
+      }
+      const u = await this.run('unlock', ['force-unlock', '-force', '-no-color', heldLock.id], { json: false });
+      if (u.exitCode !== 0) throw this.failure('unlock', u);
+      releasedLock = heldLock.id;
+    }
     const pull = await this.run('state-push', ['state', 'pull'], { json: false, quiet: true });
     if (pull.exitCode !== 0) throw this.failure('state-push', pull);
     const remote = pull.stdout.trim() ? (JSON.parse(pull.stdout) as { lineage?: string; serial?: number }) : undefined;
@@ -681,6 +706,6 @@ export class Engine {
     if (r.exitCode !== 0) throw this.failure('state-push', r);
     const movedTo = `${file}.pushed-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     await rename(file, movedTo);
-    return { movedTo, ...(typeof mine.serial === 'number' ? { serial: mine.serial } : {}) };
+    return { movedTo, ...(typeof mine.serial === 'number' ? { serial: mine.serial } : {}), ...(releasedLock ? { releasedLock } : {}) };
   }
 }
