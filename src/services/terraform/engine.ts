@@ -186,6 +186,11 @@ export class Engine {
     return this.saved?.model;
   }
 
+  /** The saved plan's file (`plans/ID.tfplan`), if any. */
+  get savedPlanFile(): string | undefined {
+    return this.saved?.file;
+  }
+
   /** sha256 of the saved plan's file as it was shown: a confirmation passes it back to {@link apply}. */
   get savedPlanHash(): string | undefined {
     return this.saved?.hash;
@@ -470,6 +475,8 @@ export class Engine {
   async plan(opts: { destroy?: boolean; structured?: boolean } = {}): Promise<PlanModel> {
     if (this.current) throw new TofuError(`${this.current.operation} is still running`, 'wait for it to finish or cancel it (c)');
     await this.init();
+    // Files added to (or removed from) the root module since init are linked (or unlinked) now.
+    await syncModuleDir(this.config.terraformDir, this.moduleDir);
     await this.dropSaved();
     await mkdir(this.plansDir, { recursive: true, mode: 0o700 });
     void this.prunePlans();
