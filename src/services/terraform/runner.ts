@@ -317,6 +317,21 @@ export async function startDurable(binary: string, args: readonly string[], opts
     closeSync(errFd);
   }
   const pid = child.pid;
+  // Listen at once: the process may end while the record is being written.
+  const state = { cancelled: false, exited: false };
+  let childExit: { exitCode: number; signal: NodeJS.Signals | null } | undefined;
+  let spawnError: Error | undefined;
+  const kick: { now?: () => void } = {};
+  child.on('error', (err) => {
+    state.exited = true;
+    spawnError = err;
+    kick.now?.();
+  });
+  child.on('exit', (code, signal) => {
+    state.exited = true;
+    childExit = { exitCode: code ?? -1, signal };
+    kick.now?.();
+  });
   const record: RunRecord = {
     id,
     operation: opts.operation,
@@ -331,20 +346,13 @@ export async function startDurable(binary: string, args: readonly string[], opts
     exit: paths.exit,
   };
   if (pid !== undefined) await writeRunRecord(opts.runsDir, record);
-  const state = { cancelled: false, exited: false };
-  let childExit: { exitCode: number; signal: NodeJS.Signals | null } | undefined;
-  const kick: { now?: () => void } = {};
   const done = new Promise<RunResult>((resolve, reject) => {
-    child.on('error', (err) => {
-      state.exited = true;
-      reject(new TofuError(`cannot start ${binary} (through /bin/sh): ${err.message}`, 'check TF_BINARY and PATH', { cause: err }));
-    });
-    if (pid === undefined) return;
-    child.on('exit', (code, signal) => {
-      state.exited = true;
-      childExit = { exitCode: code ?? -1, signal };
-      kick.now?.();
-    });
+    const failed = () => reject(new TofuError(`cannot start ${binary} (through /bin/sh): ${spawnError?.message ?? 'no process'}`, 'check TF_BINARY and PATH', { cause: spawnError }));
+    if (pid === undefined) {
+      if (spawnError) failed();
+      else child.once('error', failed);
+      return;
+    }
     followFiles(record, opts, async () => childExit, kick).then(
       (r) => resolve({ ...r, cancelled: state.cancelled, durationMs: Date.now() - started }),
       reject,

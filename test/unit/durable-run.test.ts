@@ -1,0 +1,155 @@
+// Durable runs on real processes (sh stands in for Terraform's output; no server needed):
+// output to files, run records, following, the exit status, cancel; and the module dir of links.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, lstatSync, readlinkSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { lockCreatedMs } from '../../src/services/terraform/backend.js';
+import type { TfEvent } from '../../src/services/terraform/events.js';
+import { syncModuleDir } from '../../src/services/terraform/module-dir.js';
+import { listRuns, newRunId, processAlive, processStartTicks, runStatus, type RunRecord } from '../../src/services/terraform/run-record.js';
+import { followRun, startDurable } from '../../src/services/terraform/runner.js';
+
+const line = (o: Record<string, unknown>) => JSON.stringify({ '@level': 'info', '@message': String(o.type), '@module': 'terraform.ui', '@timestamp': '2026-11-29T10:00:00.000000Z', ...o });
+const VERSION = line({ type: 'version', terraform: '1.11.4', ui: '1.2' });
+const SUMMARY = line({ type: 'change_summary', changes: { add: 2, change: 0, remove: 0, import: 0, operation: 'apply' } });
+
+describe('durable runs', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pc-durable-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('startDurable: output to 0600 files, a record, events parsed, the exit status carried', async () => {
+    const runs = join(dir, 'runs1');
+    const events: TfEvent[] = [];
+    const stderr: string[] = [];
+    const script = `printf '%s\\n' '${VERSION}'; sleep 0.3; printf '%s\\n' '${SUMMARY}'; echo oops >&2; exit 3`;
+    const p = await startDurable('/bin/sh', ['-c', script], { cwd: dir, env: { PATH: process.env.PATH }, runsDir: runs, operation: 'apply', planHash: 'abc', onEvent: (e) => events.push(e), onStderr: (l) => stderr.push(l) });
+    assert.equal(p.record.operation, 'apply');
+    assert.equal(p.record.planHash, 'abc');
+    const r = await p.done;
+    assert.equal(r.exitCode, 3);
+    assert.deepEqual(events.map((e) => e.type), ['version', 'change_summary']);
+    assert.deepEqual(stderr, ['oops']);
+    for (const f of [p.record.out, p.record.err, p.record.exit]) assert.equal(statSync(f).mode & 0o777, 0o600, f);
+    assert.equal(statSync(runs).mode & 0o777, 0o700);
+    const [rec] = await listRuns(runs);
+    assert.equal(rec?.id, p.record.id);
+    assert.deepEqual(await runStatus(rec!), { kind: 'ended', exitCode: 3 });
+  });
+
+  it('followRun replays an ended run from the start and settles with its status', async () => {
+    const runs = join(dir, 'runs1');
+    const [rec] = await listRuns(runs);
+    const events: TfEvent[] = [];
+    const r = await followRun(rec!, { cwd: dir, env: {}, onEvent: (e) => events.push(e) }).done;
+    assert.equal(r.exitCode, 3);
+    assert.deepEqual(events.map((e) => e.type), ['version', 'change_summary']);
+  });
+
+  it('the run outlives the process that started it, and another follows it live', async () => {
+    const runs = join(dir, 'runs2');
+    // A child process starts the run and is killed (SIGKILL) right after; the run goes on.
+    const runner = new URL('../../src/services/terraform/runner.js', import.meta.url).href;
+    const code = [
+      `const { startDurable } = await import(${JSON.stringify(runner)});`,
+      'const c = JSON.parse(process.env.PC_TEST_RUN);',
+      "await startDurable('/bin/sh', ['-c', c.script], { cwd: c.dir, env: { PATH: process.env.PATH }, runsDir: c.runs, operation: 'apply' });",
+      "process.stdout.write('started\\n');",
+      'setInterval(() => {}, 1000);',
+    ].join('\n');
+    const script = `printf '%s\\n' '${VERSION}'; sleep 1.5; printf '%s\\n' '${SUMMARY}'`;
+    const starter = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PC_TEST_RUN: JSON.stringify({ script, dir, runs }) } });
+    await new Promise<void>((resolve) => starter.stdout.on('data', (d: Buffer) => d.toString().includes('started') && resolve()));
+    starter.kill('SIGKILL');
+    const [rec] = await listRuns(runs);
+    assert.ok(rec, 'a record');
+    assert.equal((await runStatus(rec)).kind, 'running');
+    const events: TfEvent[] = [];
+    const r = await followRun(rec, { cwd: dir, env: {}, onEvent: (e) => events.push(e) }).done;
+    assert.equal(r.exitCode, 0);
+    assert.deepEqual(events.map((e) => e.type), ['version', 'change_summary'], 'the second line arrived after the starter died');
+  });
+
+  it('cancel sends one SIGINT to the run; the wrapper waits for it and records its status', async () => {
+    const runs = join(dir, 'runs3');
+    const script = `trap 'echo interrupted >&2; exit 130' INT; sleep 30 & wait`;
+    const p = await startDurable('/bin/sh', ['-c', script], { cwd: dir, env: { PATH: process.env.PATH }, runsDir: runs, operation: 'apply', onStderr: () => {} });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(p.cancel(), true);
+    assert.equal(p.cancel(), false, 'never twice');
+    const r = await p.done;
+    assert.equal(r.cancelled, true);
+    assert.equal(r.exitCode, 130);
+    assert.match(r.stderr, /interrupted/);
+  });
+
+  it('a run whose processes were killed is "vanished", not running', async () => {
+    const runs = join(dir, 'runs4');
+    const p = await startDurable('/bin/sh', ['-c', 'sleep 30'], { cwd: dir, env: { PATH: process.env.PATH }, runsDir: runs, operation: 'plan' });
+    process.kill(-p.record.pid, 'SIGKILL');
+    await p.done;
+    assert.deepEqual(await runStatus(p.record), { kind: 'vanished' });
+  });
+
+  it('process identity: start ticks tell a reused pid', () => {
+    const mine = processStartTicks(process.pid);
+    assert.ok(mine !== undefined && mine > 0);
+    assert.equal(processAlive(process.pid, mine), true);
+    assert.equal(processAlive(process.pid, mine + 1), false);
+    assert.equal(processAlive(2 ** 22 + 7), false);
+    assert.match(newRunId(new Date('2026-11-29T10:04:12.345Z')), /^20261129T100412Z-[0-9a-f]{6}$/);
+  });
+
+  it('listRuns skips torn and foreign files', async () => {
+    const runs = join(dir, 'runs5');
+    await mkdir(runs);
+    await writeFile(join(runs, 'a.json'), '{"id": "x", "pi');
+    await writeFile(join(runs, 'b.json'), '{"hello": 1}');
+    const ok: RunRecord = { id: 'c', operation: 'plan', pid: 1, startedAt: '', owner: { pid: 1, user: 'u', host: 'h' }, out: '', err: '', exit: '' };
+    await writeFile(join(runs, 'c.json'), JSON.stringify(ok));
+    assert.deepEqual((await listRuns(runs)).map((r) => r.id), ['c']);
+  });
+});
+
+describe('the module dir of links', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pc-moddir-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('links every top-level entry but dot-entries, follows additions and removals, keeps Terraform\'s own files', async () => {
+    const src = join(dir, 'terraform');
+    const dst = join(dir, 'work', 'module');
+    await mkdir(join(src, 'modules', 'x'), { recursive: true });
+    await writeFile(join(src, 'main.tf'), '');
+    await writeFile(join(src, 'gone.tf'), '');
+    await writeFile(join(src, '.terraform.lock.hcl'), '');
+    await syncModuleDir(src, dst);
+    assert.deepEqual((await readdir(dst)).sort(), ['gone.tf', 'main.tf', 'modules']);
+    assert.equal(readlinkSync(join(dst, 'modules')), join(src, 'modules'));
+    assert.equal(statSync(dst).mode & 0o777, 0o700);
+    await rm(join(src, 'gone.tf'));
+    await writeFile(join(src, 'new.tf'), '');
+    await writeFile(join(dst, 'errored.tfstate'), '{}');
+    await syncModuleDir(src, dst);
+    assert.deepEqual((await readdir(dst)).sort(), ['errored.tfstate', 'main.tf', 'modules', 'new.tf']);
+    assert.ok(lstatSync(join(dst, 'errored.tfstate')).isFile());
+    assert.ok(!existsSync(join(src, 'errored.tfstate')));
+  });
+});
+
+describe('lockCreatedMs', () => {
+  it("reads Go's time format (Lock Info) and RFC 3339 (.tflock)", () => {
+    assert.equal(lockCreatedMs('2026-11-29 02:49:14.270280445 +0000 UTC'), Date.parse('2026-11-29T02:49:14.270Z'));
+    assert.equal(lockCreatedMs('2026-11-29 03:49:14 +0100 CET'), Date.parse('2026-11-29T02:49:14Z'));
+    assert.equal(lockCreatedMs('2026-11-29T02:49:14.27028Z'), Date.parse('2026-11-29T02:49:14.270Z'));
+    assert.ok(Number.isNaN(lockCreatedMs('?')));
+  });
+});
