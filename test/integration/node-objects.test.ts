@@ -13,12 +13,15 @@
  * also needs the AWS CLI (`aws`), with the same rule.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 
+import { DescribeLaunchTemplateVersionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, S3Client, type Tag } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, S3Client, type Tag } from '@aws-sdk/client-s3';
 
 import { motoSkipReason } from '../support/moto.js';
 import { makeWorkspace, ndjson, type CliResult, type Workspace } from '../support/workspace.js';
@@ -83,9 +86,50 @@ function changedAddresses(stdout: string): string[] {
 
 const tagMap = (tags: Tag[] | undefined) => Object.fromEntries((tags ?? []).map((t) => [t.Key!, t.Value!]));
 
+/**
+ * The content of the file cloud-init writes at `path`, from a cloud-config document as
+ * modules/bootstrap renders it (`- path: …` then `content: |` and a block indented by 6).
+ */
+function cloudConfigFile(doc: string, path: string): string {
+  const lines = doc.split('\n');
+  const at = lines.findIndex((l) => l === `  - path: ${path}`);
+  assert.ok(at >= 0, `the user data writes no ${path}`);
+  const start = lines.findIndex((l, i) => i > at && l === '    content: |');
+  assert.ok(start > at, `no content block for ${path}`);
+  const block: string[] = [];
+  for (const l of lines.slice(start + 1)) {
+    if (l !== '' && !l.startsWith('      ')) break;
+    block.push(l.slice(6));
+  }
+  return block.join('\n').replace(/\n+$/, '\n');
+}
+
+/** Why the AWS CLI part cannot run here, or undefined when `aws` is on PATH. */
+function awsCliMissing(): string | undefined {
+  const r = spawnSync('aws', ['--version'], { encoding: 'utf8' });
+  return r.status === 0 ? undefined : 'the AWS CLI (`aws`) is not installed: the test of the bootstrap\'s own uploads (lib.sh)';
+}
+
+/** Runs `bash -c SCRIPT _ ARGS…` and gives its exit code and output. */
+function bash(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', script, '_', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
 describe('objects the nodes write in the secrets bucket survive the next apply', { skip, concurrency: 1 }, () => {
   let ws: Workspace;
   let s3: S3Client;
+  let endpoint: string;
   let kmsKeyArn: string;
   /** Content type and tags Terraform gave the admin kubeconfig at the first apply. */
   let terraformKubeconfig: { contentType: string | undefined; tags: Record<string, string> };
@@ -130,7 +174,7 @@ describe('objects the nodes write in the secrets bucket survive the next apply',
   it('apply --auto-approve of the whole platform exits 0', async (t) => {
     const r = await cli(t, ['apply', '--auto-approve']);
     assert.equal(r.code, 0, r.stderr + r.stdout.slice(-4000));
-    const endpoint = (JSON.parse(await readFile(join(ws.local, 'emulator.json'), 'utf8')) as { endpoint: string }).endpoint;
+    endpoint = (JSON.parse(await readFile(join(ws.local, 'emulator.json'), 'utf8')) as { endpoint: string }).endpoint;
     s3 = new S3Client({ region: REGION, endpoint, forcePathStyle: true, credentials: CREDENTIALS });
     const kms = new KMSClient({ region: REGION, endpoint, credentials: CREDENTIALS });
     kmsKeyArn = (await kms.send(new DescribeKeyCommand({ KeyId: KMS_ALIAS }))).KeyMetadata!.Arn!;
@@ -174,6 +218,88 @@ describe('objects the nodes write in the secrets bucket survive the next apply',
     });
 
     it('the next apply keeps what the node wrote', async (t) => {
+      await applyKeeps(t, written);
+    });
+  });
+
+  describe("written by the bootstrap's own s3_put (lib.sh with the AWS CLI, the settings from the launch template)", { concurrency: 1 }, () => {
+    const written = nodeContent('new');
+    let dir: string;
+    let env: NodeJS.ProcessEnv;
+    /** Runs lib.sh's s3_put FILE KEY [OPTIONS…] as secure.sh does. */
+    const s3Put = (file: string, key: string, ...opts: string[]) => bash('. "$1"; shift; s3_put "$@"', [join(dir, 'lib.sh'), file, key, ...opts], env);
+
+    it('the control plane\'s user data (launch template) holds lib.sh and settings with the tags and content type', async (t) => {
+      const missing = awsCliMissing();
+      if (missing) {
+        if (process.env['CI'] === 'true') assert.fail(`${missing} cannot run, and CI=true: install the AWS CLI in the CI image`);
+        process.stderr.write(`\n*** SKIPPED: ${missing} is skipped outside CI ***\n\n`);
+        t.skip(missing);
+        return;
+      }
+      const ec2 = new EC2Client({ region: REGION, endpoint, credentials: CREDENTIALS });
+      const res = await ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: `${ENV}-secure`, Versions: ['$Latest'] }));
+      ec2.destroy();
+      const userData = res.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.UserData;
+      assert.ok(userData, 'the secure launch template has no user data');
+      const doc = gunzipSync(Buffer.from(userData, 'base64')).toString('utf8');
+      dir = join(ws.dir, 'node');
+      await mkdir(dir);
+      const settings = cloudConfigFile(doc, '/etc/platform/bootstrap.env');
+      await writeFile(join(dir, 'bootstrap.env'), settings);
+      await writeFile(join(dir, 'lib.sh'), cloudConfigFile(doc, '/usr/local/lib/platform/lib.sh'));
+      assert.match(settings, new RegExp(`^OBJECT_TAGGING='Environment=${ENV}&KubernetesCluster=kube-${ENV}&ManagedBy=platform-console&Role=secrets'$`, 'm'));
+      assert.match(settings, /^KUBECONFIG_ADMIN_CONTENT_TYPE='application\/yaml'$/m);
+      for (const [key, content] of Object.entries(written)) await writeFile(join(dir, key.replace(/\//g, '_')), content);
+      env = {
+        PATH: process.env.PATH,
+        HOME: ws.dir,
+        LANG: 'C.UTF-8',
+        PLATFORM_BOOTSTRAP_ENV: join(dir, 'bootstrap.env'),
+        AWS_ENDPOINT_URL: endpoint,
+        AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+        AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
+        AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
+      };
+    });
+
+    it('s3_put publishes the join material and the admin kubeconfig with Terraform\'s content type and tags', async (t) => {
+      if (!env) return t.skip('no AWS CLI');
+      const file = (key: string) => join(dir, key.replace(/\//g, '_'));
+      // publish_join_material, then publish_admin_kubeconfig.
+      for (const key of [KEYS.joinCompute, KEYS.joinControlPlane, KEYS.kubeconfigAdmin]) {
+        const r = await s3Put(file(key), key);
+        assert.equal(r.code, 0, `s3_put ${key}: ${r.output}`);
+      }
+      // The init claim is a conditional put: refused while one exists…
+      const refused = await s3Put(file(KEYS.initClaim), KEYS.initClaim, '--if-none-match', '*');
+      assert.notEqual(refused.code, 0, 'a second init claim was accepted');
+      assert.equal(await body(KEYS.initClaim), nodeContent('old')[KEYS.initClaim]);
+      // …and taken once the stuck claim is removed by hand.
+      await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: KEYS.initClaim }));
+      const claimed = await s3Put(file(KEYS.initClaim), KEYS.initClaim, '--if-none-match', '*');
+      assert.equal(claimed.code, 0, `the init claim: ${claimed.output}`);
+
+      const { Name: _name, ...common } = terraformKubeconfig.tags;
+      for (const key of Object.values(KEYS)) {
+        assert.equal(await body(key), written[key], key);
+        const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+        assert.equal(head.ServerSideEncryption, 'aws:kms', key);
+        assert.ok(head.SSEKMSKeyId && kmsKeyArn.endsWith(head.SSEKMSKeyId.replace(/^.*key\//, '')), `${key} is encrypted with ${head.SSEKMSKeyId}, not ${kmsKeyArn}`);
+        assert.equal(head.ContentType, key === KEYS.kubeconfigAdmin ? terraformKubeconfig.contentType : 'text/plain', key);
+        const tags = tagMap((await s3.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: key }))).TagSet);
+        assert.deepEqual(tags, { ...common, Name: key }, key);
+      }
+    });
+
+    it('the next plan changes none of those objects (nor anything else)', async (t) => {
+      if (!env) return t.skip('no AWS CLI');
+      await planIsEmpty(t);
+    });
+
+    it('the next apply keeps what the node wrote', async (t) => {
+      if (!env) return t.skip('no AWS CLI');
       await applyKeeps(t, written);
     });
   });
