@@ -224,13 +224,23 @@ describe('objects the nodes write in the secrets bucket survive the next apply',
 
   describe("written by the bootstrap's own s3_put (lib.sh with the AWS CLI, the settings from the launch template)", { concurrency: 1 }, () => {
     const written = nodeContent('new');
+    /** Set when `aws` is missing (outside CI): every test here skips. */
+    const missing = awsCliMissing();
     let dir: string;
-    let env: NodeJS.ProcessEnv;
+    let env: NodeJS.ProcessEnv | undefined;
+    /** Skips (no AWS CLI) or fails (the previous step did not set the node up) unless the node is ready. */
+    const ready = (t: TestContext): boolean => {
+      if (missing) {
+        t.skip(missing);
+        return false;
+      }
+      assert.ok(env, 'the node was not set up from the launch template (see the first test of this group)');
+      return true;
+    };
     /** Runs lib.sh's s3_put FILE KEY [OPTIONS…] as secure.sh does. */
-    const s3Put = (file: string, key: string, ...opts: string[]) => bash('. "$1"; shift; s3_put "$@"', [join(dir, 'lib.sh'), file, key, ...opts], env);
+    const s3Put = (file: string, key: string, ...opts: string[]) => bash('. "$1"; shift; s3_put "$@"', [join(dir, 'lib.sh'), file, key, ...opts], env ?? {});
 
     it('the control plane\'s user data (launch template) holds lib.sh and settings with the tags and content type', async (t) => {
-      const missing = awsCliMissing();
       if (missing) {
         if (process.env['CI'] === 'true') assert.fail(`${missing} cannot run, and CI=true: install the AWS CLI in the CI image`);
         process.stderr.write(`\n*** SKIPPED: ${missing} is skipped outside CI ***\n\n`);
@@ -265,7 +275,7 @@ describe('objects the nodes write in the secrets bucket survive the next apply',
     });
 
     it('s3_put publishes the join material and the admin kubeconfig with Terraform\'s content type and tags', async (t) => {
-      if (!env) return t.skip('no AWS CLI');
+      if (!ready(t)) return;
       const file = (key: string) => join(dir, key.replace(/\//g, '_'));
       // publish_join_material, then publish_admin_kubeconfig.
       for (const key of [KEYS.joinCompute, KEYS.joinControlPlane, KEYS.kubeconfigAdmin]) {
@@ -294,12 +304,12 @@ describe('objects the nodes write in the secrets bucket survive the next apply',
     });
 
     it('the next plan changes none of those objects (nor anything else)', async (t) => {
-      if (!env) return t.skip('no AWS CLI');
+      if (!ready(t)) return;
       await planIsEmpty(t);
     });
 
     it('the next apply keeps what the node wrote', async (t) => {
-      if (!env) return t.skip('no AWS CLI');
+      if (!ready(t)) return;
       await applyKeeps(t, written);
     });
   });
