@@ -7,6 +7,7 @@ ARG TERRAFORM_VERSION=1.11.4
 ARG AWS_PROVIDER_VERSION=5.100.0
 ARG KUBECTL_VERSION=v1.31.4
 ARG MOTO_VERSION=5.2.1
+ARG AWSCLI_VERSION=1.45.11
 ARG TARGETARCH=amd64
 
 RUN apt-get update \
@@ -35,6 +36,11 @@ RUN curl -fsSLo /usr/local/bin/kubectl "https://dl.k8s.io/release/${KUBECTL_VERS
 # moto, the local AWS emulator behind --local.
 RUN python3 -m venv /opt/moto && /opt/moto/bin/pip install --no-cache-dir "moto[server]==${MOTO_VERSION}" \
  && ln -s /opt/moto/bin/moto_server /usr/local/bin/moto_server
+
+# The AWS CLI (its own venv: it pins its own botocore): the tests run the nodes' bootstrap
+# functions (terraform/modules/bootstrap/scripts/lib.sh) with it against moto.
+RUN python3 -m venv /opt/awscli && /opt/awscli/bin/pip install --no-cache-dir "awscli==${AWSCLI_VERSION}" \
+ && ln -s /opt/awscli/bin/aws /usr/local/bin/aws
 
 WORKDIR /opt/platform-console
 COPY package.json package-lock.json ./

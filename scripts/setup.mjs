@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Checks (and where it can, installs) what the tests need besides npm packages:
-// Terraform, the AWS provider mirror, moto, tmux, OpenSSH's sshd. Run by `npm test` (pretest) before the tests.
+// Terraform, the AWS provider mirror, moto, the AWS CLI, tmux, OpenSSH's sshd. Run by `npm test` (pretest) before the tests.
 // With CI=true a missing component is an error; otherwise the tests that need it skip loudly.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -19,6 +19,10 @@ console.log(`setup: provider mirror: ${existsSync(mirror) ? mirror : 'none (prov
 const moto = has('moto_server', ['--help']) ? 'moto_server' : has('python3', ['-c', 'import moto.server']) !== undefined ? 'python3 -m moto.server' : undefined;
 console.log(`setup: moto: ${moto ?? 'MISSING (pip install "moto[server]")'}`);
 if (!moto) problems.push('moto is not installed: pip install "moto[server]"');
+// The AWS CLI runs the nodes' bootstrap functions (terraform/modules/bootstrap/scripts/lib.sh) against moto.
+const awsCli = has('aws', ['--version']);
+console.log(`setup: AWS CLI (bootstrap script tests): ${awsCli ?? 'MISSING (pip install awscli)'}`);
+if (!awsCli) problems.push('the AWS CLI is not installed: pip install awscli');
 // tmux drives the end-to-end tests and OpenSSH's sshd plays the bastion and the nodes in the SSH
 // tests; both are Debian packages: install what is missing when we can (root with apt-get).
 const SSHD = process.env.PLATFORM_SSHD || '/usr/sbin/sshd';

@@ -138,6 +138,12 @@ module "bootstrap" {
     module.elb.internal_dns_name,
   ]))
   keys = local.secrets_keys
+
+  # What the nodes' uploads to the secrets bucket carry: the same tags and
+  # content type as Terraform's objects there (the provider adds common_tags
+  # to those as default_tags).
+  object_tags                   = merge(local.common_tags, module.secrets.object_tags)
+  kubeconfig_admin_content_type = module.secrets.kubeconfig_admin_content_type
 }
 
 # Images of the Kubernetes nodes: the profile's ami_id, else the newest

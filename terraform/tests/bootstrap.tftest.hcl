@@ -18,6 +18,11 @@ variables {
     kubeconfig_admin   = "secrets/secure/kubeconfig_admin"
     manifests_prefix   = "manifests/"
   }
+  object_tags = {
+    Role        = "secrets"
+    Environment = "boot test"
+    ManagedBy   = "platform-console"
+  }
 }
 
 run "cloud_config" {
@@ -73,6 +78,28 @@ run "cloud_config" {
     error_message = "cloud-init writes the bootstrap script and runs it."
   }
 
+  # The nodes upload what they write to the secrets bucket with Terraform's
+  # tags (sorted, URL-encoded, Name added by the script) and content type,
+  # with s3_put only (never aws s3 cp, which drops both).
+  assert {
+    condition = alltrue([
+      for u in [output.secure_user_data, output.compute_user_data] :
+      strcontains(u, "OBJECT_TAGGING='Environment=boot+test&ManagedBy=platform-console&Role=secrets'") &&
+      strcontains(u, "KUBECONFIG_ADMIN_CONTENT_TYPE='application/yaml'") &&
+      strcontains(u, "--content-type \"$(s3_content_type \"$key\")\" --tagging \"$(s3_tagging \"$key\")\"") &&
+      length(regexall("aws s3 cp [^\n]*s3://\\$SECRETS_BUCKET/\\$2", u)) == 0
+    ])
+    error_message = "The nodes' uploads must carry the content type and the tags of Terraform's objects."
+  }
+
+  assert {
+    condition = (
+      strcontains(output.secure_user_data, "s3_put /etc/hostname \"$INIT_CLAIM_KEY\" --if-none-match '*'") &&
+      length(regexall("s3_put \"\\$dir/[a-z]+\" \"\\$(JOIN_COMPUTE_KEY|JOIN_CONTROL_PLANE_KEY|KUBECONFIG_ADMIN_KEY)\"", output.secure_user_data)) == 3
+    )
+    error_message = "The control plane writes the init claim, both join materials and the admin kubeconfig through s3_put."
+  }
+
   # EC2 takes at most 16 KiB of user data (before base64): the documents go gzip'd.
   assert {
     condition = (
@@ -81,4 +108,18 @@ run "cloud_config" {
     )
     error_message = "The user data must be gzip'd and fit in 16 KiB."
   }
+}
+
+run "object_tags_without_name" {
+  command = plan
+
+  module {
+    source = "./modules/bootstrap"
+  }
+
+  variables {
+    object_tags = { Name = "mine" }
+  }
+
+  expect_failures = [var.object_tags]
 }

@@ -80,4 +80,17 @@ run "least_privilege" {
     )
     error_message = "Workers may only read their join material and decrypt it."
   }
+
+  # The control plane writes and tags (as Terraform does) only under its prefixes.
+  assert {
+    condition = (
+      toset(one([for s in jsondecode(output.policies.secure).Statement : s.Action if s.Sid == "WriteJoinMaterialAndKubeconfig"])) == toset(["s3:PutObject", "s3:PutObjectTagging"]) &&
+      toset(one([for s in jsondecode(output.policies.secure).Statement : s.Resource if s.Sid == "WriteJoinMaterialAndKubeconfig"])) == toset([
+        "arn:aws:s3:::kube-iamtest-secrets-123456789012/secrets/secure/*",
+        "arn:aws:s3:::kube-iamtest-secrets-123456789012/secrets/compute/*",
+      ]) &&
+      length([for s in jsondecode(output.policies.secure).Statement : s if anytrue([for a in flatten([s.Action]) : startswith(a, "s3:Put")])]) == 1
+    )
+    error_message = "The control plane may write and tag objects only under its write prefixes."
+  }
 }

@@ -99,6 +99,17 @@ run "outputs" {
     )
     error_message = "The nodes join through the private API name and the secrets bucket; the public name is in the certificate."
   }
+
+  # The nodes tag their uploads to the secrets bucket as Terraform tags its
+  # objects there (default tags and the secrets module's), with its content type.
+  assert {
+    condition = alltrue([
+      for u in [module.bootstrap.secure_user_data, module.bootstrap.compute_user_data] :
+      strcontains(u, "OBJECT_TAGGING='Environment=roottest&KubernetesCluster=kube-roottest&ManagedBy=platform-console&Role=secrets'") &&
+      strcontains(u, "KUBECONFIG_ADMIN_CONTENT_TYPE='application/yaml'")
+    ])
+    error_message = "The nodes' uploads carry the tags and the content type of Terraform's objects."
+  }
 }
 
 run "vpc_cidr_prefix_out_of_range" {

@@ -27,6 +27,12 @@ locals {
     MANIFESTS_PREFIX       = var.keys.manifests_prefix
     JOIN_TOKEN_TTL         = "24h"
     JOIN_WAIT_SECONDS      = tostring(var.join_wait_seconds)
+    # What the nodes' uploads carry besides SSE-KMS (scripts/lib.sh, s3_put):
+    # the tags Terraform gives the bucket's objects, as S3's x-amz-tagging
+    # query string (the nodes add Name = the key), and the admin kubeconfig's
+    # content type.
+    OBJECT_TAGGING                = join("&", [for k in sort(keys(var.object_tags)) : "${urlencode(k)}=${urlencode(var.object_tags[k])}"])
+    KUBECONFIG_ADMIN_CONTENT_TYPE = var.kubeconfig_admin_content_type
   }
 
   # One KEY='value' line per setting; single quotes, so the shell expands nothing.

@@ -127,3 +127,26 @@ variable "join_wait_seconds" {
     error_message = "join_wait_seconds must be at least 60."
   }
 }
+
+variable "object_tags" {
+  description = "Tags of the objects the nodes upload to the secrets bucket, the same as Terraform's objects there carry (the provider's default tags and the secrets module's object_tags); the nodes add Name = the object's key."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    # S3 takes at most 10 tags per object, Name included.
+    condition     = length(var.object_tags) <= 9 && !contains(keys(var.object_tags), "Name")
+    error_message = "object_tags must hold at most 9 tags, and no Name (the nodes set it to the object's key)."
+  }
+}
+
+variable "kubeconfig_admin_content_type" {
+  description = "Content type the first control-plane node uploads the admin kubeconfig with: the one Terraform gave the template."
+  type        = string
+  default     = "application/yaml"
+
+  validation {
+    condition     = can(regex("^[a-z]+/[a-z0-9.+-]+$", var.kubeconfig_admin_content_type))
+    error_message = "kubeconfig_admin_content_type must be a MIME type such as application/yaml."
+  }
+}

@@ -4,8 +4,9 @@
 #     - find and attach the EBS volumes and network interfaces made for the
 #       control plane of this cluster (tag condition on both the resource and
 #       the instance), nothing else;
-#     - read the secrets bucket's secrets/ and manifests/ prefixes, write the
-#       join material and the admin kubeconfig under the prefixes it owns;
+#     - read the secrets bucket's secrets/ and manifests/ prefixes, write (and
+#       tag) the join material and the admin kubeconfig under the prefixes it
+#       owns;
 #     - use the secrets KMS key only through S3.
 #   compute (workers)
 #     - read their join material, decrypting through S3.
@@ -84,9 +85,11 @@ locals {
         Resource = [for p in var.secure_read_prefixes : "${local.bucket}/${p}*"]
       },
       {
+        # The nodes tag what they upload as Terraform tags its objects (PutObject
+        # with x-amz-tagging needs s3:PutObjectTagging as well).
         Sid      = "WriteJoinMaterialAndKubeconfig"
         Effect   = "Allow"
-        Action   = "s3:PutObject"
+        Action   = ["s3:PutObject", "s3:PutObjectTagging"]
         Resource = [for p in var.secure_write_prefixes : "${local.bucket}/${p}*"]
       },
       {

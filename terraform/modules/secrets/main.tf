@@ -139,8 +139,32 @@ resource "aws_s3_bucket_policy" "this" {
 }
 
 # --- Objects: the admin kubeconfig template and the cluster's manifests ---------
+#
+# What the nodes write into this bucket (modules/bootstrap/scripts), and how
+# Terraform treats each, so that no apply ever reverts a node's write:
+#   - the admin kubeconfig (kubeconfig_admin_key): Terraform uploads the
+#     template once; the first control-plane node fills it in and uploads it
+#     over the template. Terraform never touches it again (ignore_changes = all
+#     below): a change of tags, content type, etag or metadata would otherwise
+#     make the provider upload the template over the real kubeconfig;
+#   - the join material (control plane and workers) and the init claim: only
+#     the nodes write them; Terraform does not manage them at all.
+# The nodes upload with SSE-KMS and the environment's key, and with the
+# content type and the tags Terraform gives its objects (object_tags, plus
+# Name = the key), so the bucket reads the same whoever wrote an object.
+# The manifests are Terraform's alone: the nodes only read them.
 
 locals {
+  # Tags of every object in the bucket besides Name (the key) and the
+  # provider's default tags; the nodes get the same ones (output object_tags).
+  object_tags = {
+    Role = "secrets"
+  }
+
+  # A constant, not the resource's attribute: the state's value follows the
+  # object the node wrote, and the nodes' user data must not.
+  kubeconfig_admin_content_type = "application/yaml"
+
   manifest_templates = fileset("${path.module}/templates/manifests", "*.yaml.tftpl")
 
   manifest_values = {
@@ -165,19 +189,17 @@ resource "aws_s3_object" "kubeconfig_admin" {
     cluster_name = var.cluster_name
     server       = var.kubeconfig_server
   })
-  content_type           = "application/yaml"
+  content_type           = local.kubeconfig_admin_content_type
   server_side_encryption = "aws:kms"
   kms_key_id             = data.aws_kms_key.this.arn
 
-  tags = {
-    Name = var.kubeconfig_admin_key
-    Role = "secrets"
-  }
+  tags = merge({ Name = var.kubeconfig_admin_key }, local.object_tags)
 
   lifecycle {
     # The first control-plane node replaces the template with the real
-    # kubeconfig (same key): never upload the template over it again.
-    ignore_changes = [content]
+    # kubeconfig (same key): created once, never updated, never uploaded
+    # again. Only a deleted object is uploaded anew (the template).
+    ignore_changes = all
   }
 
   depends_on = [aws_s3_bucket_server_side_encryption_configuration.this, aws_s3_bucket_policy.this]
@@ -193,10 +215,7 @@ resource "aws_s3_object" "manifest" {
   server_side_encryption = "aws:kms"
   kms_key_id             = data.aws_kms_key.this.arn
 
-  tags = {
-    Name = each.key
-    Role = "secrets"
-  }
+  tags = merge({ Name = each.key }, local.object_tags)
 
   depends_on = [aws_s3_bucket_server_side_encryption_configuration.this, aws_s3_bucket_policy.this]
 }

@@ -22,3 +22,13 @@ output "manifest_keys" {
   description = "Keys of the manifests in the bucket."
   value       = sort(keys(aws_s3_object.manifest))
 }
+
+output "object_tags" {
+  description = "Tags of the bucket's objects besides Name (their key) and the provider's default tags: the nodes tag what they upload with them too."
+  value       = local.object_tags
+}
+
+output "kubeconfig_admin_content_type" {
+  description = "Content type of the admin kubeconfig: the node that fills it in uploads it with the same one."
+  value       = local.kubeconfig_admin_content_type
+}

@@ -4,8 +4,10 @@
 # the values Terraform rendered into the user data (modules/bootstrap).
 set -euo pipefail
 
+# PLATFORM_BOOTSTRAP_ENV names another settings file (the tests run these
+# functions off a node).
 # shellcheck source=/dev/null
-. /etc/platform/bootstrap.env
+. "${PLATFORM_BOOTSTRAP_ENV:-/etc/platform/bootstrap.env}"
 export AWS_DEFAULT_REGION="$AWS_REGION"
 
 log() { echo "platform-bootstrap: $*" >&2; }
@@ -40,8 +42,34 @@ install_aws_cli() {
 
 s3_exists() { aws s3api head-object --bucket "$SECRETS_BUCKET" --key "$1" >/dev/null 2>&1; }
 s3_get() { aws s3 cp --only-show-errors "s3://$SECRETS_BUCKET/$1" "$2"; }
-# Every upload asks for SSE-KMS with the environment's key: the bucket policy refuses anything else.
-s3_put() { aws s3 cp --only-show-errors --sse aws:kms --sse-kms-key-id "$KMS_KEY_ARN" "$1" "s3://$SECRETS_BUCKET/$2"; }
+
+# s3_tagging KEY: the tags of an object the nodes upload, as S3's x-amz-tagging
+# query string: the ones Terraform gives the bucket's objects (OBJECT_TAGGING,
+# URL-encoded by Terraform) and Name = KEY (keys are [a-z0-9_-/]: only / needs
+# encoding).
+s3_tagging() { printf '%sName=%s' "${OBJECT_TAGGING:+$OBJECT_TAGGING&}" "${1//\//%2F}"; }
+
+# s3_content_type KEY: the admin kubeconfig keeps the content type of the
+# template Terraform uploaded; the join material and the init claim are text.
+s3_content_type() {
+  if [[ $1 == "$KUBECONFIG_ADMIN_KEY" ]]; then
+    echo "${KUBECONFIG_ADMIN_CONTENT_TYPE:-application/yaml}"
+  else
+    echo text/plain
+  fi
+}
+
+# s3_put FILE KEY [PUT-OBJECT OPTIONS...]: uploads FILE as KEY in one
+# PutObject. Every upload asks for SSE-KMS with the environment's key (the
+# bucket policy refuses anything else) and carries the content type and the
+# tags Terraform gives the bucket's objects (aws s3 cp would drop both).
+s3_put() {
+  local file=$1 key=$2
+  shift 2
+  aws s3api put-object --bucket "$SECRETS_BUCKET" --key "$key" --body "$file" \
+    --content-type "$(s3_content_type "$key")" --tagging "$(s3_tagging "$key")" \
+    --server-side-encryption aws:kms --ssekms-key-id "$KMS_KEY_ARN" "$@" >/dev/null
+}
 
 # wait_for_object KEY SECONDS
 wait_for_object() {

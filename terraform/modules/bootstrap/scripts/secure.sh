@@ -154,8 +154,7 @@ boot() {
   if [[ -s /etc/kubernetes/admin.conf ]]; then
     log "already a control-plane node"
   elif ! s3_exists "$JOIN_CONTROL_PLANE_KEY" &&
-    aws s3api put-object --bucket "$SECRETS_BUCKET" --key "$INIT_CLAIM_KEY" --if-none-match '*' \
-      --server-side-encryption aws:kms --ssekms-key-id "$KMS_KEY_ARN" --body /etc/hostname >/dev/null 2>&1; then
+    s3_put /etc/hostname "$INIT_CLAIM_KEY" --if-none-match '*' 2>/dev/null; then
     log "initialising $CLUSTER_NAME"
     kubeadm init \
       --control-plane-endpoint "$API_ENDPOINT:$API_PORT" \
