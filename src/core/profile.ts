@@ -36,6 +36,9 @@ export const PROFILE_LIMITS = {
   fieldNameChars: 64,
 } as const;
 
+/** The list fields, each at most {@link PROFILE_LIMITS}.accessListEntries long. */
+const LIST_FIELDS = ['ssh_access_list', 'kubeapi_access_list'] as const;
+
 /** Why a list or string field has its limit, for the error message; fields not listed give none. */
 const LIMIT_REASONS: Readonly<Record<string, string>> = {
   ssh_access_list: 'a security group holds 60 inbound rules',
@@ -185,9 +188,16 @@ export async function parseProfile(file: string, text: string, expectedEnvironme
     const detail = msg.slice(0, PROFILE_LIMITS.parserMessageChars + 100).replace(/^parse config: \[?/, '').replace(/\]$/, '').replace(/\s+/g, ' ');
     throw new ProfileError(`${file}: not valid HCL: ${cut(detail, PROFILE_LIMITS.parserMessageChars)}`, 'fix the syntax: each line is `field = value`, strings in double quotes');
   }
-  const result = profileSchema.safeParse(raw);
+  // An oversized list is cut to one entry over its limit before validation: zod then reports it
+  // too big without checking every one of its (possibly tens of thousands of) entries.
+  const values = (raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
+  const bounded: Record<string, unknown> = { ...values };
+  for (const field of LIST_FIELDS) {
+    const v = values[field];
+    if (Array.isArray(v) && v.length > PROFILE_LIMITS.accessListEntries) bounded[field] = v.slice(0, PROFILE_LIMITS.accessListEntries + 1);
+  }
+  const result = profileSchema.safeParse(raw === values ? bounded : raw);
   if (!result.success) {
-    const values = (raw ?? {}) as Record<string, unknown>;
     const issues = result.error.issues;
     // A list or string over its limit is the one thing said about that field (not its entries' errors).
     const oversized = new Set(issues.filter((i) => i.code === 'too_big' && i.path.length === 1 && (i.origin === 'array' || i.origin === 'string')).map((i) => String(i.path[0])));
