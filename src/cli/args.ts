@@ -89,9 +89,32 @@ exit codes (--ci): 0 success and no changes, 2 plan has changes, 1 any error;
   exec: 0 when every node exited 0, else 1;
   cluster: 0 all nodes Ready and no unhealthy pod, 2 something unhealthy, 1 API unreachable (10 s), TLS or auth failure`;
 
+/** The options of `play.kube` / `run.kube` (node's util.parseArgs); each may be given once. */
+const OPTIONS = {
+  env: { type: 'string', short: 'e' },
+  play: { type: 'boolean' },
+  local: { type: 'boolean' },
+  ci: { type: 'string' },
+  json: { type: 'boolean' },
+  'auto-approve': { type: 'boolean' },
+  'write-profile': { type: 'boolean' },
+  bastion: { type: 'string' },
+  user: { type: 'string' },
+  identity: { type: 'string' },
+  'known-hosts': { type: 'string' },
+  'accept-new-host-key': { type: 'boolean' },
+  role: { type: 'string' },
+  concurrency: { type: 'string' },
+  'connect-timeout': { type: 'string' },
+  kubeconfig: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
 /**
  * Parses the command line (node's util.parseArgs, strict).
- * @throws UsageError for unknown options, a missing value, or a forbidden combination.
+ * @throws UsageError for unknown options, a missing value, an option given twice ("-e/--env was
+ *   given twice"), or a forbidden combination.
  */
 export function parseInvocation(argv: readonly string[]): Invocation {
   // Everything after the first `--` is the remote command of --ci ssh / exec, passed on untouched.
@@ -103,29 +126,21 @@ export function parseInvocation(argv: readonly string[]): Invocation {
       args: dd >= 0 ? argv.slice(0, dd) : [...argv],
       allowPositionals: true,
       strict: true,
-      options: {
-        env: { type: 'string', short: 'e' },
-        play: { type: 'boolean' },
-        local: { type: 'boolean' },
-        ci: { type: 'string' },
-        json: { type: 'boolean' },
-        'auto-approve': { type: 'boolean' },
-        'write-profile': { type: 'boolean' },
-        bastion: { type: 'string' },
-        user: { type: 'string' },
-        identity: { type: 'string' },
-        'known-hosts': { type: 'string' },
-        'accept-new-host-key': { type: 'boolean' },
-        role: { type: 'string' },
-        concurrency: { type: 'string' },
-        'connect-timeout': { type: 'string' },
-        kubeconfig: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
-      },
+      tokens: true,
+      options: OPTIONS,
     });
   } catch (err) {
     throw new UsageError((err as Error).message.replace(/\. To specify.*$/s, ''), 'see --help');
+  }
+  // parseArgs keeps the last of a repeated option; none of ours is meant to repeat, so say so.
+  const seen = new Set<string>();
+  for (const t of parsed.tokens) {
+    if (t.kind !== 'option') continue;
+    if (seen.has(t.name)) {
+      const short = (OPTIONS as Record<string, { short?: string }>)[t.name]?.short;
+      throw new UsageError(`${short ? `-${short}/` : ''}--${t.name} was given twice`, 'give each option once; see --help');
+    }
+    seen.add(t.name);
   }
   const v = parsed.values;
   const pos = parsed.positionals;

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
-import { ConsoleError } from '../core/errors.js';
+import { AwsError, ConsoleError } from '../core/errors.js';
 import type { AwsContext } from '../services/aws/context.js';
 import { bootstrapPrerequisites } from '../services/aws/bootstrap.js';
 import { listInstances } from '../services/aws/instances.js';
 import { listLoadBalancers } from '../services/aws/load-balancers.js';
-import { getSecret, listSecrets, putSecret, fetchTree, uploadTree, diffTree } from '../services/aws/secrets.js';
+import { getSecret, listSecrets, putSecret, fetchTree, uploadTree, diffTree, SecretNotFoundError } from '../services/aws/secrets.js';
 import { readFile } from 'node:fs/promises';
 import { writeProfileFields } from '../core/profile-edit.js';
 import type { Session } from '../services/session.js';
@@ -39,9 +39,19 @@ async function secretsContext(session: Session): Promise<AwsContext> {
  * Runs `--ci instances`, `--ci elbs`, `--ci secrets …` or `--ci bootstrap` and returns a summary
  * for the closing line. Secret values are printed only by `secrets get` (the operator asked for
  * that value); listings show names, sizes and dates.
- * @throws ConsoleError (AwsError, SecretConflictError, …) with what to do next.
+ * @throws ConsoleError (AwsError, SecretConflictError, …) with what to do next, in `--ci` words: a
+ *   missing secret hints "list the keys with --ci secrets ls" (the service's hint is the console's `r`).
  */
 export async function runAwsCommand(command: 'instances' | 'elbs' | 'secrets' | 'bootstrap', o: AwsCiOptions): Promise<Record<string, number | string | boolean>> {
+  try {
+    return await awsCommand(command, o);
+  } catch (err) {
+    if (err instanceof SecretNotFoundError) throw new AwsError(err.message, 'list the keys with --ci secrets ls: it may have been deleted or renamed', { cause: err });
+    throw err;
+  }
+}
+
+async function awsCommand(command: 'instances' | 'elbs' | 'secrets' | 'bootstrap', o: AwsCiOptions): Promise<Record<string, number | string | boolean>> {
   const { session, json, out } = o;
   switch (command) {
     case 'instances': {

@@ -77,6 +77,8 @@ describe('the AWS --ci commands on the emulator (instances, elbs, secrets, boots
     const r = await ci('secrets', 'get', 'no/such/key');
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^error: no secret no\/such\/key in s3:\/\/mini-mini-secrets/m);
+    assert.match(r.stderr, /^hint: list the keys with --ci secrets ls/m);
+    assert.doesNotMatch(r.stderr, /\(r\)/, 'a console key in a headless hint');
   });
 
   it('bootstrap is idempotent and writes the profile only with --write-profile', async () => {

@@ -38,6 +38,26 @@ describe('command line', () => {
   });
 });
 
+describe('repeated options', () => {
+  it('an option given twice is a UsageError naming it, whatever the spelling', () => {
+    const cases: [string[], RegExp][] = [
+      [['-e', 'a', '-e', 'b', '--ci', 'plan'], /^-e\/--env was given twice$/],
+      [['--env', 'a', '-e', 'b'], /^-e\/--env was given twice$/],
+      [['--env=a', '--env=b'], /^-e\/--env was given twice$/],
+      [['-e', 'dev', '--ci', 'plan', '--ci', 'apply'], /^--ci was given twice$/],
+      [['-e', 'dev', '--ci', 'plan', '--json', '--json'], /^--json was given twice$/],
+      [['-e', 'dev', '--ci', 'ssh', 'bastion', '--user', 'a', '--user', 'b'], /^--user was given twice$/],
+    ];
+    for (const [argv, re] of cases) {
+      assert.throws(() => parseInvocation(argv), (e: unknown) => e instanceof UsageError && re.test(e.message) && e.hint.length > 0, JSON.stringify(argv));
+    }
+  });
+  it('what follows "--" is the remote command and may repeat anything', () => {
+    const inv = parseInvocation(['-e', 'dev', '--ci', 'ssh', 'bastion', '--', 'ls', '-e', '-e', '--ci']);
+    assert.deepEqual((inv as { ssh?: { command: string[] } }).ssh?.command, ['ls', '-e', '-e', '--ci']);
+  });
+});
+
 describe(': command line', () => {
   it('maps words to actions, case- and colon-insensitive', async () => {
     const { parseCommand } = await import('../../src/state/controller.js');

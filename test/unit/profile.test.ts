@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { checkEnvironmentName, playgroundName } from '../../src/core/environment-name.js';
 import { ProfileError } from '../../src/core/errors.js';
 import { projectRoot } from '../../src/core/paths.js';
-import { parseProfile, profileFromTemplate, PROFILE_FIELDS } from '../../src/core/profile.js';
+import { loadProfile, parseProfile, profileFromTemplate, PROFILE_FIELDS } from '../../src/core/profile.js';
 
 const root = projectRoot();
 const defaultText = () => readFile(join(root, 'profiles', 'default.tfvars'), 'utf8');
@@ -91,5 +93,102 @@ describe('profiles', () => {
     assert.match(copy, /^environment\s*=\s*"play-bob"/m);
     assert.equal(copy.split('\n').length, text.split('\n').length);
     assert.equal((copy.match(/^#/gm) ?? []).length, (text.match(/^#/gm) ?? []).length);
+  });
+});
+
+describe('bounded profiles (issue 11)', () => {
+  const KiB = 1024;
+  const set = (text: string, field: string, value: string) => text.replace(new RegExp(`^${field}\\s*=.*$`, 'm'), `${field} = ${value}`);
+  const cidrs = (n: number) => `[${Array.from({ length: n }, (_, i) => `"10.0.${i >> 8}.${i & 255}/32"`).join(', ')}]`;
+  /** A message the operator can read: one line, bounded. */
+  const short = (err: ProfileError) => {
+    assert.ok(!err.message.includes('\n'), `message has several lines: ${err.message.slice(0, 500)}`);
+    assert.ok(err.message.length < 1000, `message is ${err.message.length} characters`);
+    assert.ok(err.hint.length < 800, `hint is ${err.hint.length} characters`);
+  };
+
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pc-profile-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('a profile text over 256 KiB is refused before it is parsed, naming the file and the limit', async () => {
+    const text = (await defaultText()) + '#'.repeat(256 * KiB);
+    const err = await rejectsWith(parseProfile('profiles/x.tfvars', text), /^profiles\/x\.tfvars is larger than 256 KiB \(\d+ KiB\); a profile is at most 256 KiB$/);
+    short(err);
+  });
+
+  it('a profile file of exactly 256 KiB is read; one byte more is refused', async () => {
+    const base = profileFromTemplate(await defaultText(), 'big');
+    const exact = base + '\n' + '#'.repeat(256 * KiB - Buffer.byteLength(base) - 2) + '\n';
+    assert.equal(Buffer.byteLength(exact), 256 * KiB);
+    await writeFile(join(dir, 'big.tfvars'), exact);
+    assert.equal((await loadProfile(join(dir, 'big.tfvars'), 'big')).environment, 'big');
+    await writeFile(join(dir, 'big.tfvars'), exact + '\n');
+    short(await rejectsWith(loadProfile(join(dir, 'big.tfvars'), 'big'), /big\.tfvars is larger than 256 KiB/));
+  });
+
+  it('a FIFO, a character device and a directory are refused without blocking', { timeout: 10_000 }, async () => {
+    execFileSync('mkfifo', [join(dir, 'fifo.tfvars')]);
+    await symlink('/dev/zero', join(dir, 'zero.tfvars'));
+    await mkdir(join(dir, 'dir.tfvars'));
+    short(await rejectsWith(loadProfile(join(dir, 'fifo.tfvars'), 'fifo'), /fifo\.tfvars is not a regular file \(it is a FIFO\)$/));
+    short(await rejectsWith(loadProfile(join(dir, 'zero.tfvars'), 'zero'), /zero\.tfvars is not a regular file \(it is a character device\)$/));
+    short(await rejectsWith(loadProfile(join(dir, 'dir.tfvars'), 'dir'), /dir\.tfvars is not a regular file \(it is a directory\)$/));
+  });
+
+  it('access lists hold at most 50 entries (a security group holds 60 inbound rules)', async () => {
+    const text = await defaultText();
+    for (const field of ['ssh_access_list', 'kubeapi_access_list']) {
+      const ok = await parseProfile('p.tfvars', set(text, field, cidrs(50)));
+      assert.equal((ok as unknown as Record<string, unknown[]>)[field]!.length, 50);
+      const err = await rejectsWith(
+        parseProfile('profiles/x.tfvars', set(text, field, cidrs(5000))),
+        new RegExp(`^profiles/x\\.tfvars:\\d+: field "${field}" has 5000 entries; at most 50 are allowed \\(a security group holds 60 inbound rules\\)$`),
+      );
+      short(err);
+    }
+  });
+
+  it('ssh_public_key is at most 16 KiB and paths at most 4096 characters', async () => {
+    const text = await defaultText();
+    const key = `"ssh-ed25519 ${'A'.repeat(20 * KiB)} me"`;
+    short(await rejectsWith(parseProfile('p.tfvars', set(text, 'ssh_public_key', key)), /^p\.tfvars:\d+: field "ssh_public_key" is 20495 characters long; at most 16384 are allowed$/));
+    const rsa = `"ssh-rsa ${'A'.repeat(16 * KiB - 20)} me"`;
+    await parseProfile('p.tfvars', set(text, 'ssh_public_key', rsa));
+    short(await rejectsWith(parseProfile('p.tfvars', set(text, 'ssh_identity_file', `"${'/a'.repeat(2100)}"`)), /field "ssh_identity_file" is 4200 characters long; at most 4096 are allowed$/));
+    short(await rejectsWith(parseProfile('p.tfvars', set(text, 'kms_master_id', `"alias/${'k'.repeat(3000)}"`)), /field "kms_master_id" is 3006 characters long; at most 2048 are allowed$/));
+  });
+
+  it('many invalid fields: the first three on one line, then (+N more)', async () => {
+    let text = await defaultText();
+    text = set(text, 'vpc_cidr', '"10.0.0/16"');
+    text = set(text, 'az_count', '9');
+    text = set(text, 'secure_count', '99');
+    text = set(text, 'compute_count', '-1');
+    text = set(text, 'kubernetes_version', '"one"');
+    const err = await rejectsWith(parseProfile('p.tfvars', text), /^p\.tfvars:\d+: field "vpc_cidr" must be an IPv4 CIDR[^;]*; line \d+: field "az_count" must be 1, 2 or 3; line \d+: field "secure_count" must be between 1 and 9 \(\+2 more\)$/);
+    short(err);
+    assert.match(err.hint, /^edit p\.tfvars/);
+  });
+
+  it('600 invalid CIDRs make one short message', async () => {
+    const list = `[${Array.from({ length: 600 }, () => '"x"').join(', ')}]`;
+    short(await rejectsWith(parseProfile('p.tfvars', set(await defaultText(), 'ssh_access_list', list)), /field "ssh_access_list" has 600 entries; at most 50 are allowed/));
+    const bad = `[${Array.from({ length: 40 }, () => '"x"').join(', ')}]`;
+    short(await rejectsWith(parseProfile('p.tfvars', set(await defaultText(), 'ssh_access_list', bad)), /field "ssh_access_list\[0\]" must be an IPv4 CIDR.*\(\+\d+ more\)$/));
+  });
+
+  it('unknown fields: long names are cut and the rest counted', async () => {
+    const extra = Array.from({ length: 30 }, (_, i) => `bogus_${i}${'x'.repeat(i === 0 ? 5000 : 0)} = 1`).join('\n');
+    const err = await rejectsWith(parseProfile('p.tfvars', (await defaultText()) + '\n' + extra + '\n'), /unknown field "bogus_0x+…"; line \d+: unknown field "bogus_1"; line \d+: unknown field "bogus_2" \(\+27 more\)$/);
+    short(err);
+  });
+
+  it('an HCL syntax error of a large junk text is cut to a bounded length', async () => {
+    const junk = Array.from({ length: 200 * KiB }, (_, i) => String.fromCharCode(33 + ((i * 7919) % 94))).join('');
+    const err = await rejectsWith(parseProfile('p.tfvars', junk), /^p\.tfvars: not valid HCL: /);
+    short(err);
   });
 });

@@ -170,8 +170,22 @@ function fail(ctx: AwsContext, err: unknown, what: string): ConsoleError {
   return toAwsError(err, what, ctx.endpoint);
 }
 
+/**
+ * "no secret KEY in s3://BUCKET": the key does not exist (or no longer). The hint is the console's
+ * (its Secrets pane refreshes with `r`); a headless caller gives its own wording from `key` and `bucket`.
+ */
+export class SecretNotFoundError extends AwsError {
+  constructor(
+    readonly bucket: string,
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`no secret ${key} in s3://${bucket}`, 'refresh the list (r): it may have been deleted or renamed', options);
+  }
+}
+
 function noSecret(bucket: string, key: string, cause?: unknown): AwsError {
-  return new AwsError(`no secret ${key} in s3://${bucket}`, 'refresh the list (r): it may have been deleted or renamed', cause === undefined ? undefined : { cause });
+  return new SecretNotFoundError(bucket, key, cause === undefined ? undefined : { cause });
 }
 
 /** Runs `fn` with an S3 client for `ctx`, destroyed afterwards. */

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fsWriteError, writeFileAtomic } from '../../core/atomic-write.js';
 
 /** Where providers come from: a filesystem mirror directory, or the public registry. */
 export type ProviderSource = { kind: 'mirror'; path: string } | { kind: 'registry' };
@@ -35,15 +36,18 @@ export function cliConfigText(source: ProviderSource): string {
 }
 
 /**
- * Writes the CLI configuration into `dir` (atomically: temp file then rename) and returns its path,
- * to be passed as `TF_CLI_CONFIG_FILE`.
- * @throws the fs error when `dir` cannot be written.
+ * Writes the CLI configuration into `dir` (atomically, see {@link writeFileAtomic}) and returns its
+ * path, to be passed as `TF_CLI_CONFIG_FILE`.
+ * @throws ConsoleError "cannot create DIR: …" when the directory cannot be made, or "cannot write
+ *   DIR/terraform.rc: …" with what to do (e.g. free space on a full disk); no temp file is left.
  */
 export async function writeCliConfig(dir: string, source: ProviderSource = providerSource()): Promise<string> {
-  await mkdir(dir, { recursive: true });
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw fsWriteError('create', dir, dirname(dir), err);
+  }
   const file = join(dir, 'terraform.rc');
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, cliConfigText(source));
-  await rename(tmp, file);
+  await writeFileAtomic(file, cliConfigText(source));
   return file;
 }
