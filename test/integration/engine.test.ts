@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { motoSkipReason } from '../support/moto.js';
 import { exitOf, s3For, waitFor } from '../support/cli-child.js';
 import { makeWorkspace, ndjson, type Workspace } from '../support/workspace.js';
@@ -49,6 +49,9 @@ describe('plan, apply, re-plan through --ci on the emulator', { skip }, () => {
     const r = await ws.cli(['-e', 'itest', '--local', '--ci', 'plan'], quick);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /0 to add, 0 to change, 0 to destroy/);
+    // The emulator started by the first run is reused, and said so truthfully.
+    assert.doesNotMatch(r.stdout, /starting the local AWS emulator/);
+    assert.match(r.stdout, /using the local AWS emulator already running at http:\/\/127\.0\.0\.1:\d+ \(pid \d+\)/);
   });
 
   it('output masks the sensitive value everywhere', async () => {
@@ -188,6 +191,27 @@ describe('bad input exits 1 with one clear message and writes nothing', { skip: 
       assert.deepEqual(await listing(ws.dir), before, 'files were written');
     });
   }
+});
+
+describe('a corrupt state object', { skip }, () => {
+  let ws: Workspace;
+  before(async () => {
+    ws = await makeWorkspace('slow');
+    await ws.profile('corrupt');
+  });
+  after(() => ws.dispose());
+
+  it('--ci output fails with plain text: no terminal escape codes in the error or hint', async () => {
+    const env = { env: { PC_TEST_SLEEP: '0' } };
+    assert.equal((await ws.cli(['-e', 'corrupt', '--local', '--ci', 'apply', '--auto-approve'], env)).code, 0);
+    const s3 = await s3For(ws);
+    await s3.send(new PutObjectCommand({ Bucket: 'platform-console-local-state', Key: 'corrupt/terraform.tfstate', Body: '{"version": 4, "serial": "not a number', ServerSideEncryption: 'aws:kms' }));
+    s3.destroy();
+    const r = await ws.cli(['-e', 'corrupt', '--local', '--ci', 'output'], env);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /^error: output failed/m);
+    assert.doesNotMatch(r.stderr + r.stdout, /\x1b\[/, 'ANSI escape codes in the output');
+  });
 });
 
 describe('a real provider crash (aws_elb without health_check on moto)', { skip }, () => {
