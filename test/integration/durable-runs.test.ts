@@ -97,6 +97,34 @@ describe('kill -9 of --ci apply: Terraform finishes, writes the state, releases 
   });
 });
 
+describe('a run that ended while nobody watched', { skip }, () => {
+  let ws: Workspace;
+  let s3: S3Client;
+  before(async () => {
+    ws = await makeWorkspace('runs');
+    await ws.profile('alone', (t) => t.replace(/^compute_count\s*=.*$/m, 'compute_count = 1'));
+  });
+  after(async () => {
+    s3?.destroy();
+    await ws.dispose();
+  });
+
+  it('is reported by the next run, once', async () => {
+    const first = ws.spawnCli(['-e', 'alone', '--local', '--ci', 'apply', '--auto-approve', '--json'], { PC_TEST_SLEEP: '5' });
+    const firstDone = exitOf(first);
+    await waitFor(first, /"type":"apply_start"[^\n]*terraform_data\.slow/);
+    first.kill('SIGKILL');
+    await firstDone;
+    s3 = await s3For(ws);
+    await until('the apply ended and released the lock', async () => (await pidsOf('platform-console-run:')).length === 0 && !(await lockExists(s3, 'alone')), 60_000);
+    const next = await ws.cli(['-e', 'alone', '--local', '--ci', 'plan']);
+    assert.equal(next.code, 0, next.stderr + next.stdout);
+    assert.match(next.stdout, /! the apply started at \S+ by \S+ ended while nobody watched: ok \(3 added, 0 changed, 0 destroyed\)/);
+    const again = await ws.cli(['-e', 'alone', '--local', '--ci', 'plan']);
+    assert.doesNotMatch(again.stdout, /ended while nobody watched/);
+  });
+});
+
 describe('a stale lock: --ci unlock', { skip }, () => {
   let ws: Workspace;
   let s3: S3Client;

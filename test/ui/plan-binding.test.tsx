@@ -1,8 +1,8 @@
 // Apply exactly what was shown: two consoles (and a pipeline) on one environment, real Terraform,
 // the real hashicorp/aws provider and moto. Each console applies only the plan it showed, or refuses.
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -106,7 +106,17 @@ describe('each console applies exactly the plan it showed', { skip }, () => {
 
   it("A's plan, B's destroy plan then Esc, A's apply: A's changes exactly, nothing destroyed", async () => {
     await setCount(2);
+    // A plan file older than a day is removed by the next plan; a younger one of another run is not.
+    const plans = join(ws.work, `${ENV}.local`, 'plans');
+    await mkdir(plans, { recursive: true });
+    await writeFile(join(plans, 'old.tfplan'), 'x');
+    await utimes(join(plans, 'old.tfplan'), new Date(Date.now() - 25 * 3600_000), new Date(Date.now() - 25 * 3600_000));
+    await writeFile(join(plans, 'young.tfplan'), 'x');
     const shown = await plan(a);
+    await sleep(200);
+    assert.ok(!existsSync(join(plans, 'old.tfplan')), 'a day-old plan file was kept');
+    assert.ok(existsSync(join(plans, 'young.tfplan')), "another run's young plan file was removed");
+    await rm(join(plans, 'young.tfplan'));
     assert.deepEqual(shown, { add: 3, change: 0, destroy: 2 }, 'bucket data[1] added, slow and the after bucket replaced');
     const files = await readdir(join(ws.work, `${ENV}.local`, 'plans'));
     assert.equal(files.length, 1);

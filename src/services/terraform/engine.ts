@@ -310,8 +310,15 @@ export class Engine {
       throw err;
     }
     if (!o.quiet) this.emit({ kind: 'operation-start', operation, at });
-    this.current = { operation, proc, attached: false };
-    const stopProbe = o.durable ? this.watchEndpoint() : () => {};
+    const out = await this.settle(operation, proc, false, o.durable !== undefined, c, json, at, o.quiet === true);
+    if (o.durable && 'record' in proc) await this.markReported((proc as { record: RunRecord }).record);
+    return out;
+  }
+
+  /** Waits for a started or followed run (busy meanwhile, AWS probed when `probe`), then {@link finishRun}. */
+  private async settle(operation: Operation, proc: TfProcess, attached: boolean, probe: boolean, c: ReturnType<Engine['collector']>, json: boolean, at: number, quiet: boolean): Promise<RunOutcome> {
+    this.current = { operation, proc, attached };
+    const stopProbe = probe ? this.watchEndpoint() : () => {};
     let result: RunResult;
     try {
       result = await proc.done;
@@ -319,9 +326,7 @@ export class Engine {
       stopProbe();
       this.current = undefined;
     }
-    const out = await this.finishRun(operation, { ...result, errors: c.errors, planned: c.planned, ...(c.summary.v ? { summary: c.summary.v } : {}) }, json, at, o.quiet === true);
-    if (o.durable && 'record' in proc) await this.markReported((proc as { record: RunRecord }).record);
-    return out;
+    return this.finishRun(operation, { ...result, errors: c.errors, planned: c.planned, ...(c.summary.v ? { summary: c.summary.v } : {}) }, json, at, quiet);
   }
 
   /** Common end of a run (started or followed): crash and plain-text diagnostics, the unpersisted state, operation-end. */
@@ -602,16 +607,7 @@ export class Engine {
     const at = Date.parse(rec.startedAt) || Date.now();
     const proc = followRun(rec, { cwd: this.moduleDir, env: {}, json: true, onEvent: c.onEvent, onStderr: (line) => this.emit({ kind: 'stderr', operation, line }) });
     this.emit({ kind: 'operation-start', operation, at });
-    this.current = { operation, proc, attached: true };
-    const stopProbe = running ? this.watchEndpoint() : () => {};
-    let result: RunResult;
-    try {
-      result = await proc.done;
-    } finally {
-      stopProbe();
-      this.current = undefined;
-    }
-    const r = await this.finishRun(operation, { ...result, errors: c.errors, planned: c.planned, ...(c.summary.v ? { summary: c.summary.v } : {}) }, true, at, false);
+    const r = await this.settle(operation, proc, true, running, c, true, at, false);
     await this.markReported(rec);
     const ok = r.exitCode === 0 || (r.exitCode === 2 && operation.startsWith('plan'));
     return {

@@ -58,6 +58,58 @@ const STDERR_KEEP = 64 * 1024;
 const STDOUT_MAX = 512 * 1024 * 1024;
 
 /**
+ * What Terraform printed, collected the same way whether it came through a pipe or a file:
+ * stdout parsed as the `-json` stream (or kept whole as text, with `onText` per line), stderr's
+ * last STDERR_KEEP bytes kept and passed on line by line.
+ */
+class OutputSink {
+  stdout = '';
+  stderr = '';
+  stdoutOverflow = false;
+  private stdoutPartial = '';
+  private stderrPartial = '';
+  private readonly parser: TfJsonStreamParser | undefined;
+
+  constructor(private readonly opts: RunOptions) {
+    this.parser = (opts.json ?? true) ? new TfJsonStreamParser() : undefined;
+  }
+
+  private emit(events: TfEvent[]): void {
+    if (this.opts.onEvent) for (const e of events) this.opts.onEvent(e);
+  }
+
+  private static lines(partial: string, chunk: string, each: ((line: string) => void) | undefined): string {
+    if (!each) return '';
+    const lines = (partial + chunk).split('\n');
+    const rest = lines.pop() ?? '';
+    for (const l of lines) each(l.replace(/\r$/, ''));
+    return rest;
+  }
+
+  out(chunk: string): void {
+    if (this.parser) this.emit(this.parser.push(chunk));
+    else if (this.stdout.length < STDOUT_MAX) {
+      this.stdout += chunk;
+      this.stdoutPartial = OutputSink.lines(this.stdoutPartial, chunk, this.opts.onText);
+    } else this.stdoutOverflow = true;
+  }
+
+  err(chunk: string): void {
+    this.stderr += chunk;
+    if (this.stderr.length > STDERR_KEEP) this.stderr = this.stderr.slice(-STDERR_KEEP);
+    this.stderrPartial = OutputSink.lines(this.stderrPartial, chunk, this.opts.onStderr);
+  }
+
+  /** Delivers what is left (a last line without newline, the parser's end). */
+  end(): void {
+    if (this.parser) this.emit(this.parser.end());
+    if (this.stderrPartial && this.opts.onStderr) this.opts.onStderr(this.stderrPartial);
+    if (this.stdoutPartial && this.opts.onText) this.opts.onText(this.stdoutPartial);
+    this.stderrPartial = this.stdoutPartial = '';
+  }
+}
+
+/**
  * Starts `binary args…` in its own process group (so a Ctrl-C in the operator's terminal reaches
  * only the console, which forwards one SIGINT itself). stdout is parsed as Terraform's
  * machine-readable UI stream (see events.ts) unless `json` is false.
@@ -66,41 +118,13 @@ const STDOUT_MAX = 512 * 1024 * 1024;
 export function runTerraform(binary: string, args: readonly string[], opts: RunOptions): TfProcess {
   const started = Date.now();
   const child = spawn(binary, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const json = opts.json ?? true;
-  const parser = json ? new TfJsonStreamParser() : undefined;
-  let stdout = '';
-  let stdoutOverflow = false;
-  let stdoutPartial = '';
-  let stderr = '';
-  let stderrPartial = '';
+  const sink = new OutputSink(opts);
   let cancelled = false;
   let exited = false;
-
-  const emit = (events: TfEvent[]) => {
-    if (opts.onEvent) for (const e of events) opts.onEvent(e);
-  };
   child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    if (parser) emit(parser.push(chunk));
-    else if (stdout.length < STDOUT_MAX) {
-      stdout += chunk;
-      if (opts.onText) {
-        const lines = (stdoutPartial + chunk).split('\n');
-        stdoutPartial = lines.pop() ?? '';
-        for (const l of lines) opts.onText(l.replace(/\r$/, ''));
-      }
-    } else stdoutOverflow = true;
-  });
+  child.stdout.on('data', (chunk: string) => sink.out(chunk));
   child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    stderr += chunk;
-    if (stderr.length > STDERR_KEEP) stderr = stderr.slice(-STDERR_KEEP);
-    if (opts.onStderr) {
-      const lines = (stderrPartial + chunk).split('\n');
-      stderrPartial = lines.pop() ?? '';
-      for (const l of lines) opts.onStderr(l.replace(/\r$/, ''));
-    }
-  });
+  child.stderr.on('data', (chunk: string) => sink.err(chunk));
 
   const done = new Promise<RunResult>((resolve, reject) => {
     child.on('error', (err) => {
@@ -109,14 +133,12 @@ export function runTerraform(binary: string, args: readonly string[], opts: RunO
     });
     child.on('close', (code, signal) => {
       exited = true;
-      if (parser) emit(parser.end());
-      if (stderrPartial && opts.onStderr) opts.onStderr(stderrPartial);
-      if (stdoutPartial && opts.onText) opts.onText(stdoutPartial);
-      if (stdoutOverflow) {
+      sink.end();
+      if (sink.stdoutOverflow) {
         reject(new TofuError(`${binary} ${args[0] ?? ''} printed more than ${STDOUT_MAX / 1024 / 1024} MiB`, 'the plan is too large to read whole; split the configuration'));
         return;
       }
-      resolve({ exitCode: code ?? -1, signal, cancelled, stdout, stderr, durationMs: Date.now() - started });
+      resolve({ exitCode: code ?? -1, signal, cancelled, stdout: sink.stdout, stderr: sink.stderr, durationMs: Date.now() - started });
     });
   });
 
@@ -221,33 +243,9 @@ class FileTail {
  * stream, until `ended()` says the run is over; then reads the rest and settles.
  */
 function followFiles(rec: RunRecord, opts: RunOptions, ended: () => Promise<{ exitCode: number; signal: NodeJS.Signals | null } | undefined>, kick: { now?: () => void }): Promise<Omit<RunResult, 'cancelled' | 'durationMs'>> {
-  const json = opts.json ?? true;
-  const parser = json ? new TfJsonStreamParser() : undefined;
-  let stdout = '';
-  let stderr = '';
-  let stderrPartial = '';
-  let stdoutPartial = '';
-  const out = new FileTail(rec.out, (chunk) => {
-    if (parser) {
-      if (opts.onEvent) for (const e of parser.push(chunk)) opts.onEvent(e);
-    } else {
-      if (stdout.length < STDOUT_MAX) stdout += chunk;
-      if (opts.onText) {
-        const lines = (stdoutPartial + chunk).split('\n');
-        stdoutPartial = lines.pop() ?? '';
-        for (const l of lines) opts.onText(l.replace(/\r$/, ''));
-      }
-    }
-  });
-  const err = new FileTail(rec.err, (chunk) => {
-    stderr += chunk;
-    if (stderr.length > STDERR_KEEP) stderr = stderr.slice(-STDERR_KEEP);
-    if (opts.onStderr) {
-      const lines = (stderrPartial + chunk).split('\n');
-      stderrPartial = lines.pop() ?? '';
-      for (const l of lines) opts.onStderr(l.replace(/\r$/, ''));
-    }
-  });
+  const sink = new OutputSink(opts);
+  const out = new FileTail(rec.out, (chunk) => sink.out(chunk));
+  const err = new FileTail(rec.err, (chunk) => sink.err(chunk));
   return new Promise((resolve) => {
     let finishing = false;
     const tick = async () => {
@@ -258,10 +256,8 @@ function followFiles(rec: RunRecord, opts: RunOptions, ended: () => Promise<{ ex
       finishing = true;
       clearInterval(timer);
       await Promise.all([out.close(), err.close()]);
-      if (parser && opts.onEvent) for (const e of parser.end()) opts.onEvent(e);
-      if (stderrPartial && opts.onStderr) opts.onStderr(stderrPartial);
-      if (stdoutPartial && opts.onText) opts.onText(stdoutPartial);
-      resolve({ exitCode: end.exitCode, signal: end.signal, stdout, stderr });
+      sink.end();
+      resolve({ exitCode: end.exitCode, signal: end.signal, stdout: sink.stdout, stderr: sink.stderr });
     };
     const timer = setInterval(() => void tick(), FOLLOW_POLL_MS);
     kick.now = () => void tick();
