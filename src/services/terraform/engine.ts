@@ -667,7 +667,7 @@ export class Engine {
     try {
       text = await readFile(file, 'utf8');
     } catch {
-      throw new TofuError(`there is no unpersisted state (${file} does not exist)`, 'nothing to push: the backend has the latest state');
+      throw new TofuError(`there is no unpersisted state (${file} does not exist)`, 'nothing to push: no run of this environment on this machine left a state it could not write');
     }
     let mine: { lineage?: string; serial?: number };
     try {
