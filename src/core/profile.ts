@@ -10,8 +10,8 @@ import { ProfileError } from './errors.js';
  * as JavaScript counts them), list limits in entries.
  */
 export const PROFILE_LIMITS = {
-  /** Bytes of a profile file (256 KiB): the shipped profiles are about 3 KiB. */
-  fileBytes: 256 * 1024,
+  /** Bytes of a profile file (64 KiB): the shipped profiles are about 3 KiB. */
+  fileBytes: 64 * 1024,
   /**
    * Entries of `ssh_access_list` and of `kubeapi_access_list`: each entry is one inbound rule of a
    * security group, and a security group holds at most 60 inbound rules by default (AWS quota
@@ -164,14 +164,14 @@ function problemsError(file: string, problems: readonly Problem[]): ProfileError
 /**
  * Parses and validates the text of a profile.
  * The text is HCL (a Terraform `.tfvars` file), parsed by HashiCorp's own HCL parser compiled to
- * WebAssembly (`@cdktf/hcl2json`). Text over {@link PROFILE_LIMITS}.fileBytes (256 KiB, counted
+ * WebAssembly (`@cdktf/hcl2json`). Text over {@link PROFILE_LIMITS}.fileBytes (64 KiB, counted
  * in UTF-8 bytes) is refused before it is parsed. Messages are bounded: one line, at most
  * {@link PROFILE_LIMITS}.shownProblems problems and `(+N more)`, the parser's message cut to
  * {@link PROFILE_LIMITS}.parserMessageChars characters.
  * @param file the file's path, used in messages only.
  * @param expectedEnvironment when given, the `environment` field must equal it.
  * @throws ProfileError naming the file (and line when known), the field and what is allowed: "FILE is
- *   larger than 256 KiB", "not valid HCL", "unknown field", a field "is missing", a list field "has N
+ *   larger than 64 KiB", "not valid HCL", "unknown field", a field "is missing", a list field "has N
  *   entries; at most M are allowed", a string field "is N characters long; at most M are allowed",
  *   a value that breaks its rule, an `environment` that is not the file's.
  */
@@ -262,7 +262,7 @@ function notRegular(file: string, kind: string, expectedEnvironment: string | un
  * opened O_NONBLOCK so that a FIFO or device swapped in meanwhile cannot block the open) of at
  * most {@link PROFILE_LIMITS}.fileBytes bytes; at most that many bytes plus one are ever read.
  * @throws ProfileError "no profile FILE" (with how to create it), "FILE is not a regular file (it
- *   is a FIFO)", "FILE is larger than 256 KiB (SIZE)", or "cannot read FILE: REASON".
+ *   is a FIFO)", "FILE is larger than 64 KiB (SIZE)", or "cannot read FILE: REASON".
  */
 async function readProfileText(file: string, expectedEnvironment: string | undefined): Promise<string> {
   const limit = PROFILE_LIMITS.fileBytes;

@@ -52,8 +52,8 @@ describe('bounded input: bad profiles and options exit 1 with a short message an
   };
 
   const cases: [string, string[], RegExp][] = [
-    ['a 10 MiB junk profile', ['-e', 'junk', '--ci', 'plan'], /junk\.tfvars is larger than 256 KiB \(10\.0 MiB\); a profile is at most 256 KiB/],
-    ['600,000 CIDRs in ssh_access_list', ['-e', 'cidrs', '--ci', 'plan'], /cidrs\.tfvars is larger than 256 KiB/],
+    ['a 10 MiB junk profile', ['-e', 'junk', '--ci', 'plan'], /junk\.tfvars is larger than 64 KiB \(10\.0 MiB\); a profile is at most 64 KiB/],
+    ['600,000 CIDRs in ssh_access_list', ['-e', 'cidrs', '--ci', 'plan'], /cidrs\.tfvars is larger than 64 KiB/],
     ['51 CIDRs in ssh_access_list', ['-e', 'cidrs51', '--ci', 'plan'], /cidrs51\.tfvars:\d+: field "ssh_access_list" has 51 entries; at most 50 are allowed \(a security group holds 60 inbound rules\)/],
     ['a 20 KiB ssh_public_key', ['-e', 'longkey', '--ci', 'plan'], /longkey\.tfvars:\d+: field "ssh_public_key" is 20\d{3} characters long; at most 16384 are allowed/],
     ['five invalid fields', ['-e', 'manybad', '--ci', 'plan'], /manybad\.tfvars:\d+: field "vpc_cidr" must be an IPv4 CIDR[^;]*; line \d+: field "az_count" must be 1, 2 or 3; .* \(\+\d+ more\)$/m],
