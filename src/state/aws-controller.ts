@@ -1,3 +1,4 @@
+import { shellWords } from '../core/shell-words.js';
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -298,12 +299,14 @@ export class AwsPanes {
       dir = await mkdtemp(join(tmpdir(), 'pc-edit-'));
       const file = join(dir, basename(key));
       await writeFile(file, original.body, { mode: 0o600 });
+      const words = shellWords(this.o.editor);
+      if (!words || words.length === 0) return this.say({ level: 'error', text: `The editor command ${JSON.stringify(this.o.editor)} cannot be read (${words ? 'it is empty' : 'a quote is not closed'}): nothing edited.`, hint: 'fix $VISUAL or $EDITOR, e.g. EDITOR="code --wait"' });
+      const [cmd, ...args] = words as [string, ...string[]];
       let status: number | null = null;
       await this.handoff(
         () =>
           new Promise<void>((resolve) => {
-            const [cmd, ...args] = this.o.editor.split(/\s+/).filter(Boolean);
-            const child = spawn(cmd ?? 'vi', [...args, file], { stdio: 'inherit' });
+            const child = spawn(cmd, [...args, file], { stdio: 'inherit' });
             child.on('error', () => resolve());
             child.on('close', (code) => {
               status = code;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,9 +78,12 @@ describe('AWS panes in the console (ink-testing-library, real SDK, moto)', { ski
     const backend = backendFor(ENV, { terraform_bucket_name: 'no-such-state-bucket', aws_region: 'us-east-1', kms_master_id: 'alias/x' }, true);
     const engine = new Engine({ binary: { path: 'terraform', flavour: 'terraform', version: '' }, terraformDir: dir, dataDir: dir, cliConfigFile: '', varFile: '', backend, env: {} });
     // The editor: a real process that rewrites the file (and, for the conflict test, waits for a go file).
-    const editor = join(dir, 'editor.sh');
-    await writeFile(editor, `#!/bin/sh\nset -e\ntouch "${dir}/editing"\nwhile [ -f "${dir}/hold" ] && [ ! -f "${dir}/go" ]; do sleep 0.05; done\nsed -i 's/sekrit-admin-token/rotated-token/' "$1"\necho '# edited' >> "$1"\n`);
-    await chmod(editor, 0o755);
+    // $EDITOR as operators write it: a quoted path with a space, and an argument before the file.
+    await mkdir(join(dir, 'my editors'));
+    const editorPath = join(dir, 'my editors', 'editor.sh');
+    await writeFile(editorPath, `#!/bin/sh\nset -e\n[ "$1" = "--wait" ] || exit 9\nf="$2"\ntouch "${dir}/editing"\nwhile [ -f "${dir}/hold" ] && [ ! -f "${dir}/go" ]; do sleep 0.05; done\nsed -i 's/sekrit-admin-token/rotated-token/' "$f"\necho '# edited' >> "$f"\n`);
+    await chmod(editorPath, 0o755);
+    const editor = `"${editorPath}" --wait`;
     const aws = new AwsPanes(store, { ctx, resolveSecretsBucket: async () => bucket, secretsDir: join(dir, 'secrets'), editor, refreshMs: 60_000 });
     controller = new Controller(store, { environment: ENV, engine, readLock: () => readStateLock(s3, backend) }, aws);
     controller.start();

@@ -63,6 +63,11 @@ describe('plan model', () => {
     const o = parseOutputsJson(JSON.stringify({ b: { sensitive: true, type: 'string', value: 'topsecret' }, a: { sensitive: false, type: 'string', value: 'vpc-1' } }));
     assert.deepEqual(o.map((x) => [x.name, x.value]), [['a', 'vpc-1'], ['b', MASK]]);
   });
+
+  it('masks an output that does not say sensitive: false (fail closed, as the event parser does)', () => {
+    const o = parseOutputsJson(JSON.stringify({ c: { type: 'string', value: 'no-flag-secret' }, d: { sensitive: false, type: 'string', value: 'shown' } }));
+    assert.deepEqual(o.map((x) => [x.name, x.sensitive, x.value]), [['c', true, MASK], ['d', false, 'shown']]);
+  });
 });
 
 describe('backend and state lock', () => {

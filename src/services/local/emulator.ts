@@ -15,6 +15,7 @@
  *
  * Only 127.0.0.1 is ever bound or contacted.
  */
+import { shellWords } from '../../core/shell-words.js';
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, readFileSync } from 'node:fs';
@@ -113,46 +114,17 @@ export function emulatorLogPath(stateDir?: string): string {
 // Finding moto
 
 /**
- * Splits a command line the way a POSIX shell would for simple cases: whitespace
- * separates words; single quotes, double quotes and backslashes quote. No expansion.
+ * Splits `PLATFORM_MOTO_SERVER` into words (see {@link shellWords}).
  * @throws LocalEmulatorError on an unterminated quote.
  */
 export function splitCommand(line: string): string[] {
-  const words: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let quote: '"' | "'" | null = null;
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charAt(i);
-    if (quote === "'") {
-      if (c === "'") quote = null;
-      else cur += c;
-    } else if (quote === '"') {
-      if (c === '"') quote = null;
-      else if (c === '\\' && i + 1 < line.length && '"\\$`'.includes(line.charAt(i + 1))) cur += line.charAt(++i);
-      else cur += c;
-    } else if (c === "'" || c === '"') {
-      quote = c;
-      inWord = true;
-    } else if (c === '\\' && i + 1 < line.length) {
-      cur += line.charAt(++i);
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) words.push(cur);
-      cur = '';
-      inWord = false;
-    } else {
-      cur += c;
-      inWord = true;
-    }
-  }
-  if (quote) {
+  const words = shellWords(line);
+  if (!words) {
     throw new LocalEmulatorError(
-      `PLATFORM_MOTO_SERVER has an unterminated ${quote} quote: ${line}`,
+      `PLATFORM_MOTO_SERVER has an unterminated quote: ${line}`,
       'fix PLATFORM_MOTO_SERVER, or unset it to use moto_server from PATH',
     );
   }
-  if (inWord) words.push(cur);
   return words;
 }
 

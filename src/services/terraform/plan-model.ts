@@ -169,7 +169,11 @@ export function parseOutputsJson(text: string): OutputValue[] {
     throw new TofuError(`terraform output -json printed something that is not JSON: ${(err as Error).message}`);
   }
   return Object.entries(raw)
-    .map(([name, o]) => ({ name, sensitive: o.sensitive === true, value: o.sensitive ? maskSensitive(o.value, true) : o.value, type: o.type }))
+    // Fail closed, as events.ts does: only an explicit `sensitive: false` shows the value.
+    .map(([name, o]) => {
+      const sensitive = o.sensitive !== false;
+      return { name, sensitive, value: sensitive ? maskSensitive(o.value, true) : o.value, type: o.type };
+    })
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
