@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ConsoleError, formatError } from '../core/errors.js';
 import type { AwsContext } from '../services/aws/context.js';
 import type { ClusterWatcher } from '../services/kube/cluster.js';
+import type { Tunnel } from '../services/ssh/tunnel.js';
 import type { KubeconfigSource } from '../services/kube/source.js';
 import type { OutputValue } from '../services/terraform/plan-model.js';
 import type { SshPanes } from './ssh-controller.js';
@@ -39,6 +40,8 @@ function parts(err: unknown): { text: string; hint?: string } {
 export class KubePanes {
   private watcher: ClusterWatcher | undefined;
   private kubeconfig: KubeconfigSource | undefined;
+  /** The tunnel this pane opened to a private API (closed when it reconnects or stops). */
+  private tunnel: Tunnel | undefined;
   /** The kubeconfig the watcher uses (server possibly rewritten to a tunnel). */
   private effectiveText: string | undefined;
   private starting: Promise<void> | undefined;
@@ -66,7 +69,15 @@ export class KubePanes {
     await this.starting;
     await this.watcher?.stop();
     this.watcher = undefined;
+    // The tunnel (and its bastion session) is replaced, not added to.
+    await this.releaseTunnel();
     this.activate();
+  }
+
+  private async releaseTunnel(): Promise<void> {
+    const t = this.tunnel;
+    this.tunnel = undefined;
+    if (t) await this.o.ssh?.release(t);
   }
 
   private async connect(): Promise<void> {
@@ -83,6 +94,7 @@ export class KubePanes {
       if (!this.o.kubeconfigFile && this.o.kubeapiAccessList.length === 0 && src.internal && this.o.ssh) {
         // The public load balancer admits nobody: reach the internal one through the bastion.
         const t = await this.o.ssh.tunnelTo(src.internal.host, src.internal.port, 'kubeapi (internal load balancer, Cluster pane)');
+        this.tunnel = t;
         text = kubeconfig.rewriteServer(text, `https://127.0.0.1:${t.localPort}`, { source: src.source });
         where = `${src.source} → https://127.0.0.1:${t.localPort} (tunnel to ${src.internal.host}:${src.internal.port})`;
       }
@@ -195,5 +207,6 @@ export class KubePanes {
   async stop(): Promise<void> {
     await this.starting;
     await this.watcher?.stop();
+    await this.releaseTunnel();
   }
 }

@@ -318,6 +318,15 @@ export class SshPanes {
     });
   }
 
+  /** Closes tunnel `t` (opened with {@link tunnelTo}) and its bastion session, quietly; nothing when it is already closed. */
+  async release(t: Tunnel): Promise<void> {
+    const i = this.tunnels.indexOf(t);
+    if (i < 0) return;
+    this.tunnels.splice(i, 1);
+    await t.close();
+    this.syncTunnels();
+  }
+
   /** Closes tunnel number `n` (1-based, as the tunnels view numbers them). */
   async closeTunnel(n: number): Promise<void> {
     const t = this.tunnels[n - 1];

@@ -6,6 +6,7 @@
  * cluster with the real @kubernetes/client-node.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
@@ -87,4 +88,37 @@ describe('Cluster pane behind a private API: tunnel through the bastion (moto, r
     assert.match(kube.currentKubeconfig ?? '', /tls-server-name: localhost/);
     await hosts.waitForBastionLog(new RegExp(`target 127\\.0\\.0\\.1 port ${api.port}`));
   });
+
+  it('r three times: exactly one tunnel listener and one bastion connection remain', async () => {
+    const ports = new Set<number>();
+    for (let i = 0; i < 3; i++) {
+      await kube.reconnect();
+      const end = Date.now() + 20_000;
+      while (!(store.state.cluster.snapshot?.synced && store.state.tunnels.length) && Date.now() < end) await sleep(50);
+      ports.add(store.state.tunnels[0]!.localPort);
+    }
+    await sleep(300);
+    assert.equal(store.state.tunnels.length, 1, 'tunnels listed');
+    const tcp = await tcpTable();
+    const listening = [...ports].filter((p) => tcp.some((t) => t.state === LISTEN && t.local === p));
+    assert.deepEqual(listening, [store.state.tunnels[0]!.localPort], 'listeners of the tunnels opened');
+    const toBastion = tcp.filter((t) => t.state === ESTABLISHED && t.remote === hosts.bastion.port);
+    assert.equal(toBastion.length, 1, 'established connections to the bastion');
+    assert.equal(store.state.cluster.snapshot?.nodes[0]?.name, 'ip-10-0-1-10');
+  });
 });
+
+const LISTEN = '0A';
+const ESTABLISHED = '01';
+/** This machine's IPv4 TCP sockets (Linux /proc/net/tcp): local port, remote port, state. */
+async function tcpTable(): Promise<{ local: number; remote: number; state: string }[]> {
+  const text = await readFile('/proc/net/tcp', 'utf8');
+  return text
+    .split('\n')
+    .slice(1)
+    .filter((l) => l.trim())
+    .map((l) => {
+      const f = l.trim().split(/\s+/);
+      return { local: parseInt(f[1]!.split(':')[1]!, 16), remote: parseInt(f[2]!.split(':')[1]!, 16), state: f[3]! };
+    });
+}
