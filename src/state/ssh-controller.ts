@@ -55,7 +55,6 @@ export class SshPanes {
   private handoff: TerminalHandoff | undefined;
   private tunnels: Tunnel[] = [];
   private tunnelTimer: NodeJS.Timeout | undefined;
-  private pendingKey: ((ok: boolean) => void) | undefined;
   /** The overlay the host-key question covered (the run view), put back after the answer. */
   private coveredOverlay: Store['state']['overlay'] = { kind: 'none' };
   private running = false;
@@ -88,33 +87,67 @@ export class SshPanes {
   }
 
   /** Asks the operator about an unknown host key (y/N with the fingerprint); false when declined. */
+  /**
+   * Unknown host keys waiting for the operator, oldest first: one question is shown at a time and
+   * each is answered (several connections, e.g. a `:run` over many nodes, may ask at once).
+   */
+  private questions: { k: UnknownHostKey; resolve: (ok: boolean) => void }[] = [];
+
   private askHostKey = (k: UnknownHostKey): Promise<boolean> =>
     new Promise<boolean>((resolve) => {
-      this.pendingKey?.(false);
-      this.pendingKey = resolve;
-      this.store.update((s) => {
-        s.message = undefined;
-        if (s.overlay.kind !== 'confirm') this.coveredOverlay = s.overlay;
-        s.overlay = {
-          kind: 'confirm',
-          action: 'host-key',
-          typed: false,
-          input: '',
-          prompt: `The host key of ${k.label} is not known. Trust it and remember it in ${this.o.knownHostsFile}? (y/N)`,
-          detail: [`host ${k.name}`, `${k.keyType} key fingerprint ${k.fingerprint}`, 'Compare it with the fingerprint the host\'s owner gave you before answering y.'],
-        };
-      });
+      this.questions.push({ k, resolve });
+      if (this.questions.length === 1) this.showQuestion();
+      else
+        this.store.update((s) => {
+          if (s.overlay.kind === 'confirm' && s.overlay.action === 'host-key') s.overlay.detail = this.detailOf(this.questions[0]!.k);
+        });
     });
 
-  /** The operator's answer to the host-key question (y: true; n, Esc: false). */
-  answerHostKey(ok: boolean): void {
-    const r = this.pendingKey;
-    this.pendingKey = undefined;
+  private detailOf(k: UnknownHostKey): string[] {
+    const more = this.questions.length - 1;
+    return [
+      `host ${k.name}`,
+      `${k.keyType} key fingerprint ${k.fingerprint}`,
+      "Compare it with the fingerprint the host's owner gave you before answering y.",
+      ...(more > 0 ? [`(${more} more question${more === 1 ? '' : 's'} after this one)`] : []),
+    ];
+  }
+
+  /** Shows the first waiting question above what is on screen (remembered, to come back to). */
+  private showQuestion(): void {
+    const q = this.questions[0];
+    if (!q) return;
     this.store.update((s) => {
-      if (s.overlay.kind === 'confirm' && s.overlay.action === 'host-key') s.overlay = this.coveredOverlay;
-      this.coveredOverlay = { kind: 'none' };
+      s.message = undefined;
+      if (s.overlay.kind !== 'confirm' || s.overlay.action !== 'host-key') this.coveredOverlay = s.overlay;
+      s.overlay = {
+        kind: 'confirm',
+        action: 'host-key',
+        typed: false,
+        input: '',
+        prompt: `The host key of ${q.k.label} is not known. Trust it and remember it in ${this.o.knownHostsFile}? (y/N)`,
+        detail: this.detailOf(q.k),
+      };
     });
-    r?.(ok);
+  }
+
+  /**
+   * The operator's answer to the question on screen (y: true; n, Esc: false). Questions about the
+   * same host and key that wait behind it get the same answer; the next other one is shown, or the
+   * view the first question covered comes back.
+   */
+  answerHostKey(ok: boolean): void {
+    const head = this.questions[0];
+    if (!head) return;
+    const same = this.questions.filter((q) => q.k.name === head.k.name && q.k.fingerprint === head.k.fingerprint);
+    this.questions = this.questions.filter((q) => !same.includes(q));
+    if (this.questions.length) this.showQuestion();
+    else
+      this.store.update((s) => {
+        if (s.overlay.kind === 'confirm' && s.overlay.action === 'host-key') s.overlay = this.coveredOverlay;
+        this.coveredOverlay = { kind: 'none' };
+      });
+    for (const q of same) q.resolve(ok);
   }
 
   private async settings(): Promise<SshSettings> {
@@ -340,8 +373,7 @@ export class SshPanes {
   /** Cancels a `:run` in flight, closes every tunnel and declines a pending host-key question (on quit). */
   async stop(): Promise<void> {
     this.runAbort?.abort();
-    this.pendingKey?.(false);
-    this.pendingKey = undefined;
+    for (const q of this.questions.splice(0)) q.resolve(false);
     if (this.tunnelTimer) clearInterval(this.tunnelTimer);
     const all = this.tunnels.splice(0);
     await Promise.all(all.map((t) => t.close()));

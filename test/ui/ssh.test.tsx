@@ -110,6 +110,34 @@ describe('SSH in the console (real sshd, ink-testing-library)', { skip }, () => 
     await sleep(150);
   });
 
+  it(':run over nodes with unknown keys asks one question at a time; y to each, all run', async () => {
+    // Node 0 is known from the test above; nodes 1 and 2 are not: their questions arrive together.
+    ui.stdin.write('g');
+    for (let i = 0; i < 3; i++) {
+      await sleep(50);
+      ui.stdin.write(' ');
+    }
+    await frameMatching(ui.lastFrame, /3 marked for :run/);
+    await command(ui, 'run echo asked-$((40+2))');
+    const fps = hosts.nodes.slice(1).map((n) => n.hostKeyFingerprint);
+    const seen: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      // Both questions arrive within moments of each other: the first one shown says another waits.
+      const f = await frameMatching(ui.lastFrame, i === 0 ? /\(1 more question after this one\)/ : new RegExp(`not known\\. Trust it[\\s\\S]*(${fps.map((x) => x.replace(/[+/]/g, '.')).join('|')})`));
+      const fp = fps.find((x) => f.includes(x) && !seen.includes(x));
+      assert.ok(fp, `a question about an unasked node key:\n${f}`);
+      seen.push(fp);
+      ui.stdin.write('y');
+      await sleep(100);
+    }
+    const f = await frameMatching(ui.lastFrame, /3\/3 nodes exited 0/);
+    assert.equal((f.match(/asked-42/g) ?? []).length, 3, f);
+    ui.stdin.write('\x1b');
+    await sleep(150);
+    await command(ui, 'mark none');
+    await frameMatching(ui.lastFrame, /0 instances marked/);
+  });
+
   it('space marks instances and :run runs on each, output grouped per node, one failing', async () => {
     // Trust the other nodes' keys up front: this test is about the run.
     const { addHostKey } = await import('../../src/services/ssh/known-hosts.js');
