@@ -11,8 +11,8 @@ export type SecretsCommand =
   | { op: 'ls' }
   | { op: 'get'; key: string }
   | { op: 'put'; key: string; file: string }
-  | { op: 'fetch'; dir: string }
-  | { op: 'upload'; dir: string };
+  | { op: 'fetch'; dir: string; overwrite: boolean }
+  | { op: 'upload'; dir: string; overwrite: boolean };
 
 /** The parsed command line of `play.kube` / `run.kube`. */
 export type Invocation =
@@ -55,7 +55,7 @@ export const USAGE = `usage:
   ./run.kube -e ENV [--local] [SSH OPTIONS]      console on profiles/ENV.tfvars (SSH OPTIONS: --bastion --user --identity --known-hosts; --kubeconfig FILE)
   ./run.kube -e ENV [--local] --ci plan|apply|destroy|output [--json] [--auto-approve]
   ./run.kube -e ENV [--local] --ci instances|elbs [--json]
-  ./run.kube -e ENV [--local] --ci secrets ls|get KEY|put KEY FILE|fetch DIR|upload DIR [--json]
+  ./run.kube -e ENV [--local] --ci secrets ls|get KEY|put KEY FILE|fetch DIR|upload DIR [--overwrite] [--json]
   ./run.kube -e ENV [--local] --ci bootstrap [--write-profile] [--json]
   ./run.kube -e ENV [--local] --ci cluster [--kubeconfig FILE] [--json]
   ./run.kube -e ENV [--local] --ci unlock LOCK_ID [--json]       release a stale state lock (refused while this machine's run holds it)
@@ -72,6 +72,7 @@ options:
       --json           with --ci: NDJSON events, the last one {"type":"summary",…}
       --auto-approve   with --ci apply/destroy: required, nothing is applied without it
       --write-profile  with --ci bootstrap: write terraform_bucket_name and kms_master_id into the profile
+      --overwrite      with --ci secrets fetch/upload: also replace files that differ (default: kept and listed)
       --kubeconfig FILE  the cluster's kubeconfig (default: the admin kubeconfig in the secrets bucket)
   -h, --help           this text
 
@@ -98,6 +99,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   'auto-approve': { type: 'boolean' },
   'write-profile': { type: 'boolean' },
+  overwrite: { type: 'boolean' },
   bastion: { type: 'string' },
   user: { type: 'string' },
   identity: { type: 'string' },
@@ -162,7 +164,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   if (!play && v.env === undefined) throw new UsageError('no environment given', 'pass -e ENV (profiles/ENV.tfvars), or use ./play.kube for your playground');
   const base = { ...(v.env !== undefined ? { environment: v.env } : {}), play, local: v.local === true };
   if (v.ci === undefined) {
-    if (v.json || v['auto-approve'] || v['write-profile']) throw new UsageError('--json, --auto-approve and --write-profile only work with --ci', 'see --help');
+    if (v.json || v['auto-approve'] || v['write-profile'] || v.overwrite) throw new UsageError('--json, --auto-approve, --write-profile and --overwrite only work with --ci', 'see --help');
     const ssh = {
       ...(v.bastion !== undefined ? { bastion: v.bastion } : {}),
       ...(v.user !== undefined ? { user: v.user } : {}),
@@ -176,7 +178,8 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   }
   if (v.kubeconfig !== undefined && v.ci !== 'cluster') throw new UsageError('--kubeconfig only works with --ci cluster, or in the console', 'see --help');
   if (v['write-profile'] && v.ci !== 'bootstrap') throw new UsageError('--write-profile only works with --ci bootstrap', 'see --help');
-  const secrets = v.ci === 'secrets' ? parseSecretsCommand(pos) : undefined;
+  const secrets = v.ci === 'secrets' ? parseSecretsCommand(pos, v.overwrite === true) : undefined;
+  if (v.overwrite && secrets?.op !== 'fetch' && secrets?.op !== 'upload') throw new UsageError('--overwrite only works with --ci secrets fetch DIR or upload DIR', 'see --help');
   if (v.ci === 'unlock' && pos.length !== 1) throw new UsageError('--ci unlock needs the lock ID (and nothing else)', 'the ID is shown with the lock: ./run.kube -e ENV --ci unlock LOCK_ID');
   let ssh: SshCliOptions | undefined;
   if (sshLike) {
@@ -219,7 +222,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   };
 }
 
-function parseSecretsCommand(pos: readonly string[]): SecretsCommand {
+function parseSecretsCommand(pos: readonly string[], overwrite: boolean): SecretsCommand {
   const [op, a, b, ...rest] = pos;
   const need = (n: number, usage: string) => {
     if (pos.length !== n + 1) throw new UsageError(`--ci secrets ${op ?? ''}: expected ${usage}`, 'see --help');
@@ -237,10 +240,10 @@ function parseSecretsCommand(pos: readonly string[]): SecretsCommand {
       return { op: 'put', key: a!, file: b! };
     case 'fetch':
       need(1, 'DIR');
-      return { op: 'fetch', dir: a! };
+      return { op: 'fetch', dir: a!, overwrite };
     case 'upload':
       need(1, 'DIR');
-      return { op: 'upload', dir: a! };
+      return { op: 'upload', dir: a!, overwrite };
     default:
       throw new UsageError(op ? `unknown --ci secrets command "${op}"` : '--ci secrets needs a command', 'use one of: ls, get KEY, put KEY FILE, fetch DIR, upload DIR');
   }

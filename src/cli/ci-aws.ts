@@ -102,13 +102,26 @@ async function awsCommand(command: 'instances' | 'elbs' | 'secrets' | 'bootstrap
         case 'fetch':
         case 'upload': {
           const dir = resolve(cmd.dir);
-          const d = await diffTree(ctx, dir);
-          const moving = cmd.op === 'fetch' ? [...d.onlyRemote, ...d.differ] : [...d.onlyLocal, ...d.differ];
-          for (const k of moving) out(json ? JSON.stringify({ type: cmd.op === 'fetch' ? 'fetching' : 'uploading', key: k, differs: d.differ.includes(k) }) : `${d.differ.includes(k) ? '~' : '+'} ${k}`);
-          if (cmd.op === 'fetch') await fetchTree(ctx, dir);
-          else await uploadTree(ctx, dir);
-          if (!json) out(`${cmd.op === 'fetch' ? 'fetched' : 'uploaded'} ${moving.length} file${moving.length === 1 ? '' : 's'} (${d.same.length} unchanged)`);
-          return { changed: moving.length, unchanged: d.same.length };
+          // Differing files are kept (and listed) unless --overwrite; a change made in the bucket
+          // while this runs is refused per file (If-Match on the ETag compared), never overwritten.
+          const opts = { overwrite: cmd.overwrite, collect: true };
+          const r = cmd.op === 'fetch' ? await fetchTree(ctx, dir, opts) : await uploadTree(ctx, dir, opts);
+          const replaced = new Set(r.replaced ?? []);
+          const refused = r.refused ?? [];
+          const lines: { key: string; result: 'new' | 'replaced' | 'kept' | 'refused'; reason?: string }[] = [
+            ...r.copied.map((key) => ({ key, result: replaced.has(key) ? ('replaced' as const) : ('new' as const) })),
+            ...r.kept.map((key) => ({ key, result: 'kept' as const })),
+            ...refused.map((x) => ({ key: x.path, result: 'refused' as const, reason: x.reason })),
+          ].sort((a, b) => a.key.localeCompare(b.key));
+          const mark = { new: '+', replaced: '~', kept: '=', refused: '!' } as const;
+          for (const l of lines) {
+            if (json) out(JSON.stringify({ type: 'file', key: l.key, result: l.result, ...(l.reason ? { reason: l.reason } : {}) }));
+            else out(`${mark[l.result]} ${l.key}${l.result === 'kept' ? ' kept (differs; --overwrite replaces it)' : l.result === 'refused' ? ` refused: ${l.reason}` : ''}`);
+          }
+          const counts = { new: r.copied.length - replaced.size, replaced: replaced.size, kept: r.kept.length, refused: refused.length, unchanged: r.same.length };
+          if (!json) out(`${cmd.op === 'fetch' ? 'fetched' : 'uploaded'} ${r.copied.length} file${r.copied.length === 1 ? '' : 's'}: ${counts.new} new, ${counts.replaced} replaced, ${counts.kept} kept (differs), ${counts.refused} refused (${counts.unchanged} unchanged)`);
+          if (refused.length) throw new AwsError(`${refused.length} file${refused.length === 1 ? ' was' : 's were'} refused: ${refused.map((x) => x.path).join(', ')}`, `run --ci secrets ${cmd.op} again to compare anew`);
+          return counts;
         }
       }
       break;

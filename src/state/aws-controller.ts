@@ -11,7 +11,7 @@ import { getParameter, listParameters } from '../services/aws/parameters.js';
 import { Poller } from '../services/aws/poller.js';
 import { bootstrapPrerequisites, checkPrerequisites } from '../services/aws/bootstrap.js';
 import { writeProfileFields } from '../core/profile-edit.js';
-import { diffTree, fetchSecretToFile, fetchTree, getSecret, listSecrets, putSecret, uploadSecretFile, uploadTree } from '../services/aws/secrets.js';
+import { compareTree, fetchSecretToFile, fetchTree, getSecret, listSecrets, putSecret, uploadSecretFile, uploadTree } from '../services/aws/secrets.js';
 import { nextSortKey, PARAMS_ROOT, SORT_KEYS, visibleElbs, visibleInstances, visibleSecretNodes } from './selectors.js';
 import type { ListSlice, Message, Store } from './store.js';
 
@@ -47,6 +47,8 @@ export class AwsPanes {
   private instancesPoller: Poller<InstanceRow[]> | undefined;
   private elbsPoller: Poller<LoadBalancerRow[]> | undefined;
   private handoff: TerminalHandoff | undefined;
+  /** The tree fetch or upload the open confirmation lists (set by askTree, taken by runTree). */
+  private pendingTree: { direction: 'fetch' | 'upload'; moving: string[]; differ: string[]; etags: Record<string, string> } | undefined;
   /** Profile fields waiting for the operator's consent after a bootstrap. */
   private pendingProfileWrite: { terraform_bucket_name: string; kms_master_id: string } | undefined;
   /** The bucket folder the `u` prompt uploads into. */
@@ -435,13 +437,16 @@ export class AwsPanes {
   /** `F` / `U`: shows what differs between the bucket and SECRETS_DIR, then asks to fetch / upload. */
   async askTree(direction: 'fetch' | 'upload'): Promise<void> {
     try {
-      const d = await diffTree(this.ctx(await this.bucket()), this.o.secretsDir);
+      const d = await compareTree(this.ctx(await this.bucket()), this.o.secretsDir);
       const moving = direction === 'fetch' ? [...d.onlyRemote, ...d.differ] : [...d.onlyLocal, ...d.differ];
       if (moving.length === 0) return this.say({ level: 'info', text: `Nothing to ${direction}: ${this.o.secretsDir} and the bucket match (${d.same.length} files).` });
       const detail = [
         ...d.differ.map((k) => `~ ${k}  (differs: ${direction === 'fetch' ? 'local copy will be replaced' : 'bucket object will be replaced'})`),
         ...(direction === 'fetch' ? d.onlyRemote : d.onlyLocal).map((k) => `+ ${k}`),
       ];
+      // What runs after y is exactly what is listed: these paths, replacing only the differing
+      // ones listed, and only the bucket versions compared (ETags).
+      this.pendingTree = { direction, moving, differ: d.differ, etags: d.etags };
       this.store.update((s) => {
         s.overlay = {
           kind: 'confirm',
@@ -459,11 +464,21 @@ export class AwsPanes {
 
   /** Runs the confirmed tree fetch or upload. */
   async runTree(direction: 'fetch' | 'upload'): Promise<void> {
+    const p = this.pendingTree;
+    this.pendingTree = undefined;
+    if (!p || p.direction !== direction) return this.say({ level: 'warn', text: `Nothing confirmed to ${direction}: nothing done.`, hint: `press ${direction === 'fetch' ? 'F' : 'U'} to compare again` });
     try {
       const ctx = this.ctx(await this.bucket());
-      if (direction === 'fetch') await fetchTree(ctx, this.o.secretsDir);
-      else await uploadTree(ctx, this.o.secretsDir);
-      this.say({ level: 'info', text: direction === 'fetch' ? `Fetched the bucket into ${this.o.secretsDir} (files 0600).` : `Uploaded ${this.o.secretsDir} to the bucket (SSE-KMS).` });
+      const opts = { only: p.moving, overwrite: p.differ, expected: p.etags, collect: true };
+      const r = direction === 'fetch' ? await fetchTree(ctx, this.o.secretsDir, opts) : await uploadTree(ctx, this.o.secretsDir, opts);
+      const replaced = r.replaced?.length ?? 0;
+      const refused = r.refused ?? [];
+      const kept = r.kept.filter((k) => p.moving.includes(k));
+      const n = r.copied.length;
+      const where = direction === 'fetch' ? `into ${this.o.secretsDir} (files 0600)` : `to the bucket (SSE-KMS)`;
+      const parts = [`${n - replaced} new`, `${replaced} replaced`, ...(kept.length ? [`${kept.length} kept (changed since the comparison: ${kept.join(', ')})`] : [])];
+      const text = `${direction === 'fetch' ? 'Fetched' : 'Uploaded'} ${n} file${n === 1 ? '' : 's'} ${where}: ${parts.join(', ')}${refused.length ? `; refused ${refused.length}: ${refused.map((x) => `${x.path} (${x.reason})`).join('; ')}` : ''}.`;
+      this.say({ level: refused.length || kept.length ? 'warn' : 'info', text, ...(refused.length ? { hint: `press ${direction === 'fetch' ? 'F' : 'U'} to compare again` } : {}) });
       await this.refreshSecrets();
     } catch (err) {
       this.say(messageOf(err));

@@ -73,6 +73,35 @@ describe('the AWS --ci commands on the emulator (instances, elbs, secrets, boots
     assert.match(u.stdout, /uploaded 1 file/);
   });
 
+  it('secrets fetch / upload keep a differing file unless --overwrite, and say so; the closing line counts', async () => {
+    const dir = join(ws.dir, 'fetched2');
+    assert.equal((await ci('secrets', 'fetch', dir)).code, 0);
+    await writeFile(join(dir, 'secure', 'token'), 'a local edit\n');
+    const kept = await ci('secrets', 'fetch', dir);
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.match(kept.stdout, /^= secure\/token kept \(differs; --overwrite replaces it\)$/m);
+    assert.match(kept.stdout, /^fetched 0 files: 0 new, 0 replaced, 1 kept \(differs\), 0 refused \(\d+ unchanged\)$/m);
+    assert.equal(await readFile(join(dir, 'secure', 'token'), 'utf8'), 'a local edit\n', 'the local file was replaced without --overwrite');
+    const up = await ci('secrets', 'upload', dir);
+    assert.equal(up.code, 0, up.stderr);
+    assert.match(up.stdout, /^= secure\/token kept/m);
+    assert.equal((await ci('secrets', 'get', 'secure/token')).stdout, 'top-secret-value-42\n', 'the bucket object was replaced without --overwrite');
+    const over = await ci('secrets', 'fetch', dir, '--overwrite', '--json');
+    assert.equal(over.code, 0, over.stderr);
+    assert.ok(ndjson(over.stdout).some((e) => e.type === 'file' && e.key === 'secure/token' && e.result === 'replaced'));
+    const summary = ndjson(over.stdout).at(-1)!;
+    assert.equal(summary.replaced, 1);
+    assert.equal(summary.kept, 0);
+    assert.equal(await readFile(join(dir, 'secure', 'token'), 'utf8'), 'top-secret-value-42\n');
+    assert.equal((await stat(join(dir, 'secure', 'token'))).mode & 0o777, 0o600);
+    await writeFile(join(dir, 'secure', 'token'), 'rotated\n');
+    const upOver = await ci('secrets', 'upload', dir, '--overwrite');
+    assert.equal(upOver.code, 0, upOver.stderr);
+    assert.match(upOver.stdout, /^~ secure\/token$/m);
+    assert.match(upOver.stdout, /^uploaded 1 file: 0 new, 1 replaced, 0 kept \(differs\), 0 refused/m);
+    assert.equal((await ci('secrets', 'get', 'secure/token')).stdout, 'rotated\n');
+  });
+
   it('an unknown key exits 1 with a clear message', async () => {
     const r = await ci('secrets', 'get', 'no/such/key');
     assert.equal(r.code, 1);

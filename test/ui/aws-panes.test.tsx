@@ -198,6 +198,32 @@ describe('AWS panes in the console (ink-testing-library, real SDK, moto)', { ski
     assert.ok(head.ETag);
   });
 
+  it('F lists what differs and does exactly that: the differing local copy is replaced (0600)', async () => {
+    const local = join(dir, 'secrets', 'secure', 'kubeconfig_admin');
+    assert.match(await readFile(local, 'utf8'), /sekrit-admin-token/, 'the local copy from f');
+    ui.stdin.write('F');
+    const f = await frameMatchingT(ui.lastFrame, /Fetch \d+ files? from the bucket into/);
+    assert.match(f, /~ secure\/kubeconfig_admin  \(differs: local copy will be replaced\)/);
+    ui.stdin.write('y');
+    const done = await frameMatchingT(ui.lastFrame, /Fetched \d+ files? into .*: \d+ new, 1 replaced/);
+    assert.doesNotMatch(done, /refused/);
+    assert.equal(await readFile(local, 'utf8'), 'changed by someone else\n');
+    assert.equal((await stat(local)).mode & 0o777, 0o600);
+  });
+
+  it('U refuses, per file, a change made in the bucket after the comparison, and says so', async () => {
+    const local = join(dir, 'secrets', 'secure', 'kubeconfig_admin');
+    await writeFile(local, 'local v2\n');
+    ui.stdin.write('U');
+    const f = await frameMatchingT(ui.lastFrame, /Upload \d+ files? from .* to the bucket/);
+    assert.match(f, /~ secure\/kubeconfig_admin  \(differs: bucket object will be replaced\)/);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'secure/kubeconfig_admin', Body: 'concurrent\n' }));
+    ui.stdin.write('y');
+    await frameMatchingT(ui.lastFrame, /Uploaded 0 files to the bucket \(SSE-KMS\): 0 new, 0 replaced; refused 1: secure\/kubeconfig_admin \(changed in the bucket since it was compared/);
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'secure/kubeconfig_admin' }));
+    assert.equal(await got.Body!.transformToString(), 'concurrent\n');
+  });
+
   it('a stopped emulator shows the error inside the pane; the other panes keep working', async () => {
     await moto.stop();
     ui.stdin.write('2');

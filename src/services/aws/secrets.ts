@@ -94,8 +94,23 @@ export interface TreeOptions {
   prefix?: string;
   /** Restrict the operation to these relative paths. */
   only?: string[];
-  /** Also replace the other side's copy of files that differ (default false: they are left alone and listed in `kept`). */
-  overwrite?: boolean;
+  /**
+   * Also replace the other side's copy of files that differ: all of them (`true`), or only these
+   * relative paths (what a confirmation listed); the others are left alone and listed in `kept`.
+   * Default false.
+   */
+  overwrite?: boolean | readonly string[];
+  /**
+   * ETags of the bucket's objects as the caller compared them (see {@link compareTree}): an object
+   * whose ETag is no longer this one is not fetched, and an upload replaces only this version
+   * (`If-Match`), so a change made since the comparison is never overwritten nor taken unseen.
+   */
+  expected?: Readonly<Record<string, string>>;
+  /**
+   * Report a file that cannot be copied as it was compared (changed or gone meanwhile, a local
+   * file in the way) in `refused` and go on with the others, instead of throwing.
+   */
+  collect?: boolean;
 }
 
 /** What {@link fetchTree} or {@link uploadTree} did, as relative paths. */
@@ -106,6 +121,10 @@ export interface TreeSyncResult {
   kept: string[];
   /** Already identical. */
   same: string[];
+  /** With `collect`: the copied files that replaced a differing copy (a subset of `copied`). */
+  replaced?: string[];
+  /** With `collect`: files not copied, and why. */
+  refused?: { path: string; reason: string }[];
 }
 
 /**
@@ -617,6 +636,33 @@ export async function diffTree(ctx: AwsContext, dir: string, prefix?: string): P
   return withS3(ctx, async (s3) => (await planTree(s3, ctx, dir, prefix === undefined ? {} : { prefix })).diff);
 }
 
+/**
+ * {@link diffTree}, plus the ETag of each object below the prefix as it was compared (relative
+ * path → ETag), to pass as `expected` to {@link fetchTree} / {@link uploadTree}.
+ */
+export async function compareTree(ctx: AwsContext, dir: string, prefix?: string): Promise<TreeDiff & { etags: Record<string, string> }> {
+  bucketOf(ctx);
+  return withS3(ctx, async (s3) => {
+    const plan = await planTree(s3, ctx, dir, prefix === undefined ? {} : { prefix });
+    const etags: Record<string, string> = {};
+    for (const [rel, e] of plan.remote) if (e.etag) etags[rel] = e.etag;
+    return { ...plan.diff, etags };
+  });
+}
+
+/** Why a file of a tree sync was not copied, in the words of a tree sync (not of an edit). */
+function refusalReason(err: ConsoleError): string {
+  if (err instanceof SecretConflictError) {
+    if (err.expectedEtag === undefined) return `appeared in the bucket since it was compared (ETag ${err.currentEtag ?? 'unknown'})`;
+    return `changed in the bucket since it was compared (ETag ${err.expectedEtag}, now ${err.currentEtag ?? 'deleted'})`;
+  }
+  return err.message;
+}
+
+function allowOverwrite(opts: TreeOptions, rel: string): boolean {
+  return opts.overwrite === true || (Array.isArray(opts.overwrite) && opts.overwrite.includes(rel));
+}
+
 /** Creates `dir` and its missing parents below `root` with mode 0700 (exactly: chmod after mkdir). */
 async function mkdirPrivate(root: string, rel: string): Promise<void> {
   const parts = rel === '' ? [] : rel.split('/');
@@ -650,21 +696,37 @@ async function mkdirPrivate(root: string, rel: string): Promise<void> {
 export async function fetchTree(ctx: AwsContext, dir: string, opts: TreeOptions = {}): Promise<TreeSyncResult> {
   return withS3(ctx, async (s3) => {
     const plan = await planTree(s3, ctx, dir, opts);
-    for (const rel of opts.only ?? []) if (!plan.remote.has(rel)) throw noSecret(plan.bucket, plan.prefix + rel);
+    const refused: { path: string; reason: string }[] = [];
+    for (const rel of opts.only ?? []) {
+      if (plan.remote.has(rel)) continue;
+      if (opts.collect) refused.push({ path: rel, reason: 'no longer in the bucket' });
+      else throw noSecret(plan.bucket, plan.prefix + rel);
+    }
     const root = resolve(dir);
-    const wanted = [...plan.diff.onlyRemote.map((rel) => ({ rel, overwrite: false })), ...(opts.overwrite ? plan.diff.differ.map((rel) => ({ rel, overwrite: true })) : [])];
+    const wanted = [...plan.diff.onlyRemote.map((rel) => ({ rel, overwrite: false })), ...plan.diff.differ.filter((rel) => allowOverwrite(opts, rel)).map((rel) => ({ rel, overwrite: true }))];
     await mkdirPrivate(root, '');
     const copied: string[] = [];
     await eachLimit(wanted, 4, async ({ rel, overwrite }) => {
       const target = join(root, ...rel.split('/'));
       if (!target.startsWith(root + sep)) throw new ConsoleError(`refusing to write outside ${root}: ${rel}`);
-      await mkdirPrivate(root, rel.split('/').slice(0, -1).join('/'));
       const entry = plan.remote.get(rel) as SecretEntry;
-      const { body } = await getWith(s3, ctx, plan.bucket, entry.key);
-      await writeSecretFile(target, body, overwrite);
-      copied.push(rel);
+      const expected = opts.expected?.[rel];
+      try {
+        if (expected !== undefined && entry.etag !== expected) {
+          throw new SecretConflictError(`${plan.prefix + rel} changed in the bucket since it was compared: not fetched`, 'compare again, then fetch', plan.bucket, plan.prefix + rel, unquote(expected), entry.etag ? unquote(entry.etag) : undefined);
+        }
+        await mkdirPrivate(root, rel.split('/').slice(0, -1).join('/'));
+        const { body } = await getWith(s3, ctx, plan.bucket, entry.key);
+        await writeSecretFile(target, body, overwrite);
+        copied.push(rel);
+      } catch (err) {
+        if (!opts.collect || !(err instanceof ConsoleError)) throw err;
+        refused.push({ path: rel, reason: refusalReason(err) });
+      }
     });
-    return { copied: copied.sort(), kept: opts.overwrite ? [] : plan.diff.differ, same: plan.diff.same };
+    const result: TreeSyncResult = { copied: copied.sort(), kept: plan.diff.differ.filter((rel) => !allowOverwrite(opts, rel)), same: plan.diff.same };
+    if (opts.collect) Object.assign(result, { replaced: result.copied.filter((rel) => plan.diff.differ.includes(rel)), refused: refused.sort((a, b) => a.path.localeCompare(b.path)) });
+    return result;
   });
 }
 
@@ -680,24 +742,37 @@ export async function fetchTree(ctx: AwsContext, dir: string, opts: TreeOptions 
 export async function uploadTree(ctx: AwsContext, dir: string, opts: TreeOptions = {}): Promise<TreeSyncResult> {
   return withS3(ctx, async (s3) => {
     const plan = await planTree(s3, ctx, dir, opts);
-    for (const rel of opts.only ?? []) if (!plan.local.has(rel)) throw new ConsoleError(`no file ${join(resolve(dir), ...rel.split('/'))} to upload`, 'check the name');
+    const refused: { path: string; reason: string }[] = [];
+    for (const rel of opts.only ?? []) {
+      if (plan.local.has(rel)) continue;
+      const message = `no file ${join(resolve(dir), ...rel.split('/'))} to upload`;
+      if (opts.collect) refused.push({ path: rel, reason: message });
+      else throw new ConsoleError(message, 'check the name');
+    }
     const wanted = [
       ...plan.diff.onlyLocal.map((rel) => ({ rel, cond: { ifNoneMatch: true } as PutSecretOptions })),
-      ...(opts.overwrite ? plan.diff.differ.map((rel) => ({ rel, cond: { ifMatch: (plan.remote.get(rel) as SecretEntry).etag } as PutSecretOptions })) : []),
+      ...plan.diff.differ.filter((rel) => allowOverwrite(opts, rel)).map((rel) => ({ rel, cond: { ifMatch: opts.expected?.[rel] ?? (plan.remote.get(rel) as SecretEntry).etag } as PutSecretOptions })),
     ];
     const copied: string[] = [];
     await eachLimit(wanted, 4, async ({ rel, cond }) => {
       const file = plan.local.get(rel) as LocalFile;
-      let body: Buffer;
       try {
-        body = await readFile(file.path);
+        let body: Buffer;
+        try {
+          body = await readFile(file.path);
+        } catch (err) {
+          throw localError(`cannot read ${file.path}`, err);
+        }
+        await putWith(s3, ctx, plan.bucket, plan.prefix + rel, body, cond);
+        copied.push(rel);
       } catch (err) {
-        throw localError(`cannot read ${file.path}`, err);
+        if (!opts.collect || !(err instanceof ConsoleError)) throw err;
+        refused.push({ path: rel, reason: refusalReason(err) });
       }
-      await putWith(s3, ctx, plan.bucket, plan.prefix + rel, body, cond);
-      copied.push(rel);
     });
-    return { copied: copied.sort(), kept: opts.overwrite ? [] : plan.diff.differ, same: plan.diff.same };
+    const result: TreeSyncResult = { copied: copied.sort(), kept: plan.diff.differ.filter((rel) => !allowOverwrite(opts, rel)), same: plan.diff.same };
+    if (opts.collect) Object.assign(result, { replaced: result.copied.filter((rel) => plan.diff.differ.includes(rel)), refused: refused.sort((a, b) => a.path.localeCompare(b.path)) });
+    return result;
   });
 }
 
