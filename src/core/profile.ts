@@ -164,7 +164,7 @@ function problemsError(file: string, problems: readonly Problem[]): ProfileError
 /**
  * Parses and validates the text of a profile.
  * The text is HCL (a Terraform `.tfvars` file), parsed by HashiCorp's own HCL parser compiled to
- * WebAssembly (`@cdktf/hcl2json`). Text over {@link PROFILE_LIMITS}.fileBytes (64 KiB, counted
+ * WebAssembly (`@cdktn/hcl2json`). Text over {@link PROFILE_LIMITS}.fileBytes (64 KiB, counted
  * in UTF-8 bytes) is refused before it is parsed. Messages are bounded: one line, at most
  * {@link PROFILE_LIMITS}.shownProblems problems and `(+N more)`, the parser's message cut to
  * {@link PROFILE_LIMITS}.parserMessageChars characters.
@@ -181,7 +181,7 @@ export async function parseProfile(file: string, text: string, expectedEnvironme
   }
   let raw: unknown;
   try {
-    const { parse } = await import('@cdktf/hcl2json');
+    const { parse } = await import('@cdktn/hcl2json');
     raw = await parse(file, text);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parse } from '@cdktf/hcl2json';
+import { parse } from '@cdktn/hcl2json';
 import { projectRoot } from '../../src/core/paths.js';
 import { PROFILE_FIELDS } from '../../src/core/profile.js';
 import { keymapMarkdown } from '../../src/ui/keymap.js';

@@ -3,7 +3,7 @@ import { chmod, lstat, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parse } from '@cdktf/hcl2json';
+import { parse } from '@cdktn/hcl2json';
 
 import { ProfileError } from '../../src/core/errors.js';
 import { projectRoot } from '../../src/core/paths.js';
