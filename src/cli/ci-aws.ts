@@ -4,7 +4,7 @@ import type { AwsContext } from '../services/aws/context.js';
 import { bootstrapPrerequisites } from '../services/aws/bootstrap.js';
 import { listInstances } from '../services/aws/instances.js';
 import { listLoadBalancers } from '../services/aws/load-balancers.js';
-import { getSecret, listSecrets, putSecret, fetchTree, uploadTree, diffTree, SecretNotFoundError } from '../services/aws/secrets.js';
+import { getSecret, listSecrets, putSecret, fetchTree, uploadTree, SecretNotFoundError } from '../services/aws/secrets.js';
 import { readFile } from 'node:fs/promises';
 import { writeProfileFields } from '../core/profile-edit.js';
 import type { Session } from '../services/session.js';

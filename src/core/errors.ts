@@ -87,6 +87,15 @@ export function formatError(err: unknown): string {
   return `error: ${String(err)}`;
 }
 
+/**
+ * The message line for an error, as the console shows it: `text` (what failed) and, for a
+ * {@link ConsoleError} that has one, `hint` (what to do). Never a stack trace.
+ */
+export function messageOf(err: unknown): { text: string; hint?: string } {
+  if (err instanceof ConsoleError) return err.hint ? { text: err.message, hint: err.hint } : { text: err.message };
+  return { text: formatError(err).replace(/^error: /, '') };
+}
+
 /** The exit code for an error that ends a CLI command: the error's own, else 1. */
 export function exitCodeOf(err: unknown): number {
   return err instanceof ConsoleError ? err.exitCode : 1;

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { ConsoleError, formatError } from '../core/errors.js';
+import { ConsoleError, messageOf } from '../core/errors.js';
 import type { AwsContext } from '../services/aws/context.js';
 import { describeInstance, listInstances, type InstanceRow } from '../services/aws/instances.js';
 import { listLoadBalancers, type LoadBalancerRow } from '../services/aws/load-balancers.js';
@@ -33,9 +33,9 @@ export interface AwsPaneOptions {
   prerequisites?: { bucket: string; kmsAlias: string; profileFile: string; profileKmsId: string };
 }
 
-function messageOf(err: unknown): Message {
-  if (err instanceof ConsoleError) return err.hint ? { level: 'error', text: err.message, hint: err.hint } : { level: 'error', text: err.message };
-  return { level: 'error', text: formatError(err).replace(/^error: /, '') };
+/** The message line for an error of the AWS panes (see core's messageOf). */
+function errorMessage(err: unknown): Message {
+  return { level: 'error', ...messageOf(err) };
 }
 
 /**
@@ -77,7 +77,7 @@ export class AwsPanes {
         }),
       onError: (err) =>
         this.store.update(() => {
-          slice().error = messageOf(err);
+          slice().error = errorMessage(err);
         }),
       onState: (st) =>
         this.store.update(() => {
@@ -161,7 +161,7 @@ export class AwsPanes {
         });
       } catch (err) {
         this.store.update((st) => {
-          st.instances.error = messageOf(err);
+          st.instances.error = errorMessage(err);
         });
       }
     } else if (pane === 'elbs') {
@@ -227,7 +227,7 @@ export class AwsPanes {
       });
     } catch (err) {
       this.store.update((s) => {
-        s.secrets.error = messageOf(err);
+        s.secrets.error = errorMessage(err);
       });
     } finally {
       this.store.update((s) => {
@@ -253,7 +253,7 @@ export class AwsPanes {
       });
     } catch (err) {
       this.store.update((s) => {
-        s.secrets.error = messageOf(err);
+        s.secrets.error = errorMessage(err);
       });
     }
   }
@@ -323,7 +323,7 @@ export class AwsPanes {
       this.say({ level: 'info', text: `Uploaded ${key} (${edited.length} bytes, SSE-KMS with ${ctx.kmsKeyId}).` });
       await this.refreshSecrets();
     } catch (err) {
-      this.say(messageOf(err));
+      this.say(errorMessage(err));
     } finally {
       if (dir) await rm(dir, { recursive: true, force: true });
     }
@@ -339,7 +339,7 @@ export class AwsPanes {
       await fetchSecretToFile(this.ctx(await this.bucket()), key, file, { overwrite: true });
       this.say({ level: 'info', text: `Fetched ${key} to ${file} (mode 0600).` });
     } catch (err) {
-      this.say(messageOf(err));
+      this.say(errorMessage(err));
     }
   }
 
@@ -362,7 +362,7 @@ export class AwsPanes {
       this.say({ level: 'info', text: `Uploaded ${file} to ${key} (SSE-KMS).` });
       await this.refreshSecrets();
     } catch (err) {
-      this.say(messageOf(err));
+      this.say(errorMessage(err));
     }
   }
 
@@ -415,7 +415,7 @@ export class AwsPanes {
         });
       }
     } catch (err) {
-      this.say(messageOf(err));
+      this.say(errorMessage(err));
     }
   }
 
@@ -430,7 +430,7 @@ export class AwsPanes {
       p.profileKmsId = fields.kms_master_id;
       this.say({ level: "info", text: `Wrote terraform_bucket_name and kms_master_id into ${p.profileFile}.`, hint: "quit and open the console again to plan with them" });
     } catch (err) {
-      this.say(messageOf(err));
+      this.say(errorMessage(err));
     }
   }
 
@@ -458,7 +458,7 @@ export class AwsPanes {
         };
       });
     } catch (err) {
-      this.say(messageOf(err));
+      this.say(errorMessage(err));
     }
   }
 
@@ -481,7 +481,7 @@ export class AwsPanes {
       this.say({ level: refused.length || kept.length ? 'warn' : 'info', text, ...(refused.length ? { hint: `press ${direction === 'fetch' ? 'F' : 'U'} to compare again` } : {}) });
       await this.refreshSecrets();
     } catch (err) {
-      this.say(messageOf(err));
+      this.say(errorMessage(err));
     }
   }
 }

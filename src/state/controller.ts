@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { formatError, ConsoleError } from '../core/errors.js';
+import { ConsoleError, messageOf } from '../core/errors.js';
 import type { LockState } from '../services/aws/state-lock.js';
 import type { Engine } from '../services/terraform/engine.js';
 import type { AwsPanes } from './aws-controller.js';
@@ -110,10 +110,6 @@ export function parseCommand(text: string): Action | undefined {
 
 const LOCK_POLL_MS = 5_000;
 
-function errorParts(err: unknown): { text: string; hint?: string } {
-  if (err instanceof ConsoleError) return err.hint ? { text: err.message, hint: err.hint } : { text: err.message };
-  return { text: formatError(err).replace(/^error: /, '') };
-}
 
 /**
  * Turns UI actions into service calls and service results into store updates. Plain TypeScript:
@@ -420,7 +416,7 @@ export class Controller {
       }
       this.store.say('info', `Plan: ${add} to add, ${change} to change, ${del} to destroy. Press a to apply it.`);
     } catch (err) {
-      const { text, hint } = errorParts(err);
+      const { text, hint } = messageOf(err);
       this.store.say('error', text, hint);
     }
   }
@@ -511,7 +507,7 @@ export class Controller {
       const r = await this.target.engine.apply(planHash !== undefined ? { expectHash: planHash } : {});
       this.store.say('info', `${r.destroyMode ? 'Destroy' : 'Apply'} complete: ${r.add} added, ${r.change} changed, ${r.remove} destroyed in ${(r.durationMs / 1000).toFixed(1)} s.`);
     } catch (err) {
-      const { text, hint } = errorParts(err);
+      const { text, hint } = messageOf(err);
       this.store.say('error', text, hint);
     }
   }
@@ -527,7 +523,7 @@ export class Controller {
         st.overlay = { kind: 'outputs' };
       });
     } catch (err) {
-      const { text, hint } = errorParts(err);
+      const { text, hint } = messageOf(err);
       this.store.say('error', text, hint);
     }
   }
@@ -557,7 +553,7 @@ export class Controller {
         }
       }
     } catch (err) {
-      const { text, hint } = errorParts(err);
+      const { text, hint } = messageOf(err);
       this.store.say('error', text, hint);
     }
     if (existsSync(engine.erroredStatePath)) {
@@ -613,7 +609,7 @@ export class Controller {
       await this.target.engine.unlock(lockId);
       this.store.say('info', `Released the state lock ${lockId} (held by ${lock.lock.who}).`);
     } catch (err) {
-      const { text, hint } = errorParts(err);
+      const { text, hint } = messageOf(err);
       this.store.say('error', text, hint);
     }
     void this.refreshLock();
@@ -636,7 +632,7 @@ export class Controller {
       this.store.say('info', `Pushed the unpersisted state${r.serial !== undefined ? ` (serial ${r.serial})` : ''} to the backend${r.releasedLock ? `, after releasing the lock ${r.releasedLock} the failed run had left` : ''}; the file is kept as ${r.movedTo}.`, 'plan again (p) to see where things stand');
       void this.refreshLock();
     } catch (err) {
-      const { text, hint } = errorParts(err);
+      const { text, hint } = messageOf(err);
       this.store.say('error', text, hint);
     }
   }

@@ -5,7 +5,7 @@
  * the cluster into ~/.kube/config after the operator's consent.
  */
 import { join } from 'node:path';
-import { ConsoleError, formatError } from '../core/errors.js';
+import { messageOf } from '../core/errors.js';
 import type { AwsContext } from '../services/aws/context.js';
 import type { ClusterWatcher } from '../services/kube/cluster.js';
 import type { Tunnel } from '../services/ssh/tunnel.js';
@@ -31,10 +31,6 @@ export interface KubePaneOptions {
   ssh?: SshPanes;
 }
 
-function parts(err: unknown): { text: string; hint?: string } {
-  if (err instanceof ConsoleError) return err.hint ? { text: err.message, hint: err.hint } : { text: err.message };
-  return { text: formatError(err).replace(/^error: /, '') };
-}
 
 /** The Cluster pane's actions. Plain TypeScript; the Kubernetes client is loaded when the pane first opens. */
 export class KubePanes {
@@ -114,7 +110,7 @@ export class KubePanes {
     } catch (err) {
       this.store.update((s) => {
         s.cluster.loading = false;
-        s.cluster.error = parts(err);
+        s.cluster.error = messageOf(err);
       });
     }
   }
@@ -193,7 +189,7 @@ export class KubePanes {
         s.message = { level: 'info', text: `kubectl now uses context ${r.currentContext} (${r.path}${r.backup ? `, backup ${r.backup}` : ''}).` };
       });
     } catch (err) {
-      const { text: t, hint } = parts(err);
+      const { text: t, hint } = messageOf(err);
       this.store.say('error', t, hint);
     }
   }

@@ -4,7 +4,7 @@
  * on the marked ones (or the selected one), `t` opens a tunnel, the tunnels view lists them, quit
  * closes them. Unknown host keys are asked about in a y/N confirmation with their fingerprint.
  */
-import { ConsoleError, formatError, SshError } from '../core/errors.js';
+import { messageOf, SshError } from '../core/errors.js';
 import type { InstanceRow } from '../services/aws/instances.js';
 import { connect, connectBastion, type SshSettings } from '../services/ssh/connection.js';
 import { parseEndpoint, type SshEndpoint } from '../services/ssh/endpoint.js';
@@ -45,10 +45,6 @@ export interface SshPaneOptions {
   outputs: () => Promise<OutputValue[]>;
 }
 
-function explain(err: unknown): { text: string; hint?: string } {
-  if (err instanceof ConsoleError) return err.hint ? { text: err.message, hint: err.hint } : { text: err.message };
-  return { text: formatError(err).replace(/^error: /, '') };
-}
 
 /** SSH through the bastion for the console. Plain TypeScript; the UI dispatches, this acts. */
 export class SshPanes {
@@ -76,7 +72,7 @@ export class SshPanes {
   }
 
   private fail(err: unknown): void {
-    const { text, hint } = explain(err);
+    const { text, hint } = messageOf(err);
     this.say('error', text, hint);
   }
 
@@ -270,7 +266,7 @@ export class SshPanes {
       this.store.update((st) => {
         if (st.run) {
           st.run.done = true;
-          for (const n of st.run.nodes) if (n.code === undefined) Object.assign(n, { code: 255, error: explain(err).text });
+          for (const n of st.run.nodes) if (n.code === undefined) Object.assign(n, { code: 255, error: messageOf(err).text });
         }
       });
       this.fail(err);

@@ -2,7 +2,7 @@ import { Box, Text, useApp, useInput, useWindowSize } from 'ink';
 import React, { useEffect, useRef, useState } from 'react';
 import type { Controller } from '../state/controller.js';
 import { PANES, type RunState } from '../state/store.js';
-import { renderValue } from '../services/terraform/mask.js';
+import { renderValue } from '../core/mask.js';
 import { Confirm } from './components/Confirm.js';
 import { Header } from './components/Header.js';
 import { LogView } from './components/LogView.js';
@@ -16,7 +16,7 @@ import { filterRows, PlanPane } from './panes/PlanPane.js';
 import { ClusterPane } from './panes/ClusterPane.js';
 import { SecretsPane } from './panes/SecretsPane.js';
 import { paneRowCount } from '../state/selectors.js';
-import { maskSecret } from '../services/aws/secrets.js';
+import { maskSecret } from '../core/mask.js';
 
 /** The `:run` view's lines: per node, in the targets' order, a header (exit status, or running) and its output. */
 function runLines(run: RunState): string[] {

@@ -8,6 +8,7 @@
  * every taggable resource through the provider's `default_tags` (with `KubernetesCluster =
  * kube-ENV`, `ManagedBy`), and the bastion, secure and compute modules add `Name` and `Role`.
  */
+import { formatLaunchTime } from '../../core/format.js';
 import {
   DescribeInstancesCommand,
   DescribeVolumesCommand,
@@ -240,15 +241,7 @@ export async function describeInstance(ctx: AwsContext, id: string, opts: AwsCal
 // ---------------------------------------------------------------------------------------------
 // Pure helpers for the table.
 
-/**
- * How the table shows a launch time, and what the filter matches: `YYYY-MM-DD HH:MM` in UTC;
- * '' for 0 (unknown).
- */
-export function formatLaunchTime(ms: number): string {
-  if (!ms) return '';
-  const s = new Date(ms).toISOString(); // 2024-05-01T12:34:56.000Z
-  return `${s.slice(0, 10)} ${s.slice(11, 16)}`;
-}
+export { formatLaunchTime };
 
 /** Dotted-quad IPv4 → 32-bit number; NaN for '' or anything else. */
 export function ipv4ToNumber(ip: string): number {

@@ -778,11 +778,4 @@ export async function uploadTree(ctx: AwsContext, dir: string, opts: TreeOptions
 
 // ————— masking —————
 
-/**
- * What the UI and `--ci` show instead of a secret's body: `•••••• (1,234 bytes, sha256 ab12cd34…)`.
- * The 8-hex-digit SHA-256 prefix lets an operator tell two versions apart; note that for a
- * secret from a tiny value space (a 4-digit PIN) even a hash prefix allows guessing it.
- */
-export function maskSecret(body: Buffer): string {
-  return `•••••• (${body.length.toLocaleString('en-US')} bytes, sha256 ${sha256(body).slice(0, 8)}…)`;
-}
+export { maskSecret } from '../../core/mask.js';

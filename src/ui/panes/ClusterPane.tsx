@@ -3,7 +3,7 @@ import Spinner from 'ink-spinner';
 import React from 'react';
 import type { InstanceRow } from '../../services/aws/instances.js';
 import type { ClusterSnapshot } from '../../services/kube/cluster.js';
-import { summarize, type PodRow } from '../../services/kube/rows.js';
+import { summarize, type PodRow } from '../../core/kube-rows.js';
 import { PaneError } from '../components/PaneTitle.js';
 import { clusterPaneRows, type NodeView } from '../../state/selectors.js';
 import { Table, type Column } from '../components/Table.js';

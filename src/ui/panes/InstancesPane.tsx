@@ -1,6 +1,7 @@
 import { Box } from 'ink';
 import React from 'react';
-import { formatLaunchTime, type InstanceRow } from '../../services/aws/instances.js';
+import { formatLaunchTime } from '../../core/format.js';
+import type { InstanceRow } from '../../services/aws/instances.js';
 import { visibleInstances } from '../../state/selectors.js';
 import type { AppState } from '../../state/store.js';
 import { PaneError, PaneTitle } from '../components/PaneTitle.js';
