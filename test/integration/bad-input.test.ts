@@ -3,10 +3,10 @@
 // before Terraform or AWS is touched, so no emulator is needed.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdir, symlink, writeFile } from 'node:fs/promises';
+import { symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeWorkspace, type Workspace } from '../support/workspace.js';
+import { listing, makeWorkspace, type Workspace } from '../support/workspace.js';
 
 /** A hang fails the test instead of blocking the suite; a healthy run takes well under this. */
 const KILL_AFTER_MS = 20_000;
@@ -38,18 +38,6 @@ describe('bounded input: bad profiles and options exit 1 with a short message an
   });
   after(() => ws.dispose());
 
-  const listing = async (dir: string): Promise<string[]> => {
-    const out: string[] = [];
-    const walk = async (d: string) => {
-      for (const e of await readdir(d, { withFileTypes: true })) {
-        const p = join(d, e.name);
-        out.push(p);
-        if (e.isDirectory()) await walk(p);
-      }
-    };
-    await walk(dir);
-    return out.sort();
-  };
 
   const cases: [string, string[], RegExp][] = [
     ['a 10 MiB junk profile', ['-e', 'junk', '--ci', 'plan'], /junk\.tfvars is larger than 64 KiB \(10\.0 MiB\); a profile is at most 64 KiB/],

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { motoSkipReason } from '../support/moto.js';
 import { exitOf, s3For, waitFor } from '../support/cli-child.js';
-import { makeWorkspace, ndjson, type Workspace } from '../support/workspace.js';
+import { listing, makeWorkspace, ndjson, type Workspace } from '../support/workspace.js';
 
 const skip = await motoSkipReason();
 
@@ -154,18 +153,6 @@ describe('bad input exits 1 with one clear message and writes nothing', { skip: 
   });
   after(() => ws.dispose());
 
-  const listing = async (dir: string): Promise<string[]> => {
-    const out: string[] = [];
-    const walk = async (d: string) => {
-      for (const e of await readdir(d, { withFileTypes: true })) {
-        const p = join(d, e.name);
-        out.push(p);
-        if (e.isDirectory()) await walk(p);
-      }
-    };
-    await walk(dir);
-    return out.sort();
-  };
 
   const cases: [string[], RegExp][] = [
     [['-e', '../etc', '--ci', 'plan'], /invalid environment name "\.\.\/etc"/],

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/core/paths.js';
@@ -112,4 +112,18 @@ export function ndjson(text: string): Record<string, unknown>[] {
     .split('\n')
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** Every path below `dir` (files and folders), sorted: to prove a command wrote nothing. */
+export async function listing(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      out.push(p);
+      if (e.isDirectory()) await walk(p);
+    }
+  };
+  await walk(dir);
+  return out.sort();
 }

@@ -659,6 +659,13 @@ function refusalReason(err: ConsoleError): string {
   return err.message;
 }
 
+/** What a tree fetch or upload did: `replaced` and `refused` only with `collect`. */
+function syncResult(diff: TreeDiff, opts: TreeOptions, copied: string[], refused: { path: string; reason: string }[]): TreeSyncResult {
+  const result: TreeSyncResult = { copied: copied.sort(), kept: diff.differ.filter((rel) => !allowOverwrite(opts, rel)), same: diff.same };
+  if (opts.collect) Object.assign(result, { replaced: result.copied.filter((rel) => diff.differ.includes(rel)), refused: refused.sort((a, b) => a.path.localeCompare(b.path)) });
+  return result;
+}
+
 function allowOverwrite(opts: TreeOptions, rel: string): boolean {
   return opts.overwrite === true || (Array.isArray(opts.overwrite) && opts.overwrite.includes(rel));
 }
@@ -724,9 +731,7 @@ export async function fetchTree(ctx: AwsContext, dir: string, opts: TreeOptions 
         refused.push({ path: rel, reason: refusalReason(err) });
       }
     });
-    const result: TreeSyncResult = { copied: copied.sort(), kept: plan.diff.differ.filter((rel) => !allowOverwrite(opts, rel)), same: plan.diff.same };
-    if (opts.collect) Object.assign(result, { replaced: result.copied.filter((rel) => plan.diff.differ.includes(rel)), refused: refused.sort((a, b) => a.path.localeCompare(b.path)) });
-    return result;
+    return syncResult(plan.diff, opts, copied, refused);
   });
 }
 
@@ -770,9 +775,7 @@ export async function uploadTree(ctx: AwsContext, dir: string, opts: TreeOptions
         refused.push({ path: rel, reason: refusalReason(err) });
       }
     });
-    const result: TreeSyncResult = { copied: copied.sort(), kept: plan.diff.differ.filter((rel) => !allowOverwrite(opts, rel)), same: plan.diff.same };
-    if (opts.collect) Object.assign(result, { replaced: result.copied.filter((rel) => plan.diff.differ.includes(rel)), refused: refused.sort((a, b) => a.path.localeCompare(b.path)) });
-    return result;
+    return syncResult(plan.diff, opts, copied, refused);
   });
 }
 

@@ -203,8 +203,13 @@ export class Engine {
 
   /** The command an operator runs to release a stale lock (the console's own data dir, CLI config and endpoint). */
   unlockCommand(lockId: string): string {
+    return this.ciCommand(`unlock ${lockId}`);
+  }
+
+  /** `./run.kube -e ENV [--local] --ci REST`: the headless command for this environment, for hints. */
+  private ciCommand(rest: string): string {
     const env = this.config.environment ?? this.config.backend.key.replace(/\/terraform\.tfstate$/, '');
-    return `./run.kube -e ${env}${this.config.local ? ' --local' : ''} --ci unlock ${lockId}`;
+    return `./run.kube -e ${env}${this.config.local ? ' --local' : ''} --ci ${rest}`;
   }
 
   private emit(e: EngineEvent): void {
@@ -382,7 +387,7 @@ export class Engine {
     if (notPersisted || (existsSync(this.erroredStatePath) && r.errors.some((e) => e.type === 'diagnostic' && /errored\.tfstate/.test(e.detail)))) {
       return new TofuError(
         `${operation} could not write the state to the backend (s3://${this.config.backend.bucket}/${this.config.backend.key}): Terraform kept it in ${this.erroredStatePath} (mode 0600)`,
-        `once the backend answers again, push it with :state-push-errored in the console, or ${this.unlockCommand('').replace(/ --ci unlock $/, ' --ci state-push-errored')}`,
+        `once the backend answers again, push it with :state-push-errored in the console, or ${this.ciCommand('state-push-errored')}`,
       );
     }
     if (r.cancelled) {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { TofuError } from '../../core/errors.js';
 import { TfJsonStreamParser, type TfEvent } from './events.js';
@@ -293,7 +293,6 @@ export async function startDurable(binary: string, args: readonly string[], opts
   let outFd: number;
   let errFd: number;
   try {
-    const { mkdir } = await import('node:fs/promises');
     await mkdir(opts.runsDir, { recursive: true, mode: 0o700 });
     outFd = openSync(paths.out, 'wx', 0o600);
     errFd = openSync(paths.err, 'wx', 0o600);
