@@ -2,7 +2,7 @@
 // output to files, run records, following, the exit status, cancel; and the module dir of links.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, lstatSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +104,23 @@ describe('durable runs', () => {
     assert.equal(processAlive(process.pid, mine + 1), false);
     assert.equal(processAlive(2 ** 22 + 7), false);
     assert.match(newRunId(new Date('2026-11-29T10:04:12.345Z')), /^20261129T100412Z-[0-9a-f]{6}$/);
+  });
+
+  it('a zombie (killed, never reaped: a container whose PID 1 does not reap) is not alive, so its run is "vanished"', async () => {
+    // sh starts `sleep 0` in the background, then becomes `sleep 30`, which never reaps it.
+    const parent = spawn('/bin/sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number(await new Promise<string>((res) => parent.stdout!.once('data', (d: Buffer) => res(d.toString()))));
+      const deadline = Date.now() + 5000;
+      const state = () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+      while (state() !== 'Z' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(state(), 'Z', 'the child is a zombie');
+      assert.equal(processAlive(pid), false);
+      const rec: RunRecord = { id: 'z', operation: 'apply', pid, startedAt: '', owner: { pid, user: 'u', host: 'h' }, out: join(dir, 'z.out'), err: join(dir, 'z.err'), exit: join(dir, 'z.exit') };
+      assert.deepEqual(await runStatus(rec), { kind: 'vanished' });
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   it('listRuns skips torn and foreign files', async () => {

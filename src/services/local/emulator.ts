@@ -27,6 +27,7 @@ import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { LocalEmulatorError } from '../../core/errors.js';
+import { processAlive, processStartTicks } from '../../core/process.js';
 
 /** The only address the emulator binds and the console contacts. */
 export const EMULATOR_HOST = '127.0.0.1';
@@ -171,52 +172,21 @@ export async function findMotoCommand(): Promise<string[]> {
 // ---------------------------------------------------------------------------
 // Processes and ports
 
+/** `processStartTicks` as the string the emulator's record keeps. */
 function procStartOf(pid: number): string | undefined {
-  // Field 22 of /proc/PID/stat (after the parenthesised command name, which may contain spaces).
-  const text = readProcStat(pid);
-  if (text === undefined) return undefined;
-  return text.slice(text.lastIndexOf(')') + 2).split(' ')[19];
+  const t = processStartTicks(pid);
+  return t === undefined ? undefined : String(t);
 }
 
-function procState(pid: number): string | undefined {
-  const text = readProcStat(pid);
-  if (text === undefined) return undefined;
-  return text.slice(text.lastIndexOf(')') + 2).split(' ')[0];
-}
-
-/** Linux: the text of /proc/PID/stat (a tiny procfs file, read synchronously), else undefined. */
-function readProcStat(pid: number): string | undefined {
-  if (process.platform !== 'linux') return undefined;
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Whether a process with this pid exists and is not a zombie (signal 0; EPERM counts as alive;
- * on Linux a `Z` state in `/proc/PID/stat` counts as gone).
- */
+/** Whether a process with this pid exists and is not a zombie (see {@link processAlive}). */
 export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  const state = procState(pid);
-  return state !== 'Z' && state !== 'X';
+  return processAlive(pid);
 }
 
 /** Whether `record`'s process is still the very process that was recorded (pid alive, same start time when known). */
 function recordProcessAlive(record: EmulatorRecord): boolean {
-  if (!pidAlive(record.pid)) return false;
-  if (record.procStart !== undefined) {
-    const now = procStartOf(record.pid);
-    if (now !== undefined && now !== record.procStart) return false;
-  }
-  return true;
+  const start = record.procStart === undefined ? undefined : Number(record.procStart);
+  return processAlive(record.pid, Number.isFinite(start) ? start : undefined);
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {

@@ -8,7 +8,7 @@ import type { TerraformBinary } from './binary.js';
 import type { TfEvent } from './events.js';
 import { syncModuleDir } from './module-dir.js';
 import { parseOutputsJson, parsePlanJson, planFromStream, type OutputValue, type PlanModel } from './plan-model.js';
-import { listRuns, newRunId, pruneRuns, runStatus, writeRunRecord, type RunRecord } from './run-record.js';
+import { listRuns, newRunId, processAlive, pruneRuns, runStatus, writeRunRecord, type RunRecord } from './run-record.js';
 import { followRun, runTerraform, startDurable, type RunResult, type TfProcess } from './runner.js';
 
 /** Summary prefix of the diagnostic made from a provider's crash output (stderr). */
@@ -584,13 +584,7 @@ export class Engine {
       if (rec.reported) continue;
       const st = await runStatus(rec);
       if (st.kind === 'running') continue;
-      let ownerAlive = false;
-      try {
-        process.kill(rec.owner.pid, 0);
-        ownerAlive = rec.owner.pid !== process.pid;
-      } catch {
-        /* gone */
-      }
+      const ownerAlive = rec.owner.pid !== process.pid && processAlive(rec.owner.pid);
       if (!ownerAlive) out.push(rec);
     }
     return out;

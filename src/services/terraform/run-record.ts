@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from '../../core/process.js';
+
+export { processAlive, processStartTicks } from '../../core/process.js';
 
 /**
  * A run record: one Terraform process that writes to files in the environment's work dir and
@@ -55,34 +57,6 @@ export function thisOwner(): RunRecord['owner'] {
     /* no passwd entry: keep $USER */
   }
   return { pid: process.pid, user, host: hostname() };
-}
-
-/**
- * Start time of process `pid` in clock ticks since boot (Linux `/proc/PID/stat`, field 22),
- * or undefined where /proc is not readable.
- */
-export function processStartTicks(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 2 (comm) is in parentheses and may contain spaces: count from the last ')'.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const v = Number(rest[19]);
-    return Number.isFinite(v) ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether a process with this pid exists (signal 0), and, when `procStart` is known, is the same one. */
-export function processAlive(pid: number, procStart?: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  if (procStart === undefined) return true;
-  const now = processStartTicks(pid);
-  return now === undefined || now === procStart;
 }
 
 /** Writes (or rewrites) a run record atomically, mode 0600. */
