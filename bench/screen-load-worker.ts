@@ -233,8 +233,8 @@ async function runConsole(workDir: string): Promise<WorkerResult> {
   const totalMs = (shown === pushed ? lastShownAt : performance.now()) - t0;
 
   const s = store.state;
-  const done = s.rows.filter((r) => r.status === 'done').length;
-  const check = `${s.rows.length} rows, ${done} done, summary ${s.summary ? `+${s.summary.add}` : 'missing'}, log ${s.log.pushed} lines pushed (${s.log.length} kept)`;
+  const done = s.plan.rows.filter((r) => r.status === 'done').length;
+  const check = `${s.plan.rows.length} rows, ${done} done, summary ${s.plan.summary ? `+${s.plan.summary.add}` : 'missing'}, log ${s.log.pushed} lines pushed (${s.log.length} kept)`;
   const counted = { frames: frames - framesBefore, writes: stdout.writes - writesBefore, bytes: stdout.bytes - bytesBefore };
   ink.unmount();
   await ink.waitUntilExit().catch(() => {});

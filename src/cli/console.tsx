@@ -3,10 +3,10 @@ import Spinner from 'ink-spinner';
 import React from 'react';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
-import { SshPanes } from '../state/ssh-controller.js';
-import { KubePanes } from '../state/kube-controller.js';
+import { SshController } from '../state/ssh-controller.js';
+import { ClusterController } from '../state/kube-controller.js';
 import { ConsoleError, formatError } from '../core/errors.js';
-import { AwsPanes } from '../state/aws-controller.js';
+import { AwsController } from '../state/aws-controller.js';
 import type { Paths } from '../core/paths.js';
 import type { Profile } from '../core/profile.js';
 import type { Session } from '../services/session.js';
@@ -107,7 +107,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   if (o.notice) session.notices.unshift(o.notice);
   const store = new Store(headerOf(session));
   const engine = session.engine;
-  const aws = new AwsPanes(store, {
+  const aws = new AwsController(store, {
     ctx: session.aws,
     resolveSecretsBucket: async () => {
       if (engine.busy) throw new ConsoleError(`terraform is busy (${engine.busy}): the secrets bucket is read from its outputs`, 'try again when it has finished (r)');
@@ -129,7 +129,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
         }),
   });
   const home = o.env.HOME || homedir();
-  const ssh = new SshPanes(store, {
+  const ssh = new SshController(store, {
     environment: session.environment,
     local: o.local,
     ...(o.ssh?.bastion ? { bastion: o.ssh.bastion } : {}),
@@ -142,7 +142,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
     agentSocket: o.env.SSH_AUTH_SOCK ?? '',
     outputs: async () => (engine.busy ? [] : engine.outputs()),
   });
-  const kube = new KubePanes(store, {
+  const kube = new ClusterController(store, {
     environment: session.environment,
     local: o.local,
     ctx: session.aws,

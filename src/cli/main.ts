@@ -29,7 +29,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   try {
     const inv = parseInvocation(argv);
     if (inv.kind === 'help') {
-      out(USAGE);
+      // The console's keys and : commands come from the registry (no Ink is loaded).
+      const { consoleUsage } = await import('../ui/keys/registry.js');
+      out(`${USAGE}\n\n${consoleUsage()}`);
       return 0;
     }
     if (inv.kind === 'version') {

@@ -12,8 +12,11 @@ import { Poller } from '../services/aws/poller.js';
 import { bootstrapPrerequisites, checkPrerequisites } from '../services/aws/bootstrap.js';
 import { writeProfileFields } from '../core/profile-edit.js';
 import { compareTree, fetchSecretToFile, fetchTree, getSecret, listSecrets, putSecret, uploadSecretFile, uploadTree } from '../services/aws/secrets.js';
-import { nextSortKey, PARAMS_ROOT, SORT_KEYS, visibleElbs, visibleInstances, visibleSecretNodes } from './selectors.js';
-import type { ListSlice, Message, Store } from './store.js';
+import { ELB_SORT_KEYS, visibleElbs } from '../panes/elbs/slice.js';
+import { detailsRead, INSTANCE_SORT_KEYS, visibleInstances } from '../panes/instances/slice.js';
+import { bucketFound, PARAMS_ROOT, secretClosed, secretOpened, secretsListed, toggleFolder, toggleReveal, visibleSecretNodes } from '../panes/secrets/slice.js';
+import { listFailed, listLoaded, listLoading, listSort, type ListSlice, type Message } from './list-slice.js';
+import { closeOverlays, topOverlay, type Store } from './store.js';
 
 /** Runs a function while the console has handed the terminal over (Ink's suspendTerminal). */
 export type TerminalHandoff = (fn: () => Promise<void>) => Promise<void>;
@@ -33,6 +36,14 @@ export interface AwsPaneOptions {
   prerequisites?: { bucket: string; kmsAlias: string; profileFile: string; profileKmsId: string };
 }
 
+/** What a tree fetch or upload confirmation lists: the paths that move, the differing ones it replaces, the ETags compared. */
+interface TreeConfirmation {
+  direction: 'fetch' | 'upload';
+  moving: string[];
+  differ: string[];
+  etags: Record<string, string>;
+}
+
 /** The message line for an error of the AWS panes (see core's messageOf). */
 function errorMessage(err: unknown): Message {
   return { level: 'error', ...messageOf(err) };
@@ -43,16 +54,10 @@ function errorMessage(err: unknown): Message {
  * pane is first shown, quiet auto-refresh with backoff), details, sorting, and the Secrets pane's
  * view / reveal / edit / fetch / upload. Errors go into the pane that hit them.
  */
-export class AwsPanes {
+export class AwsController {
   private instancesPoller: Poller<InstanceRow[]> | undefined;
   private elbsPoller: Poller<LoadBalancerRow[]> | undefined;
   private handoff: TerminalHandoff | undefined;
-  /** The tree fetch or upload the open confirmation lists (set by askTree, taken by runTree). */
-  private pendingTree: { direction: 'fetch' | 'upload'; moving: string[]; differ: string[]; etags: Record<string, string> } | undefined;
-  /** Profile fields waiting for the operator's consent after a bootstrap. */
-  private pendingProfileWrite: { terraform_bucket_name: string; kms_master_id: string } | undefined;
-  /** The bucket folder the `u` prompt uploads into. */
-  private uploadFolder = '';
 
   constructor(
     private readonly store: Store,
@@ -67,24 +72,9 @@ export class AwsPanes {
   private poller<T>(slice: () => ListSlice<T>, fetch: (signal: AbortSignal) => Promise<T[]>): Poller<T[]> {
     const p = new Poller<T[]>(fetch, {
       intervalMs: this.o.refreshMs ?? 15_000,
-      onData: (rows) =>
-        this.store.update(() => {
-          const sl = slice();
-          sl.rows = rows;
-          sl.loaded = true;
-          sl.error = undefined;
-          sl.lastOk = Date.now();
-        }),
-      onError: (err) =>
-        this.store.update(() => {
-          slice().error = errorMessage(err);
-        }),
-      onState: (st) =>
-        this.store.update(() => {
-          const sl = slice();
-          sl.loading = st.loading;
-          sl.backoff = st.backoff;
-        }),
+      onData: (rows) => this.store.update(() => listLoaded(slice(), rows)),
+      onError: (err) => this.store.update(() => listFailed(slice(), errorMessage(err))),
+      onState: (st) => this.store.update(() => listLoading(slice(), st.loading, st.backoff)),
     });
     return p;
   }
@@ -113,12 +103,8 @@ export class AwsPanes {
   /** `<` `>` and `!`: change the sort column or direction of the current pane. */
   sort(pane: 'instances' | 'elbs', change: 1 | -1 | 'reverse'): void {
     this.store.update((s) => {
-      const sl = pane === 'instances' ? s.instances : s.elbs;
-      if (change === 'reverse') sl.sortDir = sl.sortDir === 'asc' ? 'desc' : 'asc';
-      else {
-        sl.sortKey = nextSortKey(sl as ListSlice<unknown>, SORT_KEYS[pane], change);
-        sl.sortDir = 'asc';
-      }
+      if (pane === 'instances') listSort(s.instances, INSTANCE_SORT_KEYS, change);
+      else listSort(s.elbs, ELB_SORT_KEYS, change);
       s.selected = 0;
     });
   }
@@ -155,14 +141,10 @@ export class AwsPanes {
           'network interfaces:',
           ...d.enis.map((e) => `  ${e.id}  ${e.privateIp}  ${e.subnetId}${e.description ? `  ${e.description}` : ''}`),
         ];
-        this.store.update((st) => {
-          st.instanceDetails = d;
-          st.overlay = { kind: 'details', title: `${row.name || row.id}`, lines };
-        });
+        this.store.update((st) => detailsRead(st.instances, d));
+        this.store.open({ kind: 'details', title: `${row.name || row.id}`, lines, scroll: 0 });
       } catch (err) {
-        this.store.update((st) => {
-          st.instances.error = errorMessage(err);
-        });
+        this.store.update((st) => listFailed(st.instances, errorMessage(err)));
       }
     } else if (pane === 'elbs') {
       const row = visibleElbs(s)[s.selected];
@@ -178,18 +160,13 @@ export class AwsPanes {
         `targets (${row.healthy} healthy, ${row.unhealthy} unhealthy):`,
         ...row.targets.map((t) => `  ${t.healthy ? '✓' : '✗'} ${t.id}${t.port ? `:${t.port}` : ''}  ${t.state}${t.reason ? `  (${t.reason})` : ''}`),
       ];
-      this.store.update((st) => {
-        st.overlay = { kind: 'details', title: row.name, lines };
-      });
+      this.store.open({ kind: 'details', title: row.name, lines, scroll: 0 });
     } else if (pane === 'secrets') {
       const node = visibleSecretNodes(s)[s.selected];
       if (!node) return;
       if (node.kind === 'folder' || node.kind === 'parameters-root') {
         const key = node.kind === 'folder' ? node.path.slice(0, -1) : PARAMS_ROOT;
-        this.store.update((st) => {
-          if (st.secrets.expanded.has(key)) st.secrets.expanded.delete(key);
-          else st.secrets.expanded.add(key);
-        });
+        this.store.update((st) => toggleFolder(st.secrets, key));
         return;
       }
       await this.view(node.kind === 'object' ? 'object' : 'parameter', node.path);
@@ -201,9 +178,7 @@ export class AwsPanes {
     if (s.bucket) return s.bucket;
     const b = await this.o.resolveSecretsBucket();
     if (!b) throw new ConsoleError('the secrets bucket is not known yet: the platform has not been applied', 'apply it first (Plan/Apply pane: p, a); the bucket is the Terraform output secrets_bucket');
-    this.store.update((st) => {
-      st.secrets.bucket = b;
-    });
+    this.store.update((st) => bucketFound(st.secrets, b));
     return b;
   }
 
@@ -212,27 +187,15 @@ export class AwsPanes {
   }
 
   private async refreshSecrets(): Promise<void> {
-    this.store.update((s) => {
-      s.secrets.loading = true;
-    });
+    this.store.update((s) => listLoading(s.secrets, true));
     try {
       const bucket = await this.bucket();
       const [rows, params] = await Promise.all([listSecrets(this.ctx(bucket)), listParameters(this.o.ctx)]);
-      this.store.update((s) => {
-        s.secrets.rows = rows;
-        s.secrets.params = params;
-        s.secrets.loaded = true;
-        s.secrets.error = undefined;
-        s.secrets.lastOk = Date.now();
-      });
+      this.store.update((s) => secretsListed(s.secrets, rows, params));
     } catch (err) {
-      this.store.update((s) => {
-        s.secrets.error = errorMessage(err);
-      });
+      this.store.update((s) => listFailed(s.secrets, errorMessage(err)));
     } finally {
-      this.store.update((s) => {
-        s.secrets.loading = false;
-      });
+      this.store.update((s) => listLoading(s.secrets, false));
     }
   }
 
@@ -247,34 +210,29 @@ export class AwsPanes {
       } else {
         body = Buffer.from((await getParameter(this.o.ctx, key)).value);
       }
-      this.store.update((s) => {
-        s.secrets.view = { kind, key, body, ...(etag ? { etag } : {}), revealed: false };
-        s.overlay = { kind: 'secret' };
-      });
+      this.store.update((s) => secretOpened(s.secrets, { kind, key, body, ...(etag ? { etag } : {}) }));
+      this.store.open({ kind: 'secret', scroll: 0 });
     } catch (err) {
-      this.store.update((s) => {
-        s.secrets.error = errorMessage(err);
-      });
+      this.store.update((s) => listFailed(s.secrets, errorMessage(err)));
     }
   }
 
   /** `r` in the viewer: show the value. */
   reveal(): void {
-    this.store.update((s) => {
-      if (s.secrets.view) s.secrets.view.revealed = !s.secrets.view.revealed;
-    });
+    this.store.update((s) => toggleReveal(s.secrets));
   }
 
   /** Closing the viewer drops the value from memory. */
   closeView(): void {
     this.store.update((s) => {
-      s.secrets.view = undefined;
+      closeOverlays(s, 'secret');
+      secretClosed(s.secrets);
     });
   }
 
   private selectedObject(): string | undefined {
     const s = this.store.state;
-    if (s.overlay.kind === 'secret' && s.secrets.view?.kind === 'object') return s.secrets.view.key;
+    if (topOverlay(s)?.kind === 'secret' && s.secrets.view?.kind === 'object') return s.secrets.view.key;
     const node = visibleSecretNodes(s)[s.selected];
     return node?.kind === 'object' ? node.path : undefined;
   }
@@ -348,15 +306,18 @@ export class AwsPanes {
     const s = this.store.state;
     const node = visibleSecretNodes(s)[s.selected];
     const folder = node?.kind === 'folder' ? node.path : node?.kind === 'object' ? node.path.slice(0, node.path.lastIndexOf('/') + 1) : '';
-    this.store.update((st) => {
-      st.overlay = { kind: 'prompt', purpose: 'upload-file', label: `Upload a local file into s3://${st.secrets.bucket ?? '…'}/${folder} — path:`, input: '' };
+    this.store.open({
+      kind: 'prompt',
+      label: `Upload a local file into s3://${s.secrets.bucket ?? '…'}/${folder} — path:`,
+      hint: 'Enter to upload, Esc to back out',
+      input: '',
+      onSubmit: (file) => void this.upload(folder, file.replace(/^~(?=\/)/, process.env.HOME ?? '~')),
     });
-    this.uploadFolder = folder;
   }
 
   /** Uploads the file typed at the prompt to FOLDER/BASENAME with SSE-KMS. */
-  async upload(file: string): Promise<void> {
-    const key = `${this.uploadFolder}${basename(file)}`;
+  async upload(folder: string, file: string): Promise<void> {
+    const key = `${folder}${basename(file)}`;
     try {
       await uploadSecretFile(this.ctx(await this.bucket()), key, file);
       this.say({ level: 'info', text: `Uploaded ${file} to ${key} (SSE-KMS).` });
@@ -388,15 +349,12 @@ export class AwsPanes {
   askBootstrap(): void {
     const p = this.o.prerequisites;
     if (!p) return this.say({ level: 'info', text: 'In local mode the emulator\'s state bucket and key are created at start.' });
-    this.store.update((s) => {
-      s.overlay = {
-        kind: 'confirm',
-        action: 'bootstrap',
-        typed: false,
-        input: '',
-        prompt: `Create the prerequisites of ${this.o.ctx.environment} in ${this.o.ctx.region}? (y/N)`,
-        detail: [`state bucket ${p.bucket}: versioned, SSE-KMS, public access blocked`, `KMS key with alias ${p.kmsAlias} (yearly rotation)`, 'existing ones are checked and only what differs is changed'],
-      };
+    this.store.ask({
+      action: 'bootstrap',
+      typed: false,
+      prompt: `Create the prerequisites of ${this.o.ctx.environment} in ${this.o.ctx.region}? (y/N)`,
+      detail: [`state bucket ${p.bucket}: versioned, SSE-KMS, public access blocked`, `KMS key with alias ${p.kmsAlias} (yearly rotation)`, 'existing ones are checked and only what differs is changed'],
+      onYes: () => void this.runBootstrap(),
     });
   }
 
@@ -409,9 +367,12 @@ export class AwsPanes {
       const r = await bootstrapPrerequisites(this.o.ctx, { bucket: p.bucket, kmsAlias: p.kmsAlias });
       this.say({ level: 'info', text: r.changed ? `Done: ${r.changes.join('; ')}.` : 'Nothing to do: the state bucket and the KMS key exist as they should.' });
       if (p.profileKmsId !== r.key.alias) {
-        this.pendingProfileWrite = { terraform_bucket_name: r.bucket.name, kms_master_id: r.key.alias };
-        this.store.update((s) => {
-          s.overlay = { kind: 'confirm', action: 'write-profile', typed: false, input: '', prompt: `Write kms_master_id = "${r.key.alias}" and terraform_bucket_name = "${r.bucket.name}" into ${p.profileFile}? (y/N)` };
+        const fields = { terraform_bucket_name: r.bucket.name, kms_master_id: r.key.alias };
+        this.store.ask({
+          action: 'write-profile',
+          typed: false,
+          prompt: `Write kms_master_id = "${r.key.alias}" and terraform_bucket_name = "${r.bucket.name}" into ${p.profileFile}? (y/N)`,
+          onYes: () => void this.writeProfile(fields),
         });
       }
     } catch (err) {
@@ -420,11 +381,9 @@ export class AwsPanes {
   }
 
   /** Writes the bootstrapped names into the profile (only after the operator said yes). */
-  async writeProfile(): Promise<void> {
+  async writeProfile(fields: { terraform_bucket_name: string; kms_master_id: string }): Promise<void> {
     const p = this.o.prerequisites;
-    const fields = this.pendingProfileWrite;
-    this.pendingProfileWrite = undefined;
-    if (!p || !fields) return;
+    if (!p) return;
     try {
       await writeProfileFields(p.profileFile, fields);
       p.profileKmsId = fields.kms_master_id;
@@ -446,27 +405,22 @@ export class AwsPanes {
       ];
       // What runs after y is exactly what is listed: these paths, replacing only the differing
       // ones listed, and only the bucket versions compared (ETags).
-      this.pendingTree = { direction, moving, differ: d.differ, etags: d.etags };
-      this.store.update((s) => {
-        s.overlay = {
-          kind: 'confirm',
-          action: direction === 'fetch' ? 'fetch-tree' : 'upload-tree',
-          typed: false,
-          input: '',
-          prompt: `${direction === 'fetch' ? 'Fetch' : 'Upload'} ${moving.length} file${moving.length === 1 ? '' : 's'} ${direction === 'fetch' ? `from the bucket into ${this.o.secretsDir}` : `from ${this.o.secretsDir} to the bucket`}? (y/N)`,
-          detail,
-        };
+      const confirmed = { direction, moving, differ: d.differ, etags: d.etags };
+      this.store.ask({
+        action: direction === 'fetch' ? 'fetch-tree' : 'upload-tree',
+        typed: false,
+        prompt: `${direction === 'fetch' ? 'Fetch' : 'Upload'} ${moving.length} file${moving.length === 1 ? '' : 's'} ${direction === 'fetch' ? `from the bucket into ${this.o.secretsDir}` : `from ${this.o.secretsDir} to the bucket`}? (y/N)`,
+        detail,
+        onYes: () => void this.runTree(confirmed),
       });
     } catch (err) {
       this.say(errorMessage(err));
     }
   }
 
-  /** Runs the confirmed tree fetch or upload. */
-  async runTree(direction: 'fetch' | 'upload'): Promise<void> {
-    const p = this.pendingTree;
-    this.pendingTree = undefined;
-    if (!p || p.direction !== direction) return this.say({ level: 'warn', text: `Nothing confirmed to ${direction}: nothing done.`, hint: `press ${direction === 'fetch' ? 'F' : 'U'} to compare again` });
+  /** Runs the confirmed tree fetch or upload: exactly the listed paths, replacing only the listed differing ones (bucket versions as compared). */
+  private async runTree(p: TreeConfirmation): Promise<void> {
+    const direction = p.direction;
     try {
       const ctx = this.ctx(await this.bucket());
       const opts = { only: p.moving, overwrite: p.differ, expected: p.etags, collect: true };

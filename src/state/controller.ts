@@ -2,11 +2,13 @@ import { existsSync } from 'node:fs';
 import { ConsoleError, messageOf } from '../core/errors.js';
 import type { LockState } from '../services/aws/state-lock.js';
 import type { Engine } from '../services/terraform/engine.js';
-import type { AwsPanes } from './aws-controller.js';
-import type { SshPanes } from './ssh-controller.js';
-import type { KubePanes } from './kube-controller.js';
-import { PANES, type PaneId, type Store } from './store.js';
-import { clusterRows } from './selectors.js';
+import { clusterRows } from '../panes/cluster/slice.js';
+import { PANE_LIST } from '../panes/ids.js';
+import { setErroredState } from '../panes/plan/slice.js';
+import type { AwsController } from './aws-controller.js';
+import type { ClusterController } from './kube-controller.js';
+import type { SshController } from './ssh-controller.js';
+import { showPane, type PaneId, type Store } from './store.js';
 
 /** What the controller needs of an open environment (a Session satisfies it; tests may pass their own). */
 export interface ControllerTarget {
@@ -16,104 +18,14 @@ export interface ControllerTarget {
   notices?: string[];
 }
 
-/** Actions the UI dispatches. Components never call services: they dispatch these. */
-export type Action =
-  | { type: 'plan' }
-  | { type: 'apply' }
-  | { type: 'destroy' }
-  | { type: 'cancel' }
-  | { type: 'outputs' }
-  | { type: 'quit' }
-  | { type: 'show'; overlay: 'help' | 'log' | 'diagnostics' | 'outputs' }
-  | { type: 'close-overlay' }
-  | { type: 'confirm-input'; text: string }
-  | { type: 'confirm-backspace' }
-  | { type: 'confirm-submit' }
-  | { type: 'pane'; pane: PaneId }
-  | { type: 'pane-step'; delta: 1 | -1 }
-  | { type: 'select'; index: number }
-  | { type: 'filter'; text: string }
-  | { type: 'refresh-lock' }
-  | { type: 'command'; text: string }
-  | { type: 'refresh' }
-  | { type: 'enter' }
-  | { type: 'sort'; change: 1 | -1 | 'reverse' }
-  | { type: 'reveal' }
-  | { type: 'edit' }
-  | { type: 'fetch' }
-  | { type: 'upload' }
-  | { type: 'tree'; direction: 'fetch' | 'upload' }
-  | { type: 'prompt-input'; text: string }
-  | { type: 'prompt-backspace' }
-  | { type: 'prompt-submit' }
-  | { type: 'bootstrap' }
-  | { type: 'ssh-shell' }
-  | { type: 'mark' }
-  | { type: 'mark-role'; role: string }
-  | { type: 'run'; command: string }
-  | { type: 'tunnel'; spec?: string }
-  | { type: 'show-tunnels' }
-  | { type: 'close-tunnel'; n: number }
-  | { type: 'show-run' }
-  | { type: 'cluster-section'; section: 'nodes' | 'pods' }
-  | { type: 'merge-kubeconfig' }
-  | { type: 'unlock' }
-  | { type: 'state-push-errored' };
-
-/** The `:` command line's words and the actions they stand for (k9s-style). */
-export const COMMANDS: Readonly<Record<string, Action>> = {
-  plan: { type: 'plan' },
-  apply: { type: 'apply' },
-  destroy: { type: 'destroy' },
-  cancel: { type: 'cancel' },
-  outputs: { type: 'outputs' },
-  output: { type: 'outputs' },
-  log: { type: 'show', overlay: 'log' },
-  errors: { type: 'show', overlay: 'diagnostics' },
-  help: { type: 'show', overlay: 'help' },
-  q: { type: 'quit' },
-  quit: { type: 'quit' },
-  instances: { type: 'pane', pane: 'instances' },
-  elbs: { type: 'pane', pane: 'elbs' },
-  lb: { type: 'pane', pane: 'elbs' },
-  secrets: { type: 'pane', pane: 'secrets' },
-  cluster: { type: 'pane', pane: 'cluster' },
-  pa: { type: 'pane', pane: 'plan' },
-  bootstrap: { type: 'bootstrap' },
-  tunnels: { type: 'show-tunnels' },
-  tunnel: { type: 'tunnel' },
-  run: { type: 'show-run' },
-  ssh: { type: 'ssh-shell' },
-  kubeconfig: { type: 'merge-kubeconfig' },
-  unlock: { type: 'unlock' },
-  'state-push-errored': { type: 'state-push-errored' },
-};
-
-/** `:` commands that take the rest of the line: `run COMMAND`, `mark ROLE`, `tunnel HOST:PORT [LOCAL_PORT]`. */
-const ARG_COMMANDS: Readonly<Record<string, (rest: string) => Action>> = {
-  run: (rest) => ({ type: 'run', command: rest }),
-  mark: (rest) => ({ type: 'mark-role', role: rest.toLowerCase() }),
-  tunnel: (rest) => ({ type: 'tunnel', spec: rest }),
-};
-
-/**
- * Parses a `:` command line (leading colon optional, case-insensitive, surrounding spaces ignored).
- * @returns the action, or `undefined` for an unknown command.
- */
-export function parseCommand(text: string): Action | undefined {
-  const line = text.trim().replace(/^:/, '').trim();
-  const m = /^(\S+)\s+(.+)$/.exec(line);
-  if (m && Object.hasOwn(ARG_COMMANDS, m[1]!.toLowerCase())) return ARG_COMMANDS[m[1]!.toLowerCase()]!(m[2]!.trim());
-  const word = line.toLowerCase();
-  return Object.hasOwn(COMMANDS, word) ? COMMANDS[word] : undefined;
-}
-
 const LOCK_POLL_MS = 5_000;
 
 
 /**
- * Turns UI actions into service calls and service results into store updates. Plain TypeScript:
- * no Ink, so tests drive it directly.
+ * The console's controller: runs the engine (plan, apply, destroy, cancel, outputs, unlock, state
+ * push), follows other runs, polls the lock, switches panes and quits; the AWS, SSH and Cluster
+ * controllers do their panes' work. The registry's actions call it; results go into the store.
+ * Plain TypeScript: no Ink, so tests drive it directly.
  */
 export class Controller {
   private off: (() => void) | undefined;
@@ -126,11 +38,11 @@ export class Controller {
     readonly store: Store,
     readonly target: ControllerTarget,
     /** The AWS panes (Instances, Load balancers, Secrets); absent in tests of the Plan/Apply pane alone. */
-    readonly aws?: AwsPanes,
+    readonly aws?: AwsController,
     /** SSH through the bastion (shell, :run, tunnels); absent where the console has no SSH. */
-    readonly ssh?: SshPanes,
+    readonly ssh?: SshController,
     /** The Cluster pane; absent where the console has none. */
-    readonly kube?: KubePanes,
+    readonly kube?: ClusterController,
   ) {
     this.quitRequested = new Promise((r) => (this.resolveQuit = r));
   }
@@ -173,230 +85,66 @@ export class Controller {
     });
   }
 
-  /** Handles one action. Never throws: failures become the status-bar message. */
-  dispatch(a: Action): void {
-    const s = this.store.state;
-    switch (a.type) {
-      case 'plan':
-        void this.plan(false);
-        break;
-      case 'destroy':
-        void this.plan(true);
-        break;
-      case 'apply':
-        this.requestApply();
-        break;
-      case 'cancel':
-        if (this.target.engine.cancel()) this.store.say('warn', 'Cancelling: one interrupt sent; Terraform is finishing in-flight changes, writing state and releasing the lock…');
-        else this.store.say('info', this.target.engine.busy ? 'Cancel already requested; waiting for Terraform.' : 'Nothing is running.');
-        break;
-      case 'outputs':
-        void this.outputs();
-        break;
-      case 'quit':
-        this.quit();
-        break;
-      case 'show':
-        this.store.update((st) => {
-          st.overlay = { kind: a.overlay };
-        });
-        break;
-      case 'close-overlay':
-        if (s.overlay.kind === 'secret') this.aws?.closeView();
-        if (s.overlay.kind === 'confirm' && s.overlay.action === 'host-key') {
-          // answerHostKey puts back the overlay the question covered (the run view).
-          this.ssh?.answerHostKey(false);
-          this.store.say('warn', 'Host key not trusted: not connected.');
-          break;
-        }
-        this.store.update((st) => {
-          if (st.overlay.kind === 'confirm') st.message = { level: 'info', text: st.overlay.action === 'apply' || st.overlay.action === 'destroy' ? 'Not applied.' : 'Nothing done.' };
-          st.overlay = { kind: 'none' };
-        });
-        break;
-      case 'refresh':
-        if (s.pane === 'cluster') void this.kube?.reconnect();
-        else this.aws?.refresh(s.pane);
-        break;
-      case 'bootstrap':
-        this.aws?.askBootstrap();
-        break;
-      case 'enter':
-        if (s.pane === 'cluster') this.kube?.enter();
-        else void this.aws?.enter(s.pane);
-        break;
-      case 'cluster-section':
-        this.kube?.section(a.section);
-        break;
-      case 'merge-kubeconfig':
-        if (this.kube) this.kube.askMerge();
-        else this.store.say('warn', 'The Cluster pane is not available in this console.');
-        break;
-      case 'sort':
-        if (s.pane === 'instances' || s.pane === 'elbs') this.aws?.sort(s.pane, a.change);
-        break;
-      case 'reveal':
-        this.aws?.reveal();
-        break;
-      case 'edit':
-        void this.aws?.edit();
-        break;
-      case 'fetch':
-        void this.aws?.fetch();
-        break;
-      case 'upload':
-        this.aws?.askUpload();
-        break;
-      case 'tree':
-        void this.aws?.askTree(a.direction);
-        break;
-      case 'prompt-input':
-        if (s.overlay.kind === 'prompt') {
-          const o = s.overlay;
-          this.store.update(() => {
-            o.input = (o.input + a.text).slice(0, 4096);
-          });
-        }
-        break;
-      case 'prompt-backspace':
-        if (s.overlay.kind === 'prompt') {
-          const o = s.overlay;
-          this.store.update(() => {
-            o.input = o.input.slice(0, -1);
-          });
-        }
-        break;
-      case 'prompt-submit':
-        if (s.overlay.kind === 'prompt') {
-          const input = s.overlay.input.trim();
-          const purpose = s.overlay.purpose;
-          this.store.update((st) => {
-            st.overlay = { kind: 'none' };
-          });
-          if (!input) break;
-          if (purpose === 'tunnel') void this.ssh?.openTunnel(input);
-          else if (purpose === 'run') void this.ssh?.run(input);
-          else void this.aws?.upload(input.replace(/^~(?=\/)/, process.env.HOME ?? '~'));
-        }
-        break;
-      case 'confirm-input':
-        if (s.overlay.kind === 'confirm') {
-          const o = s.overlay;
-          if (!o.typed) {
-            if (/^[yY]$/.test(a.text)) this.dispatch({ type: 'confirm-submit' });
-            else if (/^[nN]$/.test(a.text)) this.dispatch({ type: 'close-overlay' });
-            return;
-          }
-          this.store.update(() => {
-            o.input = (o.input + a.text).slice(0, 64);
-          });
-        }
-        break;
-      case 'confirm-backspace':
-        if (s.overlay.kind === 'confirm') {
-          const o = s.overlay;
-          this.store.update(() => {
-            o.input = o.input.slice(0, -1);
-          });
-        }
-        break;
-      case 'confirm-submit':
-        this.submitConfirm();
-        break;
-      case 'pane':
-        this.store.update((st) => {
-          st.pane = a.pane;
-          st.filter = '';
-          st.selected = 0;
-        });
-        this.aws?.activate(a.pane);
-        if (a.pane === 'cluster') {
-          this.kube?.activate();
-          // Nodes are matched to instances by private IP: the instance list is needed here too.
-          this.aws?.activate('instances');
-        }
-        break;
-      case 'pane-step': {
-        const i = PANES.findIndex((p) => p.id === s.pane);
-        const next = PANES[(i + a.delta + PANES.length) % PANES.length]!;
-        this.dispatch({ type: 'pane', pane: next.id });
-        break;
-      }
-      case 'select':
-        this.store.update((st) => {
-          st.selected = Math.max(0, a.index);
-        });
-        break;
-      case 'filter':
-        this.store.update((st) => {
-          st.filter = a.text;
-          st.selected = 0;
-        });
-        break;
-      case 'ssh-shell': {
-        if (!this.ssh) {
-          this.store.say('warn', 'SSH is not available in this console.');
-          break;
-        }
-        if (s.pane !== 'cluster') {
-          void this.ssh.shell();
-          break;
-        }
-        // In the Cluster pane: the node's EC2 instance (matched by private IP).
-        const node = s.cluster.section === 'nodes' ? clusterRows(s).nodes[s.selected] : undefined;
-        const row = node?.instanceId ? s.instances.rows.find((r) => r.id === node.instanceId) : undefined;
-        if (row) void this.ssh.shell(row);
-        else this.store.say('warn', node ? `No instance of this environment has ${node.name}'s address ${node.internalIp || '(none)'}: nothing to SSH into.` : 'Select a node first (n, then ↑↓).');
-        break;
-      }
-      case 'mark':
-        this.ssh?.toggleMark();
-        break;
-      case 'mark-role':
-        this.ssh?.markRole(a.role);
-        break;
-      case 'run':
-        void this.ssh?.run(a.command);
-        break;
-      case 'show-run':
-        if (s.run)
-          this.store.update((st) => {
-            st.overlay = { kind: 'run' };
-          });
-        else this.store.say('info', 'Nothing has run yet: :run COMMAND runs on the marked instances (space marks).');
-        break;
-      case 'tunnel':
-        if (a.spec) void this.ssh?.openTunnel(a.spec);
-        else void this.ssh?.askTunnel();
-        break;
-      case 'show-tunnels':
-        this.store.update((st) => {
-          st.overlay = { kind: 'tunnels' };
-        });
-        break;
-      case 'close-tunnel':
-        void this.ssh?.closeTunnel(a.n);
-        break;
-      case 'refresh-lock':
-        void this.refreshLock();
-        break;
-      case 'unlock':
-        void this.askUnlock();
-        break;
-      case 'state-push-errored':
-        void this.pushErroredState();
-        break;
-      case 'command': {
-        if (!a.text.trim()) break;
-        const action = parseCommand(a.text);
-        if (action) this.dispatch(action);
-        else this.store.say('error', `unknown command :${a.text.trim()}`, `try one of: ${Object.keys(COMMANDS).join(', ')}`);
-        break;
-      }
+  /** Shows pane `pane` and starts its data the first time (`1`-`5`, Tab, `:instances` …). */
+  showPane(pane: PaneId): void {
+    this.store.update((st) => showPane(st, pane));
+    this.aws?.activate(pane);
+    if (pane === 'cluster') {
+      this.kube?.activate();
+      // Nodes are matched to instances by private IP: the instance list is needed here too.
+      this.aws?.activate('instances');
     }
   }
 
-  private async plan(destroy: boolean): Promise<void> {
+  /** `1`-`5`: the pane of that number (1-based, tab order); nothing for another number. */
+  showPaneNumber(n: number): void {
+    const p = PANE_LIST[n - 1];
+    if (p) this.showPane(p.id);
+  }
+
+  /** Tab / Shift-Tab: the next or previous pane. */
+  stepPane(delta: 1 | -1): void {
+    const i = PANE_LIST.findIndex((p) => p.id === this.store.state.pane);
+    this.showPane(PANE_LIST[(i + delta + PANE_LIST.length) % PANE_LIST.length]!.id);
+  }
+
+  /** `c`: one interrupt to the running plan or apply. */
+  cancel(): void {
+    if (this.target.engine.cancel()) this.store.say('warn', 'Cancelling: one interrupt sent; Terraform is finishing in-flight changes, writing state and releasing the lock…');
+    else this.store.say('info', this.target.engine.busy ? 'Cancel already requested; waiting for Terraform.' : 'Nothing is running.');
+  }
+
+  /** `x`, `:run`: the last `:run`'s view. */
+  showRun(): void {
+    if (this.store.state.instances.run) this.store.open({ kind: 'run', scroll: 0 });
+    else this.store.say('info', 'Nothing has run yet: :run COMMAND runs on the marked instances (space marks).');
+  }
+
+  /** `s`: a shell on the selected instance, or in the Cluster pane on the selected node's instance (matched by private IP). */
+  sshShell(): void {
+    const s = this.store.state;
+    if (!this.ssh) {
+      this.store.say('warn', 'SSH is not available in this console.');
+      return;
+    }
+    if (s.pane !== 'cluster') {
+      void this.ssh.shell();
+      return;
+    }
+    const node = s.cluster.section === 'nodes' ? clusterRows(s).nodes[s.selected] : undefined;
+    const row = node?.instanceId ? s.instances.rows.find((r) => r.id === node.instanceId) : undefined;
+    if (row) void this.ssh.shell(row);
+    else this.store.say('warn', node ? `No instance of this environment has ${node.name}'s address ${node.internalIp || '(none)'}: nothing to SSH into.` : 'Select a node first (n, then ↑↓).');
+  }
+
+  /** `k` in the Cluster pane, `:kubeconfig`: asks to merge the cluster into ~/.kube/config. */
+  mergeKubeconfig(): void {
+    if (this.kube) this.kube.askMerge();
+    else this.store.say('warn', 'The Cluster pane is not available in this console.');
+  }
+
+  /** `p` (destroy false) and `d` (true): plans and saves the plan; a destroy plan asks for the typed environment name. */
+  async plan(destroy: boolean): Promise<void> {
     const engine = this.target.engine;
     if (engine.busy) {
       this.store.say('warn', `${engine.busy} is running: wait for it, or cancel it (c).`);
@@ -424,13 +172,19 @@ export class Controller {
   private openConfirm(action: 'apply' | 'destroy', typed: boolean, prompt: string): void {
     // The confirmation is bound to the plan file whose summary it shows: apply refuses any other.
     const planHash = this.target.engine.savedPlanHash;
-    this.store.update((st) => {
-      st.message = undefined;
-      st.overlay = { kind: 'confirm', action, typed, input: '', prompt, ...(planHash ? { planHash } : {}) };
+    this.store.ask({
+      action,
+      typed,
+      ...(typed ? { expect: this.target.environment } : {}),
+      prompt,
+      ...(planHash ? { planHash } : {}),
+      onYes: () => void this.apply(planHash),
+      onNo: () => this.store.say('info', 'Not applied.'),
     });
   }
 
-  private requestApply(): void {
+  /** `a`: asks to apply the saved plan (y/N, or the typed environment name when it destroys anything). */
+  requestApply(): void {
     const engine = this.target.engine;
     if (engine.busy) {
       this.store.say('warn', `${engine.busy} is running: wait for it, or cancel it (c).`);
@@ -453,54 +207,6 @@ export class Controller {
     }
   }
 
-  private submitConfirm(): void {
-    const o = this.store.state.overlay;
-    if (o.kind !== 'confirm') return;
-    if (o.action === 'merge-kubeconfig') {
-      this.store.update((st) => {
-        st.overlay = { kind: 'none' };
-      });
-      void this.kube?.merge();
-      return;
-    }
-    if (o.action === 'host-key') {
-      this.ssh?.answerHostKey(true);
-      return;
-    }
-    if (o.action === 'unlock') {
-      this.store.update((st) => {
-        st.overlay = { kind: 'none' };
-      });
-      void this.unlock(o.lockId ?? '');
-      return;
-    }
-    if (o.action === 'bootstrap' || o.action === 'write-profile') {
-      this.store.update((st) => {
-        st.overlay = { kind: 'none' };
-      });
-      void (o.action === 'bootstrap' ? this.aws?.runBootstrap() : this.aws?.writeProfile());
-      return;
-    }
-    if (o.action === 'fetch-tree' || o.action === 'upload-tree') {
-      this.store.update((st) => {
-        st.overlay = { kind: 'none' };
-      });
-      void this.aws?.runTree(o.action === 'fetch-tree' ? 'fetch' : 'upload');
-      return;
-    }
-    if (o.typed && o.input !== this.target.environment) {
-      this.store.update((st) => {
-        st.message = { level: 'error', text: `"${o.input}" is not "${this.target.environment}": nothing applied.`, hint: 'type the environment name exactly, or Esc to back out' };
-        o.input = '';
-      });
-      return;
-    }
-    this.store.update((st) => {
-      st.overlay = { kind: 'none' };
-    });
-    void this.apply(o.planHash);
-  }
-
   private async apply(planHash: string | undefined): Promise<void> {
     this.store.say('info', 'Applying…');
     try {
@@ -512,16 +218,15 @@ export class Controller {
     }
   }
 
-  private async outputs(): Promise<void> {
+  /** `o`: reads the outputs and shows them (sensitive values masked). */
+  async outputs(): Promise<void> {
     if (this.target.engine.busy) {
       this.store.say('warn', `${this.target.engine.busy} is running: outputs after it ends.`);
       return;
     }
     try {
       await this.target.engine.outputs();
-      this.store.update((st) => {
-        st.overlay = { kind: 'outputs' };
-      });
+      this.store.open({ kind: 'outputs', scroll: 0 });
     } catch (err) {
       const { text, hint } = messageOf(err);
       this.store.say('error', text, hint);
@@ -557,15 +262,13 @@ export class Controller {
       this.store.say('error', text, hint);
     }
     if (existsSync(engine.erroredStatePath)) {
-      this.store.update((st) => {
-        st.erroredState = engine.erroredStatePath;
-      });
+      this.store.update((st) => setErroredState(st.plan, engine.erroredStatePath));
       this.store.say('error', `A state Terraform could not write to the backend is waiting in ${engine.erroredStatePath}.`, 'once the backend answers, push it with :state-push-errored');
     }
   }
 
   /** `:unlock`: shows who holds the lock and since when, and asks before releasing it. */
-  private async askUnlock(): Promise<void> {
+  async askUnlock(): Promise<void> {
     const lock = await this.target.readLock();
     this.store.update((st) => {
       st.lock = lock;
@@ -584,16 +287,11 @@ export class Controller {
       return;
     }
     const l = lock.lock;
-    this.store.update((st) => {
-      st.message = undefined;
-      st.overlay = {
-        kind: 'confirm',
-        action: 'unlock',
-        typed: false,
-        input: '',
-        lockId: l.id,
-        prompt: `Release the state lock ${l.id} held by ${l.who} (${l.operation}, since ${l.created})? Only if that run is dead. (y/N)`,
-      };
+    this.store.ask({
+      action: 'unlock',
+      typed: false,
+      prompt: `Release the state lock ${l.id} held by ${l.who} (${l.operation}, since ${l.created})? Only if that run is dead. (y/N)`,
+      onYes: () => void this.unlock(l.id),
     });
   }
 
@@ -616,7 +314,7 @@ export class Controller {
   }
 
   /** `:state-push-errored`: pushes the state Terraform could not write to the backend. */
-  private async pushErroredState(): Promise<void> {
+  async pushErroredState(): Promise<void> {
     if (this.target.engine.busy) {
       this.store.say('warn', `${this.target.engine.busy} is running: push the state after it ends.`);
       return;
@@ -626,9 +324,7 @@ export class Controller {
       const lock = await this.target.readLock();
       if (lock.kind === 'unknown') throw new ConsoleError(`the state lock cannot be read (${lock.reason}): nothing was pushed`, 'check that the backend answers, then :state-push-errored again');
       const r = await this.target.engine.pushErroredState(lock.kind === 'held' ? lock.lock : undefined);
-      this.store.update((st) => {
-        st.erroredState = undefined;
-      });
+      this.store.update((st) => setErroredState(st.plan, undefined));
       this.store.say('info', `Pushed the unpersisted state${r.serial !== undefined ? ` (serial ${r.serial})` : ''} to the backend${r.releasedLock ? `, after releasing the lock ${r.releasedLock} the failed run had left` : ''}; the file is kept as ${r.movedTo}.`, 'plan again (p) to see where things stand');
       void this.refreshLock();
     } catch (err) {
@@ -637,7 +333,8 @@ export class Controller {
     }
   }
 
-  private quit(): void {
+  /** `q`, Ctrl-C: quits, unless an apply of this console runs (a plan is interrupted first). */
+  quit(): void {
     const busy = this.target.engine.busy;
     if (busy && this.target.engine.attached) {
       // A followed run is not this console's: it goes on without it.

@@ -11,12 +11,12 @@ import type { ClusterWatcher } from '../services/kube/cluster.js';
 import type { Tunnel } from '../services/ssh/tunnel.js';
 import type { KubeconfigSource } from '../services/kube/source.js';
 import type { OutputValue } from '../services/terraform/plan-model.js';
-import type { SshPanes } from './ssh-controller.js';
-import type { Store } from './store.js';
-import { clusterRows } from './selectors.js';
+import { clusterRows, connected, connectFailed, connecting, setSection, snapshotArrived } from '../panes/cluster/slice.js';
+import type { SshController } from './ssh-controller.js';
+import { openOverlay, type Store } from './store.js';
 
 /** What the Cluster pane needs besides the store. */
-export interface KubePaneOptions {
+export interface ClusterOptions {
   environment: string;
   local: boolean;
   ctx: AwsContext;
@@ -28,12 +28,12 @@ export interface KubePaneOptions {
   /** The kubeconfig `k` writes into (default ~/.kube/config). */
   kubeconfigTarget: string;
   /** Tunnels through the bastion (for a private API). */
-  ssh?: SshPanes;
+  ssh?: SshController;
 }
 
 
-/** The Cluster pane's actions. Plain TypeScript; the Kubernetes client is loaded when the pane first opens. */
-export class KubePanes {
+/** The Cluster pane's controller. Plain TypeScript; the Kubernetes client is loaded when the pane first opens. */
+export class ClusterController {
   private watcher: ClusterWatcher | undefined;
   private kubeconfig: KubeconfigSource | undefined;
   /** The tunnel this pane opened to a private API (closed when it reconnects or stops). */
@@ -44,7 +44,7 @@ export class KubePanes {
 
   constructor(
     private readonly store: Store,
-    private readonly o: KubePaneOptions,
+    private readonly o: ClusterOptions,
   ) {}
 
   /**
@@ -77,10 +77,7 @@ export class KubePanes {
   }
 
   private async connect(): Promise<void> {
-    this.store.update((s) => {
-      s.cluster.loading = true;
-      s.cluster.error = undefined;
-    });
+    this.store.update((s) => connecting(s.cluster));
     try {
       const [{ loadClusterKubeconfig }, kubeconfig, cluster] = await Promise.all([import('../services/kube/source.js'), import('../services/kube/kubeconfig.js'), import('../services/kube/cluster.js')]);
       const src = await loadClusterKubeconfig({ ...(this.o.kubeconfigFile ? { file: this.o.kubeconfigFile } : {}), ctx: this.o.ctx, outputs: this.o.outputs, local: this.o.local });
@@ -98,27 +95,19 @@ export class KubePanes {
       const w = new cluster.ClusterWatcher(kubeconfig.loadKubeconfig(text, { source: src.source }));
       this.watcher = w;
       w.onSnapshot((snap) =>
-        this.store.update((s) => {
-          s.cluster.snapshot = snap;
-          s.cluster.loading = !snap.synced && !snap.error;
-        }),
+        this.store.update((s) => snapshotArrived(s.cluster, snap)),
       );
-      this.store.update((s) => {
-        s.cluster.source = where;
-      });
+      this.store.update((s) => connected(s.cluster, where));
       w.start();
     } catch (err) {
-      this.store.update((s) => {
-        s.cluster.loading = false;
-        s.cluster.error = messageOf(err);
-      });
+      this.store.update((s) => connectFailed(s.cluster, messageOf(err)));
     }
   }
 
   /** `n` / `u`: puts the selection in the nodes or the unhealthy pods table. */
   section(section: 'nodes' | 'pods'): void {
     this.store.update((s) => {
-      s.cluster.section = section;
+      setSection(s.cluster, section);
       s.selected = 0;
     });
   }
@@ -138,16 +127,12 @@ export class KubePanes {
         `internal IP ${n.internalIp || '-'}${n.instanceId ? `  instance ${n.instanceId}` : '  (no instance of this environment has this address)'}`,
         `created ${n.createdAt ? new Date(n.createdAt).toISOString() : '-'}`,
       ];
-      this.store.update((st) => {
-        st.overlay = { kind: 'details', title: `Node ${n.name}`, lines };
-      });
+      this.store.open({ kind: 'details', title: `Node ${n.name}`, lines, scroll: 0 });
     } else {
       const p = pods[s.selected];
       if (!p) return;
       const lines = [`pod ${p.namespace}/${p.name}`, `phase ${p.phase}`, `status ${p.reason}`, `containers ready ${p.readyContainers}/${p.containers}`, `restarts ${p.restarts}`, `node ${p.node || '-'}`, `created ${p.createdAt ? new Date(p.createdAt).toISOString() : '-'}`];
-      this.store.update((st) => {
-        st.overlay = { kind: 'details', title: `Pod ${p.namespace}/${p.name}`, lines };
-      });
+      this.store.open({ kind: 'details', title: `Pod ${p.namespace}/${p.name}`, lines, scroll: 0 });
     }
   }
 
@@ -159,20 +144,16 @@ export class KubePanes {
       return;
     }
     const env = this.o.environment;
-    this.store.update((s) => {
-      s.message = undefined;
-      s.overlay = {
-        kind: 'confirm',
-        action: 'merge-kubeconfig',
-        typed: false,
-        input: '',
-        prompt: `Write the cluster of ${env} into ${this.o.kubeconfigTarget} as context "${env}" and make it current? (y/N)`,
-        detail: [
-          `cluster "${env}", user "${env}-admin", context "${env}": added, or replaced if they exist; every other entry is kept`,
-          `the file is backed up first (${join(this.o.kubeconfigTarget, '..')}/config.backup-…), written whole (mode 0600)`,
-          `server as the kubeconfig has it${this.kubeconfig?.internal && this.o.kubeapiAccessList.length === 0 ? ' (the public load balancer: the console\'s tunnel ends when it quits)' : ''}`,
-        ],
-      };
+    this.store.ask({
+      action: 'merge-kubeconfig',
+      typed: false,
+      prompt: `Write the cluster of ${env} into ${this.o.kubeconfigTarget} as context "${env}" and make it current? (y/N)`,
+      detail: [
+        `cluster "${env}", user "${env}-admin", context "${env}": added, or replaced if they exist; every other entry is kept`,
+        `the file is backed up first (${join(this.o.kubeconfigTarget, '..')}/config.backup-…), written whole (mode 0600)`,
+        `server as the kubeconfig has it${this.kubeconfig?.internal && this.o.kubeapiAccessList.length === 0 ? ' (the public load balancer: the console\'s tunnel ends when it quits)' : ''}`,
+      ],
+      onYes: () => void this.merge(),
     });
   }
 
@@ -185,7 +166,7 @@ export class KubePanes {
       const r = await mergeIntoKubeconfig({ target: this.o.kubeconfigTarget, source: text, environment: this.o.environment, ...(this.kubeconfig ? { sourceName: this.kubeconfig.source } : {}) });
       const lines = describeMerge(r);
       this.store.update((s) => {
-        s.overlay = { kind: 'details', title: `Wrote ${r.path}`, lines };
+        openOverlay(s, { kind: 'details', title: `Wrote ${r.path}`, lines, scroll: 0 });
         s.message = { level: 'info', text: `kubectl now uses context ${r.currentContext} (${r.path}${r.backup ? `, backup ${r.backup}` : ''}).` };
       });
     } catch (err) {

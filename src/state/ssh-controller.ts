@@ -16,11 +16,11 @@ import { DEFAULT_USER, resolveBastion, targetOfInstance, type SshTarget } from '
 import { openTunnel, type Tunnel } from '../services/ssh/tunnel.js';
 import type { OutputValue } from '../services/terraform/plan-model.js';
 import type { TerminalHandoff } from './aws-controller.js';
-import { visibleInstances } from './selectors.js';
-import type { Store } from './store.js';
+import { markRole, runEnded, runNodeDone, runStarted, toggleMark, tunnelsSynced, visibleInstances } from '../panes/instances/slice.js';
+import { openOverlay, type Question, type Store } from './store.js';
 
 /** What the SSH actions need besides the store. */
-export interface SshPaneOptions {
+export interface SshOptions {
   environment: string;
   /** Local mode: the emulator's instances have no hosts, so SSH says so at once. */
   local: boolean;
@@ -46,20 +46,18 @@ export interface SshPaneOptions {
 }
 
 
-/** SSH through the bastion for the console. Plain TypeScript; the UI dispatches, this acts. */
-export class SshPanes {
+/** SSH through the bastion for the console (shells, `:run`, tunnels, host-key questions). Plain TypeScript. */
+export class SshController {
   private handoff: TerminalHandoff | undefined;
   private tunnels: Tunnel[] = [];
   private tunnelTimer: NodeJS.Timeout | undefined;
-  /** The overlay the host-key question covered (the run view), put back after the answer. */
-  private coveredOverlay: Store['state']['overlay'] = { kind: 'none' };
   private running = false;
   /** Cancels the `:run` in flight (on quit). */
   private runAbort: AbortController | undefined;
 
   constructor(
     private readonly store: Store,
-    private readonly o: SshPaneOptions,
+    private readonly o: SshOptions,
   ) {}
 
   /** Gives the controller the UI's way to hand the terminal over (Ink's suspendTerminal). */
@@ -94,8 +92,9 @@ export class SshPanes {
       this.questions.push({ k, resolve });
       if (this.questions.length === 1) this.showQuestion();
       else
-        this.store.update((s) => {
-          if (s.overlay.kind === 'confirm' && s.overlay.action === 'host-key') s.overlay.detail = this.detailOf(this.questions[0]!.k);
+        this.store.update(() => {
+          const open = this.openQuestion;
+          if (open) open.detail = this.detailOf(this.questions[0]!.k);
         });
     });
 
@@ -109,40 +108,45 @@ export class SshPanes {
     ];
   }
 
-  /** Shows the first waiting question above what is on screen (remembered, to come back to). */
+  /** The host-key question on screen (the stack holds it above the view it opened over). */
+  private openQuestion: Question | undefined;
+
+  /** Shows the first waiting question above what is on screen; answering it pops back to that. */
   private showQuestion(): void {
     const q = this.questions[0];
     if (!q) return;
+    const question: Question = {
+      kind: 'confirm',
+      action: 'host-key',
+      typed: false,
+      input: '',
+      prompt: `The host key of ${q.k.label} is not known. Trust it and remember it in ${this.o.knownHostsFile}? (y/N)`,
+      detail: this.detailOf(q.k),
+      onYes: () => this.answerHostKey(true),
+      onNo: () => {
+        this.answerHostKey(false);
+        this.say('warn', 'Host key not trusted: not connected.');
+      },
+    };
+    this.openQuestion = question;
     this.store.update((s) => {
       s.message = undefined;
-      if (s.overlay.kind !== 'confirm' || s.overlay.action !== 'host-key') this.coveredOverlay = s.overlay;
-      s.overlay = {
-        kind: 'confirm',
-        action: 'host-key',
-        typed: false,
-        input: '',
-        prompt: `The host key of ${q.k.label} is not known. Trust it and remember it in ${this.o.knownHostsFile}? (y/N)`,
-        detail: this.detailOf(q.k),
-      };
+      openOverlay(s, question);
     });
   }
 
   /**
-   * The operator's answer to the question on screen (y: true; n, Esc: false). Questions about the
-   * same host and key that wait behind it get the same answer; the next other one is shown, or the
-   * view the first question covered comes back.
+   * The operator's answer to the question on screen (y: true; n, Esc: false; the question is
+   * already closed). Questions about the same host and key that wait behind it get the same
+   * answer; the next other one is shown.
    */
-  answerHostKey(ok: boolean): void {
+  private answerHostKey(ok: boolean): void {
     const head = this.questions[0];
+    this.openQuestion = undefined;
     if (!head) return;
     const same = this.questions.filter((q) => q.k.name === head.k.name && q.k.fingerprint === head.k.fingerprint);
     this.questions = this.questions.filter((q) => !same.includes(q));
     if (this.questions.length) this.showQuestion();
-    else
-      this.store.update((s) => {
-        if (s.overlay.kind === 'confirm' && s.overlay.action === 'host-key') s.overlay = this.coveredOverlay;
-        this.coveredOverlay = { kind: 'none' };
-      });
     for (const q of same) q.resolve(ok);
   }
 
@@ -208,19 +212,17 @@ export class SshPanes {
     const row = this.selectedRow();
     if (!row) return;
     this.store.update((s) => {
-      if (s.marked.has(row.id)) s.marked.delete(row.id);
-      else s.marked.add(row.id);
+      const n = toggleMark(s.instances, row.id);
       s.selected = Math.min(s.selected + 1, Math.max(0, visibleInstances(s).length - 1));
-      s.message = { level: 'info', text: `${s.marked.size} instance${s.marked.size === 1 ? '' : 's'} marked: :run COMMAND runs on them.` };
+      s.message = { level: 'info', text: `${n} instance${n === 1 ? '' : 's'} marked: :run COMMAND runs on them.` };
     });
   }
 
   /** `:mark ROLE`: marks every running instance of a role (bastion, secure, compute); `:mark none` clears. */
   markRole(role: string): void {
     this.store.update((s) => {
-      if (role === 'none' || role === '') s.marked.clear();
-      else for (const r of s.instances.rows) if (r.role === role && r.state === 'running') s.marked.add(r.id);
-      s.message = { level: 'info', text: `${s.marked.size} instance${s.marked.size === 1 ? '' : 's'} marked${role && role !== 'none' ? ` (role ${role})` : ''}.` };
+      const n = markRole(s.instances, role);
+      s.message = { level: 'info', text: `${n} instance${n === 1 ? '' : 's'} marked${role && role !== 'none' ? ` (role ${role})` : ''}.` };
     });
   }
 
@@ -230,7 +232,8 @@ export class SshPanes {
     if (!command.trim()) return this.say('warn', 'Give a command: :run uptime');
     if (this.running) return this.say('warn', 'A :run is still going: wait for it (its output is in the run view).');
     const s = this.store.state;
-    const rows = s.marked.size ? s.instances.rows.filter((r) => s.marked.has(r.id)) : [this.selectedRow()].filter((r): r is InstanceRow => !!r);
+    const marked = s.instances.marked;
+    const rows = marked.size ? s.instances.rows.filter((r) => marked.has(r.id)) : [this.selectedRow()].filter((r): r is InstanceRow => !!r);
     if (!rows.length) return this.say('warn', 'Mark instances with space (or :mark ROLE), or select one, then :run COMMAND.');
     let targets: SshTarget[];
     try {
@@ -240,8 +243,8 @@ export class SshPanes {
     }
     this.running = true;
     this.store.update((st) => {
-      st.run = { command, startedAt: Date.now(), done: false, nodes: targets.map((t) => ({ label: t.label, stdout: '', stderr: '', truncated: false })) };
-      st.overlay = { kind: 'run' };
+      runStarted(st.instances, command, targets.map((t) => t.label));
+      openOverlay(st, { kind: 'run', scroll: 0 });
       st.message = { level: 'info', text: `Running "${command}" on ${targets.length} node${targets.length === 1 ? '' : 's'}…` };
     });
     try {
@@ -251,24 +254,15 @@ export class SshPanes {
         concurrency: 8,
         signal: this.runAbort.signal,
         onResult: (r) =>
-          this.store.update((st) => {
-            const n = st.run?.nodes[targets.indexOf(r.target)];
-            if (!n) return;
-            Object.assign(n, { code: r.code, stdout: r.stdout, stderr: r.stderr, truncated: r.truncated, ms: r.ms, ...(r.signal ? { signal: r.signal } : {}), ...(r.error ? { error: r.error.message } : {}) });
-          }),
+          this.store.update((st) =>
+            runNodeDone(st.instances, targets.indexOf(r.target), { code: r.code, stdout: r.stdout, stderr: r.stderr, truncated: r.truncated, ms: r.ms, ...(r.signal ? { signal: r.signal } : {}), ...(r.error ? { error: r.error.message } : {}) }),
+          ),
       });
       const failed = results.filter((r) => r.code !== 0).length;
-      this.store.update((st) => {
-        if (st.run) st.run.done = true;
-      });
+      this.store.update((st) => runEnded(st.instances));
       this.say(failed ? 'warn' : 'info', `"${command}": ${results.length - failed}/${results.length} nodes exited 0${failed ? `, ${failed} failed` : ''}.`);
     } catch (err) {
-      this.store.update((st) => {
-        if (st.run) {
-          st.run.done = true;
-          for (const n of st.run.nodes) if (n.code === undefined) Object.assign(n, { code: 255, error: messageOf(err).text });
-        }
-      });
+      this.store.update((st) => runEnded(st.instances, messageOf(err).text));
       this.fail(err);
     } finally {
       this.running = false;
@@ -288,9 +282,7 @@ export class SshPanes {
   async askTunnel(): Promise<void> {
     if (this.localRefusal()) return;
     const input = await this.defaultTunnelDestination();
-    this.store.update((s) => {
-      s.overlay = { kind: 'prompt', purpose: 'tunnel', label: 'Forward a local port through the bastion to HOST:PORT [LOCAL_PORT]:', input };
-    });
+    this.store.open({ kind: 'prompt', label: 'Forward a local port through the bastion to HOST:PORT [LOCAL_PORT]:', hint: 'Enter to open the tunnel, Esc to back out', input, onSubmit: (spec) => void this.openTunnel(spec) });
   }
 
   /**
@@ -310,9 +302,7 @@ export class SshPanes {
       }
       this.say('info', `Opening a tunnel to ${e.host}:${e.port} through the bastion…`);
       const t = await this.tunnelTo(e.host, e.port, /kubeapi|internal-/.test(e.host) ? 'kubeapi (internal load balancer)' : `${e.host}:${e.port}`, localPort);
-      this.store.update((s) => {
-        s.overlay = { kind: 'tunnels' };
-      });
+      this.store.open({ kind: 'tunnels', scroll: 0 });
       this.say('info', `Tunnel open: 127.0.0.1:${t.localPort} → ${e.host}:${e.port} through the bastion (closed on quit).`);
     } catch (err) {
       this.fail(err);
@@ -342,9 +332,7 @@ export class SshPanes {
   }
 
   private syncTunnels(): void {
-    this.store.update((s) => {
-      s.tunnels = this.tunnels.map((t) => ({ localPort: t.localPort, remote: `${t.remoteHost}:${t.remotePort}`, label: t.label, ...t.stats() }));
-    });
+    this.store.update((s) => tunnelsSynced(s.instances, this.tunnels.map((t) => ({ localPort: t.localPort, remote: `${t.remoteHost}:${t.remotePort}`, label: t.label, ...t.stats() }))));
   }
 
   /** Closes tunnel `t` (opened with {@link tunnelTo}) and its bastion session, quietly; nothing when it is already closed. */

@@ -13,8 +13,8 @@ import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { AwsContext } from '../../src/services/aws/context.js';
 import { putSecret } from '../../src/services/aws/secrets.js';
-import { KubePanes } from '../../src/state/kube-controller.js';
-import { SshPanes } from '../../src/state/ssh-controller.js';
+import { ClusterController } from '../../src/state/kube-controller.js';
+import { SshController } from '../../src/state/ssh-controller.js';
 import { Store } from '../../src/state/store.js';
 import { sleep } from '../support/frames.js';
 import { kubeStandinSkipReason, makeNamespace, makeNode, startKubeStandin, type KubeStandin } from '../support/kube-standin.js';
@@ -31,8 +31,8 @@ describe('Cluster pane behind a private API: tunnel through the bastion (moto, r
   let hosts: SshHosts;
   let api: KubeStandin;
   let store: Store;
-  let ssh: SshPanes;
-  let kube: KubePanes;
+  let ssh: SshController;
+  let kube: ClusterController;
 
   before(async () => {
     [moto, hosts, api] = await Promise.all([startMoto(), startSshHosts({ nodes: 0 }), startKubeStandin()]);
@@ -52,7 +52,7 @@ describe('Cluster pane behind a private API: tunnel through the bastion (moto, r
         { name: 'kubeapi_internal_port', value: api.port },
       ] as never;
     store = new Store({ environment: 'tun', account: '123456789012', region: 'us-east-1', backend: '-', engine: '-', credentials: '-' });
-    ssh = new SshPanes(store, {
+    ssh = new SshController(store, {
       environment: 'tun',
       local: false,
       bastion: `127.0.0.1:${hosts.bastion.port}`,
@@ -65,7 +65,7 @@ describe('Cluster pane behind a private API: tunnel through the bastion (moto, r
       agentSocket: '',
       outputs,
     });
-    kube = new KubePanes(store, { environment: 'tun', local: false, ctx, outputs, kubeapiAccessList: [], kubeconfigTarget: join(hosts.dir, 'kube', 'config'), ssh });
+    kube = new ClusterController(store, { environment: 'tun', local: false, ctx, outputs, kubeapiAccessList: [], kubeconfigTarget: join(hosts.dir, 'kube', 'config'), ssh });
   });
   after(async () => {
     await kube?.stop();
@@ -84,7 +84,7 @@ describe('Cluster pane behind a private API: tunnel through the bastion (moto, r
     assert.equal(c.snapshot?.nodes[0]?.name, 'ip-10-0-1-10');
     assert.equal(c.snapshot?.error, undefined);
     assert.match(c.source ?? '', new RegExp(`s3://${BUCKET}/${KEY} → https://127\\.0\\.0\\.1:(\\d+) \\(tunnel to 127\\.0\\.0\\.1:${api.port}\\)`));
-    assert.equal(store.state.tunnels.length, 1);
+    assert.equal(store.state.instances.tunnels.length, 1);
     assert.match(kube.currentKubeconfig ?? '', /tls-server-name: localhost/);
     await hosts.waitForBastionLog(new RegExp(`target 127\\.0\\.0\\.1 port ${api.port}`));
   });
@@ -94,14 +94,14 @@ describe('Cluster pane behind a private API: tunnel through the bastion (moto, r
     for (let i = 0; i < 3; i++) {
       await kube.reconnect();
       const end = Date.now() + 20_000;
-      while (!(store.state.cluster.snapshot?.synced && store.state.tunnels.length) && Date.now() < end) await sleep(50);
-      ports.add(store.state.tunnels[0]!.localPort);
+      while (!(store.state.cluster.snapshot?.synced && store.state.instances.tunnels.length) && Date.now() < end) await sleep(50);
+      ports.add(store.state.instances.tunnels[0]!.localPort);
     }
     await sleep(300);
-    assert.equal(store.state.tunnels.length, 1, 'tunnels listed');
+    assert.equal(store.state.instances.tunnels.length, 1, 'tunnels listed');
     const tcp = await tcpTable();
     const listening = [...ports].filter((p) => tcp.some((t) => t.state === LISTEN && t.local === p));
-    assert.deepEqual(listening, [store.state.tunnels[0]!.localPort], 'listeners of the tunnels opened');
+    assert.deepEqual(listening, [store.state.instances.tunnels[0]!.localPort], 'listeners of the tunnels opened');
     const toBastion = tcp.filter((t) => t.state === ESTABLISHED && t.remote === hosts.bastion.port);
     assert.equal(toBastion.length, 1, 'established connections to the bastion');
     assert.equal(store.state.cluster.snapshot?.nodes[0]?.name, 'ip-10-0-1-10');

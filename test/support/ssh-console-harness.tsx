@@ -13,7 +13,7 @@ import type { InstanceRow } from '../../src/services/aws/instances.js';
 import { backendFor } from '../../src/services/terraform/backend.js';
 import { Engine } from '../../src/services/terraform/engine.js';
 import { Controller } from '../../src/state/controller.js';
-import { SshPanes } from '../../src/state/ssh-controller.js';
+import { SshController } from '../../src/state/ssh-controller.js';
 import { Store } from '../../src/state/store.js';
 import { App } from '../../src/ui/App.js';
 
@@ -25,7 +25,7 @@ store.update((s) => {
   s.instances.loaded = true;
   s.pane = 'instances';
 });
-const ssh = new SshPanes(store, {
+const ssh = new SshController(store, {
   environment: 'shell',
   local: false,
   bastion: `127.0.0.1:${cfg.bastionPort}`,

@@ -15,7 +15,7 @@ import type { AwsContext } from '../../src/services/aws/context.js';
 import { readStateLock } from '../../src/services/aws/state-lock.js';
 import { backendFor } from '../../src/services/terraform/backend.js';
 import { Engine } from '../../src/services/terraform/engine.js';
-import { AwsPanes } from '../../src/state/aws-controller.js';
+import { AwsController } from '../../src/state/aws-controller.js';
 import { Controller } from '../../src/state/controller.js';
 import { Store } from '../../src/state/store.js';
 import { App } from '../../src/ui/App.js';
@@ -84,7 +84,7 @@ describe('AWS panes in the console (ink-testing-library, real SDK, moto)', { ski
     await writeFile(editorPath, `#!/bin/sh\nset -e\n[ "$1" = "--wait" ] || exit 9\nf="$2"\ntouch "${dir}/editing"\nwhile [ -f "${dir}/hold" ] && [ ! -f "${dir}/go" ]; do sleep 0.05; done\nsed -i 's/sekrit-admin-token/rotated-token/' "$f"\necho '# edited' >> "$f"\n`);
     await chmod(editorPath, 0o755);
     const editor = `"${editorPath}" --wait`;
-    const aws = new AwsPanes(store, { ctx, resolveSecretsBucket: async () => bucket, secretsDir: join(dir, 'secrets'), editor, refreshMs: 60_000 });
+    const aws = new AwsController(store, { ctx, resolveSecretsBucket: async () => bucket, secretsDir: join(dir, 'secrets'), editor, refreshMs: 60_000 });
     controller = new Controller(store, { environment: ENV, engine, readLock: () => readStateLock(s3, backend) }, aws);
     controller.start();
     ui = render(<App controller={controller} size={{ columns: 150, rows: 40 }} />);
@@ -254,7 +254,7 @@ describe('prerequisites in the console: missing state bucket and key, :bootstrap
     const backend = backendFor('boot', { terraform_bucket_name: 'pc-boot-state', aws_region: 'us-east-1', kms_master_id: 'alias/pc-boot' }, true);
     const engine = new Engine({ binary: { path: 'terraform', flavour: 'terraform', version: '' }, terraformDir: dir, dataDir: dir, cliConfigFile: '', varFile: '', backend, env: {} });
     const s3 = new S3Client({ region: 'us-east-1', endpoint: moto.endpoint, forcePathStyle: true, credentials: creds });
-    const aws = new AwsPanes(store, {
+    const aws = new AwsController(store, {
       ctx,
       resolveSecretsBucket: async () => undefined,
       secretsDir: join(dir, 'secrets'),

@@ -1,5 +1,5 @@
 /**
- * The Cluster pane inside the console (App + Controller + KubePanes) against the stand-in
+ * The Cluster pane inside the console (App + Controller + ClusterController) against the stand-in
  * Kubernetes API (test/support/kube-standin.ts: a loopback HTTPS server of the test suite that
  * speaks the API's JSON, since no kube-apiserver can run here), with the real
  * @kubernetes/client-node: rows appear, a watch event changes a row live, a node is matched to its
@@ -19,8 +19,8 @@ import type { InstanceRow } from '../../src/services/aws/instances.js';
 import { backendFor } from '../../src/services/terraform/backend.js';
 import { Engine } from '../../src/services/terraform/engine.js';
 import { Controller } from '../../src/state/controller.js';
-import { KubePanes } from '../../src/state/kube-controller.js';
-import { SshPanes } from '../../src/state/ssh-controller.js';
+import { ClusterController } from '../../src/state/kube-controller.js';
+import { SshController } from '../../src/state/ssh-controller.js';
 import { Store } from '../../src/state/store.js';
 import { App } from '../../src/ui/App.js';
 import { kubeStandinSkipReason, makeNamespace, makeNode, makePod, startKubeStandin, type KubeStandin } from '../support/kube-standin.js';
@@ -52,13 +52,13 @@ describe('Cluster pane in the console (stand-in Kubernetes API, real client-node
     store.update((s) => {
       s.instances.rows = [{ id: 'i-0aaaaaaaaaaaaaaa1', name: 'kube-clui-secure-a', role: 'secure', privateIp: '10.0.1.10', publicIp: '', state: 'running', az: 'us-east-1a', type: 't3.small', launchTime: 0 } as InstanceRow];
     });
-    const kube = new KubePanes(store, { environment: 'clui', local: false, ctx: {} as never, outputs: async () => [], kubeconfigFile, kubeapiAccessList: ['0.0.0.0/0'], kubeconfigTarget: target });
+    const kube = new ClusterController(store, { environment: 'clui', local: false, ctx: {} as never, outputs: async () => [], kubeconfigFile, kubeapiAccessList: ['0.0.0.0/0'], kubeconfigTarget: target });
     const backend = backendFor('clui', { terraform_bucket_name: 'b', kms_master_id: 'alias/k', aws_region: 'us-east-1' } as never, false);
     const engine = new Engine({ binary: { path: 'terraform', flavour: 'terraform', version: '' }, terraformDir: dir, dataDir: dir, cliConfigFile: '', varFile: '', backend, env: {} });
     // SSH with a bastion nobody listens on: `s` on a node must aim at its instance (and fail fast, saying where).
     const identityFile = join(dir, 'id_ed25519');
     await promisify(execFile)('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', identityFile]);
-    const ssh = new SshPanes(store, { environment: 'clui', local: false, bastion: '127.0.0.1:1', user: 'ops', identityFile, profileUser: '', profileIdentityFile: '', knownHostsFile: join(dir, 'known_hosts'), home: dir, agentSocket: '', outputs: async () => [] });
+    const ssh = new SshController(store, { environment: 'clui', local: false, bastion: '127.0.0.1:1', user: 'ops', identityFile, profileUser: '', profileIdentityFile: '', knownHostsFile: join(dir, 'known_hosts'), home: dir, agentSocket: '', outputs: async () => [] });
     controller = new Controller(store, { environment: 'clui', engine, readLock: async () => ({ kind: 'unknown', reason: 'test' }) as never }, undefined, ssh, kube);
     ui = render(<App controller={controller} size={{ columns: 150, rows: 40 }} />);
   });

@@ -5,8 +5,8 @@ import React from 'react';
 import type { InstanceRow } from '../../src/services/aws/instances.js';
 import { KubeError } from '../../src/core/errors.js';
 import type { ClusterSnapshot, NodeRow, PodRow } from '../../src/services/kube/cluster.js';
-import { clusterPaneRows } from '../../src/state/selectors.js';
-import { ClusterPane, formatAge, type ClusterPaneState } from '../../src/ui/panes/ClusterPane.js';
+import { clusterPaneRows, type ClusterSlice } from '../../src/panes/cluster/slice.js';
+import { ClusterPane, formatAge } from '../../src/panes/cluster/view.js';
 import { strip } from '../support/frames.js';
 
 const DAY = 86_400_000;
@@ -40,7 +40,7 @@ const instances = [inst('i-0aaa1111bbbb2222c', '10.0.1.10'), inst('i-0ddd3333eee
 
 describe('ClusterPane', () => {
   it('renders the nodes with their instance, the unhealthy pods kube-system first, and the namespaces', () => {
-    const state: ClusterPaneState = { snapshot, loading: false, source: 's3://kube-prod-secrets/secure/kubeconfig_admin → tunnel' };
+    const state: ClusterSlice = { snapshot, loading: false, section: 'nodes', source: 's3://kube-prod-secrets/secure/kubeconfig_admin → tunnel' };
     const ui = render(<ClusterPane state={state} instances={instances} filter="" selected={0} width={140} height={16} />);
     const f = strip(ui.lastFrame());
     const lines = f.split('\n');
@@ -58,7 +58,7 @@ describe('ClusterPane', () => {
   });
 
   it('filters nodes and pods with the same text; the rows helper says what the selection ranges over', () => {
-    const state: ClusterPaneState = { snapshot, loading: false, section: 'pods' };
+    const state: ClusterSlice = { snapshot, loading: false, section: 'pods' };
     const rows = clusterPaneRows(state, instances, 'i-0ddd');
     assert.deepEqual(rows.nodes.map((n) => n.name), ['ip-10-0-2-20']);
     assert.deepEqual(clusterPaneRows(state, instances, 'imagepull').pods.map((p) => p.name), ['web-5d8f-qwert']);
@@ -74,7 +74,7 @@ describe('ClusterPane', () => {
   it('shows a window of 200 nodes, a failure with its hint, and the state before any snapshot', () => {
     const many = Array.from({ length: 200 }, (_, i) => node(`node-${String(i).padStart(3, '0')}`, `10.1.${i >> 8}.${i & 255}`));
     const err = new KubeError('the Kubernetes API at https://127.0.0.1:16443 is unreachable: it refused the connection (watch pods)', 'open the tunnel through the bastion', 'unreachable');
-    const state: ClusterPaneState = { snapshot: { ...snapshot, nodes: many, connected: false, error: err }, loading: false };
+    const state: ClusterSlice = { snapshot: { ...snapshot, nodes: many, connected: false, error: err }, loading: false, section: 'nodes' };
     const ui = render(<ClusterPane state={state} instances={[]} filter="" selected={150} width={140} height={20} />);
     const f = strip(ui.lastFrame());
     assert.match(f, /○ reconnecting/);
@@ -85,10 +85,10 @@ describe('ClusterPane', () => {
     assert.ok(f.split('\n').length <= 20, `${f.split('\n').length} lines for a 20-line pane`);
     ui.unmount();
 
-    const loading = render(<ClusterPane state={{ loading: true }} instances={[]} filter="" selected={0} width={100} height={10} />);
+    const loading = render(<ClusterPane state={{ loading: true, section: 'nodes' }} instances={[]} filter="" selected={0} width={100} height={10} />);
     assert.match(strip(loading.lastFrame()), /connecting to the Kubernetes API/);
     loading.unmount();
-    const failed = render(<ClusterPane state={{ loading: false, error: { text: 'no kubeconfig in s3://b/secure/kubeconfig_admin', hint: 'apply the platform first' } }} instances={[]} filter="" selected={0} width={120} height={10} />);
+    const failed = render(<ClusterPane state={{ loading: false, section: 'nodes', error: { text: 'no kubeconfig in s3://b/secure/kubeconfig_admin', hint: 'apply the platform first' } }} instances={[]} filter="" selected={0} width={120} height={10} />);
     assert.match(strip(failed.lastFrame()), /✗ no kubeconfig in s3:\/\/b\/secure\/kubeconfig_admin\s+→ apply the platform first/);
     failed.unmount();
   });

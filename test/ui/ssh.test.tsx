@@ -16,7 +16,7 @@ import type { InstanceRow } from '../../src/services/aws/instances.js';
 import { backendFor } from '../../src/services/terraform/backend.js';
 import { Engine } from '../../src/services/terraform/engine.js';
 import { Controller } from '../../src/state/controller.js';
-import { SshPanes } from '../../src/state/ssh-controller.js';
+import { SshController } from '../../src/state/ssh-controller.js';
 import { Store } from '../../src/state/store.js';
 import { App } from '../../src/ui/App.js';
 import { sshdSkipReason, startSshHosts, type SshHosts } from '../support/sshd.js';
@@ -61,7 +61,7 @@ describe('SSH in the console (real sshd, ink-testing-library)', { skip }, () => 
       s.instances.loaded = true;
     });
     const portOf = new Map(rows.map((r, i) => [r.id, hosts.nodes[i]!.port]));
-    const ssh = new SshPanes(store, {
+    const ssh = new SshController(store, {
       environment: 'sshui',
       local: false,
       bastion: `127.0.0.1:${hosts.bastion.port}`,
@@ -220,9 +220,9 @@ describe('SSH in the console (real sshd, ink-testing-library)', { skip }, () => 
     const end = Date.now() + 5_000;
     while ((await connects()) && Date.now() < end) await sleep(50);
     assert.equal(await connects(), false, 'the tunnel is closed once the console quits');
-    while (!controller.store.state.run?.done && Date.now() < end) await sleep(50);
-    assert.equal(controller.store.state.run?.done, true, 'the :run ended');
-    assert.equal(controller.store.state.run?.nodes[0]?.code, 255);
+    while (!controller.store.state.instances.run?.done && Date.now() < end) await sleep(50);
+    assert.equal(controller.store.state.instances.run?.done, true, 'the :run ended');
+    assert.equal(controller.store.state.instances.run?.nodes[0]?.code, 255);
     assert.ok(Date.now() - t0 < 5_000, `quit ended the run in ${Date.now() - t0} ms`);
   });
 });

@@ -58,14 +58,3 @@ describe('repeated options', () => {
   });
 });
 
-describe(': command line', () => {
-  it('maps words to actions, case- and colon-insensitive', async () => {
-    const { parseCommand } = await import('../../src/state/controller.js');
-    assert.deepEqual(parseCommand('plan'), { type: 'plan' });
-    assert.deepEqual(parseCommand(' :Apply '), { type: 'apply' });
-    assert.deepEqual(parseCommand('q'), { type: 'quit' });
-    assert.deepEqual(parseCommand('instances'), { type: 'pane', pane: 'instances' });
-    assert.equal(parseCommand('nuke'), undefined);
-    assert.equal(parseCommand('constructor'), undefined);
-  });
-});

@@ -5,16 +5,16 @@ import { describe, it } from 'node:test';
 import { parse } from '@cdktn/hcl2json';
 import { projectRoot } from '../../src/core/paths.js';
 import { PROFILE_FIELDS } from '../../src/core/profile.js';
-import { keymapMarkdown } from '../../src/ui/keymap.js';
+import { keyTableMarkdown } from '../../src/ui/keys/registry.js';
 
 const root = projectRoot();
 /** Root-module variables that are deliberately not profile fields. */
 const NOT_PROFILE = new Set(['enforce_secrets_bucket_policy']);
 
 describe('README and variables cannot drift from the code', () => {
-  it('the README key table is the keymap', async () => {
+  it('the README key table is the registry of key actions', async () => {
     const readme = await readFile(join(root, 'README.md'), 'utf8');
-    assert.ok(readme.includes(keymapMarkdown()), 'README key table differs from src/ui/keymap.ts: paste keymapMarkdown() into it');
+    assert.ok(readme.includes(keyTableMarkdown()), 'README key table differs from the registry (src/ui/keys/registry.ts): run npm run docs:keys');
   });
 
   it('the README profile table lists every profile field, and only those', async () => {

@@ -28,9 +28,9 @@ async function valueImports(file: string): Promise<string[]> {
 }
 
 describe('layers', () => {
-  it('src/ui imports no module of src/services (types only)', async () => {
+  it('src/ui and src/panes import no module of src/services (types only)', async () => {
     const bad: string[] = [];
-    for (const f of await sources(join(root, 'src', 'ui'))) {
+    for (const f of [...(await sources(join(root, 'src', 'ui'))), ...(await sources(join(root, 'src', 'panes')))]) {
       for (const spec of await valueImports(f)) if (/(^|\/)services\//.test(spec)) bad.push(`${relative(root, f)} → ${spec}`);
     }
     assert.deepEqual(bad, []);
@@ -41,6 +41,14 @@ describe('layers', () => {
     for (const f of await sources(join(root, 'src', 'services'))) {
       for (const spec of await valueImports(f)) if (/^(ink|react)(\/|$)|^ink-/.test(spec)) bad.push(`${relative(root, f)} → ${spec}`);
     }
+    assert.deepEqual(bad, []);
+  });
+
+  it('src/state, the panes\' slices and actions, and the key registry import neither Ink nor React (--ci, --help and the tests load them without a terminal)', async () => {
+    const files = [...(await sources(join(root, 'src', 'state'))), ...(await sources(join(root, 'src', 'panes'))).filter((f) => /\/(slice|actions|index|ids|overlays)\.ts$/.test(f)), ...(await sources(join(root, 'src', 'ui', 'keys')))];
+    assert.ok(files.some((f) => f.endsWith('registry.ts')), 'the registry is checked');
+    const bad: string[] = [];
+    for (const f of files) for (const spec of await valueImports(f)) if (/^(ink|react)(\/|$)|^ink-/.test(spec)) bad.push(`${relative(root, f)} → ${spec}`);
     assert.deepEqual(bad, []);
   });
 });

@@ -1,7 +1,7 @@
 import { Text } from 'ink';
 import Spinner from 'ink-spinner';
 import React from 'react';
-import type { ListSlice } from '../../state/store.js';
+import type { ListSlice } from '../../state/list-slice.js';
 import { formatElapsed } from '../format.js';
 
 /** The first line of an AWS pane: what it lists, how many, loading / backoff state, last refresh, filter. */

@@ -1,10 +1,17 @@
 import { Box, Text } from 'ink';
 import React from 'react';
-import type { Message } from '../../state/store.js';
-import type { KeyBinding } from '../keymap.js';
+import type { Message } from '../../state/list-slice.js';
 
-/** The status bar: the message line, and the keys that work here. */
-export function StatusBar({ keys, message, width, extra }: { keys: readonly KeyBinding[]; message?: Message; width: number; extra?: string }): React.ReactElement {
+/** One key of the status bar: as shown, and its label. */
+export interface StatusKey {
+  key: string;
+  label: string;
+  /** It asks before it changes anything (shown in red). */
+  danger?: boolean;
+}
+
+/** The status bar: the message line, and the keys that work here (from the registry). */
+export function StatusBar({ keys, message, width, extra }: { keys: readonly StatusKey[]; message?: Message; width: number; extra?: string }): React.ReactElement {
   const color = message?.level === 'error' ? 'red' : message?.level === 'warn' ? 'yellow' : undefined;
   return (
     <Box flexDirection="column" width={width}>
@@ -13,8 +20,8 @@ export function StatusBar({ keys, message, width, extra }: { keys: readonly KeyB
       </Text>
       <Text wrap="truncate">
         {keys.map((k) => (
-          <Text key={k.key}>
-            <Text inverse bold>{` ${k.key} `}</Text>
+          <Text key={`${k.key} ${k.label}`}>
+            <Text inverse bold {...(k.danger ? { color: 'red' } : {})}>{` ${k.key} `}</Text>
             <Text>{` ${k.label}  `}</Text>
           </Text>
         ))}

@@ -1,6 +1,6 @@
 import { Text } from 'ink';
 import React from 'react';
-import { PANES, type PaneId } from '../../state/store.js';
+import { PANE_LIST as PANES, type PaneId } from '../../panes/ids.js';
 
 /** The pane tabs line: number keys and titles, the current one highlighted. */
 export function Tabs({ pane }: { pane: PaneId }): React.ReactElement {

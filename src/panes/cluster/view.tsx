@@ -1,33 +1,15 @@
 import { Box, Text } from 'ink';
 import Spinner from 'ink-spinner';
 import React from 'react';
-import type { InstanceRow } from '../../services/aws/instances.js';
-import type { ClusterSnapshot } from '../../services/kube/cluster.js';
+import type { InstanceRow } from '../../core/instance-rows.js';
 import { summarize, type PodRow } from '../../core/kube-rows.js';
-import { PaneError } from '../components/PaneTitle.js';
-import { clusterPaneRows, type NodeView } from '../../state/selectors.js';
-import { Table, type Column } from '../components/Table.js';
-
-/** Which part of the pane the selection (and Enter) is in. */
-export type ClusterSection = 'nodes' | 'pods' | 'namespaces';
-
-/** What the Cluster pane shows; the store keeps it, the ClusterWatcher's snapshots fill it. */
-export interface ClusterPaneState {
-  /** The latest snapshot from the ClusterWatcher; absent until the first one. */
-  snapshot?: ClusterSnapshot;
-  /** Where the kubeconfig came from and where it points, e.g. `s3://…/secure/kubeconfig_admin → https://127.0.0.1:16443 (tunnel)`. */
-  source?: string;
-  /** True while the kubeconfig is fetched or the first lists are under way. */
-  loading: boolean;
-  /** A failure before any snapshot (kubeconfig missing, tunnel refused): what failed and what to do. */
-  error?: { text: string; hint?: string };
-  /** The section the selection is in; default `nodes`. */
-  section?: ClusterSection;
-}
+import { PaneError } from '../../ui/components/PaneTitle.js';
+import { clusterPaneRows, type ClusterSlice, type NodeView } from './slice.js';
+import { Table, type Column } from '../../ui/components/Table.js';
 
 /** Props of {@link ClusterPane}. */
 export interface ClusterPaneProps {
-  state: ClusterPaneState;
+  state: ClusterSlice;
   /** The Instances pane's rows: a node's InternalIP is matched to an instance's private IP. */
   instances: readonly InstanceRow[];
   /** The `/` filter: a case-insensitive substring of a row's cells. */
@@ -57,7 +39,7 @@ const READY_COLOR: Record<string, string> = { True: 'green', False: 'red', Unkno
 /** The Cluster pane: a header line, the nodes table, the unhealthy pods table, the namespaces line. */
 export function ClusterPane({ state, instances, filter, selected, width, height }: ClusterPaneProps): React.ReactElement {
   const snap = state.snapshot;
-  const section = state.section ?? 'nodes';
+  const section: string = state.section;
   const { nodes, pods } = clusterPaneRows(state, instances, filter);
   const now = Date.now();
   const nodeColumns: Column<NodeView>[] = [
@@ -138,12 +120,12 @@ export function ClusterPane({ state, instances, filter, selected, width, height 
         rowKey={(p) => `${p.namespace}/${p.name}`}
         empty={!snap.synced ? 'listing pods…' : filter ? `no unhealthy pod matches "${filter}"` : 'all pods are Running or Completed'}
       />
-      <Text wrap="truncate" dimColor={section !== 'namespaces'}>{`Namespaces ${snap.namespaces.length}: ${nsNames.join(' ')}`}</Text>
+      <Text wrap="truncate" dimColor>{`Namespaces ${snap.namespaces.length}: ${nsNames.join(' ')}`}</Text>
     </Box>
   );
 }
 
-function summaryText(snap: ClusterSnapshot): string {
+function summaryText(snap: NonNullable<ClusterSlice['snapshot']>): string {
   const s = summarize(snap);
   return `${s.nodesReady}/${s.nodesTotal} nodes ready · ${snap.podCount} pods · ${s.unhealthyPods} unhealthy · ${s.namespaces} namespaces`;
 }

@@ -1,10 +1,10 @@
 import { Box } from 'ink';
 import React from 'react';
 import type { LoadBalancerRow } from '../../services/aws/load-balancers.js';
-import { visibleElbs } from '../../state/selectors.js';
+import { visibleElbs } from './slice.js';
 import type { AppState } from '../../state/store.js';
-import { PaneError, PaneTitle } from '../components/PaneTitle.js';
-import { Table, type Column } from '../components/Table.js';
+import { PaneError, PaneTitle } from '../../ui/components/PaneTitle.js';
+import { Table, type Column } from '../../ui/components/Table.js';
 
 /** The Load balancers pane: classic ELBs and ELBv2 with listeners and target health. */
 export function ElbPane({ state, width, height }: { state: AppState; width: number; height: number }): React.ReactElement {

@@ -1,9 +1,9 @@
 import { Box } from 'ink';
 import React from 'react';
-import { visibleSecretNodes, type SecretNode } from '../../state/selectors.js';
+import { visibleSecretNodes, type SecretNode } from './slice.js';
 import type { AppState } from '../../state/store.js';
-import { PaneError, PaneTitle } from '../components/PaneTitle.js';
-import { Table, type Column } from '../components/Table.js';
+import { PaneError, PaneTitle } from '../../ui/components/PaneTitle.js';
+import { Table, type Column } from '../../ui/components/Table.js';
 
 function bytes(n: number | undefined): string {
   if (n === undefined) return '';

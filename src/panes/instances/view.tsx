@@ -1,11 +1,11 @@
 import { Box } from 'ink';
 import React from 'react';
 import { formatLaunchTime } from '../../core/format.js';
-import type { InstanceRow } from '../../services/aws/instances.js';
-import { visibleInstances } from '../../state/selectors.js';
+import type { InstanceRow } from '../../core/instance-rows.js';
+import { visibleInstances } from './slice.js';
 import type { AppState } from '../../state/store.js';
-import { PaneError, PaneTitle } from '../components/PaneTitle.js';
-import { Table, type Column } from '../components/Table.js';
+import { PaneError, PaneTitle } from '../../ui/components/PaneTitle.js';
+import { Table, type Column } from '../../ui/components/Table.js';
 
 const STATE_COLOR: Record<string, string> = { running: 'green', pending: 'yellow', stopping: 'yellow', stopped: 'gray', 'shutting-down': 'red', terminated: 'gray' };
 
@@ -19,7 +19,7 @@ function title(state: AppState, key: string, text: string): string {
 export function InstancesPane({ state, width, height }: { state: AppState; width: number; height: number }): React.ReactElement {
   const rows = visibleInstances(state);
   const slice = state.instances;
-  const marked = state.marked;
+  const marked = state.instances.marked;
   const columns: Column<InstanceRow>[] = [
     { title: '', width: 1, value: (r) => (marked.has(r.id) ? '●' : ' '), color: () => 'yellow' },
     { title: title(state, 'name', 'NAME'), width: 'flex', value: (r) => r.name || '-' },

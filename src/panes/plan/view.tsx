@@ -1,10 +1,11 @@
 import { Box, Text } from 'ink';
 import Spinner from 'ink-spinner';
 import React from 'react';
-import type { AppState, ResourceRow } from '../../state/store.js';
-import { Table, type Column } from '../components/Table.js';
-import { actionStyle, formatElapsed } from '../format.js';
-import { useTick } from '../hooks/useTick.js';
+import type { AppState } from '../../state/store.js';
+import { filterRows, type ResourceRow } from './slice.js';
+import { Table, type Column } from '../../ui/components/Table.js';
+import { actionStyle, formatElapsed } from '../../ui/format.js';
+import { useTick } from '../../ui/hooks/useTick.js';
 
 const STATUS: Record<ResourceRow['status'], { text: string; color?: string }> = {
   planned: { text: 'planned', color: 'gray' },
@@ -17,21 +18,14 @@ const STATUS: Record<ResourceRow['status'], { text: string; color?: string }> = 
 };
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-/** Rows matching the filter (substring over address, action, status, id; case-insensitive). */
-export function filterRows(rows: readonly ResourceRow[], filter: string): readonly ResourceRow[] {
-  if (!filter) return rows;
-  const f = filter.toLowerCase();
-  return rows.filter((r) => r.address.toLowerCase().includes(f) || r.action.includes(f) || r.status.includes(f) || (r.id ?? '').toLowerCase().includes(f));
-}
-
 function title(s: AppState): string {
-  const op = s.operation;
+  const op = s.plan.operation;
   if (op) {
     const verb = { init: 'Initializing', plan: 'Planning', 'plan-destroy': 'Planning destroy', apply: 'Applying', output: 'Reading outputs', unlock: 'Releasing the state lock', 'state-push': 'Pushing the unpersisted state' }[op.name];
-    const who = s.attachedRun ? ` (followed, read-only: started ${s.attachedRun.startedAt} by ${s.attachedRun.owner}, pid ${s.attachedRun.pid})` : '';
+    const who = s.plan.attachedRun ? ` (followed, read-only: started ${s.plan.attachedRun.startedAt} by ${s.plan.attachedRun.owner}, pid ${s.plan.attachedRun.pid})` : '';
     return `${verb}${who}${op.cancelRequested ? ' (cancelling: waiting for Terraform to write state and release the lock)' : ''}`;
   }
-  const r = s.lastResult;
+  const r = s.plan.lastResult;
   if (!r) return 'No plan yet';
   const what = r.operation === 'apply' ? 'Apply' : r.operation === 'plan-destroy' ? 'Destroy plan' : r.operation === 'plan' ? 'Plan' : r.operation === 'init' ? 'Init' : r.operation === 'unlock' ? 'Unlock' : r.operation === 'state-push' ? 'State push' : 'Outputs';
   return `${what} ${r.cancelled ? 'cancelled' : r.ok ? 'finished' : 'failed'} in ${formatElapsed(r.durationMs)}`;
@@ -39,16 +33,16 @@ function title(s: AppState): string {
 
 /** The Plan/Apply pane: a row per resource (address, action, status, elapsed), the change summary and diagnostics. */
 export function PlanPane({ state, width, height }: { state: AppState; width: number; height: number }): React.ReactElement {
-  const running = state.operation !== undefined;
-  const applying = state.rows.some((r) => r.status === 'applying');
+  const running = state.plan.operation !== undefined;
+  const applying = state.plan.rows.some((r) => r.status === 'applying');
   const tick = useTick(applying, 1000);
   const now = Date.now();
-  const rows = filterRows(state.rows, state.filter);
+  const rows = filterRows(state.plan.rows, state.filter);
   const counts = { done: 0, applying: 0, errored: 0 };
-  for (const r of state.rows) if (r.status === 'done' || r.status === 'applying' || r.status === 'errored') counts[r.status]++;
-  const sum = state.summary;
-  const plan = state.plan;
-  const diags = state.diagnostics.slice(Math.max(0, state.diagnostics.length - 3));
+  for (const r of state.plan.rows) if (r.status === 'done' || r.status === 'applying' || r.status === 'errored') counts[r.status]++;
+  const sum = state.plan.summary;
+  const plan = state.plan.model;
+  const diags = state.plan.diagnostics.slice(Math.max(0, state.plan.diagnostics.length - 3));
   const diagLines = diags.length ? Math.min(diags.length, 3) + 1 : 0;
   const columns: Column<ResourceRow>[] = [
     { title: 'ACTION', width: 11, value: (r) => `${actionStyle(r.action).symbol} ${r.action}`, color: (r) => actionStyle(r.action).color },
@@ -78,8 +72,8 @@ export function PlanPane({ state, width, height }: { state: AppState; width: num
             <Text dimColor>{` (${sum.operation})`}</Text>
           </Text>
         ) : null}
-        {state.rows.length ? <Text dimColor>{`   ${state.rows.length} resource${state.rows.length === 1 ? '' : 's'}, ${counts.done} done, ${counts.applying} applying, ${counts.errored} errored`}</Text> : null}
-        {state.drift ? <Text color="magenta">{`   drift: ${state.drift} resource${state.drift === 1 ? '' : 's'} changed outside Terraform (l shows which)`}</Text> : null}
+        {state.plan.rows.length ? <Text dimColor>{`   ${state.plan.rows.length} resource${state.plan.rows.length === 1 ? '' : 's'}, ${counts.done} done, ${counts.applying} applying, ${counts.errored} errored`}</Text> : null}
+        {state.plan.drift ? <Text color="magenta">{`   drift: ${state.plan.drift} resource${state.plan.drift === 1 ? '' : 's'} changed outside Terraform (l shows which)`}</Text> : null}
         {plan && !running ? <Text color="cyan">{'   saved plan ready: a to apply'}</Text> : null}
         {state.filter ? <Text color="cyan">{`   filter: ${state.filter}`}</Text> : null}
       </Text>
@@ -94,7 +88,7 @@ export function PlanPane({ state, width, height }: { state: AppState; width: num
       />
       {diags.length ? (
         <Box flexDirection="column" width={width}>
-          <Text bold color="red" wrap="truncate">{`Diagnostics (${state.diagnostics.length}, e shows all):`}</Text>
+          <Text bold color="red" wrap="truncate">{`Diagnostics (${state.plan.diagnostics.length}, e shows all):`}</Text>
           {diags.map((d, i) => (
             <Text key={i} color={d.severity === 'error' ? 'red' : 'yellow'} wrap="truncate">
               {`${d.severity === 'error' ? '✗' : '!'} ${d.summary}${d.where ? ` — ${d.where}` : ''}${d.address ? ` [${d.address}]` : ''}${d.detail ? `: ${d.detail.split('\n')[0]}` : ''}`}

@@ -1,0 +1,229 @@
+/**
+ * The Plan/Apply pane's slice: a row per resource address, the change summary, drift, the saved
+ * plan's model, the running operation, diagnostics and outputs; fed by the engine's events
+ * ({@link planOnEngineEvent}, the only writer of the rows). Plain TypeScript.
+ */
+import type { EngineEvent, Operation } from '../../services/terraform/engine.js';
+import type { TfEvent } from '../../services/terraform/events.js';
+import type { OutputValue, PlanModel } from '../../services/terraform/plan-model.js';
+import { RingBuffer } from '../../state/ring-buffer.js';
+
+/** Status of one resource row in the Plan/Apply pane. */
+export type RowStatus = 'planned' | 'refreshing' | 'refreshed' | 'applying' | 'done' | 'errored' | 'cancelled';
+
+/** One row of the Plan/Apply pane: a resource address and what happens to it. */
+export interface ResourceRow {
+  address: string;
+  /** create, update, replace, delete, read, noop, … (Terraform's names). */
+  action: string;
+  status: RowStatus;
+  /** ms epoch when its apply started. */
+  startedAt?: number;
+  /** ms it took (set when done or errored). */
+  elapsedMs?: number;
+  /** The resource id once known (e.g. vpc-123), from apply_complete. */
+  id?: string;
+}
+
+/** A diagnostic as shown: severity, summary, detail, file:line. */
+export interface DiagnosticRow {
+  severity: 'error' | 'warning';
+  summary: string;
+  detail: string;
+  where?: string;
+  address?: string;
+}
+
+/** Capacity of the diagnostics buffer. */
+export const DIAGNOSTIC_CAPACITY = 500;
+
+/** The Plan/Apply pane's state. */
+export interface PlanSlice {
+  rows: ResourceRow[];
+  /** address → index in `rows` (O(1) per event on a 10,000-resource apply). */
+  readonly rowIndex: Map<string, number>;
+  operation?: { name: Operation; startedAt: number; cancelRequested: boolean };
+  /** The last operation's result, for the pane's title line. */
+  lastResult?: { operation: Operation; ok: boolean; cancelled: boolean; durationMs: number };
+  summary?: { operation: string; add: number; change: number; remove: number };
+  /** Resources whose real state drifted from the last known state (resource_drift events of the last plan). */
+  drift: number;
+  /** The saved plan (show -json), while there is one with changes. */
+  model?: PlanModel;
+  diagnostics: RingBuffer<DiagnosticRow>;
+  outputs?: OutputValue[];
+  /** Set while the pane follows a run another console or pipeline started (read-only). */
+  attachedRun?: { operation: Operation; owner: string; pid: number; startedAt: string };
+  /** Set while the AWS endpoint (the state backend) does not answer during a plan or apply. */
+  endpointDown?: { reason: string; since: number };
+  /** Where Terraform kept a state it could not write to the backend (push it with :state-push-errored). */
+  erroredState?: string;
+}
+
+/** An empty Plan/Apply pane. */
+export function planSlice(): PlanSlice {
+  return { rows: [], rowIndex: new Map(), drift: 0, diagnostics: new RingBuffer(DIAGNOSTIC_CAPACITY) };
+}
+
+/** Rows matching the filter (substring over address, action, status, id; case-insensitive). */
+export function filterRows(rows: readonly ResourceRow[], filter: string): readonly ResourceRow[] {
+  if (!filter) return rows;
+  const f = filter.toLowerCase();
+  return rows.filter((r) => r.address.toLowerCase().includes(f) || r.action.includes(f) || r.status.includes(f) || (r.id ?? '').toLowerCase().includes(f));
+}
+
+/** `:state-push-errored` succeeded, or the file was found at start: where the unpersisted state waits (undefined: none). */
+export function setErroredState(p: PlanSlice, path: string | undefined): void {
+  p.erroredState = path;
+}
+
+function row(p: PlanSlice, address: string, action?: string): ResourceRow {
+  const i = p.rowIndex.get(address);
+  if (i !== undefined) {
+    const r = p.rows[i]!;
+    if (action && r.action === 'noop') r.action = action;
+    return r;
+  }
+  const r: ResourceRow = { address, action: action ?? 'noop', status: 'planned' };
+  p.rowIndex.set(address, p.rows.length);
+  p.rows.push(r);
+  return r;
+}
+
+function resetRows(p: PlanSlice): void {
+  p.rows = [];
+  p.rowIndex.clear();
+}
+
+function resetPlan(p: PlanSlice): void {
+  resetRows(p);
+  p.summary = undefined;
+  p.model = undefined;
+  p.drift = 0;
+  p.diagnostics.clear();
+}
+
+/**
+ * Feeds one engine event into the pane (and the raw log).
+ * @returns true when the rows were replaced (a new plan, a followed run): the selection goes back to the top.
+ */
+export function planOnEngineEvent(p: PlanSlice, log: RingBuffer<string>, e: EngineEvent): boolean {
+  switch (e.kind) {
+    case 'attached':
+      resetPlan(p);
+      p.attachedRun = { operation: e.operation, owner: `${e.record.owner.user}@${e.record.owner.host}`, pid: e.record.pid, startedAt: e.record.startedAt };
+      log.push(`── following ${e.operation} ${e.record.id} (pid ${e.record.pid}, started ${e.record.startedAt} by ${e.record.owner.user}@${e.record.owner.host})${e.running ? '' : ': it has ended'}`);
+      return true;
+    case 'endpoint':
+      if (e.reachable) p.endpointDown = undefined;
+      else p.endpointDown = { reason: e.reason ?? 'no answer', since: Date.now() };
+      log.push(e.reachable ? '── the AWS endpoint answers again' : `── the AWS endpoint does not answer (${e.reason ?? 'no answer'}); Terraform is retrying`);
+      return false;
+    case 'state-not-persisted':
+      p.erroredState = e.path;
+      log.push(`── Terraform could not write the state to the backend: it is in ${e.path}`);
+      return false;
+    case 'operation-start': {
+      p.operation = { name: e.operation, startedAt: e.at, cancelRequested: false };
+      const planning = e.operation === 'plan' || e.operation === 'plan-destroy';
+      if (planning) resetPlan(p);
+      if (e.operation === 'apply') p.diagnostics.clear();
+      log.push(`── ${e.operation} started`);
+      return planning;
+    }
+    case 'operation-end':
+      if (e.operation === 'apply') {
+        for (const r of p.rows) if (r.status === 'applying') r.status = e.cancelled ? 'cancelled' : 'errored';
+        p.model = undefined; // the engine consumes the saved plan, applied or not
+      }
+      p.operation = undefined;
+      p.attachedRun = undefined;
+      p.endpointDown = undefined;
+      // Reading outputs (o, or the Secrets pane finding its bucket) does not replace the plan/apply result.
+      if (e.operation !== 'output' || !e.ok) p.lastResult = { operation: e.operation, ok: e.ok, cancelled: e.cancelled, durationMs: e.durationMs };
+      log.push(`── ${e.operation} ${e.cancelled ? 'cancelled' : e.ok ? 'finished' : 'failed'} (exit ${e.exitCode}, ${(e.durationMs / 1000).toFixed(1)} s)`);
+      return false;
+    case 'cancel-requested':
+      if (p.operation) p.operation.cancelRequested = true;
+      log.push('── cancel requested: one SIGINT sent; waiting for Terraform to write state and release the lock');
+      return false;
+    case 'stderr':
+    case 'text':
+      if (e.line.trim()) log.push(e.line);
+      return false;
+    case 'tf':
+      onTfEvent(p, log, e.event);
+      return false;
+    case 'plan':
+      p.model = e.plan.hasChanges ? e.plan : undefined;
+      // show -json is authoritative: make rows match the plan's resource changes.
+      for (const c of e.plan.changes) row(p, c.address, c.action).action = c.action;
+      return false;
+    case 'outputs':
+      p.outputs = e.outputs;
+      return false;
+    default:
+      return false;
+  }
+}
+
+function onTfEvent(p: PlanSlice, log: RingBuffer<string>, ev: TfEvent): void {
+  log.push(ev.message);
+  // Data sources read while planning are not changes: they stay in the log, not in the table.
+  const planning = p.operation !== undefined && p.operation.name !== 'apply';
+  if (planning && (ev.type === 'apply_start' || ev.type === 'apply_progress' || ev.type === 'apply_complete') && ev.action === 'read') return;
+  switch (ev.type) {
+    case 'planned_change':
+      row(p, ev.address, ev.action);
+      break;
+    case 'resource_drift':
+      p.drift++;
+      break;
+    case 'refresh_start': {
+      const r = p.operation?.name === 'apply' ? undefined : p.rowIndex.get(ev.address);
+      if (r !== undefined) p.rows[r]!.status = 'refreshing';
+      break;
+    }
+    case 'refresh_complete': {
+      const r = p.rowIndex.get(ev.address);
+      if (r !== undefined && p.rows[r]!.status === 'refreshing') p.rows[r]!.status = 'planned';
+      break;
+    }
+    case 'apply_start': {
+      const r = row(p, ev.address, ev.action);
+      r.status = 'applying';
+      r.startedAt = ev.timestamp;
+      r.elapsedMs = undefined;
+      break;
+    }
+    case 'apply_progress': {
+      const r = row(p, ev.address, ev.action);
+      r.status = 'applying';
+      r.startedAt ??= ev.timestamp - ev.elapsedSeconds * 1000;
+      break;
+    }
+    case 'apply_complete': {
+      const r = row(p, ev.address, ev.action);
+      r.status = 'done';
+      r.elapsedMs = r.startedAt !== undefined ? Math.max(ev.elapsedSeconds * 1000, ev.timestamp - r.startedAt) : ev.elapsedSeconds * 1000;
+      if (ev.idValue) r.id = ev.idValue;
+      break;
+    }
+    case 'apply_errored': {
+      const r = row(p, ev.address, ev.action);
+      r.status = p.operation?.cancelRequested ? 'cancelled' : 'errored';
+      r.elapsedMs = ev.elapsedSeconds * 1000;
+      break;
+    }
+    case 'change_summary':
+      p.summary = { operation: ev.operation, add: ev.add, change: ev.change, remove: ev.remove };
+      break;
+    case 'diagnostic': {
+      const where = ev.range ? `${ev.range.filename}:${ev.range.line}` : undefined;
+      p.diagnostics.push({ severity: ev.severity, summary: ev.summary, detail: ev.detail, ...(where ? { where } : {}), ...(ev.address ? { address: ev.address } : {}) });
+      break;
+    }
+    default:
+      break;
+  }
+}

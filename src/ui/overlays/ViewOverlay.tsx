@@ -1,0 +1,52 @@
+/** The body of a view overlay (help, log, outputs, diagnostics, details, the secret viewer, the run and tunnels views). */
+import React from 'react';
+import { maskSecret, renderValue } from '../../core/mask.js';
+import { runLines, tunnelLines } from '../../panes/instances/overlays.js';
+import type { AppState, ViewOverlay } from '../../state/store.js';
+import { LogView } from '../components/LogView.js';
+import { helpLines } from '../keys/registry.js';
+
+const HELP = helpLines();
+
+/** What a view overlay shows: title, line count, line i, footer. */
+function content(o: ViewOverlay, state: AppState, columns: number): { title: string; length: number; line: (i: number) => string; footer: string } {
+  const lines = (title: string, ls: readonly string[], footer: string, empty = '') => ({ title, length: ls.length || 1, line: (i: number) => ls[i] ?? empty, footer });
+  switch (o.kind) {
+    case 'help':
+      return lines('Keys', HELP, '↑↓ scroll, Esc or ? close');
+    case 'details':
+      return lines(o.title, o.lines, '↑↓ scroll, Esc close');
+    case 'secret': {
+      const v = state.secrets.view;
+      if (!v) return lines('Secret', [], 'Esc close', 'the value was dropped');
+      const body = v.revealed ? v.body.toString('utf8').split('\n') : [maskSecret(v.body)];
+      return lines(`${v.kind === 'object' ? `s3://${state.secrets.bucket ?? ''}/` : 'SSM '}${v.key}${v.revealed ? '  (REVEALED)' : '  (masked)'}`, body, `r ${v.revealed ? 'mask' : 'reveal'}${v.kind === 'object' ? ', e edit, f fetch' : ''}, Esc close (the value is dropped from memory)`);
+    }
+    case 'run': {
+      const run = state.instances.run;
+      return lines(run ? `:run ${run.command}${run.done ? '' : '  (running)'}` : ':run', run ? runLines(run) : [], 'output grouped per node; ↑↓ scroll, Esc close (x reopens it)');
+    }
+    case 'tunnels':
+      return lines('Tunnels through the bastion', tunnelLines(state.instances.tunnels), '1-9 close that tunnel; all close on quit; Esc back');
+    case 'log':
+      return { title: 'Raw log', length: state.log.length, line: (i) => state.log.at(i) ?? '', footer: '↑↓ PgUp PgDn g G scroll, Esc close' };
+    case 'outputs': {
+      const outs = state.plan.outputs ?? [];
+      return lines('Outputs', outs.map((x) => `${x.name} = ${renderValue(x.value, columns)}`), 'sensitive values are masked; Esc close', 'no outputs (apply first)');
+    }
+    case 'diagnostics': {
+      const ls: string[] = [];
+      for (const d of state.plan.diagnostics.slice(0)) {
+        ls.push(`${d.severity === 'error' ? '✗ Error' : '! Warning'}: ${d.summary}${d.where ? `  (${d.where})` : ''}${d.address ? `  [${d.address}]` : ''}`);
+        for (const l of d.detail.split('\n')) ls.push(`    ${l}`);
+      }
+      return lines('Diagnostics', ls, 'Esc close', 'no diagnostics');
+    }
+  }
+}
+
+/** Renders view overlay `o` in the body. */
+export function ViewOverlayBody({ overlay, state, width, height }: { overlay: ViewOverlay; state: AppState; width: number; height: number }): React.ReactElement {
+  const c = content(overlay, state, width);
+  return <LogView title={c.title} length={c.length} line={c.line} offsetFromEnd={overlay.scroll} width={width} height={height} footer={c.footer} />;
+}
