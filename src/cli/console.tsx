@@ -4,7 +4,7 @@ import React from 'react';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { SshController } from '../state/ssh-controller.js';
-import { ClusterController } from '../state/kube-controller.js';
+import { ClusterController } from '../panes/cluster/controller.js';
 import { ConsoleError, formatError } from '../core/errors.js';
 import { AwsController } from '../state/aws-controller.js';
 import type { Paths } from '../core/paths.js';

@@ -6,7 +6,7 @@ import { clusterRows } from '../panes/cluster/slice.js';
 import { PANE_LIST } from '../panes/ids.js';
 import { setErroredState } from '../panes/plan/slice.js';
 import type { AwsController } from './aws-controller.js';
-import type { ClusterController } from './kube-controller.js';
+import type { ClusterController } from '../panes/cluster/controller.js';
 import type { SshController } from './ssh-controller.js';
 import { showPane, type PaneId, type Store } from './store.js';
 
@@ -64,7 +64,7 @@ export class Controller {
     if (!this.target.notices?.length) this.store.say('info', 'Ready. Press p to plan, ? for all keys.');
     void this.refreshLock();
     void this.followOtherRuns();
-    void this.aws?.checkPrerequisites();
+    void this.aws?.prerequisites.checkPrerequisites();
     this.lockTimer = setInterval(() => void this.refreshLock(), LOCK_POLL_MS);
     this.lockTimer.unref();
   }
@@ -226,7 +226,7 @@ export class Controller {
     }
     try {
       await this.target.engine.outputs();
-      this.store.open({ kind: 'outputs', scroll: 0 });
+      this.store.open({ kind: 'outputs', scroll: Number.MAX_SAFE_INTEGER });
     } catch (err) {
       const { text, hint } = messageOf(err);
       this.store.say('error', text, hint);

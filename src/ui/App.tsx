@@ -12,7 +12,7 @@ import { useStore } from './hooks/useStore.js';
 import type { ActionContext } from './keys/action.js';
 import { handleInput } from './keys/input.js';
 import { completions, keysOf, statusBarActions } from './keys/registry.js';
-import { ViewOverlayBody } from './overlays/ViewOverlay.js';
+import { viewInner, viewLength, ViewOverlayBody } from './overlays/ViewOverlay.js';
 
 /** Props of the console's root component. */
 export interface AppProps {
@@ -58,8 +58,10 @@ export function App({ controller, size }: AppProps): React.ReactElement {
   // Each key sees the state the previous one left (keys typed faster than a render).
   const ctx = (): ActionContext => {
     const s = controller.store.state;
-    const page = Math.max(1, bodyHeight - (topView(s) ? 4 : 3));
-    return { state: s, store: controller.store, controller, page, rowCount: paneOf(s.pane).rowCount(s) };
+    const v = topView(s);
+    const page = v ? viewInner(bodyHeight) : Math.max(1, bodyHeight - 3);
+    const maxScroll = v ? Math.max(0, viewLength(v, s, columns) - viewInner(bodyHeight)) : 0;
+    return { state: s, store: controller.store, controller, page, rowCount: paneOf(s.pane).rowCount(s), maxScroll };
   };
   useInput((input, key) => handleInput(input, key, ctx));
 

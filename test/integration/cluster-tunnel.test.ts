@@ -13,7 +13,7 @@ import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { AwsContext } from '../../src/services/aws/context.js';
 import { putSecret } from '../../src/services/aws/secrets.js';
-import { ClusterController } from '../../src/state/kube-controller.js';
+import { ClusterController } from '../../src/panes/cluster/controller.js';
 import { SshController } from '../../src/state/ssh-controller.js';
 import { Store } from '../../src/state/store.js';
 import { sleep } from '../support/frames.js';

@@ -19,7 +19,7 @@ import type { InstanceRow } from '../../src/services/aws/instances.js';
 import { backendFor } from '../../src/services/terraform/backend.js';
 import { Engine } from '../../src/services/terraform/engine.js';
 import { Controller } from '../../src/state/controller.js';
-import { ClusterController } from '../../src/state/kube-controller.js';
+import { ClusterController } from '../../src/panes/cluster/controller.js';
 import { SshController } from '../../src/state/ssh-controller.js';
 import { Store } from '../../src/state/store.js';
 import { App } from '../../src/ui/App.js';

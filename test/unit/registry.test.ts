@@ -64,7 +64,7 @@ function statesFor(scope: Scope): AppState[] {
 }
 
 function ctxOf(store: Store, calls: string[]): () => ActionContext {
-  return () => ({ state: store.state, store, controller: recorder(calls), page: 10, rowCount: 5 });
+  return () => ({ state: store.state, store, controller: recorder(calls), page: 10, rowCount: 5, maxScroll: 20 });
 }
 
 describe('the registry of key actions', () => {

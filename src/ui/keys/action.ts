@@ -22,6 +22,8 @@ export interface ActionContext {
   readonly page: number;
   /** Rows of the current pane's table (selection bounds). */
   readonly rowCount: number;
+  /** How far the view overlay on top can scroll up (lines of content beyond one screen; 0 when none). */
+  readonly maxScroll: number;
 }
 
 /** A `:` command word (and its aliases) that runs the action, with its argument if any. */

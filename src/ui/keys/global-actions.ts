@@ -8,7 +8,8 @@ import type { ActionContext, ActionDef } from './action.js';
 function scroll(ctx: ActionContext, to: (n: number) => number): void {
   ctx.store.update((s) => {
     const top = topOverlay(s);
-    if (top && 'scroll' in top) top.scroll = Math.max(0, to(top.scroll));
+    const clamp = (n: number) => Math.max(0, Math.min(n, ctx.maxScroll));
+    if (top && 'scroll' in top) top.scroll = clamp(to(clamp(top.scroll)));
   });
 }
 
@@ -85,8 +86,8 @@ export const GLOBAL_ACTIONS: readonly ActionDef[] = [
   { id: 'global.next-pane', keys: ['Tab'], scope: 'global', label: 'next pane', description: 'next pane', run: (c) => c.controller.stepPane(1) },
   { id: 'global.prev-pane', keys: ['S-Tab'], scope: 'global', label: 'previous pane', description: 'previous pane', run: (c) => c.controller.stepPane(-1) },
   { id: 'global.command', keys: [':'], scope: 'global', label: 'command', description: 'the command line: type a command (Tab completes it; every command is listed in this help), Enter runs it', run: (c) => c.store.open({ kind: 'command', input: '' }) },
-  { id: 'global.bootstrap', keys: [], command: { words: ['bootstrap'] }, scope: 'global', label: 'bootstrap', description: 'create the state bucket and KMS key the profile names (old kmsctl bucket create / kms create)', dangerous: true, run: (c) => c.controller.aws?.askBootstrap() },
-  { id: 'global.help', keys: ['?'], command: { words: ['help'] }, scope: 'global', label: 'help', description: 'this help', statusBar: true, run: (c) => c.store.open({ kind: 'help', scroll: 0 }) },
+  { id: 'global.bootstrap', keys: [], command: { words: ['bootstrap'] }, scope: 'global', label: 'bootstrap', description: 'create the state bucket and KMS key the profile names (old kmsctl bucket create / kms create)', dangerous: true, run: (c) => c.controller.aws?.prerequisites.askBootstrap() },
+  { id: 'global.help', keys: ['?'], command: { words: ['help'] }, scope: 'global', label: 'help', description: 'this help', statusBar: true, run: (c) => c.store.open({ kind: 'help', scroll: Number.MAX_SAFE_INTEGER }) },
   { id: 'global.quit', keys: ['q', 'C-c'], command: { words: ['quit', 'q'] }, scope: 'global', label: 'quit', description: 'quit (refused while an apply runs: wait for it or cancel it; Ctrl-C does the same)', statusBar: true, run: (c) => c.controller.quit() },
 ];
 

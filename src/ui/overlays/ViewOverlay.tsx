@@ -45,6 +45,16 @@ function content(o: ViewOverlay, state: AppState, columns: number): { title: str
   }
 }
 
+/** Lines of content of view overlay `o` (for the scroll bounds). */
+export function viewLength(o: ViewOverlay, state: AppState, columns: number): number {
+  return content(o, state, columns).length;
+}
+
+/** Lines of content a view of `height` rows shows (as LogView: the borders and the title). */
+export function viewInner(height: number): number {
+  return Math.max(1, height - 3);
+}
+
 /** Renders view overlay `o` in the body. */
 export function ViewOverlayBody({ overlay, state, width, height }: { overlay: ViewOverlay; state: AppState; width: number; height: number }): React.ReactElement {
   const c = content(overlay, state, width);

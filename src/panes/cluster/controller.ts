@@ -5,15 +5,15 @@
  * the cluster into ~/.kube/config after the operator's consent.
  */
 import { join } from 'node:path';
-import { messageOf } from '../core/errors.js';
-import type { AwsContext } from '../services/aws/context.js';
-import type { ClusterWatcher } from '../services/kube/cluster.js';
-import type { Tunnel } from '../services/ssh/tunnel.js';
-import type { KubeconfigSource } from '../services/kube/source.js';
-import type { OutputValue } from '../services/terraform/plan-model.js';
-import { clusterRows, connected, connectFailed, connecting, setSection, snapshotArrived } from '../panes/cluster/slice.js';
-import type { SshController } from './ssh-controller.js';
-import { openOverlay, type Store } from './store.js';
+import { messageOf } from '../../core/errors.js';
+import type { AwsContext } from '../../services/aws/context.js';
+import type { ClusterWatcher } from '../../services/kube/cluster.js';
+import type { Tunnel } from '../../services/ssh/tunnel.js';
+import type { KubeconfigSource } from '../../services/kube/source.js';
+import type { OutputValue } from '../../services/terraform/plan-model.js';
+import { clusterRows, connected, connectFailed, connecting, setSection, snapshotArrived } from './slice.js';
+import type { SshController } from '../../state/ssh-controller.js';
+import { openOverlay, type Store } from '../../state/store.js';
 
 /** What the Cluster pane needs besides the store. */
 export interface ClusterOptions {
@@ -52,7 +52,7 @@ export class ClusterController {
    * bench/cluster.ts), so that opening the pane later costs only the lists. Never throws.
    */
   preload(): void {
-    void Promise.all([import('../services/kube/cluster.js'), import('../services/kube/kubeconfig.js'), import('../services/kube/source.js')]).catch(() => undefined);
+    void Promise.all([import('../../services/kube/cluster.js'), import('../../services/kube/kubeconfig.js'), import('../../services/kube/source.js')]).catch(() => undefined);
   }
 
   /** Called when the Cluster pane is shown: connects the first time. */
@@ -79,7 +79,7 @@ export class ClusterController {
   private async connect(): Promise<void> {
     this.store.update((s) => connecting(s.cluster));
     try {
-      const [{ loadClusterKubeconfig }, kubeconfig, cluster] = await Promise.all([import('../services/kube/source.js'), import('../services/kube/kubeconfig.js'), import('../services/kube/cluster.js')]);
+      const [{ loadClusterKubeconfig }, kubeconfig, cluster] = await Promise.all([import('../../services/kube/source.js'), import('../../services/kube/kubeconfig.js'), import('../../services/kube/cluster.js')]);
       const src = await loadClusterKubeconfig({ ...(this.o.kubeconfigFile ? { file: this.o.kubeconfigFile } : {}), ctx: this.o.ctx, outputs: this.o.outputs, local: this.o.local });
       this.kubeconfig = src;
       let text = src.text;
@@ -127,12 +127,12 @@ export class ClusterController {
         `internal IP ${n.internalIp || '-'}${n.instanceId ? `  instance ${n.instanceId}` : '  (no instance of this environment has this address)'}`,
         `created ${n.createdAt ? new Date(n.createdAt).toISOString() : '-'}`,
       ];
-      this.store.open({ kind: 'details', title: `Node ${n.name}`, lines, scroll: 0 });
+      this.store.open({ kind: 'details', title: `Node ${n.name}`, lines, scroll: Number.MAX_SAFE_INTEGER });
     } else {
       const p = pods[s.selected];
       if (!p) return;
       const lines = [`pod ${p.namespace}/${p.name}`, `phase ${p.phase}`, `status ${p.reason}`, `containers ready ${p.readyContainers}/${p.containers}`, `restarts ${p.restarts}`, `node ${p.node || '-'}`, `created ${p.createdAt ? new Date(p.createdAt).toISOString() : '-'}`];
-      this.store.open({ kind: 'details', title: `Pod ${p.namespace}/${p.name}`, lines, scroll: 0 });
+      this.store.open({ kind: 'details', title: `Pod ${p.namespace}/${p.name}`, lines, scroll: Number.MAX_SAFE_INTEGER });
     }
   }
 
@@ -162,11 +162,11 @@ export class ClusterController {
     const text = this.kubeconfig?.text;
     if (!text) return;
     try {
-      const { mergeIntoKubeconfig, describeMerge } = await import('../services/kube/kubeconfig.js');
+      const { mergeIntoKubeconfig, describeMerge } = await import('../../services/kube/kubeconfig.js');
       const r = await mergeIntoKubeconfig({ target: this.o.kubeconfigTarget, source: text, environment: this.o.environment, ...(this.kubeconfig ? { sourceName: this.kubeconfig.source } : {}) });
       const lines = describeMerge(r);
       this.store.update((s) => {
-        openOverlay(s, { kind: 'details', title: `Wrote ${r.path}`, lines, scroll: 0 });
+        openOverlay(s, { kind: 'details', title: `Wrote ${r.path}`, lines, scroll: Number.MAX_SAFE_INTEGER });
         s.message = { level: 'info', text: `kubectl now uses context ${r.currentContext} (${r.path}${r.backup ? `, backup ${r.backup}` : ''}).` };
       });
     } catch (err) {
