@@ -9,20 +9,21 @@
  * - every upload asks for SSE-KMS with the environment's key explicitly (the bucket policy refuses
  *   uploads without it) and records the body's SHA-256 as user metadata `x-amz-meta-sha256`;
  * - every local file holding a secret is created mode 0600 (directories 0700) and is never
- *   world-readable, not even between create and chmod: it is opened `wx` with mode 0600 as a temp
- *   file in the destination directory, fsynced, then renamed (or hard-linked, when the
- *   destination must not be overwritten) into place;
+ *   world-readable, not even between create and chmod: it is written with {@link writeFileAtomic}
+ *   (a temp file in the destination directory created with mode 0600, fsynced, then renamed, or
+ *   hard-linked when the destination must not be overwritten, into place);
  * - edits are conditional: an upload of an edited secret carries the ETag read before editing
  *   (`If-Match`), a new secret `If-None-Match: *`, so a concurrent change is never overwritten
  *   ({@link SecretConflictError}).
  *
  * ETags here are given and taken without the surrounding double quotes S3 puts on them.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { link, lstat, mkdir, open, readdir, readFile, rename, unlink, chmod } from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { createHash } from 'node:crypto';
+import { lstat, mkdir, readdir, readFile, chmod } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, paginateListObjectsV2 } from '@aws-sdk/client-s3';
 
+import { errnoOf, isAtomicTempName, writeFileAtomic } from '../../core/atomic-write.js';
 import { AwsError, ConsoleError } from '../../core/errors.js';
 import { clientConfig, type AwsContext } from './context.js';
 import { toAwsError } from './errors.js';
@@ -427,53 +428,18 @@ function fileExists(file: string): ConsoleError {
 }
 
 /**
- * Writes `body` to `file` with mode 0600 from the first byte: a temp file in the same directory
- * opened `wx` with mode 0600 (and fchmod 0600 against an unusual umask), written, fsynced, then
- * renamed over `file` (`overwrite`) or hard-linked to it (no overwrite: fails if `file` appeared
- * meanwhile), and the directory fsynced. The temp file is removed on every failure.
+ * Writes `body` to `file` with mode 0600 from the first byte ({@link writeFileAtomic}: a temp file
+ * in the same directory created with mode 0600, fsynced, then renamed over `file` (`overwrite`)
+ * or hard-linked to it (no overwrite: fails if `file` appeared meanwhile)).
+ * @throws ConsoleError "FILE already exists: not overwritten" (no overwrite); ConsoleError
+ *   "cannot write FILE: …" as {@link writeFileAtomic}.
  */
 async function writeSecretFile(file: string, body: Buffer, overwrite: boolean): Promise<void> {
-  const dir = dirname(file);
-  const tmp = join(dir, `.${basename(file)}.${randomBytes(6).toString('hex')}.pc-tmp`);
-  let fh;
   try {
-    fh = await open(tmp, 'wx', 0o600);
+    await writeFileAtomic(file, body, { mode: 0o600, exclusive: !overwrite });
   } catch (err) {
-    throw localError(`cannot write in ${dir}`, err);
-  }
-  try {
-    try {
-      await fh.chmod(0o600);
-      await fh.writeFile(body);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    if (overwrite) {
-      await rename(tmp, file);
-    } else {
-      try {
-        await link(tmp, file);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw fileExists(file);
-        throw err;
-      }
-      await unlink(tmp);
-    }
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    if (err instanceof ConsoleError) throw err;
-    throw localError(`cannot write ${file}`, err);
-  }
-  try {
-    const d = await open(dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
-  } catch {
-    // Best effort: some filesystems refuse fsync on a directory.
+    if (!overwrite && errnoOf(err) === 'EEXIST') throw fileExists(file);
+    throw err;
   }
 }
 
@@ -510,7 +476,6 @@ export async function uploadSecretFile(ctx: AwsContext, key: string, file: strin
 
 // ————— trees —————
 
-const TMP_FILE = /\.pc-tmp$/;
 
 function normalPrefix(prefix: string | undefined): string {
   if (!prefix) return '';
@@ -546,7 +511,7 @@ async function walkLocal(dir: string): Promise<Map<string, LocalFile>> {
       const childAbs = join(abs, e.name);
       const childRel = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) await walk(childAbs, childRel);
-      else if (e.isFile() && !TMP_FILE.test(e.name)) {
+      else if (e.isFile() && !isAtomicTempName(e.name)) {
         const st = await lstat(childAbs);
         out.set(childRel, { path: childAbs, size: st.size });
       }

@@ -19,13 +19,14 @@ import { shellWords } from '../../core/shell-words.js';
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, readFileSync } from 'node:fs';
-import { access, mkdir, open, readFile, rename, rm, stat, writeFile, link } from 'node:fs/promises';
+import { access, mkdir, open, readFile, rename, rm, stat, link } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { writeFileAtomic } from '../../core/atomic-write.js';
 import { LocalEmulatorError } from '../../core/errors.js';
 import { processAlive, processStartTicks } from '../../core/process.js';
 
@@ -275,20 +276,12 @@ export function probeMoto(port: number, timeoutMs = 1_000): Promise<boolean> {
 // ---------------------------------------------------------------------------
 // State files
 
-async function writeFileAtomic(path: string, content: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, content, { mode: 0o600 });
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
-
-/** Writes `value` as JSON to `path` atomically (a temp file in the same directory, mode 0600, then rename). */
+/**
+ * Writes `value` as JSON to `path` atomically, mode 0600 ({@link writeFileAtomic}).
+ * @throws ConsoleError "cannot write PATH: …" as {@link writeFileAtomic}.
+ */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+  await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n', { mode: 0o600 });
 }
 
 function isRecord(v: unknown): v is EmulatorRecord {
