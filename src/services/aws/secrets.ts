@@ -24,6 +24,7 @@ import { join, resolve, sep } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, paginateListObjectsV2 } from '@aws-sdk/client-s3';
 
 import { errnoOf, isAtomicTempName, writeFileAtomic } from '../../core/atomic-write.js';
+import { mapLimit } from '../../core/concurrency.js';
 import { AwsError, ConsoleError } from '../../core/errors.js';
 import { clientConfig, type AwsContext } from './context.js';
 import { toAwsError } from './errors.js';
@@ -216,24 +217,6 @@ async function withS3<T>(ctx: AwsContext, fn: (s3: S3Client) => Promise<T>): Pro
   } finally {
     s3.destroy();
   }
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; stops starting new ones after a failure and rethrows the first. */
-async function eachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: { err: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (failed === undefined && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (err) {
-        failed ??= { err };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failed) throw failed.err;
 }
 
 // ————— listing —————
@@ -561,7 +544,7 @@ async function planTree(s3: S3Client, ctx: AwsContext, dir: string, opts: TreeOp
   const both: string[] = [];
   for (const rel of remote.keys()) (local.has(rel) ? both : diff.onlyRemote).push(rel);
   for (const rel of local.keys()) if (!remote.has(rel)) diff.onlyLocal.push(rel);
-  await eachLimit(both, 8, async (rel) => {
+  await mapLimit(both, 8, async (rel) => {
     const entry = remote.get(rel) as SecretEntry;
     const file = local.get(rel) as LocalFile;
     if (entry.size !== file.size) {
@@ -678,7 +661,7 @@ export async function fetchTree(ctx: AwsContext, dir: string, opts: TreeOptions 
     const wanted = [...plan.diff.onlyRemote.map((rel) => ({ rel, overwrite: false })), ...plan.diff.differ.filter((rel) => allowOverwrite(opts, rel)).map((rel) => ({ rel, overwrite: true }))];
     await mkdirPrivate(root, '');
     const copied: string[] = [];
-    await eachLimit(wanted, 4, async ({ rel, overwrite }) => {
+    await mapLimit(wanted, 4, async ({ rel, overwrite }) => {
       const target = join(root, ...rel.split('/'));
       if (!target.startsWith(root + sep)) throw new ConsoleError(`refusing to write outside ${root}: ${rel}`);
       const entry = plan.remote.get(rel) as SecretEntry;
@@ -724,7 +707,7 @@ export async function uploadTree(ctx: AwsContext, dir: string, opts: TreeOptions
       ...plan.diff.differ.filter((rel) => allowOverwrite(opts, rel)).map((rel) => ({ rel, cond: { ifMatch: opts.expected?.[rel] ?? (plan.remote.get(rel) as SecretEntry).etag } as PutSecretOptions })),
     ];
     const copied: string[] = [];
-    await eachLimit(wanted, 4, async ({ rel, cond }) => {
+    await mapLimit(wanted, 4, async ({ rel, cond }) => {
       const file = plan.local.get(rel) as LocalFile;
       try {
         let body: Buffer;
