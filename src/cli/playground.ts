@@ -1,16 +1,18 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { ProfileError } from '../core/errors.js';
 import { profilePath, type Paths } from '../core/paths.js';
 import { profileFromTemplate } from '../core/profile.js';
 
 /**
  * Makes sure the playground profile `profiles/play-USER.tfvars` exists: on first use it is copied
- * from `profiles/default.tfvars` with `environment` set to the playground's name (written to a
- * temporary file, then renamed, so an interrupted copy leaves nothing half-written).
+ * from `profiles/default.tfvars` with `environment` set to the playground's name (written
+ * atomically with {@link writeFileAtomic}, so an interrupted copy leaves nothing half-written).
  * @returns the message to show when the profile was created now, else undefined.
- * @throws ProfileError when the template is missing.
+ * @throws ProfileError when the template is missing; ConsoleError "cannot write FILE: …" as
+ *   {@link writeFileAtomic}.
  */
 export async function ensurePlaygroundProfile(paths: Paths, environment: string): Promise<string | undefined> {
   const target = profilePath(paths, environment);
@@ -22,9 +24,7 @@ export async function ensurePlaygroundProfile(paths: Paths, environment: string)
   } catch {
     throw new ProfileError(`the playground template ${template} is missing`, 'restore profiles/default.tfvars from git');
   }
-  const tmp = `${target}.${process.pid}.tmp`;
-  await writeFile(tmp, profileFromTemplate(text, environment), { flag: 'wx' });
-  await rename(tmp, target);
+  await writeFileAtomic(target, profileFromTemplate(text, environment));
   return `created ${target} from profiles/default.tfvars for your playground ${environment}; edit it to change sizes or access lists`;
 }
 

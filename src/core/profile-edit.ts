@@ -3,9 +3,9 @@
  * bootstrap, the console writes the bucket and key it made into `profiles/ENV.tfvars` and
  * changes nothing else, not a comment, not a blank line, not the line endings.
  */
-import { randomBytes } from 'node:crypto';
-import { open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile, realpath } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { reasonOf, writeFileAtomic } from './atomic-write.js';
 
 import { ProfileError } from './errors.js';
 
@@ -165,10 +165,11 @@ export function setProfileFields(text: string, fields: Partial<Record<EditablePr
 }
 
 /**
- * Rewrites the given fields of the profile `file` (see {@link setProfileFields}) atomically: the
- * new text goes to a temp file in the same directory, created with the file's mode (and owner,
- * where permitted), fsynced, then renamed over the file. A symlinked profile is written through
- * to its target; the link stays. Nothing is written when the text would not change.
+ * Rewrites the given fields of the profile `file` (see {@link setProfileFields}) atomically
+ * ({@link writeFileAtomic} with `keepMode`): the new text goes to a temp file in the same
+ * directory, created with the file's mode (and owner, where permitted), fsynced, then renamed
+ * over the file. A symlinked profile is written through to its target; the link stays. Nothing
+ * is written when the text would not change.
  * @returns whether the file changed.
  * @throws ProfileError when the file does not exist or cannot be read or written, or as
  *   {@link setProfileFields}.
@@ -185,23 +186,10 @@ export async function writeProfileFields(file: string, fields: Partial<Record<Ed
   }
   const next = setProfileFields(text, fields);
   if (next === text) return false;
-  const st = await stat(target);
-  const mode = st.mode & 0o7777;
-  const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    const fh = await open(tmp, 'wx', mode);
-    try {
-      await fh.chmod(mode);
-      await fh.chown(st.uid, st.gid).catch(() => undefined);
-      await fh.writeFile(next, 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, target);
+    await writeFileAtomic(target, next, { keepMode: true });
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw new ProfileError(`cannot write ${file}: ${(err as Error).message}`, `check the permissions of ${dirname(target)}`, { cause: err });
+    throw new ProfileError(`cannot write ${file}: ${reasonOf(err)}`, `check the permissions of ${dirname(target)}`, { cause: err });
   }
   return true;
 }

@@ -52,7 +52,8 @@ import {
   sortInstances,
   type InstanceRow,
 } from '../../src/services/aws/instances.js';
-import { listLoadBalancers, mapLimit } from '../../src/services/aws/load-balancers.js';
+import { listLoadBalancers } from '../../src/services/aws/load-balancers.js';
+import { mapLimit } from '../../src/core/concurrency.js';
 import { Poller, type PollerState } from '../../src/services/aws/poller.js';
 import { freePort } from '../../src/services/local/emulator.js';
 import { motoSkipReason, startMoto, type MotoServer } from '../support/moto.js';

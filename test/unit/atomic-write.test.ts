@@ -2,12 +2,12 @@
 // root; skipped with the reason otherwise), and a file size limit (ulimit -f) in a child process.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { writeFileAtomic } from '../../src/core/atomic-write.js';
+import { errnoOf, isAtomicTempName, reasonOf, writeFileAtomic } from '../../src/core/atomic-write.js';
 import { ConsoleError } from '../../src/core/errors.js';
 import { projectRoot } from '../../src/core/paths.js';
 import { writeCliConfig } from '../../src/services/terraform/cliconfig.js';
@@ -126,6 +126,58 @@ describe('writeFileAtomic', () => {
     }
     assert.equal((await stat(path)).mode & 0o777, 0o644);
     assert.deepEqual(await readdir(dir), ['a.txt']);
+  });
+
+  it('keepMode takes the mode of the file it replaces, whatever the umask; a new file gets `mode`', async () => {
+    const path = join(dir, 'kept.txt');
+    await writeFile(path, 'old');
+    await chmod(path, 0o640);
+    const old = process.umask(0o077);
+    try {
+      await writeFileAtomic(path, 'new', { keepMode: true, mode: 0o600 });
+    } finally {
+      process.umask(old);
+    }
+    assert.equal(await readFile(path, 'utf8'), 'new');
+    assert.equal((await stat(path)).mode & 0o777, 0o640);
+    const fresh = join(dir, 'fresh.txt');
+    await writeFileAtomic(fresh, 'x', { keepMode: true, mode: 0o604 });
+    assert.equal((await stat(fresh)).mode & 0o777, 0o604);
+    await rm(fresh);
+    await rm(path);
+  });
+
+  it('replaces a symlink at the path itself (callers pass the realpath to write through)', async () => {
+    const target = join(dir, 'target.txt');
+    const link = join(dir, 'link.txt');
+    await writeFile(target, 'target');
+    await symlink('target.txt', link);
+    await writeFileAtomic(link, 'replaced');
+    assert.ok((await lstat(link)).isFile());
+    assert.equal(await readFile(link, 'utf8'), 'replaced');
+    assert.equal(await readFile(target, 'utf8'), 'target');
+    await Promise.all([link, target].map((p) => rm(p)));
+  });
+
+  it('exclusive creates a new file and refuses an existing one (EEXIST), leaving it and no temp file', async () => {
+    const path = join(dir, 'once.txt');
+    await writeFileAtomic(path, 'first', { exclusive: true, mode: 0o600 });
+    assert.equal((await stat(path)).mode & 0o777, 0o600);
+    await assert.rejects(writeFileAtomic(path, 'second', { exclusive: true }), (e: unknown) => {
+      assert.ok(e instanceof ConsoleError);
+      assert.equal(errnoOf(e), 'EEXIST');
+      assert.equal(e.message, `cannot write ${path}: file already exists (EEXIST)`);
+      assert.equal(reasonOf(e), 'file already exists (EEXIST)');
+      return true;
+    });
+    assert.equal(await readFile(path, 'utf8'), 'first');
+    assert.deepEqual((await readdir(dir)).filter((n) => n.includes('once.txt')), ['once.txt']);
+    await rm(path);
+  });
+
+  it('isAtomicTempName knows its temp files and nothing else', () => {
+    assert.equal(isAtomicTempName(`.a.txt.${process.pid}.0badf00d.tmp`), true);
+    for (const name of ['a.txt', 'a.tmp', '.a.tmp', `.a.txt.${process.pid}.tmp`, `a.txt.${process.pid}.0badf00d.tmp`, '.a.txt.1.0BADF00D.tmp']) assert.equal(isAtomicTempName(name), false, name);
   });
 
   it('a missing directory is named in the message and the hint', async () => {

@@ -31,6 +31,7 @@ import {
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 
+import { mapLimit } from '../../core/concurrency.js';
 import { clientConfig, type AwsContext } from './context.js';
 import { inventoryError, type AwsCallOptions } from './instances.js';
 
@@ -90,34 +91,6 @@ const LB_PAGE_SIZE = 400;
 /** DescribeTags takes at most 20 names (classic) or ARNs (ELBv2) per call. */
 const TAG_BATCH = 20;
 const TRANSITIONAL = new Set(['initial', 'draining', 'Unknown']);
-
-/**
- * `fn` over `items` with at most `limit` calls in flight; results in the order of `items`.
- * Fails fast: after the first rejection no new call starts, and that rejection is returned
- * (once the calls in flight have settled).
- */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let failed = false;
-  let firstError: unknown;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i]!, i);
-      } catch (err) {
-        if (!failed) {
-          failed = true;
-          firstError = err;
-        }
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failed) throw firstError;
-  return results;
-}
 
 function chunks<T>(xs: readonly T[], size: number): T[][] {
   const out: T[][] = [];

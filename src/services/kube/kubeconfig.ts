@@ -15,15 +15,14 @@
  *
  * Consent is the caller's job (the UI's confirm, a CLI flag): nothing here prompts.
  */
-import { randomBytes } from 'node:crypto';
-import { constants as fsc } from 'node:fs';
-import { chmod, mkdir, open, readFile, realpath, rename, unlink } from 'node:fs/promises';
+import { mkdir, readFile, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isIP } from 'node:net';
 
 import { dumpYaml, KubeConfig, loadYaml } from '@kubernetes/client-node';
 
+import { errnoOf, reasonOf, writeFileAtomic } from '../../core/atomic-write.js';
 import { KubeError } from '../../core/errors.js';
 
 type Json = Record<string, unknown>;
@@ -251,18 +250,6 @@ function stamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
-/** Writes `data` to a new file (never overwriting), mode 0600, synced. */
-async function writeNew(file: string, data: string): Promise<void> {
-  const fh = await open(file, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
-  try {
-    await fh.writeFile(data, 'utf8');
-    await fh.chmod(0o600); // whatever the umask
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
 /**
  * Merges a kubeconfig into `target` (default `~/.kube/config`) the way `kubectl config
  * set-cluster/set-credentials/set-context/use-context` would: the source's current cluster,
@@ -272,8 +259,9 @@ async function writeNew(file: string, data: string): Promise<void> {
  * becomes `ENV` (the result says what it was).
  *
  * Safety: an existing file is first copied to `TARGET.backup-YYYYMMDDTHHMMSSZ` (mode 0600; a
- * `-N` suffix when that name exists); the result is written to a temp file in the same directory
- * (mode 0600, synced) and renamed over the target, so a reader never sees half a file. The
+ * `-N` suffix when that name exists; created exclusively); the result is written to a temp file
+ * in the same directory (mode 0600, synced) and renamed over the target, so a reader never sees
+ * half a file (both with {@link writeFileAtomic}). The
  * directory is created with mode 0700 when missing (an existing one is left as it is). A target
  * that is a symlink is written through (its target file is replaced). An existing file that is
  * not a valid kubeconfig is left alone and reported.
@@ -330,26 +318,18 @@ export async function mergeIntoKubeconfig(opts: MergeOptions): Promise<MergeResu
       for (let n = 1; ; n++) {
         const candidate = n === 1 ? base : `${base}-${n}`;
         try {
-          await writeNew(candidate, before);
+          await writeFileAtomic(candidate, before, { mode: 0o600, exclusive: true });
           backup = candidate;
           break;
         } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n > 100) throw err;
+          if (errnoOf(err) !== 'EEXIST' || n > 100) throw err;
         }
       }
     }
-    const tmp = join(dir, `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-    try {
-      await writeNew(tmp, text);
-      await rename(tmp, path);
-    } catch (err) {
-      await unlink(tmp).catch(() => undefined);
-      throw err;
-    }
-    await chmod(path, 0o600);
+    await writeFileAtomic(path, text, { mode: 0o600 });
   } catch (err) {
     throw new KubeError(
-      `cannot write ${path}: ${why(err)}${backup ? ` (the previous file is kept as ${backup})` : ''}`,
+      `cannot write ${path}: ${reasonOf(err)}${backup ? ` (the previous file is kept as ${backup})` : ''}`,
       `check that ${dir} is writable by you`,
       'write',
       { cause: err },

@@ -29,6 +29,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { bootstrapPrerequisites } from '../aws/bootstrap.js';
+import { reasonOf } from '../../core/atomic-write.js';
 import { ConsoleError, LocalEmulatorError } from '../../core/errors.js';
 import { readEmulatorRecord, resolveStateDir, writeJsonAtomic } from './emulator.js';
 
@@ -167,7 +168,7 @@ export async function bootstrapLocal(opts: BootstrapLocalOptions): Promise<Boots
     try {
       await writeJsonAtomic(join(stateDir, MARKER_FILE), marker);
     } catch (err) {
-      throw new LocalEmulatorError(`cannot write ${join(stateDir, MARKER_FILE)}: ${(err as Error).message}`, `check the permissions of ${stateDir}`, { cause: err });
+      throw new LocalEmulatorError(`cannot write ${join(stateDir, MARKER_FILE)}: ${reasonOf(err)}`, `check the permissions of ${stateDir}`, { cause: err });
     }
   }
 

@@ -8,7 +8,7 @@
  *
  * - `emulator.json`  the running emulator: `{ version, pid, port, endpoint, startedAt, command, procStart? }`,
  *                    written atomically (temp file, then rename) once the emulator answers;
- * - `emulator.lock`  held (created with `open(…, 'wx')`) while one caller starts or stops the
+ * - `emulator.lock`  held ({@link acquireFileLock}) while one caller starts or stops the
  *                    emulator, so concurrent consoles never start two; a lock whose holder died
  *                    or whose deadline passed is taken over;
  * - `moto.log`       the emulator's stdout and stderr (the previous run's in `moto.log.1`).
@@ -17,16 +17,17 @@
  */
 import { shellWords } from '../../core/shell-words.js';
 import { spawn, execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, readFileSync } from 'node:fs';
-import { access, mkdir, open, readFile, rename, rm, stat, writeFile, link } from 'node:fs/promises';
+import { access, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { reasonOf, writeFileAtomic } from '../../core/atomic-write.js';
 import { LocalEmulatorError } from '../../core/errors.js';
+import { acquireFileLock, FileLockBusyError } from '../../core/file-lock.js';
 import { processAlive, processStartTicks } from '../../core/process.js';
 
 /** The only address the emulator binds and the console contacts. */
@@ -275,20 +276,12 @@ export function probeMoto(port: number, timeoutMs = 1_000): Promise<boolean> {
 // ---------------------------------------------------------------------------
 // State files
 
-async function writeFileAtomic(path: string, content: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, content, { mode: 0o600 });
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
-
-/** Writes `value` as JSON to `path` atomically (a temp file in the same directory, mode 0600, then rename). */
+/**
+ * Writes `value` as JSON to `path` atomically, mode 0600 ({@link writeFileAtomic}).
+ * @throws ConsoleError "cannot write PATH: …" as {@link writeFileAtomic}.
+ */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+  await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n', { mode: 0o600 });
 }
 
 function isRecord(v: unknown): v is EmulatorRecord {
@@ -332,114 +325,29 @@ function infoOf(record: EmulatorRecord, startedNow: boolean): EmulatorInfo {
 // ---------------------------------------------------------------------------
 // The lock
 
-interface LockContent {
-  pid: number;
-  token: string;
-  createdAt: number;
-  /** After this (ms epoch) the lock counts as stale even when its holder lives. */
-  expiresAt: number;
-}
-
-function parseLock(text: string): LockContent | undefined {
-  try {
-    const v = JSON.parse(text) as Partial<LockContent>;
-    if (typeof v.pid === 'number' && typeof v.token === 'string' && typeof v.expiresAt === 'number') {
-      return { pid: v.pid, token: v.token, createdAt: v.createdAt ?? 0, expiresAt: v.expiresAt };
-    }
-  } catch {
-    // fall through
-  }
-  return undefined;
-}
-
 /**
- * Takes `stateDir/emulator.lock` exclusively, waiting while a live holder has it.
- * A lock whose holder is dead, whose deadline passed, or which stays unreadable for
- * over 2 s is taken over (renamed away first, so two waiters cannot both remove a fresh lock).
- * Resolves to the release function.
+ * Takes `stateDir/emulator.lock` ({@link acquireFileLock}: waits while a live holder has it,
+ * takes over one whose holder died, whose deadline passed, or which stays unreadable for 2 s).
+ * @param holdMs how long (ms) this caller may hold it before others take it over.
+ * @param waitMs how long (ms) to wait for another holder.
+ * @returns the release function.
+ * @throws LocalEmulatorError when another live console holds it for over `waitMs`, or the lock
+ *   file cannot be created.
  */
 async function acquireLock(stateDir: string, holdMs: number, waitMs: number): Promise<() => Promise<void>> {
   const path = join(stateDir, LOCK_FILE);
-  const token = `${process.pid}-${randomBytes(8).toString('hex')}`;
-  const deadline = Date.now() + waitMs;
-  let unreadableSince: number | undefined;
-  for (;;) {
-    const now = Date.now();
-    const content: LockContent = { pid: process.pid, token, createdAt: now, expiresAt: now + holdMs };
-    try {
-      const fh = await open(path, 'wx', 0o600);
-      try {
-        await fh.writeFile(JSON.stringify(content));
-      } finally {
-        await fh.close();
-      }
-      return async () => {
-        // Remove only our own lock.
-        try {
-          const cur = parseLock(await readFile(path, 'utf8'));
-          if (cur?.token === token) await rm(path, { force: true });
-        } catch {
-          // gone already
-        }
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new LocalEmulatorError(`cannot create the emulator lock ${path}: ${(err as Error).message}`, `check the permissions of ${stateDir}`, { cause: err });
-      }
-    }
-    // Held: stale?
-    let text: string | undefined;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch {
-      continue; // released meanwhile: try again at once
-    }
-    const holder = parseLock(text);
-    let stale = false;
-    if (!holder) {
-      // Being written right now, or garbage: give the writer a moment.
-      unreadableSince ??= Date.now();
-      stale = Date.now() - unreadableSince > 2_000;
-    } else {
-      unreadableSince = undefined;
-      stale = !pidAlive(holder.pid) || Date.now() > holder.expiresAt;
-    }
-    if (stale) {
-      await takeOverStaleLock(path, text);
-      continue;
-    }
-    if (Date.now() > deadline) {
+  try {
+    return (await acquireFileLock(path, { holdMs, waitMs })).release;
+  } catch (err) {
+    if (err instanceof FileLockBusyError) {
       throw new LocalEmulatorError(
-        `another console (pid ${holder?.pid ?? '?'}) is starting or stopping the local emulator and has not finished`,
+        `another console (pid ${err.holder?.pid ?? '?'}) is starting or stopping the local emulator and has not finished`,
         `wait a moment and try again; if nothing is running, remove ${path}`,
+        { cause: err },
       );
     }
-    await sleep(40);
+    throw new LocalEmulatorError(`cannot create the emulator lock ${path}: ${reasonOf(err)}`, `check the permissions of ${stateDir}`, { cause: err });
   }
-}
-
-async function takeOverStaleLock(path: string, staleText: string): Promise<void> {
-  const aside = `${path}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
-  try {
-    await rename(path, aside);
-  } catch {
-    return; // someone else moved or released it
-  }
-  let movedText = '';
-  try {
-    movedText = await readFile(aside, 'utf8');
-  } catch {
-    // ignore
-  }
-  if (movedText !== staleText) {
-    // We moved a fresh lock that replaced the stale one in between: put it back unless a newer one exists.
-    try {
-      await link(aside, path);
-    } catch {
-      // a newer lock exists; the one we moved is lost to its holder, whose release is then a no-op
-    }
-  }
-  await rm(aside, { force: true });
 }
 
 // ---------------------------------------------------------------------------

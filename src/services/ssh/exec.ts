@@ -4,6 +4,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { Client } from 'ssh2';
+import { mapLimit } from '../../core/concurrency.js';
 import { SshError } from '../../core/errors.js';
 import { connect, connectBastion, type SshSettings } from './connection.js';
 import type { SshTarget } from './targets.js';
@@ -119,7 +120,6 @@ export interface ManyOptions {
  * error. Results come back in the targets' order.
  */
 export async function runOnMany(targets: readonly SshTarget[], command: string, s: SshSettings, o: ManyOptions = {}): Promise<NodeResult[]> {
-  const results: NodeResult[] = new Array(targets.length);
   let bastion: Client | undefined;
   let bastionError: SshError | undefined;
   if (s.bastion && targets.length) {
@@ -130,7 +130,6 @@ export async function runOnMany(targets: readonly SshTarget[], command: string, 
     }
   }
   const max = o.maxOutputBytes ?? 1 << 20;
-  let next = 0;
   // Cancelling ends every session in flight (their commands report 255) and starts no more.
   const active = new Set<{ close(): void }>();
   const onAbort = () => {
@@ -138,44 +137,40 @@ export async function runOnMany(targets: readonly SshTarget[], command: string, 
     bastion?.end();
   };
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  const worker = async (): Promise<void> => {
-    while (next < targets.length) {
-      const i = next++;
-      const target = targets[i]!;
-      const started = Date.now();
-      o.onStart?.(target);
-      const out = new Capture(max);
-      const err = new Capture(max);
-      let r: NodeResult;
-      if (bastionError || o.signal?.aborted) {
-        const e = bastionError ?? new SshError('cancelled');
-        r = { target, code: 255, stdout: '', stderr: '', truncated: false, error: e, ms: 0 };
-      } else {
+  /** Runs the command on one target; never throws (the result carries the failure). */
+  const runOne = async (target: SshTarget): Promise<NodeResult> => {
+    const started = Date.now();
+    o.onStart?.(target);
+    const out = new Capture(max);
+    const err = new Capture(max);
+    let r: NodeResult;
+    if (bastionError || o.signal?.aborted) {
+      const e = bastionError ?? new SshError('cancelled');
+      r = { target, code: 255, stdout: '', stderr: '', truncated: false, error: e, ms: 0 };
+    } else {
+      try {
+        const conn = await connect(target, s, bastion);
+        active.add(conn);
+        if (o.signal?.aborted) conn.close();
         try {
-          const conn = await connect(target, s, bastion);
-          active.add(conn);
-          if (o.signal?.aborted) conn.close();
-          try {
-            const exit = await runCommand(conn.client, command, { stdout: out.writable(), stderr: err.writable() });
-            r = { target, code: exit.code, ...(exit.signal ? { signal: exit.signal } : {}), stdout: out.text(), stderr: err.text(), truncated: out.truncated || err.truncated, ms: Date.now() - started };
-          } finally {
-            active.delete(conn);
-            conn.close();
-          }
-        } catch (e) {
-          const error = e instanceof SshError ? e : new SshError(String((e as Error).message ?? e));
-          r = { target, code: 255, stdout: out.text(), stderr: err.text(), truncated: false, error, ms: Date.now() - started };
+          const exit = await runCommand(conn.client, command, { stdout: out.writable(), stderr: err.writable() });
+          r = { target, code: exit.code, ...(exit.signal ? { signal: exit.signal } : {}), stdout: out.text(), stderr: err.text(), truncated: out.truncated || err.truncated, ms: Date.now() - started };
+        } finally {
+          active.delete(conn);
+          conn.close();
         }
+      } catch (e) {
+        const error = e instanceof SshError ? e : new SshError(String((e as Error).message ?? e));
+        r = { target, code: 255, stdout: out.text(), stderr: err.text(), truncated: false, error, ms: Date.now() - started };
       }
-      results[i] = r;
-      o.onResult?.(r);
     }
+    o.onResult?.(r);
+    return r;
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(o.concurrency ?? 8, targets.length) }, worker));
+    return await mapLimit(targets, o.concurrency ?? 8, runOne);
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
     bastion?.end();
   }
-  return results;
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 import { processAlive } from '../../core/process.js';
 
 export { processAlive, processStartTicks } from '../../core/process.js';
@@ -59,13 +60,14 @@ export function thisOwner(): RunRecord['owner'] {
   return { pid: process.pid, user, host: hostname() };
 }
 
-/** Writes (or rewrites) a run record atomically, mode 0600. */
+/**
+ * Writes (or rewrites) a run record atomically, mode 0600 ({@link writeFileAtomic}); creates
+ * `runsDir` (mode 0700) when missing.
+ * @throws ConsoleError "cannot write FILE: …" as {@link writeFileAtomic}; the fs error of mkdir.
+ */
 export async function writeRunRecord(runsDir: string, rec: RunRecord): Promise<void> {
   await mkdir(runsDir, { recursive: true, mode: 0o700 });
-  const file = runPaths(runsDir, rec.id).record;
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(rec, null, 1) + '\n', { mode: 0o600 });
-  await rename(tmp, file);
+  await writeFileAtomic(runPaths(runsDir, rec.id).record, JSON.stringify(rec, null, 1) + '\n', { mode: 0o600 });
 }
 
 /** The exit status written by the wrapper, or undefined while the run goes on (or if it was killed). */
