@@ -1,39 +1,18 @@
 /** The Load balancers pane's controller: the polled list (classic and v2), sorting, the details of one on Enter. */
 import type { AwsContext } from '../../services/aws/context.js';
 import { listLoadBalancers, type LoadBalancerRow } from '../../services/aws/load-balancers.js';
-import { listSort } from '../../state/list-slice.js';
 import { PolledList } from '../../state/polled-list.js';
 import type { Store } from '../../state/store.js';
 import { ELB_SORT_KEYS, visibleElbs } from './slice.js';
 
 /** The Load balancers pane's controller. */
-export class ElbsController {
-  private readonly list: PolledList<LoadBalancerRow>;
-
+export class ElbsController extends PolledList<LoadBalancerRow> {
   constructor(
-    private readonly store: Store,
+    store: Store,
     ctx: AwsContext,
     refreshMs?: number,
   ) {
-    this.list = new PolledList(store, (s) => s.elbs, (signal) => listLoadBalancers(ctx, { signal }), refreshMs);
-  }
-
-  /** The pane is shown: polling starts the first time. */
-  activate(): void {
-    this.list.start();
-  }
-
-  /** `r`: fetch now. */
-  refresh(): void {
-    this.list.refresh();
-  }
-
-  /** `<` `>` `!`: the sort column or direction. */
-  sort(change: 1 | -1 | 'reverse'): void {
-    this.store.update((s) => {
-      listSort(s.elbs, ELB_SORT_KEYS, change);
-      s.selected = 0;
-    });
+    super(store, (s) => s.elbs, (signal) => listLoadBalancers(ctx, { signal }), ELB_SORT_KEYS, refreshMs);
   }
 
   /** `Enter`: listeners and every target with its health. */
@@ -53,10 +32,5 @@ export class ElbsController {
       ...row.targets.map((t) => `  ${t.healthy ? '✓' : '✗'} ${t.id}${t.port ? `:${t.port}` : ''}  ${t.state}${t.reason ? `  (${t.reason})` : ''}`),
     ];
     this.store.open({ kind: 'details', title: row.name, lines, scroll: Number.MAX_SAFE_INTEGER });
-  }
-
-  /** Stops polling (on quit). */
-  stop(): void {
-    this.list.stop();
   }
 }

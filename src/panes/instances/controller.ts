@@ -4,39 +4,19 @@
  */
 import type { AwsContext } from '../../services/aws/context.js';
 import { describeInstance, listInstances, type InstanceRow } from '../../services/aws/instances.js';
-import { listFailed, listSort } from '../../state/list-slice.js';
+import { listFailed } from '../../state/list-slice.js';
 import { errorMessage, PolledList } from '../../state/polled-list.js';
 import type { Store } from '../../state/store.js';
 import { detailsRead, INSTANCE_SORT_KEYS, visibleInstances } from './slice.js';
 
 /** The Instances pane's controller. */
-export class InstancesController {
-  private readonly list: PolledList<InstanceRow>;
-
+export class InstancesController extends PolledList<InstanceRow> {
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly ctx: AwsContext,
     refreshMs?: number,
   ) {
-    this.list = new PolledList(store, (s) => s.instances, (signal) => listInstances(ctx, { signal }), refreshMs);
-  }
-
-  /** The pane is shown: polling starts the first time. */
-  activate(): void {
-    this.list.start();
-  }
-
-  /** `r`: fetch now. */
-  refresh(): void {
-    this.list.refresh();
-  }
-
-  /** `<` `>` `!`: the sort column or direction. */
-  sort(change: 1 | -1 | 'reverse'): void {
-    this.store.update((s) => {
-      listSort(s.instances, INSTANCE_SORT_KEYS, change);
-      s.selected = 0;
-    });
+    super(store, (s) => s.instances, (signal) => listInstances(ctx, { signal }), INSTANCE_SORT_KEYS, refreshMs);
   }
 
   /** `Enter`: the selected instance's details (tags, security groups, volumes, network interfaces). */
@@ -69,10 +49,5 @@ export class InstancesController {
     } catch (err) {
       this.store.update((st) => listFailed(st.instances, errorMessage(err)));
     }
-  }
-
-  /** Stops polling (on quit). */
-  stop(): void {
-    this.list.stop();
   }
 }
