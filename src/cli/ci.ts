@@ -66,7 +66,7 @@ export async function runCi(o: CiOptions): Promise<number> {
   // their progress goes to stderr, and Terraform's events (reading outputs) are not printed.
   const reporter = new CiReporter(aws && !o.json ? o.err : o.out, o.json);
   const started = Date.now();
-  const counts = { add: 0, change: 0, destroy: 0 };
+  const counts: { add: number; change: number; destroy: number; risk?: string } = { add: 0, change: 0, destroy: 0 };
   let session: Session | undefined;
   let interrupted = 0;
   const onSigint = () => {
@@ -99,7 +99,7 @@ export async function runCi(o: CiOptions): Promise<number> {
     switch (o.command) {
       case 'plan': {
         const plan = await engine.plan();
-        Object.assign(counts, { add: plan.summary.add, change: plan.summary.change, destroy: plan.summary.destroy });
+        Object.assign(counts, { add: plan.summary.add, change: plan.summary.change, destroy: plan.summary.destroy, risk: plan.risk });
         code = plan.hasChanges ? EXIT.changes : EXIT.ok;
         break;
       }

@@ -1,5 +1,6 @@
 import { CRASH_SUMMARY, type EngineEvent } from '../services/terraform/engine.js';
 import { renderValue } from '../services/terraform/mask.js';
+import { planChangesJson, planLines } from './plan-report.js';
 
 /** The last line of a `--ci --json` run. Counts come from Terraform's change_summary / the saved plan. */
 export interface Summary {
@@ -12,6 +13,8 @@ export interface Summary {
   change: number;
   destroy: number;
   duration_ms: number;
+  /** With plan: the plan's highest risk (low, medium, high, critical). */
+  risk?: string;
   error?: string;
   hint?: string;
 }
@@ -65,7 +68,7 @@ export class CiReporter {
           this.write(JSON.stringify({ type: 'operation_end', operation: e.operation, ok: e.ok, exit_code: e.exitCode, cancelled: e.cancelled, duration_ms: e.durationMs, timestamp: new Date(e.at).toISOString() }));
           break;
         case 'plan':
-          this.write(JSON.stringify({ type: 'plan', destroy_mode: e.plan.destroyMode, summary: e.plan.summary, destroys: e.plan.destroys, changes: e.plan.changes.map((c) => ({ address: c.address, action: c.action })) }));
+          this.write(JSON.stringify({ type: 'plan', destroy_mode: e.plan.destroyMode, summary: e.plan.summary, destroys: e.plan.destroys, risk: e.plan.risk, changes: planChangesJson(e.plan), drift: e.plan.drift.map((d) => d.address) }));
           break;
         case 'outputs':
           this.write(JSON.stringify({ type: 'outputs', outputs: Object.fromEntries(e.outputs.map((o) => [o.name, { sensitive: o.sensitive, value: o.value }])) }));
@@ -115,6 +118,7 @@ export class CiReporter {
         break;
       case 'plan': {
         const s = e.plan.summary;
+        for (const l of planLines(e.plan)) this.write(l);
         this.write(`plan${e.plan.destroyMode ? ' (destroy)' : ''}: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy`);
         break;
       }

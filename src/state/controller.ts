@@ -169,7 +169,7 @@ export class Controller {
     }
   }
 
-  private openConfirm(action: 'apply' | 'destroy', typed: boolean, prompt: string): void {
+  private openConfirm(action: 'apply' | 'destroy', typed: boolean, prompt: string, detail?: string[]): void {
     // The confirmation is bound to the plan file whose summary it shows: apply refuses any other.
     const planHash = this.target.engine.savedPlanHash;
     this.store.ask({
@@ -177,6 +177,7 @@ export class Controller {
       typed,
       ...(typed ? { expect: this.target.environment } : {}),
       prompt,
+      ...(detail ? { detail } : {}),
       ...(planHash ? { planHash } : {}),
       onYes: () => void this.apply(planHash),
       onNo: () => this.store.say('info', 'Not applied.'),
@@ -196,14 +197,20 @@ export class Controller {
       return;
     }
     const { add, change, destroy } = plan.summary;
-    if (plan.destroys) {
+    const risk = plan.risk;
+    const top = plan.changes.filter((c) => c.risk === risk && risk !== 'low');
+    const riskLines = [`risk ${risk}${top.length ? `: ${top[0]!.riskWhy}` : ''}`, ...top.slice(0, 4).map((c) => `  ${c.action} ${c.address}`), ...(top.length > 4 ? [`  … and ${top.length - 4} more at this risk`] : [])];
+    if (plan.destroys || risk === 'critical') {
       this.openConfirm(
         plan.destroyMode ? 'destroy' : 'apply',
         true,
-        `This plan DESTROYS ${destroy} resource${destroy === 1 ? '' : 's'} in ${this.target.environment} (+${add} ~${change} -${destroy}). Type the environment name to apply it:`,
+        plan.destroys
+          ? `This plan DESTROYS ${destroy} resource${destroy === 1 ? '' : 's'} in ${this.target.environment} (+${add} ~${change} -${destroy}). Type the environment name to apply it:`
+          : `This plan changes a critical resource in ${this.target.environment} (+${add} ~${change} -${destroy}). Type the environment name to apply it:`,
+        riskLines,
       );
     } else {
-      this.openConfirm('apply', false, `Apply the saved plan to ${this.target.environment}: +${add} ~${change} -${destroy}? (y/N)`);
+      this.openConfirm('apply', false, `Apply the saved plan to ${this.target.environment}: +${add} ~${change} -${destroy}? (y/N)`, riskLines);
     }
   }
 

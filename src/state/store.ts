@@ -58,6 +58,10 @@ export type Overlay =
   | { kind: 'secret'; scroll: number }
   | { kind: 'run'; scroll: number }
   | { kind: 'tunnels'; scroll: number }
+  /** One resource's planned change in Terraform's notation (`all`: unchanged attributes shown too). */
+  | { kind: 'diff'; address: string; all: boolean; scroll: number }
+  /** The changes made outside Terraform that the last plan found, each with its diff. */
+  | { kind: 'drift'; scroll: number }
   | Question
   | Prompt
   | { kind: 'command'; input: string }

@@ -58,6 +58,21 @@ describe('the console on a real plan and apply (ink-testing-library, Terraform, 
     assert.match(f, /Plan: 4 to add, 0 to change, 0 to destroy/);
   });
 
+  it('Enter shows the selected resource\'s diff in Terraform\'s notation; n moves to the next change, Esc goes back', async () => {
+    let f = await frameMatchingT(ui.lastFrame, /risk low/);
+    ui.stdin.write('\r');
+    f = await frameMatchingT(ui.lastFrame, /# terraform_data\.\S+ will be created/);
+    const first = /# (terraform_data\.\S+) will be created/.exec(f)![1]!;
+    assert.match(f, /\+ resource "terraform_data" "(fast|slow)" \{/);
+    assert.match(f, /\+ id\s+= \(known after apply\)/);
+    assert.match(f, /risk low/);
+    ui.stdin.write('n');
+    f = await frameMatchingT(ui.lastFrame, new RegExp(`# (?!${first.replace(/[[\].]/g, '\\$&')} )terraform_data\\.\\S+ will be created`));
+    ui.stdin.write('\x1b');
+    f = await frameMatchingT(ui.lastFrame, /saved plan ready/);
+    assert.doesNotMatch(f, /will be created/);
+  });
+
   it('a asks y/N, applies live; q is refused while the apply runs; c cancels it', async () => {
     ui.stdin.write('a');
     await frameMatchingT(ui.lastFrame, /Apply the saved plan to uitest: \+4 ~0 -0\? \(y\/N\)/);

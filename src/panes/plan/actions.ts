@@ -1,5 +1,40 @@
 /** The Plan/Apply pane's actions: plan, apply, destroy, cancel, outputs, diagnostics, and the lock and state repairs. */
-import type { ActionDef } from '../../ui/keys/action.js';
+import { topOverlay } from '../../state/store.js';
+import type { ActionContext, ActionDef } from '../../ui/keys/action.js';
+import { filterRows, neighbourChange } from './slice.js';
+
+/** Enter: the selected row's diff (a failed row: its diagnostics). */
+function openDiff(c: ActionContext): void {
+  const s = c.state;
+  const row = filterRows(s.plan.rows, s.filter)[s.selected];
+  if (!row) return;
+  if (row.status === 'errored') {
+    const lines = s.plan.diagnostics.slice(0).filter((d) => d.address === row.address || !d.address).flatMap((d) => [`${d.severity === 'error' ? '✗ Error' : '! Warning'}: ${d.summary}${d.where ? `  (${d.where})` : ''}`, ...d.detail.split('\n').map((l) => `    ${l}`)]);
+    c.store.open({ kind: 'details', title: `${row.address} failed`, lines: lines.length ? lines : ['no diagnostic names this resource: e shows them all'], scroll: Number.MAX_SAFE_INTEGER });
+    return;
+  }
+  if (!s.plan.model?.changes.some((x) => x.address === row.address)) {
+    c.store.say('info', s.plan.model ? `${row.address} has no planned change to show.` : 'No saved plan to show a diff of: press p to plan (a diff is shown for the plan you are about to apply).');
+    return;
+  }
+  c.store.open({ kind: 'diff', address: row.address, all: false, scroll: Number.MAX_SAFE_INTEGER });
+}
+
+/** n / N in the diff: the next or previous changed resource, the view kept open. */
+function stepDiff(c: ActionContext, delta: 1 | -1): void {
+  const top = topOverlay(c.state);
+  if (top?.kind !== 'diff') return;
+  const next = neighbourChange(c.state.plan, c.state.filter, top.address, delta);
+  if (!next) {
+    c.store.say('info', delta === 1 ? 'This is the last changed resource.' : 'This is the first changed resource.');
+    return;
+  }
+  c.store.update((s) => {
+    top.address = next;
+    top.scroll = Number.MAX_SAFE_INTEGER;
+    s.selected = Math.max(0, filterRows(s.plan.rows, s.filter).findIndex((r) => r.address === next));
+  });
+}
 
 export const PLAN_ACTIONS: readonly ActionDef[] = [
   { id: 'plan.plan', keys: ['p'], command: { words: ['plan'] }, scope: 'plan', label: 'plan', description: 'plan: refresh and compute the changes (terraform plan -out); the plan is saved for apply', statusBar: true, run: (c) => void c.controller.plan(false) },
@@ -8,6 +43,11 @@ export const PLAN_ACTIONS: readonly ActionDef[] = [
   { id: 'plan.cancel', keys: ['c'], command: { words: ['cancel'] }, scope: 'plan', label: 'cancel', description: 'cancel the running plan/apply: one interrupt, then Terraform writes state and releases the lock (never killed)', statusBar: true, run: (c) => c.controller.cancel() },
   { id: 'plan.outputs', keys: ['o'], command: { words: ['outputs', 'output'] }, scope: 'plan', label: 'outputs', description: 'show the outputs (terraform output; sensitive values masked)', statusBar: true, run: (c) => void c.controller.outputs() },
   { id: 'plan.errors', keys: ['e'], command: { words: ['errors'] }, scope: 'plan', label: 'errors', description: 'show all diagnostics (errors and warnings) in full, with file:line', run: (c) => c.store.open({ kind: 'diagnostics', scroll: Number.MAX_SAFE_INTEGER }) },
+  { id: 'plan.diff', keys: ['Enter'], scope: 'plan', label: 'diff', description: "the selected resource's planned change in Terraform's notation (a failed row: its error)", statusBar: true, run: openDiff },
+  { id: 'plan.drift', keys: ['D'], command: { words: ['drift'] }, scope: 'plan', label: 'drift', description: 'the changes made outside Terraform that the last plan found, each with its diff', run: (c) => (c.state.plan.model?.drift.length ? c.store.open({ kind: 'drift', scroll: Number.MAX_SAFE_INTEGER }) : c.store.say('info', c.state.plan.model ? 'The last plan found no drift.' : 'No plan yet: press p.')) },
+  { id: 'diff.all', keys: ['u'], scope: 'overlay:diff', label: 'unchanged', description: 'show or hide the unchanged attributes (the diff)', statusBar: true, run: (c) => c.store.update(() => { const t = topOverlay(c.state); if (t?.kind === 'diff') t.all = !t.all; }) },
+  { id: 'diff.next', keys: ['n'], scope: 'overlay:diff', label: 'next', description: 'the next changed resource (the diff stays open)', statusBar: true, run: (c) => stepDiff(c, 1) },
+  { id: 'diff.prev', keys: ['N'], scope: 'overlay:diff', label: 'previous', description: 'the previous changed resource', statusBar: true, run: (c) => stepDiff(c, -1) },
   { id: 'plan.unlock', keys: [], command: { words: ['unlock'] }, scope: 'plan', label: 'unlock', description: 'release a stale state lock, showing who holds it and since when (refused while a run on this machine holds it)', dangerous: true, run: (c) => void c.controller.askUnlock() },
   { id: 'plan.state-push-errored', keys: [], command: { words: ['state-push-errored'] }, scope: 'plan', label: 'push errored state', description: 'push the state Terraform could not write to the backend (errored.tfstate; refused when the backend holds a newer state or another lineage)', run: (c) => void c.controller.pushErroredState() },
 ];

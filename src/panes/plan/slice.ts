@@ -5,7 +5,7 @@
  */
 import type { EngineEvent, Operation } from '../../services/terraform/engine.js';
 import type { TfEvent } from '../../services/terraform/events.js';
-import type { OutputValue, PlanModel } from '../../services/terraform/plan-model.js';
+import type { OutputValue, PlanModel, ResourceChange } from '../../services/terraform/plan-model.js';
 import { RingBuffer } from '../../state/ring-buffer.js';
 
 /** Status of one resource row in the Plan/Apply pane. */
@@ -70,6 +70,23 @@ export function filterRows(rows: readonly ResourceRow[], filter: string): readon
   if (!filter) return rows;
   const f = filter.toLowerCase();
   return rows.filter((r) => r.address.toLowerCase().includes(f) || r.action.includes(f) || r.status.includes(f) || (r.id ?? '').toLowerCase().includes(f));
+}
+
+/** The planned change of `address` in the saved plan, if any. */
+export function changeOf(p: PlanSlice, address: string): ResourceChange | undefined {
+  return p.model?.changes.find((c) => c.address === address);
+}
+
+/**
+ * The address of the next (`delta` 1) or previous (-1) row after `address`, in the pane's order
+ * (filtered), that has a planned change; undefined at either end.
+ */
+export function neighbourChange(p: PlanSlice, filter: string, address: string, delta: 1 | -1): string | undefined {
+  const rows = filterRows(p.rows, filter);
+  const changed = new Set(p.model?.changes.map((c) => c.address) ?? []);
+  let i = rows.findIndex((r) => r.address === address);
+  for (i += delta; i >= 0 && i < rows.length; i += delta) if (changed.has(rows[i]!.address)) return rows[i]!.address;
+  return undefined;
 }
 
 /** `:state-push-errored` succeeded, or the file was found at start: where the unpersisted state waits (undefined: none). */

@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import Spinner from 'ink-spinner';
 import React from 'react';
 import type { AppState } from '../../state/store.js';
+import type { PlanModel, ResourceChange } from '../../services/terraform/plan-model.js';
 import { filterRows, type ResourceRow } from './slice.js';
 import { Table, type Column } from '../../ui/components/Table.js';
 import { actionStyle, formatElapsed } from '../../ui/format.js';
@@ -16,6 +17,18 @@ const STATUS: Record<ResourceRow['status'], { text: string; color?: string }> = 
   errored: { text: '✗ errored', color: 'red' },
   cancelled: { text: '◌ cancelled', color: 'yellow' },
 };
+const byAddress = new WeakMap<PlanModel, Map<string, ResourceChange>>();
+const NONE = new Map<string, ResourceChange>();
+
+/** The saved plan's changes by address (built once per plan). */
+function changesByAddress(plan: PlanModel | undefined): Map<string, ResourceChange> {
+  if (!plan) return NONE;
+  let m = byAddress.get(plan);
+  if (!m) byAddress.set(plan, (m = new Map(plan.changes.map((c) => [c.address, c]))));
+  return m;
+}
+
+const RISK_COLOR: Record<string, string> = { low: 'green', medium: 'yellow', high: 'red', critical: 'magenta' };
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 function title(s: AppState): string {
@@ -42,10 +55,12 @@ export function PlanPane({ state, width, height }: { state: AppState; width: num
   for (const r of state.plan.rows) if (r.status === 'done' || r.status === 'applying' || r.status === 'errored') counts[r.status]++;
   const sum = state.plan.summary;
   const plan = state.plan.model;
+  const phantoms = plan ? plan.changes.filter((c) => c.phantom).length : 0;
+  const changes = changesByAddress(plan);
   const diags = state.plan.diagnostics.slice(Math.max(0, state.plan.diagnostics.length - 3));
   const diagLines = diags.length ? Math.min(diags.length, 3) + 1 : 0;
   const columns: Column<ResourceRow>[] = [
-    { title: 'ACTION', width: 11, value: (r) => `${actionStyle(r.action).symbol} ${r.action}`, color: (r) => actionStyle(r.action).color },
+    { title: 'ACTION', width: 11, value: (r) => (changes.get(r.address)?.phantom ? '≈ phantom' : `${actionStyle(r.action).symbol} ${r.action}`), color: (r) => (changes.get(r.address)?.phantom ? 'gray' : actionStyle(r.action).color) },
     { title: 'ADDRESS', width: 'flex', value: (r) => r.address },
     {
       title: 'STATUS',
@@ -54,6 +69,7 @@ export function PlanPane({ state, width, height }: { state: AppState; width: num
       color: (r) => STATUS[r.status].color,
     },
     { title: 'ELAPSED', width: 8, align: 'right', value: (r) => formatElapsed(r.status === 'applying' && r.startedAt !== undefined ? now - r.startedAt : r.elapsedMs) },
+    { title: 'RISK', width: 8, value: (r) => changes.get(r.address)?.risk ?? '', color: (r) => RISK_COLOR[changes.get(r.address)?.risk ?? ''] },
     { title: 'ID', width: Math.min(24, Math.max(10, Math.floor(width / 6))), value: (r) => r.id ?? '' },
   ];
   return (
@@ -73,8 +89,10 @@ export function PlanPane({ state, width, height }: { state: AppState; width: num
           </Text>
         ) : null}
         {state.plan.rows.length ? <Text dimColor>{`   ${state.plan.rows.length} resource${state.plan.rows.length === 1 ? '' : 's'}, ${counts.done} done, ${counts.applying} applying, ${counts.errored} errored`}</Text> : null}
-        {state.plan.drift ? <Text color="magenta">{`   drift: ${state.plan.drift} resource${state.plan.drift === 1 ? '' : 's'} changed outside Terraform (l shows which)`}</Text> : null}
-        {plan && !running ? <Text color="cyan">{'   saved plan ready: a to apply'}</Text> : null}
+        {state.plan.drift ? <Text color="magenta">{`   drift: ${state.plan.drift} resource${state.plan.drift === 1 ? '' : 's'} changed outside Terraform (D shows them)`}</Text> : null}
+        {plan && phantoms ? <Text dimColor>{`   ${phantoms} phantom update${phantoms === 1 ? '' : 's'} (≈: equal once normalised)`}</Text> : null}
+        {plan && !running ? <Text color={RISK_COLOR[plan.risk]}>{`   risk ${plan.risk}`}</Text> : null}
+        {plan && !running ? <Text color="cyan">{'   saved plan ready: Enter shows a diff, a applies'}</Text> : null}
         {state.filter ? <Text color="cyan">{`   filter: ${state.filter}`}</Text> : null}
       </Text>
       <Table

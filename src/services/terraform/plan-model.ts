@@ -1,4 +1,6 @@
 import { TofuError } from '../../core/errors.js';
+import { isPhantom, safePair, type ChangeDetail } from '../../core/plan-diff.js';
+import { highestRisk, riskOf, type Risk } from '../../core/plan-risk.js';
 import type { TfEvent } from './events.js';
 import { maskSensitive } from './mask.js';
 
@@ -16,6 +18,22 @@ export interface ResourceChange {
   reason?: string;
   /** Top-level attribute names whose value changes (masked values are never kept here). */
   changedAttributes: string[];
+  /** The module address (`module.network`), '' for the root module. */
+  module: string;
+  /** The resource's name in its block (`this`). */
+  name: string;
+  mode: 'managed' | 'data';
+  /** Where a `moved` block moved it from. */
+  previousAddress?: string;
+  /** The id it is imported from (an `import` block), when it is imported. */
+  importingId?: string;
+  /** Before and after with sensitive and unknown parts as markers (never a sensitive value); absent from the streamed plan. */
+  detail?: ChangeDetail;
+  /** The platform's risk of this change (see core/plan-risk.ts) and why. */
+  risk: Risk;
+  riskWhy: string;
+  /** An update that changes nothing once normalised (null vs empty, key order, JSON documents as data). */
+  phantom: boolean;
 }
 
 /** One output's planned value, sensitive parts masked. */
@@ -33,6 +51,10 @@ export interface PlanModel {
   changes: ResourceChange[];
   outputs: OutputChange[];
   summary: { add: number; change: number; destroy: number; replace: number };
+  /** Changes made outside Terraform since the last apply (`resource_drift`), with their diffs. */
+  drift: ResourceChange[];
+  /** The highest risk of the changes (`low` when none). */
+  risk: Risk;
   /** True when anything would be deleted (a delete or a replace): applying needs the typed confirmation. */
   destroys: boolean;
   /** Whether the plan was made with `-destroy`. */
@@ -62,16 +84,29 @@ export function reduceActions(actions: readonly string[]): PlanAction {
 
 interface RawChange {
   actions?: string[];
+  replace_paths?: (string | number)[][];
+  importing?: { id?: string };
   before?: unknown;
   after?: unknown;
   after_unknown?: unknown;
   before_sensitive?: unknown;
   after_sensitive?: unknown;
 }
+interface RawResourceChange {
+  address?: string;
+  module_address?: string;
+  type?: string;
+  name?: string;
+  mode?: string;
+  action_reason?: string;
+  previous_address?: string;
+  change?: RawChange;
+}
 interface RawPlan {
   format_version?: string;
   errored?: boolean;
-  resource_changes?: { address?: string; type?: string; mode?: string; action_reason?: string; change?: RawChange }[];
+  resource_changes?: RawResourceChange[];
+  resource_drift?: RawResourceChange[];
   output_changes?: Record<string, RawChange>;
 }
 
@@ -84,6 +119,38 @@ function changedKeys(c: RawChange): string[] {
   const out: string[] = [];
   for (const k of keys) if (u[k] === true || JSON.stringify(b[k]) !== JSON.stringify(a[k])) out.push(k);
   return out.sort();
+}
+
+/** The module part of an address (`module.a.module.b` of `module.a.module.b.aws_x.y["k"]`), '' for the root. */
+export function moduleOf(address: string): string {
+  const m = /^((?:module\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?\.)*)/.exec(address);
+  return (m?.[1] ?? '').replace(/\.$/, '');
+}
+
+function resourceChange(rc: RawResourceChange, action: PlanAction): ResourceChange {
+  const address = rc.address ?? '?';
+  const type = rc.type ?? '';
+  const c = rc.change;
+  const detail: ChangeDetail | undefined = c
+    ? { ...safePair(c.before, c.after, c.before_sensitive, c.after_sensitive, c.after_unknown), replacePaths: Array.isArray(c.replace_paths) ? c.replace_paths : [] }
+    : undefined;
+  const { risk, why } = riskOf(address, type, action);
+  return {
+    address,
+    type,
+    action,
+    ...(rc.action_reason ? { reason: rc.action_reason } : {}),
+    changedAttributes: c ? changedKeys(c) : [],
+    module: rc.module_address ?? moduleOf(address),
+    name: rc.name ?? address.split('.').at(-1)!.replace(/\[.*$/, ''),
+    mode: rc.mode === 'data' ? 'data' : 'managed',
+    ...(rc.previous_address ? { previousAddress: rc.previous_address } : {}),
+    ...(c?.importing ? { importingId: c.importing.id ?? '' } : {}),
+    ...(detail ? { detail } : {}),
+    risk,
+    riskWhy: why,
+    phantom: action === 'update' && detail !== undefined && isPhantom(detail),
+  };
 }
 
 /**
@@ -116,14 +183,9 @@ export function parsePlanJson(text: string, destroyMode = false): PlanModel {
       summary.add++;
       summary.destroy++;
     }
-    changes.push({
-      address: rc.address ?? '?',
-      type: rc.type ?? '',
-      action,
-      ...(rc.action_reason ? { reason: rc.action_reason } : {}),
-      changedAttributes: rc.change ? changedKeys(rc.change) : [],
-    });
+    changes.push(resourceChange(rc, action));
   }
+  const drift = (raw.resource_drift ?? []).map((rc) => resourceChange(rc, 'update'));
   const outputs: OutputChange[] = [];
   for (const [name, c] of Object.entries(raw.output_changes ?? {})) {
     const action = reduceActions(c.actions ?? []);
@@ -139,6 +201,8 @@ export function parsePlanJson(text: string, destroyMode = false): PlanModel {
     changes,
     outputs,
     summary,
+    drift,
+    risk: highestRisk(changes.map((c) => c.risk)),
     destroys: changes.some((c) => c.action === 'delete' || c.action === 'replace'),
     destroyMode,
     hasChanges: changes.length > 0 || outputs.some((o) => o.action !== 'noop'),
@@ -192,7 +256,8 @@ export function planFromStream(events: readonly TfEvent[], destroyMode: boolean,
       const action: PlanAction = a === 'create' || a === 'update' || a === 'replace' || a === 'delete' || a === 'read' || a === 'forget' ? a : a === 'remove' ? 'forget' : 'noop';
       if (action === 'noop' || action === 'read') continue;
       if (action === 'replace') summary.replace++;
-      changes.push({ address: e.address, type: e.resourceType, action, ...(e.reason ? { reason: e.reason } : {}), changedAttributes: [] });
+      const { risk, why } = riskOf(e.address, e.resourceType, action);
+      changes.push({ address: e.address, type: e.resourceType, action, ...(e.reason ? { reason: e.reason } : {}), changedAttributes: [], module: moduleOf(e.address), name: e.address.split('.').at(-1)!.replace(/\[.*$/, ''), mode: e.address.includes('data.') ? 'data' : 'managed', risk, riskWhy: why, phantom: false });
     } else if (e.type === 'change_summary') {
       summary.add = e.add;
       summary.change = e.change;
@@ -203,6 +268,8 @@ export function planFromStream(events: readonly TfEvent[], destroyMode: boolean,
     changes,
     outputs: [],
     summary,
+    drift: [],
+    risk: highestRisk(changes.map((c) => c.risk)),
     destroys: changes.some((c) => c.action === 'delete' || c.action === 'replace'),
     destroyMode,
     hasChanges,

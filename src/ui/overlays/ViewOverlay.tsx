@@ -1,12 +1,29 @@
 /** The body of a view overlay (help, log, outputs, diagnostics, details, the secret viewer, the run and tunnels views). */
 import React from 'react';
 import { maskSecret, renderValue } from '../../core/mask.js';
+import { renderChange } from '../../core/plan-diff.js';
+import type { ResourceChange } from '../../services/terraform/plan-model.js';
 import { runLines, tunnelLines } from '../../panes/instances/overlays.js';
 import type { AppState, ViewOverlay } from '../../state/store.js';
 import { LogView } from '../components/LogView.js';
 import { helpLines } from '../keys/registry.js';
 
 const HELP = helpLines();
+
+const diffCache = new WeakMap<ResourceChange, Map<string, string[]>>();
+
+/** The change's lines in Terraform's notation, rendered once per change and mode. */
+function diffLines(ch: ResourceChange, all: boolean, action: string = ch.action): string[] {
+  let m = diffCache.get(ch);
+  if (!m) diffCache.set(ch, (m = new Map()));
+  const key = `${all} ${action}`;
+  let out = m.get(key);
+  if (!out) {
+    out = renderChange({ address: ch.address, action, type: ch.type, name: ch.name, mode: ch.mode, phantom: ch.phantom, ...(ch.reason ? { reason: ch.reason } : {}), ...(ch.previousAddress ? { previousAddress: ch.previousAddress } : {}), ...(ch.importingId !== undefined ? { importingId: ch.importingId } : {}), ...(ch.detail ? { detail: ch.detail } : {}) }, all);
+    m.set(key, out);
+  }
+  return out;
+}
 
 /** What a view overlay shows: title, line count, line i, footer. */
 function content(o: ViewOverlay, state: AppState, columns: number): { title: string; length: number; line: (i: number) => string; footer: string } {
@@ -28,6 +45,15 @@ function content(o: ViewOverlay, state: AppState, columns: number): { title: str
     }
     case 'tunnels':
       return lines('Tunnels through the bastion', tunnelLines(state.instances.tunnels), '1-9 close that tunnel; all close on quit; Esc back');
+    case 'diff': {
+      const ch = state.plan.model?.changes.find((x) => x.address === o.address);
+      if (!ch) return lines(o.address, [], 'Esc close', 'the plan changed: this resource has no planned change now');
+      return lines(`${o.address}  ${ch.action}  risk ${ch.risk}: ${ch.riskWhy}`, diffLines(ch, o.all), `u ${o.all ? 'hide' : 'show'} unchanged, n/N next/previous change, ↑↓ scroll, Esc close`);
+    }
+    case 'drift': {
+      const ls = (state.plan.model?.drift ?? []).flatMap((d) => [...diffLines(d, false, 'drift'), '']);
+      return lines(`Drift: ${state.plan.model?.drift.length ?? 0} resource(s) changed outside Terraform`, ls, '↑↓ scroll, Esc close', 'no drift');
+    }
     case 'log':
       return { title: 'Raw log', length: state.log.length, line: (i) => state.log.at(i) ?? '', footer: '↑↓ PgUp PgDn g G scroll, Esc close' };
     case 'outputs': {

@@ -1,0 +1,102 @@
+/**
+ * How `--ci plan` shows a plan: by module, each change with its risk and its changed attributes
+ * one line each (`~ instance_type: "t3.small" → "t3.medium"`, sensitive values masked,
+ * `# forces replacement` marked), drift and phantom updates apart, then the plan's risk; and the
+ * same as the NDJSON `plan` event's `changes[]`. Pure.
+ */
+import { attributeChanges, Hidden, REASON_WORDS, type AttrChange } from '../core/plan-diff.js';
+import type { PlanModel, ResourceChange } from '../services/terraform/plan-model.js';
+
+const SYM: Record<string, string> = { create: '+', update: '~', replace: '-/+', delete: '-', forget: '.', read: '<=' };
+
+function value(v: unknown): string {
+  if (v === undefined || v === null) return 'null';
+  if (v instanceof Hidden) return v.toJSON();
+  const s = typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v, (_k, x: unknown) => (x instanceof Hidden ? x.toJSON() : x));
+  return s.length > 200 ? `${s.slice(0, 197)}...` : s;
+}
+
+/** One attribute change on one line: `~ path: before → after` (`+ path: after`, `- path: before`). */
+export function attributeLine(a: AttrChange): string {
+  const fr = a.forcesReplacement ? '  # forces replacement' : '';
+  const after = a.unknown ? '(known after apply)' : a.sensitive ? '(sensitive value)' : value(a.after);
+  const before = a.sensitive ? '(sensitive value)' : value(a.before);
+  if (a.before === undefined && !a.sensitive) return `+ ${a.path}: ${after}${fr}`;
+  if (a.after === undefined && !a.unknown && !a.sensitive) return `- ${a.path}: ${before}${fr}`;
+  return `~ ${a.path}: ${before} → ${after}${fr}`;
+}
+
+/** Per-module counts: `+12 ~1 -0` (a replace counts as + and -). */
+export function countsText(changes: readonly ResourceChange[]): string {
+  let add = 0;
+  let change = 0;
+  let del = 0;
+  for (const c of changes) {
+    if (c.action === 'create' || c.action === 'replace') add++;
+    if (c.action === 'update') change++;
+    if (c.action === 'delete' || c.action === 'replace') del++;
+  }
+  return `+${add} ~${change} -${del}`;
+}
+
+/** Changes grouped by module address ('' = the root module first), in address order within a module. */
+export function byModule(changes: readonly ResourceChange[]): Map<string, ResourceChange[]> {
+  const m = new Map<string, ResourceChange[]>();
+  for (const c of [...changes].sort((a, b) => a.address.localeCompare(b.address))) m.set(c.module, [...(m.get(c.module) ?? []), c]);
+  return new Map([...m.entries()].sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))));
+}
+
+function changeLines(c: ResourceChange, indent: string): string[] {
+  const out = [`${indent}${(SYM[c.action] ?? '~').padEnd(3)} ${c.address}${c.reason ? `  (${REASON_WORDS[c.reason] ?? c.reason})` : ''}${c.previousAddress ? `  (moved from ${c.previousAddress})` : ''}${c.importingId !== undefined ? `  (imported from "${c.importingId}")` : ''}  [risk ${c.risk}]`];
+  if (c.detail && c.action !== 'create' && c.action !== 'delete') for (const a of attributeChanges(c.detail)) out.push(`${indent}      ${attributeLine(a)}`);
+  return out;
+}
+
+/** The human lines of a plan (after the summary line the reporter prints). */
+export function planLines(plan: PlanModel): string[] {
+  const out: string[] = [];
+  const real = plan.changes.filter((c) => !c.phantom);
+  const phantom = plan.changes.filter((c) => c.phantom);
+  for (const [mod, cs] of byModule(real)) {
+    out.push(`${mod || '(root module)'}  ${countsText(cs)}`);
+    for (const c of cs) out.push(...changeLines(c, '  '));
+  }
+  if (phantom.length) {
+    out.push(`phantom updates (${phantom.length}: equal once normalised, e.g. null vs empty, JSON formatting):`);
+    for (const c of phantom) out.push(`  ~   ${c.address}`);
+  }
+  if (plan.drift.length) {
+    out.push(`drift (${plan.drift.length} changed outside Terraform since the last apply):`);
+    for (const d of plan.drift) {
+      out.push(`  ~   ${d.address}`);
+      if (d.detail) for (const a of attributeChanges(d.detail)) out.push(`        ${attributeLine(a)}`);
+    }
+  }
+  const top = plan.changes.find((c) => c.risk === plan.risk && plan.risk !== 'low');
+  out.push(`risk: ${plan.risk}${top ? ` (${top.address}: ${top.riskWhy})` : ''}`);
+  return out;
+}
+
+/** The NDJSON `plan` event's `changes[]` (sensitive values never present). */
+export function planChangesJson(plan: PlanModel): unknown[] {
+  return plan.changes.map((c) => ({
+    address: c.address,
+    module: c.module,
+    action: c.action,
+    ...(c.reason ? { reason: c.reason } : {}),
+    risk: c.risk,
+    phantom: c.phantom,
+    ...(c.previousAddress ? { previous_address: c.previousAddress } : {}),
+    ...(c.importingId !== undefined ? { importing_id: c.importingId } : {}),
+    attributes: c.detail
+      ? attributeChanges(c.detail).map((a) => ({
+          path: a.path,
+          ...(a.before !== undefined ? { before: a.before } : {}),
+          ...(a.after !== undefined ? { after: a.after } : {}),
+          unknown: a.unknown,
+          sensitive: a.sensitive,
+          forces_replacement: a.forcesReplacement,
+        }))
+      : [],
+  }));
+}
