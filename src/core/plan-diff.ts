@@ -9,6 +9,12 @@
  * `after_sensitive`, `replace_paths`). Pure: no I/O.
  */
 
+/** The module part of a resource address (`module.a.module.b` of `module.a.module.b.aws_x.y["k"]`), '' for the root module. */
+export function moduleOf(address: string): string {
+  const m = /^((?:module\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?\.)*)/.exec(address);
+  return (m?.[1] ?? '').replace(/\.$/, '');
+}
+
 /** A part of a value that is not shown: sensitive (never kept) or known only after apply. */
 export class Hidden {
   private constructor(readonly kind: 'sensitive' | 'unknown') {}

@@ -12,7 +12,7 @@ import { PANE_LIST, type PaneId } from './ids.js';
 import { INSTANCES_ACTIONS } from './instances/actions.js';
 import { visibleInstances } from './instances/slice.js';
 import { PLAN_ACTIONS } from './plan/actions.js';
-import { filterRows } from './plan/slice.js';
+import { planLines } from './plan/slice.js';
 import { SECRETS_ACTIONS } from './secrets/actions.js';
 import { visibleSecretNodes } from './secrets/slice.js';
 
@@ -29,7 +29,7 @@ export interface PaneDef {
 }
 
 const SPECS: Record<PaneId, Pick<PaneDef, 'actions' | 'rowCount'>> = {
-  plan: { actions: PLAN_ACTIONS, rowCount: (s) => filterRows(s.plan.rows, s.filter).length },
+  plan: { actions: PLAN_ACTIONS, rowCount: (s) => planLines(s).length },
   instances: { actions: INSTANCES_ACTIONS, rowCount: (s) => visibleInstances(s).length },
   elbs: { actions: ELBS_ACTIONS, rowCount: (s) => visibleElbs(s).length },
   secrets: { actions: SECRETS_ACTIONS, rowCount: (s) => visibleSecretNodes(s).length },

@@ -1,13 +1,18 @@
 /** The Plan/Apply pane's actions: plan, apply, destroy, cancel, outputs, diagnostics, and the lock and state repairs. */
 import { topOverlay } from '../../state/store.js';
 import type { ActionContext, ActionDef } from '../../ui/keys/action.js';
-import { filterRows, neighbourChange } from './slice.js';
+import { ACTION_FILTER_TEXT, cycleActionFilter, neighbourChange, planLines, setFolded, toggleTree } from './slice.js';
 
 /** Enter: the selected row's diff (a failed row: its diagnostics). */
 function openDiff(c: ActionContext): void {
   const s = c.state;
-  const row = filterRows(s.plan.rows, s.filter)[s.selected];
-  if (!row) return;
+  const line = planLines(s)[s.selected];
+  if (!line) return;
+  if (line.kind === 'module') {
+    c.store.update((st) => setFolded(st.plan, line.module, line.open));
+    return;
+  }
+  const row = line.row;
   if (row.status === 'errored') {
     const lines = s.plan.diagnostics.slice(0).filter((d) => d.address === row.address || !d.address).flatMap((d) => [`${d.severity === 'error' ? '✗ Error' : '! Warning'}: ${d.summary}${d.where ? `  (${d.where})` : ''}`, ...d.detail.split('\n').map((l) => `    ${l}`)]);
     c.store.open({ kind: 'details', title: `${row.address} failed`, lines: lines.length ? lines : ['no diagnostic names this resource: e shows them all'], scroll: Number.MAX_SAFE_INTEGER });
@@ -20,11 +25,25 @@ function openDiff(c: ActionContext): void {
   c.store.open({ kind: 'diff', address: row.address, all: false, scroll: Number.MAX_SAFE_INTEGER });
 }
 
+/** ← / →: folds or unfolds the module of the selected line; the selection goes to its header. */
+function fold(c: ActionContext, folded: boolean): void {
+  const lines = planLines(c.state);
+  let i = Math.min(c.state.selected, lines.length - 1);
+  while (i >= 0 && lines[i]!.kind !== 'module') i--;
+  const header = lines[i];
+  if (header?.kind !== 'module') return;
+  c.store.update((s) => {
+    setFolded(s.plan, header.module, folded);
+    const j = planLines(s).findIndex((l) => l.kind === 'module' && l.module === header.module);
+    if (j >= 0) s.selected = j;
+  });
+}
+
 /** n / N in the diff: the next or previous changed resource, the view kept open. */
 function stepDiff(c: ActionContext, delta: 1 | -1): void {
   const top = topOverlay(c.state);
   if (top?.kind !== 'diff') return;
-  const next = neighbourChange(c.state.plan, c.state.filter, top.address, delta);
+  const next = neighbourChange(c.state, top.address, delta);
   if (!next) {
     c.store.say('info', delta === 1 ? 'This is the last changed resource.' : 'This is the first changed resource.');
     return;
@@ -32,7 +51,8 @@ function stepDiff(c: ActionContext, delta: 1 | -1): void {
   c.store.update((s) => {
     top.address = next;
     top.scroll = Number.MAX_SAFE_INTEGER;
-    s.selected = Math.max(0, filterRows(s.plan.rows, s.filter).findIndex((r) => r.address === next));
+    const i = planLines(s).findIndex((l) => l.kind === 'resource' && l.row.address === next);
+    if (i >= 0) s.selected = i;
   });
 }
 
@@ -44,6 +64,25 @@ export const PLAN_ACTIONS: readonly ActionDef[] = [
   { id: 'plan.outputs', keys: ['o'], command: { words: ['outputs', 'output'] }, scope: 'plan', label: 'outputs', description: 'show the outputs (terraform output; sensitive values masked)', statusBar: true, run: (c) => void c.controller.outputs() },
   { id: 'plan.errors', keys: ['e'], command: { words: ['errors'] }, scope: 'plan', label: 'errors', description: 'show all diagnostics (errors and warnings) in full, with file:line', run: (c) => c.store.open({ kind: 'diagnostics', scroll: Number.MAX_SAFE_INTEGER }) },
   { id: 'plan.diff', keys: ['Enter'], scope: 'plan', label: 'diff', description: "the selected resource's planned change in Terraform's notation (a failed row: its error)", statusBar: true, run: openDiff },
+  { id: 'plan.fold', keys: ['Left'], scope: 'plan', label: 'fold', description: 'fold the module of the selected row (the tree shows each module with its counts, module.x  +12 ~1 -0)', run: (c) => fold(c, true) },
+  { id: 'plan.unfold', keys: ['Right'], scope: 'plan', label: 'unfold', description: 'unfold the module', run: (c) => fold(c, false) },
+  { id: 'plan.tree', keys: ['t'], scope: 'plan', label: 'tree/flat', description: 'the module tree or the flat list of resources', run: (c) => c.store.update((s) => { toggleTree(s.plan); s.selected = 0; }) },
+  {
+    id: 'plan.action-filter',
+    keys: ['f'],
+    scope: 'plan',
+    label: 'only',
+    description: 'show only one action, in turn: + create, ~ update, - delete, -/+ replace, ≈ phantom, then all (shown in the title)',
+    statusBar: true,
+    run: (c) => {
+      c.store.update((s) => {
+        cycleActionFilter(s.plan);
+        s.selected = 0;
+      });
+      const f = c.state.plan.actionFilter;
+      c.store.say('info', f ? `Showing only ${ACTION_FILTER_TEXT[f]}.` : 'Showing every action.');
+    },
+  },
   { id: 'plan.drift', keys: ['D'], command: { words: ['drift'] }, scope: 'plan', label: 'drift', description: 'the changes made outside Terraform that the last plan found, each with its diff', run: (c) => (c.state.plan.model?.drift.length ? c.store.open({ kind: 'drift', scroll: Number.MAX_SAFE_INTEGER }) : c.store.say('info', c.state.plan.model ? 'The last plan found no drift.' : 'No plan yet: press p.')) },
   { id: 'diff.all', keys: ['u'], scope: 'overlay:diff', label: 'unchanged', description: 'show or hide the unchanged attributes (the diff)', statusBar: true, run: (c) => c.store.update(() => { const t = topOverlay(c.state); if (t?.kind === 'diff') t.all = !t.all; }) },
   { id: 'diff.next', keys: ['n'], scope: 'overlay:diff', label: 'next', description: 'the next changed resource (the diff stays open)', statusBar: true, run: (c) => stepDiff(c, 1) },

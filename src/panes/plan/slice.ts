@@ -6,7 +6,9 @@
 import type { EngineEvent, Operation } from '../../services/terraform/engine.js';
 import type { TfEvent } from '../../services/terraform/events.js';
 import type { OutputValue, PlanModel, ResourceChange } from '../../services/terraform/plan-model.js';
+import { moduleOf } from '../../core/plan-diff.js';
 import { RingBuffer } from '../../state/ring-buffer.js';
+import type { AppState } from '../../state/store.js';
 
 /** Status of one resource row in the Plan/Apply pane. */
 export type RowStatus = 'planned' | 'refreshing' | 'refreshed' | 'applying' | 'done' | 'errored' | 'cancelled';
@@ -58,11 +60,29 @@ export interface PlanSlice {
   endpointDown?: { reason: string; since: number };
   /** Where Terraform kept a state it could not write to the backend (push it with :state-push-errored). */
   erroredState?: string;
+  /** Rows grouped by module (`t` switches to the flat list). */
+  tree: boolean;
+  /** Modules folded (`←`). */
+  folded: Set<string>;
+  /** Only rows of this action (`f` cycles: create, update, delete, replace, phantom; undefined: all). */
+  actionFilter?: ActionFilter;
 }
+
+/** What `f` keeps: one action, or the phantom updates. */
+export type ActionFilter = 'create' | 'update' | 'delete' | 'replace' | 'phantom';
+
+/** The order `f` cycles through (then back to all). */
+export const ACTION_FILTERS: readonly ActionFilter[] = ['create', 'update', 'delete', 'replace', 'phantom'];
+
+/** How the title shows an action filter. */
+export const ACTION_FILTER_TEXT: Record<ActionFilter, string> = { create: '+ create', update: '~ update', delete: '- delete', replace: '-/+ replace', phantom: '≈ phantom' };
+
+/** A line of the Plan/Apply table: a module's header (with its counts) or a resource row. */
+export type PlanLine = { kind: 'module'; module: string; add: number; change: number; remove: number; rows: number; open: boolean } | { kind: 'resource'; row: ResourceRow; depth: number };
 
 /** An empty Plan/Apply pane. */
 export function planSlice(): PlanSlice {
-  return { rows: [], rowIndex: new Map(), drift: 0, diagnostics: new RingBuffer(DIAGNOSTIC_CAPACITY) };
+  return { rows: [], rowIndex: new Map(), drift: 0, diagnostics: new RingBuffer(DIAGNOSTIC_CAPACITY), tree: true, folded: new Set() };
 }
 
 /** Rows matching the filter (substring over address, action, status, id; case-insensitive). */
@@ -81,12 +101,77 @@ export function changeOf(p: PlanSlice, address: string): ResourceChange | undefi
  * The address of the next (`delta` 1) or previous (-1) row after `address`, in the pane's order
  * (filtered), that has a planned change; undefined at either end.
  */
-export function neighbourChange(p: PlanSlice, filter: string, address: string, delta: 1 | -1): string | undefined {
-  const rows = filterRows(p.rows, filter);
+export function neighbourChange(s: AppState, address: string, delta: 1 | -1): string | undefined {
+  const p = s.plan;
+  const rows = planLines(s, true).flatMap((l) => (l.kind === 'resource' ? [l.row] : []));
   const changed = new Set(p.model?.changes.map((c) => c.address) ?? []);
   let i = rows.findIndex((r) => r.address === address);
   for (i += delta; i >= 0 && i < rows.length; i += delta) if (changed.has(rows[i]!.address)) return rows[i]!.address;
   return undefined;
+}
+
+const STATUS_ORDER: Record<RowStatus, number> = { errored: 0, applying: 1, cancelled: 2, done: 3, planned: 4, refreshing: 4, refreshed: 4 };
+
+function phantomSet(p: PlanSlice): Set<string> {
+  return new Set(p.model?.changes.filter((c) => c.phantom).map((c) => c.address) ?? []);
+}
+
+/**
+ * The table's lines: rows filtered by `/` and by the action filter; while (and after) an apply,
+ * failed rows first, then applying, then the rest; grouped under module headers with their counts
+ * when the plan spans more than one module and the tree view is on (folded modules show only
+ * their header, unless `ignoreFolds`).
+ */
+export function planLines(s: AppState, ignoreFolds = false): PlanLine[] {
+  const p = s.plan;
+  let rows = filterRows(p.rows, s.pane === 'plan' ? s.filter : '');
+  if (p.actionFilter) {
+    const ph = phantomSet(p);
+    rows = p.actionFilter === 'phantom' ? rows.filter((r) => ph.has(r.address)) : rows.filter((r) => r.action === p.actionFilter && !ph.has(r.address));
+  }
+  const applying = p.operation?.name === 'apply' || p.lastResult?.operation === 'apply';
+  if (applying) rows = rows.map((r, i) => [r, i] as const).sort((a, b) => STATUS_ORDER[a[0].status] - STATUS_ORDER[b[0].status] || a[1] - b[1]).map(([r]) => r);
+  const modules = new Map<string, ResourceRow[]>();
+  for (const r of rows) {
+    const m = moduleOf(r.address);
+    let list = modules.get(m);
+    if (!list) modules.set(m, (list = []));
+    list.push(r);
+  }
+  if (!p.tree || modules.size <= 1) return rows.map((row) => ({ kind: 'resource', row, depth: 0 }));
+  const out: PlanLine[] = [];
+  for (const m of [...modules.keys()].sort((a, b) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b)))) {
+    const list = modules.get(m)!;
+    let add = 0;
+    let change = 0;
+    let remove = 0;
+    for (const r of list) {
+      if (r.action === 'create' || r.action === 'replace') add++;
+      if (r.action === 'update') change++;
+      if (r.action === 'delete' || r.action === 'replace') remove++;
+    }
+    const open = ignoreFolds || !p.folded.has(m);
+    out.push({ kind: 'module', module: m, add, change, remove, rows: list.length, open });
+    if (open) for (const row of list) out.push({ kind: 'resource', row, depth: 1 });
+  }
+  return out;
+}
+
+/** `t`: the module tree or the flat list. */
+export function toggleTree(p: PlanSlice): void {
+  p.tree = !p.tree;
+}
+
+/** `←` / `→` (and Enter on a header): fold or unfold a module. */
+export function setFolded(p: PlanSlice, module: string, folded: boolean): void {
+  if (folded) p.folded.add(module);
+  else p.folded.delete(module);
+}
+
+/** `f`: the next action filter (all → create → update → delete → replace → phantom → all). */
+export function cycleActionFilter(p: PlanSlice): void {
+  const i = p.actionFilter ? ACTION_FILTERS.indexOf(p.actionFilter) : -1;
+  p.actionFilter = ACTION_FILTERS[i + 1];
 }
 
 /** `:state-push-errored` succeeded, or the file was found at start: where the unpersisted state waits (undefined: none). */

@@ -3,7 +3,7 @@ import Spinner from 'ink-spinner';
 import React from 'react';
 import type { AppState } from '../../state/store.js';
 import type { PlanModel, ResourceChange } from '../../services/terraform/plan-model.js';
-import { filterRows, type ResourceRow } from './slice.js';
+import { ACTION_FILTER_TEXT, planLines, type PlanLine, type ResourceRow } from './slice.js';
 import { Table, type Column } from '../../ui/components/Table.js';
 import { actionStyle, formatElapsed } from '../../ui/format.js';
 import { useTick } from '../../ui/hooks/useTick.js';
@@ -28,6 +28,12 @@ function changesByAddress(plan: PlanModel | undefined): Map<string, ResourceChan
   return m;
 }
 
+/** `[████░░░░░░] 12/63`: done of total, 10 cells. */
+function bar(done: number, total: number): string {
+  const n = Math.round((done / total) * 10);
+  return `[${'█'.repeat(n)}${'░'.repeat(10 - n)}] ${done}/${total}`;
+}
+
 const RISK_COLOR: Record<string, string> = { low: 'green', medium: 'yellow', high: 'red', critical: 'magenta' };
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -50,7 +56,7 @@ export function PlanPane({ state, width, height }: { state: AppState; width: num
   const applying = state.plan.rows.some((r) => r.status === 'applying');
   const tick = useTick(applying, 1000);
   const now = Date.now();
-  const rows = filterRows(state.plan.rows, state.filter);
+  const rows = planLines(state);
   const counts = { done: 0, applying: 0, errored: 0 };
   for (const r of state.plan.rows) if (r.status === 'done' || r.status === 'applying' || r.status === 'errored') counts[r.status]++;
   const sum = state.plan.summary;
@@ -59,19 +65,38 @@ export function PlanPane({ state, width, height }: { state: AppState; width: num
   const changes = changesByAddress(plan);
   const diags = state.plan.diagnostics.slice(Math.max(0, state.plan.diagnostics.length - 3));
   const diagLines = diags.length ? Math.min(diags.length, 3) + 1 : 0;
-  const columns: Column<ResourceRow>[] = [
-    { title: 'ACTION', width: 11, value: (r) => (changes.get(r.address)?.phantom ? '≈ phantom' : `${actionStyle(r.action).symbol} ${r.action}`), color: (r) => (changes.get(r.address)?.phantom ? 'gray' : actionStyle(r.action).color) },
-    { title: 'ADDRESS', width: 'flex', value: (r) => r.address },
+  const res = (l: PlanLine): ResourceRow | undefined => (l.kind === 'resource' ? l.row : undefined);
+  const columns: Column<PlanLine>[] = [
+    {
+      title: 'ACTION',
+      width: 11,
+      value: (l) => (l.kind === 'module' ? (l.open ? '▾' : '▸') : changes.get(l.row.address)?.phantom ? '≈ phantom' : `${actionStyle(l.row.action).symbol} ${l.row.action}`),
+      color: (l) => (l.kind === 'module' ? 'cyan' : changes.get(l.row.address)?.phantom ? 'gray' : actionStyle(l.row.action).color),
+    },
+    { title: 'ADDRESS', width: 'flex', value: (l) => (l.kind === 'module' ? `${l.module || '(root module)'}  +${l.add} ~${l.change} -${l.remove}  (${l.rows} resource${l.rows === 1 ? '' : 's'})` : `${'  '.repeat(l.depth)}${l.row.address}`), color: (l) => (l.kind === 'module' ? 'cyan' : undefined) },
     {
       title: 'STATUS',
       width: 12,
-      value: (r) => (r.status === 'applying' ? `${FRAMES[tick % FRAMES.length]} applying` : STATUS[r.status].text),
-      color: (r) => STATUS[r.status].color,
+      value: (l) => {
+        const r = res(l);
+        return !r ? '' : r.status === 'applying' ? `${FRAMES[tick % FRAMES.length]} applying` : STATUS[r.status].text;
+      },
+      color: (l) => (l.kind === 'resource' ? STATUS[l.row.status].color : undefined),
     },
-    { title: 'ELAPSED', width: 8, align: 'right', value: (r) => formatElapsed(r.status === 'applying' && r.startedAt !== undefined ? now - r.startedAt : r.elapsedMs) },
-    { title: 'RISK', width: 8, value: (r) => changes.get(r.address)?.risk ?? '', color: (r) => RISK_COLOR[changes.get(r.address)?.risk ?? ''] },
-    { title: 'ID', width: Math.min(24, Math.max(10, Math.floor(width / 6))), value: (r) => r.id ?? '' },
+    {
+      title: 'ELAPSED',
+      width: 8,
+      align: 'right',
+      value: (l) => {
+        const r = res(l);
+        return r ? formatElapsed(r.status === 'applying' && r.startedAt !== undefined ? now - r.startedAt : r.elapsedMs) : '';
+      },
+    },
+    { title: 'RISK', width: 8, value: (l) => (l.kind === 'resource' ? (changes.get(l.row.address)?.risk ?? '') : ''), color: (l) => (l.kind === 'resource' ? RISK_COLOR[changes.get(l.row.address)?.risk ?? ''] : undefined) },
+    { title: 'ID', width: Math.min(24, Math.max(10, Math.floor(width / 6))), value: (l) => res(l)?.id ?? '' },
   ];
+  const total = state.plan.rows.filter((r) => r.action !== 'noop' && r.action !== 'read').length;
+  const progress = state.plan.operation?.name === 'apply' && total ? bar(counts.done + counts.errored, total) : '';
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text wrap="truncate">
@@ -81,6 +106,9 @@ export function PlanPane({ state, width, height }: { state: AppState; width: num
           </Text>
         ) : null}
         <Text bold>{title(state)}</Text>
+        {state.filter ? <Text color="cyan">{`   filter: ${state.filter}`}</Text> : null}
+        {state.plan.actionFilter ? <Text color="cyan">{`   only ${ACTION_FILTER_TEXT[state.plan.actionFilter]} (f: next)`}</Text> : null}
+        {progress ? <Text color="yellow">{`   ${progress}`}</Text> : null}
         {sum ? (
           <Text>
             {'   '}
@@ -93,7 +121,6 @@ export function PlanPane({ state, width, height }: { state: AppState; width: num
         {plan && phantoms ? <Text dimColor>{`   ${phantoms} phantom update${phantoms === 1 ? '' : 's'} (≈: equal once normalised)`}</Text> : null}
         {plan && !running ? <Text color={RISK_COLOR[plan.risk]}>{`   risk ${plan.risk}`}</Text> : null}
         {plan && !running ? <Text color="cyan">{'   saved plan ready: Enter shows a diff, a applies'}</Text> : null}
-        {state.filter ? <Text color="cyan">{`   filter: ${state.filter}`}</Text> : null}
       </Text>
       <Table
         columns={columns}
@@ -101,7 +128,7 @@ export function PlanPane({ state, width, height }: { state: AppState; width: num
         height={Math.max(3, height - 2 - diagLines)}
         width={width}
         selected={state.selected}
-        rowKey={(r) => r.address}
+        rowKey={(l) => (l.kind === 'module' ? `module ${l.module}` : l.row.address)}
         empty={state.filter ? `no resource matches "${state.filter}"` : running ? 'waiting for Terraform…' : 'Press p to plan.'}
       />
       {diags.length ? (

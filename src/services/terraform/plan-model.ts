@@ -1,5 +1,5 @@
 import { TofuError } from '../../core/errors.js';
-import { isPhantom, safePair, type ChangeDetail } from '../../core/plan-diff.js';
+import { isPhantom, moduleOf, safePair, type ChangeDetail } from '../../core/plan-diff.js';
 import { highestRisk, riskOf, type Risk } from '../../core/plan-risk.js';
 import type { TfEvent } from './events.js';
 import { maskSensitive } from './mask.js';
@@ -121,11 +121,7 @@ function changedKeys(c: RawChange): string[] {
   return out.sort();
 }
 
-/** The module part of an address (`module.a.module.b` of `module.a.module.b.aws_x.y["k"]`), '' for the root. */
-export function moduleOf(address: string): string {
-  const m = /^((?:module\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?\.)*)/.exec(address);
-  return (m?.[1] ?? '').replace(/\.$/, '');
-}
+export { moduleOf } from '../../core/plan-diff.js';
 
 function resourceChange(rc: RawResourceChange, action: PlanAction): ResourceChange {
   const address = rc.address ?? '?';

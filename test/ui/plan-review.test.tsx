@@ -1,0 +1,130 @@
+// The Plan/Apply pane's review of a plan, on a plan document of Terraform's JSON Output Format
+// written here by hand (the recorded ones of the real Terraform are in test/unit/plan-fixtures):
+// the module tree with counts, folding, the action filter, phantom updates, risk, and Enter's diff.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { render } from 'ink-testing-library';
+import React from 'react';
+import { PlanPane } from '../../src/panes/plan/view.js';
+import { parsePlanJson } from '../../src/services/terraform/plan-model.js';
+import type { Controller } from '../../src/state/controller.js';
+import { Store, topOverlay } from '../../src/state/store.js';
+import type { ActionContext } from '../../src/ui/keys/action.js';
+import { press } from '../../src/ui/keys/input.js';
+import { ViewOverlayBody } from '../../src/ui/overlays/ViewOverlay.js';
+import { paneOf } from '../../src/panes/index.js';
+import { strip } from '../support/frames.js';
+
+const policy = (action: string, pretty = false) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] }, null, pretty ? 2 : undefined);
+
+const PLAN = JSON.stringify({
+  format_version: '1.2',
+  resource_changes: [
+    { address: 'aws_s3_bucket.logs', mode: 'managed', type: 'aws_s3_bucket', name: 'logs', change: { actions: ['create'], before: null, after: { bucket: 'logs', tags: null }, after_unknown: { arn: true, id: true }, before_sensitive: false, after_sensitive: {} } },
+    { address: 'module.network.aws_subnet.this["a"]', module_address: 'module.network', mode: 'managed', type: 'aws_subnet', name: 'this', action_reason: 'replace_because_cannot_update', change: { actions: ['delete', 'create'], before: { cidr_block: '10.0.1.0/24', id: 'subnet-1', tags: { Name: 'a' } }, after: { cidr_block: '10.9.1.0/24', tags: { Name: 'a' } }, after_unknown: { id: true }, before_sensitive: {}, after_sensitive: {}, replace_paths: [['cidr_block']] } },
+    { address: 'module.network.aws_vpc.this', module_address: 'module.network', mode: 'managed', type: 'aws_vpc', name: 'this', change: { actions: ['update'], before: { cidr_block: '10.0.0.0/16', tags: { Name: 'v', Env: 'a' } }, after: { cidr_block: '10.0.0.0/16', tags: { Name: 'v', Env: 'b' } }, after_unknown: {}, before_sensitive: {}, after_sensitive: {} } },
+    { address: 'module.iam.aws_iam_role_policy.this', module_address: 'module.iam', mode: 'managed', type: 'aws_iam_role_policy', name: 'this', change: { actions: ['update'], before: { policy: policy('s3:GetObject') }, after: { policy: policy('s3:GetObject', true) }, after_unknown: {}, before_sensitive: {}, after_sensitive: {} } },
+    { address: 'module.secure.aws_ebs_volume.etcd["a"]', module_address: 'module.secure', mode: 'managed', type: 'aws_ebs_volume', name: 'etcd', action_reason: 'delete_because_no_resource_config', change: { actions: ['delete'], before: { size: 20, id: 'vol-1' }, after: null, after_unknown: {}, before_sensitive: {}, after_sensitive: false } },
+  ],
+});
+
+function harness() {
+  const store = new Store({ environment: 'rev', account: '1', region: 'eu-west-1', backend: 'b', engine: 't', credentials: 'c' });
+  const plan = parsePlanJson(PLAN);
+  store.onEngineEvent({ kind: 'plan', plan } as never);
+  const calls: string[] = [];
+  const controller = new Proxy({}, { get: (_t, p) => (...args: unknown[]) => calls.push(`${String(p)}(${args.join(',')})`) }) as unknown as Controller;
+  const ctx = (): ActionContext => ({ state: store.state, store, controller, page: 10, rowCount: paneOf('plan').rowCount(store.state), maxScroll: 100 });
+  const frame = () => {
+    const ui = render(<PlanPane state={store.state} width={150} height={20} />);
+    const f = strip(ui.lastFrame());
+    ui.unmount();
+    return f;
+  };
+  return { store, plan, ctx, frame };
+}
+
+describe('plan review in the Plan/Apply pane', () => {
+  it('groups rows by module with counts, the root module first; phantom updates and risk are shown', () => {
+    const { plan, frame } = harness();
+    assert.equal(plan.risk, 'critical');
+    const f = frame();
+    assert.match(f, /▾\s+\(root module\)  \+1 ~0 -0  \(1 resource\)/);
+    assert.match(f, /▾\s+module\.iam  \+0 ~1 -0  \(1 resource\)/);
+    assert.match(f, /▾\s+module\.network  \+1 ~1 -1  \(2 resources\)/);
+    assert.match(f, /≈ phantom\s+module\.iam\.aws_iam_role_policy\.this/);
+    assert.match(f, /-\/\+ replace\s+module\.network\.aws_subnet\.this\["a"\]\s+planned\s+high/);
+    assert.match(f, /- delete\s+module\.secure\.aws_ebs_volume\.etcd\["a"\]\s+planned\s+critical/);
+    assert.match(f, /1 phantom update/);
+    assert.match(f, /risk critical/);
+    assert.ok(f.indexOf('(root module)') < f.indexOf('module.iam') && f.indexOf('module.iam') < f.indexOf('module.network'));
+  });
+
+  it('← folds a module, → unfolds it, t shows the flat list, f keeps one action at a time', () => {
+    const { store, ctx, frame } = harness();
+    press(ctx, 'Down');
+    press(ctx, 'Down'); // module.iam's header
+    press(ctx, 'Down'); // its policy row
+    press(ctx, 'Left');
+    let f = frame();
+    assert.match(f, /▸\s+module\.iam/);
+    assert.doesNotMatch(f, /aws_iam_role_policy/);
+    press(ctx, 'Right');
+    assert.match(frame(), /aws_iam_role_policy/);
+    press(ctx, 't');
+    f = frame();
+    assert.doesNotMatch(f, /\(root module\)/);
+    assert.match(f, /aws_s3_bucket\.logs/);
+    press(ctx, 't');
+    press(ctx, 'f');
+    f = frame();
+    assert.match(f, /only \+ create/);
+    assert.match(f, /aws_s3_bucket\.logs/);
+    assert.doesNotMatch(f, /aws_vpc/);
+    press(ctx, 'f');
+    press(ctx, 'f');
+    press(ctx, 'f');
+    press(ctx, 'f');
+    f = frame();
+    assert.match(f, /only ≈ phantom/);
+    assert.match(f, /aws_iam_role_policy/);
+    assert.doesNotMatch(f, /aws_s3_bucket\.logs/);
+    press(ctx, 'f');
+    assert.equal(store.state.plan.actionFilter, undefined);
+  });
+
+  it('Enter on a header folds it; Enter on a resource opens its diff; n and N move between changes', () => {
+    const { store, ctx } = harness();
+    press(ctx, 'Enter');
+    assert.ok(store.state.plan.folded.has(''), 'the root module folded');
+    press(ctx, 'Enter');
+    for (let i = 0; i < 5; i++) press(ctx, 'Down'); // module.network's subnet
+    press(ctx, 'Enter');
+    const top = topOverlay(store.state);
+    assert.equal(top?.kind, 'diff');
+    const body = (): string => {
+      const t = topOverlay(store.state)!;
+      const ui = render(<ViewOverlayBody overlay={t as never} state={store.state} width={150} height={30} />);
+      const f = strip(ui.lastFrame());
+      ui.unmount();
+      return f;
+    };
+    let f = body();
+    assert.match(f, /# module\.network\.aws_subnet\.this\["a"\] must be replaced/);
+    assert.match(f, /# \(replaced because it cannot be updated in place\)/);
+    assert.match(f, /~ cidr_block = "10\.0\.1\.0\/24" -> "10\.9\.1\.0\/24" # forces replacement/);
+    assert.match(f, /~ id\s+= "subnet-1" -> \(known after apply\)/);
+    assert.match(f, /risk high/);
+    press(ctx, 'n');
+    f = body();
+    assert.match(f, /# module\.network\.aws_vpc\.this will be updated in-place/);
+    assert.match(f, /~ Env = "a" -> "b"/);
+    press(ctx, 'N');
+    assert.match(body(), /aws_subnet\.this\["a"\] must be replaced/);
+    press(ctx, 'N');
+    press(ctx, 'N');
+    assert.match(body(), /# aws_s3_bucket\.logs will be created/);
+    press(ctx, 'N');
+    assert.match(store.state.message?.text ?? '', /first changed resource/);
+  });
+});
