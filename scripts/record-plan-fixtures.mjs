@@ -283,8 +283,12 @@ class Workspace {
    * the case's `resource_drift`. The phantom case keeps them on purpose.
    */
   async apply(...args) {
-    await this.tf('apply', '-auto-approve', '-input=false', '-no-color', '-parallelism=1', ...args);
+    await this.applyOnce(...args);
     if (this.settle !== false) await this.tf('apply', '-refresh-only', '-auto-approve', '-input=false', '-no-color', '-parallelism=1');
+  }
+
+  applyOnce(...args) {
+    return this.tf('apply', '-auto-approve', '-input=false', '-no-color', '-parallelism=1', ...args);
   }
 
   /** `terraform plan -out` then `terraform show -json` of that plan file: the parsed document. */
@@ -365,7 +369,7 @@ ${tags}
 }
 `);
       await w.config({ 'main.tf': lt('t3.small', 'optional', '    Name = "web"\n    Env  = "dev"\n    Team = "platform"') });
-      await w.apply();
+      await w.applyOnce();
       await w.apply();
       await w.config({
         'main.tf': lt('t3.medium', 'required', '    Name  = "web"\n    Env   = "staging"\n    Team  = "platform"\n    Owner = "ops"'),
@@ -396,6 +400,9 @@ resource "aws_subnet" "a" {
   cidr_block        = "${a}"
   availability_zone = "${REGION}a"
   tags              = { Name = "pcfx-replace-a" }
+  # (creation order fixed: moto's seeded ids stay the same from run to run; a resource that a
+  # create_before_destroy one depends on would become create_before_destroy too, so a waits for b)
+  depends_on        = [aws_subnet.b]
 }
 
 resource "aws_subnet" "b" {
@@ -548,6 +555,8 @@ resource "aws_security_group" "web" {
 resource "aws_launch_template" "disks" {
   name     = "pcfx-nested-disks"
   image_id = "ami-12c6146b"
+  # (creation order fixed: moto's seeded ids stay the same from run to run)
+  depends_on = [aws_security_group.web]
 
   block_device_mappings {
     device_name = "/dev/xvda"
@@ -600,23 +609,31 @@ resource "aws_security_group" "web" {
 resource "aws_security_group" "db" {
   name        = "pcfx-list-db"
   description = "db"
+  # (creation order fixed: moto's seeded ids stay the same from run to run)
+  depends_on  = [aws_security_group.web]
 }
 
 resource "aws_security_group" "cache" {
   name        = "pcfx-list-cache"
   description = "cache"
+  # (creation order fixed: moto's seeded ids stay the same from run to run)
+  depends_on  = [aws_security_group.db]
 }
 
 resource "aws_launch_template" "app" {
   name                   = "pcfx-list-app"
   image_id               = "ami-12c6146b"
   vpc_security_group_ids = ${sgs}
+  # (creation order fixed: moto's seeded ids stay the same from run to run)
+  depends_on             = [aws_security_group.cache]
 }
 
 resource "aws_iam_openid_connect_provider" "ci" {
   url             = "https://token.actions.example.test"
   client_id_list  = ${clients}
   thumbprint_list = ${thumbs}
+  # (creation order fixed: moto's seeded ids stay the same from run to run)
+  depends_on      = [aws_launch_template.app]
 }
 `);
       await w.config({
@@ -821,6 +838,8 @@ resource "aws_vpc" "main" {
 
 resource "aws_s3_bucket" "logs" {
   bucket = "pcfx-drift-logs"
+  # (creation order fixed: moto's seeded ids stay the same from run to run)
+  depends_on = [aws_vpc.main]
   tags = {
     Env = "dev"
   }
@@ -937,6 +956,8 @@ resource "aws_iam_policy" "app" {
 
 resource "aws_s3_bucket" "config" {
   bucket = "pcfx-long-config"
+  # (creation order fixed: moto's seeded ids stay the same from run to run)
+  depends_on = [aws_iam_policy.app]
 }
 
 resource "aws_s3_object" "app_conf" {
@@ -995,6 +1016,8 @@ resource "aws_ssm_parameter" "settings" {
 resource "aws_iam_policy" "read" {
   name   = "pcfx-phantom-read"
   policy = ${policy}
+  # (creation order fixed: moto's seeded ids stay the same from run to run)
+  depends_on = [aws_ssm_parameter.settings]
 }
 `);
       w.settle = false;
@@ -1079,12 +1102,12 @@ async function runCase(c, opts) {
   }
 }
 
-function readme(doc) {
+function readme(doc, motoVersion) {
   const lines = [
     '# `terraform show -json` plan documents',
     '',
     `Real output of Terraform ${doc.terraform_version} with the hashicorp/aws provider ${PROVIDER_VERSION}`,
-    `(from a filesystem mirror), planned against moto (the AWS emulator, region ${REGION}) with local`,
+    `(from a filesystem mirror), planned against ${motoVersion} (the AWS emulator, region ${REGION}) with local`,
     'state, one small configuration per case in a temp dir. Each file is one plan file\'s',
     '`terraform show -json PLANFILE` (Terraform\'s JSON plan representation, format',
     `${doc.format_version}), re-indented with one space and otherwise as Terraform printed it.`,
@@ -1094,8 +1117,10 @@ function readme(doc) {
     '(needs `terraform`, `moto_server` and `aws` on PATH); a single case with',
     '`node scripts/record-plan-fixtures.mjs CASE`. The script checks that each document holds',
     'what its case is for. moto is seeded and applies run with `-parallelism=1`, so the ids',
-    'are the same from run to run; `timestamp` is not. Account ids are moto\'s 123456789012,',
-    'ARNs of EC2 objects have an empty account (the provider skips the account lookup), and',
+    'are the same from run to run (where a case creates several independent objects, a',
+    '`depends_on` fixes their order); `timestamp` is not, nor the order of `relevant_attributes`',
+    'in `data-read.json`. Account ids are moto\'s 123456789012; launch template ARNs have an',
+    'empty account (the provider builds them itself and skips the account lookup), and',
     'every "secret" is a dummy value. Names start with `pcfx-` or `/pcfx/`. Every set-up',
     '`apply` is followed by `apply -refresh-only`, which takes into the state what moto and the',
     'provider read back differently (tags null → {}, empty sets null → []), so that',
@@ -1109,6 +1134,17 @@ function readme(doc) {
     for (const [name, how] of Object.entries(c.extraHow ?? {})) lines.push(`| \`${name}.json\` | ${how} |`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Best effort: "moto X.Y.Z" from the python that runs moto_server, else "moto". */
+async function motoVersion() {
+  try {
+    const r = await run('python3', ['-c', "import importlib.metadata as m; print(m.version('moto'))"], { env: baseEnv(), timeoutMs: 30_000 });
+    const v = r.stdout.trim();
+    return r.code === 0 && /^[0-9][\w.]*$/.test(v) ? `moto ${v}` : 'moto';
+  } catch {
+    return 'moto';
+  }
 }
 
 async function main() {
@@ -1129,7 +1165,7 @@ async function main() {
   const failed = results.filter((r) => !r.ok);
   const sample = results.find((r) => r.ok)?.versions;
   if (!failed.length && cases.length === CASES.length && sample) {
-    await writeFile(join(opts.out, 'README.md'), readme(sample));
+    await writeFile(join(opts.out, 'README.md'), readme(sample, await motoVersion()));
   }
   console.log(`${results.length - failed.length} recorded, ${failed.length} failed, in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   if (failed.length) process.exitCode = 1;

@@ -33,6 +33,8 @@ export type Invocation =
       local: boolean;
       command: CiCommand;
       json: boolean;
+      /** `--ci plan --format markdown`: the plan as one Markdown document on stdout (progress on stderr). */
+      markdown?: boolean;
       autoApprove: boolean;
       /** With `--ci bootstrap`: write the bucket and key into the profile. */
       writeProfile: boolean;
@@ -54,6 +56,7 @@ export const USAGE = `usage:
   ./play.kube [--local]                          console on your playground play-$USER
   ./run.kube -e ENV [--local] [SSH OPTIONS]      console on profiles/ENV.tfvars (SSH OPTIONS: --bastion --user --identity --known-hosts; --kubeconfig FILE)
   ./run.kube -e ENV [--local] --ci plan|apply|destroy|output [--json] [--auto-approve]
+  ./run.kube -e ENV [--local] --ci plan --format markdown    the plan as a Markdown document for a pull-request comment
   ./run.kube -e ENV [--local] --ci instances|elbs [--json]
   ./run.kube -e ENV [--local] --ci secrets ls|get KEY|put KEY FILE|fetch DIR|upload DIR [--overwrite] [--json]
   ./run.kube -e ENV [--local] --ci bootstrap [--write-profile] [--json]
@@ -73,6 +76,7 @@ options:
       --auto-approve   with --ci apply/destroy: required, nothing is applied without it
       --write-profile  with --ci bootstrap: write terraform_bucket_name and kms_master_id into the profile
       --overwrite      with --ci secrets fetch/upload: also replace files that differ (default: kept and listed)
+      --format FORMAT  with --ci plan: text (default) or markdown (one document on stdout, progress on stderr)
       --kubeconfig FILE  the cluster's kubeconfig (default: the admin kubeconfig in the secrets bucket)
   -h, --help           this text
 
@@ -100,6 +104,7 @@ const OPTIONS = {
   'auto-approve': { type: 'boolean' },
   'write-profile': { type: 'boolean' },
   overwrite: { type: 'boolean' },
+  format: { type: 'string' },
   bastion: { type: 'string' },
   user: { type: 'string' },
   identity: { type: 'string' },
@@ -164,7 +169,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   if (!play && v.env === undefined) throw new UsageError('no environment given', 'pass -e ENV (profiles/ENV.tfvars), or use ./play.kube for your playground');
   const base = { ...(v.env !== undefined ? { environment: v.env } : {}), play, local: v.local === true };
   if (v.ci === undefined) {
-    if (v.json || v['auto-approve'] || v['write-profile'] || v.overwrite) throw new UsageError('--json, --auto-approve, --write-profile and --overwrite only work with --ci', 'see --help');
+    if (v.json || v['auto-approve'] || v['write-profile'] || v.overwrite || v.format !== undefined) throw new UsageError('--json, --auto-approve, --write-profile, --overwrite and --format only work with --ci', 'see --help');
     const ssh = {
       ...(v.bastion !== undefined ? { bastion: v.bastion } : {}),
       ...(v.user !== undefined ? { user: v.user } : {}),
@@ -177,6 +182,11 @@ export function parseInvocation(argv: readonly string[]): Invocation {
     throw new UsageError(`unknown --ci command "${v.ci}"`, `use one of: ${CI_COMMANDS.join(', ')}`);
   }
   if (v.kubeconfig !== undefined && v.ci !== 'cluster') throw new UsageError('--kubeconfig only works with --ci cluster, or in the console', 'see --help');
+  if (v.format !== undefined) {
+    if (v.ci !== 'plan') throw new UsageError('--format only works with --ci plan', 'see --help');
+    if (v.format !== 'text' && v.format !== 'markdown') throw new UsageError(`--format "${v.format.slice(0, 40)}" is not text or markdown`, 'e.g. --ci plan --format markdown > plan.md');
+    if (v.json) throw new UsageError('--format and --json cannot be used together', '--json is NDJSON; --format markdown is one document');
+  }
   if (v['write-profile'] && v.ci !== 'bootstrap') throw new UsageError('--write-profile only works with --ci bootstrap', 'see --help');
   const secrets = v.ci === 'secrets' ? parseSecretsCommand(pos, v.overwrite === true) : undefined;
   if (v.overwrite && secrets?.op !== 'fetch' && secrets?.op !== 'upload') throw new UsageError('--overwrite only works with --ci secrets fetch DIR or upload DIR', 'see --help');
@@ -213,6 +223,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
     ...base,
     command: v.ci as CiCommand,
     json: v.json === true,
+    ...(v.format === 'markdown' ? { markdown: true } : {}),
     autoApprove: v['auto-approve'] === true,
     writeProfile: v['write-profile'] === true,
     ...(secrets ? { secrets } : {}),

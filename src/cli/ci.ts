@@ -3,6 +3,7 @@ import type { Paths } from '../core/paths.js';
 import type { Profile } from '../core/profile.js';
 import { openSession, type Session } from '../services/session.js';
 import type { CiCommand, SecretsCommand } from './args.js';
+import { planMarkdown } from './plan-report.js';
 import { CiReporter } from './reporter.js';
 
 /** Exit codes of `--ci`: 0 success and no changes, 2 the plan has changes, 1 any error. */
@@ -30,6 +31,8 @@ export interface CiOptions {
   writeProfile?: boolean;
   /** With `--ci unlock`. */
   lockId?: string;
+  /** With `--ci plan --format markdown`: the plan as one Markdown document on stdout, progress on stderr. */
+  markdown?: boolean;
 }
 
 /**
@@ -64,7 +67,7 @@ export async function runCi(o: CiOptions): Promise<number> {
   const aws = o.command === 'instances' || o.command === 'elbs' || o.command === 'secrets' || o.command === 'bootstrap';
   // The AWS commands print their result on stdout (`secrets get` prints the raw value, to pipe it):
   // their progress goes to stderr, and Terraform's events (reading outputs) are not printed.
-  const reporter = new CiReporter(aws && !o.json ? o.err : o.out, o.json);
+  const reporter = new CiReporter((aws && !o.json) || o.markdown ? o.err : o.out, o.json);
   const started = Date.now();
   const counts: { add: number; change: number; destroy: number; risk?: string } = { add: 0, change: 0, destroy: 0 };
   let session: Session | undefined;
@@ -101,6 +104,7 @@ export async function runCi(o: CiOptions): Promise<number> {
         const plan = await engine.plan();
         Object.assign(counts, { add: plan.summary.add, change: plan.summary.change, destroy: plan.summary.destroy, risk: plan.risk });
         code = plan.hasChanges ? EXIT.changes : EXIT.ok;
+        if (o.markdown) o.out(planMarkdown(plan, o.environment));
         break;
       }
       case 'apply':

@@ -67,6 +67,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         profile,
         local: inv.local,
         json: inv.json,
+        markdown: inv.markdown === true,
         autoApprove: inv.autoApprove,
         writeProfile: inv.writeProfile,
         ...(inv.secrets ? { secrets: inv.secrets } : {}),

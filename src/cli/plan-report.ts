@@ -100,3 +100,57 @@ export function planChangesJson(plan: PlanModel): unknown[] {
       : [],
   }));
 }
+
+/** Past this many characters the Markdown is cut with a note (GitHub refuses comments over 65,536; Atlantis cuts the same way). */
+export const MARKDOWN_LIMIT = 60_000;
+
+/**
+ * The plan as one Markdown document for a pull-request comment: the summary and risk in a table,
+ * one collapsible `<details>` per module with each change and its changed attributes (a diff
+ * block), drift and phantom updates apart; cut with a note past {@link MARKDOWN_LIMIT} characters.
+ */
+export function planMarkdown(plan: PlanModel, environment: string, limit = MARKDOWN_LIMIT): string {
+  const s = plan.summary;
+  const real = plan.changes.filter((c) => !c.phantom);
+  const phantom = plan.changes.filter((c) => c.phantom);
+  const top = plan.changes.find((c) => c.risk === plan.risk && plan.risk !== 'low');
+  const head = [
+    `### Plan for \`${environment}\`${plan.destroyMode ? ' (destroy)' : ''}`,
+    '',
+    '| to add | to change | to destroy | replaced | risk | drift | phantom updates |',
+    '|---:|---:|---:|---:|---|---:|---:|',
+    `| ${s.add} | ${s.change} | ${s.destroy} | ${s.replace} | **${plan.risk}**${top ? ` (${top.riskWhy})` : ''} | ${plan.drift.length} | ${phantom.length} |`,
+    '',
+  ];
+  if (!plan.hasChanges) head.push('No changes: the infrastructure matches the configuration.', '');
+  const sections: string[] = [];
+  for (const [mod, cs] of byModule(real)) {
+    const body: string[] = [];
+    for (const c of cs) body.push(...changeLines(c, ''));
+    sections.push(`<details><summary><code>${mod || '(root module)'}</code> ${countsText(cs)}</summary>\n\n\`\`\`diff\n${body.map(diffLine).join('\n')}\n\`\`\`\n</details>\n`);
+  }
+  if (plan.drift.length) {
+    const body = plan.drift.flatMap((d) => [`~   ${d.address}`, ...(d.detail ? attributeChanges(d.detail).map((a) => `      ${attributeLine(a)}`) : [])]);
+    sections.push(`<details><summary>Drift: ${plan.drift.length} changed outside Terraform</summary>\n\n\`\`\`diff\n${body.map(diffLine).join('\n')}\n\`\`\`\n</details>\n`);
+  }
+  if (phantom.length) sections.push(`<details><summary>Phantom updates: ${phantom.length} (equal once normalised)</summary>\n\n${phantom.map((c) => `- \`${c.address}\``).join('\n')}\n</details>\n`);
+  let out = head.join('\n');
+  let shown = 0;
+  for (const sec of sections) {
+    if (out.length + sec.length > limit - 200) break;
+    out += `\n${sec}`;
+    shown++;
+  }
+  if (shown < sections.length) out += `\n> The plan is too long for one comment: ${sections.length - shown} of ${sections.length} sections are left out (over ${limit.toLocaleString('en')} characters). Run \`--ci plan\` for all of it.\n`;
+  return out;
+}
+
+/** A line for a ```diff block: `+`, `-` and `~` lines keep a leading marker GitHub colours. */
+function diffLine(l: string): string {
+  const t = l.trimStart();
+  if (t.startsWith('-/+')) return `! ${l}`;
+  if (t.startsWith('+')) return `+ ${l}`;
+  if (t.startsWith('-')) return `- ${l}`;
+  if (t.startsWith('~')) return `! ${l}`;
+  return `  ${l}`;
+}

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 
 import {
+  CreateTagsCommand,
   DescribeInstancesCommand,
   DescribeNatGatewaysCommand,
   DescribeNetworkInterfacesCommand,
@@ -161,14 +162,16 @@ describe('the whole platform on the emulator', { skip, concurrency: 3 }, () => {
     const before_: { vpcId: string; instanceIds: Set<string>; natInterfaceIds: Set<string> } = { vpcId: '', instanceIds: new Set(), natInterfaceIds: new Set() };
     let endpoint: string;
     let ec2: EC2Client;
+    /** The platform's profile: the local one with a public zone and three control-plane nodes over the profile's two AZs. */
+    const baseProfile = (t: string) =>
+      t.replace(/^public_dns_zone\s*=.*$/m, `public_dns_zone = "${ENV}.example.test"`).replace(/^secure_count\s*=.*$/m, 'secure_count = 3').replace(/^compute_count\s*=.*$/m, 'compute_count = 1');
+
 
     before(async () => {
       ws = await makeWorkspace('platform');
       // The local profile, with a public zone (so public_name_services is not empty) and three
       // control-plane nodes over the profile's two AZs.
-      await ws.profile(ENV, (t) =>
-        t.replace(/^public_dns_zone\s*=.*$/m, `public_dns_zone = "${ENV}.example.test"`).replace(/^secure_count\s*=.*$/m, 'secure_count = 3').replace(/^compute_count\s*=.*$/m, 'compute_count = 1'),
-      );
+      await ws.profile(ENV, baseProfile);
     });
     after(async () => {
       ec2?.destroy();
@@ -238,6 +241,59 @@ describe('the whole platform on the emulator', { skip, concurrency: 3 }, () => {
       const nats = (await ec2.send(new DescribeNatGatewaysCommand({ Filter: [{ Name: 'vpc-id', Values: [before_.vpcId] }] }))).NatGateways ?? [];
       for (const n of nats) for (const a of n.NatGatewayAddresses ?? []) if (a.NetworkInterfaceId) before_.natInterfaceIds.add(a.NetworkInterfaceId);
       assert.equal(nats.length, 2, 'one NAT gateway per AZ');
+    });
+
+    // Plan review (issue 13) on the applied platform: what --ci plan and its NDJSON say of a change.
+    type PlanEvent = { type: 'plan'; risk: string; destroys: boolean; changes: { address: string; action: string; risk: string; attributes: { path: string; before?: unknown; after?: unknown; forces_replacement: boolean; sensitive: boolean }[] }[] };
+
+    it('compute_instance_type changed: the launch template shows ~ instance_type with both values and the risk, in text and NDJSON', async (t) => {
+      await ws.profile(ENV, (x) => baseProfile(x).replace(/^compute_instance_type\s*=.*$/m, 'compute_instance_type = "t3.medium"'));
+      const r = await timed(t, ['plan']);
+      assert.equal(r.code, 2, r.stderr + r.stdout.slice(-3000));
+      const lt = /^ {2}~ +(module\.compute\.\S*aws_launch_template\.this\S*)\s+\[risk (\w+)\]\n((?: {6}.*\n)*)/m.exec(r.stdout);
+      assert.ok(lt, `no launch template change in:\n${r.stdout.slice(r.stdout.indexOf('── plan done'), r.stdout.length).slice(0, 4000)}`);
+      assert.equal(lt[2], 'medium');
+      assert.match(lt[3]!, /^ {6}~ instance_type: "t3\.small" → "t3\.medium"$/m);
+      assert.match(r.stdout, /^module\.compute\S*  \+0 ~\d+ -0$/m);
+      assert.match(r.stdout, /^risk: (medium|high) \(/m);
+      const j = await timed(t, ['plan', '--json']);
+      assert.equal(j.code, 2, j.stderr);
+      const plan = ndjson(j.stdout).find((e) => e.type === 'plan') as PlanEvent | undefined;
+      assert.ok(plan, j.stdout.slice(-2000));
+      const ltj = plan.changes.find((c) => /^module\.compute\..*aws_launch_template\.this/.test(c.address));
+      assert.ok(ltj, JSON.stringify(plan.changes.map((c) => c.address)));
+      assert.equal(ltj.risk, 'medium');
+      assert.deepEqual(ltj.attributes.find((a) => a.path === 'instance_type'), { path: 'instance_type', before: 't3.small', after: 't3.medium', unknown: false, sensitive: false, forces_replacement: false });
+      const summary = ndjson(j.stdout).at(-1) as { type: string; risk?: string };
+      assert.equal(summary.type, 'summary');
+      assert.equal(summary.risk, plan.risk);
+    });
+
+    it('vpc_cidr changed: the subnets are replaced with # forces replacement on cidr_block, and the plan destroys (the typed confirmation)', async (t) => {
+      await ws.profile(ENV, (x) => baseProfile(x).replace(/^vpc_cidr\s*=.*$/m, 'vpc_cidr = "10.1.0.0/16"'));
+      const r = await timed(t, ['plan']);
+      assert.equal(r.code, 2, r.stderr + r.stdout.slice(-3000));
+      assert.match(r.stdout, /-\/\+ +module\.network\.aws_subnet\.\S+  \(replaced because it cannot be updated in place\)  \[risk high\]/);
+      assert.match(r.stdout, /~ cidr_block: "10\.0\.\d+\.\d+\/\d+" → "10\.1\.\d+\.\d+\/\d+"  # forces replacement/);
+      const j = await timed(t, ['plan', '--json']);
+      const plan = ndjson(j.stdout).find((e) => e.type === 'plan') as PlanEvent;
+      assert.equal(plan.destroys, true, 'a destroying plan: the console asks for the typed environment name');
+      const subnet = plan.changes.find((c) => /aws_subnet/.test(c.address))!;
+      assert.equal(subnet.action, 'replace');
+      assert.equal(subnet.attributes.find((a) => a.path === 'cidr_block')?.forces_replacement, true);
+    });
+
+    it('a tag of the bastion changed out of band: the plan\'s drift section shows that tag, before and after', async (t) => {
+      await ws.profile(ENV, baseProfile);
+      const res = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:Environment', Values: [ENV] }, { Name: 'tag:Role', Values: ['bastion'] }] }));
+      const bastion = (res.Reservations ?? []).flatMap((x) => x.Instances ?? []).find((i) => i.State?.Name !== 'terminated');
+      assert.ok(bastion?.InstanceId);
+      await ec2.send(new CreateTagsCommand({ Resources: [bastion.InstanceId], Tags: [{ Key: 'Owner', Value: 'someone-else' }] }));
+      const r = await timed(t, ['plan']);
+      assert.ok(r.code === 2 || r.code === 0, r.stderr);
+      const drift = r.stdout.slice(r.stdout.indexOf('drift ('));
+      assert.match(drift, /^drift \(\d+ changed outside Terraform since the last apply\):/m);
+      assert.match(drift, /~ +module\.bastion\.aws_instance\.this\n(\s+.*\n)*?\s+\+ tags\.Owner: "someone-else"/);
     });
 
     it('destroy --auto-approve exits 0 and nothing of the environment is left', async (t) => {

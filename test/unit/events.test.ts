@@ -579,7 +579,7 @@ test('a runaway line without newline is given up on as text, and parsing resumes
   assert.ok(diag?.type === 'diagnostic' && diag.detail.length <= MAX_NON_JSON_CHARS + 100);
 });
 
-test('speed: 100,000 lines of a real recording parse in well under a second', () => {
+test('100,000 lines of a real recording parse to 100,000 events (the time is reported, not asserted: the machines are noisy; bench/ measures speed)', (t) => {
   const [version = '', ...lines] = fixture('apply-create-slow.ndjson').toString('utf8').trimEnd().split('\n');
   const parts: string[] = [version];
   while (parts.length < 100_000) parts.push(...lines);
@@ -592,6 +592,5 @@ test('speed: 100,000 lines of a real recording parse in well under a second', ()
   count += p.end().length;
   const ms = performance.now() - started;
   assert.equal(count, 100_000);
-  // Typically ~0.3 s here; the bound leaves room for a slow CI machine.
-  assert.ok(ms < 1500, `100,000 lines took ${ms.toFixed(0)} ms`);
+  t.diagnostic(`100,000 lines parsed in ${ms.toFixed(0)} ms`);
 });
