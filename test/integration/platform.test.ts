@@ -253,8 +253,8 @@ describe('the whole platform on the emulator', { skip, concurrency: 3 }, () => {
       const lt = /^ {2}~ +(module\.compute\.\S*aws_launch_template\.this\S*)\s+\[risk (\w+)\]\n((?: {6}.*\n)*)/m.exec(r.stdout);
       assert.ok(lt, `no launch template change in:\n${r.stdout.slice(r.stdout.indexOf('── plan done'), r.stdout.length).slice(0, 4000)}`);
       assert.equal(lt[2], 'medium');
-      assert.match(lt[3]!, /^ {6}~ instance_type: "t3\.small" → "t3\.medium"$/m);
-      assert.match(r.stdout, /^module\.compute\S*  \+0 ~\d+ -0$/m);
+      assert.match(lt[3]!, /^ {8}~ instance_type: "t3\.small" → "t3\.medium"$/m);
+      assert.match(r.stdout, /^module\.compute\S*  \+\d+ ~[1-9]\d* -\d+$/m, 'the compute module\'s header with its counts');
       assert.match(r.stdout, /^risk: (medium|high) \(/m);
       const j = await timed(t, ['plan', '--json']);
       assert.equal(j.code, 2, j.stderr);
