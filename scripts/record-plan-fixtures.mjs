@@ -20,6 +20,7 @@
 // The fixtures are written re-indented (1 space) but otherwise as Terraform printed them
 // (key order kept); only `timestamp` changes between runs.
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -40,6 +41,9 @@ const defaultOut = join(repoRoot, 'test', 'fixtures', 'plan-json');
 // Child processes: every one is tracked and killed (its whole process group) on exit.
 
 const live = new Set();
+/** Temp dirs of running cases, removed on exit unless --keep. */
+const tempDirs = new Set();
+let keepTemp = false;
 
 function killGroup(child, signal) {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -58,7 +62,10 @@ function killAll(signal = 'SIGKILL') {
   for (const child of live) killGroup(child, signal);
 }
 
-process.on('exit', () => killAll('SIGKILL'));
+process.on('exit', () => {
+  killAll('SIGKILL');
+  if (!keepTemp) for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
     killAll('SIGKILL');
@@ -861,7 +868,7 @@ output "vpc_id" {
       return doc;
     },
     extraHow: {
-      'drift-refresh-only': 'the `drift` case\'s workspace after its out-of-band changes: `plan -refresh-only` (drift in `resource_drift`, no `resource_changes` actions but no-op).',
+      'drift-refresh-only': 'the `drift` case\'s workspace after its out-of-band changes: `plan -refresh-only` (the same drift in `resource_drift`, no `resource_changes`, the output as no-op).',
     },
     check(doc) {
       const d = (doc.resource_drift ?? []).find((r) => r.address === 'aws_vpc.main');
@@ -1077,6 +1084,7 @@ function serialise(doc) {
 async function runCase(c, opts) {
   const started = Date.now();
   const dir = await mkdtemp(join(tmpdir(), `plan-fixture-${c.name}-`));
+  tempDirs.add(dir);
   const moto = await startMoto();
   const w = new Workspace(dir, moto.endpoint);
   try {
@@ -1097,7 +1105,10 @@ async function runCase(c, opts) {
     return { name: c.name, ok: false };
   } finally {
     await moto.stop();
-    if (!opts.keep) await rm(dir, { recursive: true, force: true });
+    if (!opts.keep) {
+      await rm(dir, { recursive: true, force: true });
+      tempDirs.delete(dir);
+    }
     else console.log(`${c.name}: kept ${dir}`);
   }
 }
@@ -1113,7 +1124,7 @@ function readme(doc, motoVersion) {
     `${doc.format_version}), re-indented with one space and otherwise as Terraform printed it.`,
     'Used by the unit tests of the plan-diff renderer (issue 13).',
     '',
-    'Regenerate them all (about five minutes) with `node scripts/record-plan-fixtures.mjs`',
+    'Regenerate them all (five to six minutes on a 2-core machine) with `node scripts/record-plan-fixtures.mjs`',
     '(needs `terraform`, `moto_server` and `aws` on PATH); a single case with',
     '`node scripts/record-plan-fixtures.mjs CASE`. The script checks that each document holds',
     'what its case is for. moto is seeded and applies run with `-parallelism=1`, so the ids',
@@ -1149,6 +1160,7 @@ async function motoVersion() {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  keepTemp = opts.keep;
   const cases = opts.only.length ? CASES.filter((c) => opts.only.includes(c.name)) : CASES;
   await mkdir(opts.out, { recursive: true });
   const version = await run('terraform', ['version', '-json'], { env: baseEnv() });

@@ -217,7 +217,7 @@ export function attributeChanges(d: ChangeDetail): AttrChange[] {
     out.push(c);
   };
   const walk = (path: AttrPath, b: SafeValue, a: SafeValue) => {
-    if (sameValue(b, a)) return;
+    if (sameValue(b, a) || (isEmpty(b) && isEmpty(a))) return;
     if ((isObj(b) || b == null) && (isObj(a) || a == null) && (isObj(a) || isObj(b))) {
       const bo = isObj(b) ? b : {};
       const ao = isObj(a) ? a : {};
@@ -332,6 +332,11 @@ function line(c: Ctx, depth: number, sym: string, text: string): void {
   c.out.push(`${'    '.repeat(depth)}  ${sym.padStart(1)} ${text}`);
 }
 
+/** null, absent, an empty list or an empty map: nothing to show (Terraform hides them too). */
+function isEmpty(v: SafeValue): boolean {
+  return v === undefined || v === null || (Array.isArray(v) && v.length === 0) || (isObj(v) && Object.keys(v).length === 0);
+}
+
 function symOf(b: SafeValue, a: SafeValue): string {
   if (b === undefined || b === null) return '+';
   if (a === undefined || a === null) return '-';
@@ -422,7 +427,7 @@ function renderObject(c: Ctx, depth: number, path: AttrPath, b: Record<string, S
   const shown = attrs.filter((k) => {
     const x = b[k];
     const y = a[k];
-    if ((x === undefined || x === null) && (y === undefined || y === null)) return false;
+    if (isEmpty(x) && isEmpty(y)) return false;
     if (sameValue(x, y) && !c.all) {
       hidden++;
       return false;

@@ -65,6 +65,14 @@ describe('plan diff', () => {
     assert.equal(isPhantom(detail({ a: 1 }, { a: 1 }, { au: { a: true } })), false, 'an unknown is never phantom');
   });
 
+  it('a create shows what it sets and hides empty lists and maps (as Terraform does)', () => {
+    const d = detail(null, { name: 'n', cpu_options: [], tags: {}, arn: null }, { au: { arn: true } });
+    const out = renderChange({ address: 'x.y', action: 'create', type: 'x', name: 'y', detail: d }).join('\n');
+    assert.match(out, /\+ arn  = \(known after apply\)\n\s+\+ name = "n"/);
+    assert.doesNotMatch(out, /cpu_options|tags|same elements/);
+    assert.deepEqual(attributeChanges(d).map((a) => a.path), ['arn', 'name']);
+  });
+
   it('the flat attribute list carries paths, known values and replacement flags, never a sensitive value', () => {
     const d = detail({ a: { b: [1, 2] }, s: 'x', k: 'v' }, { a: { b: [1, 3] }, s: 'y', k: null }, { as: { s: true }, bs: { s: true }, rp: [['a', 'b']], au: { k: true } });
     assert.deepEqual(attributeChanges(d), [

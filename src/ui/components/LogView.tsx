@@ -17,7 +17,8 @@ export interface LogViewProps {
 
 /** A bordered, scrollable view of many lines; only the visible window is rendered. */
 export function LogView(p: LogViewProps): React.ReactElement {
-  const inner = Math.max(1, p.height - 3);
+  // Borders (2), the title and the footer take a line each.
+  const inner = Math.max(1, p.height - (p.footer ? 4 : 3));
   const maxOffset = Math.max(0, p.length - inner);
   const off = Math.min(Math.max(0, p.offsetFromEnd), maxOffset);
   const end = p.length - off;

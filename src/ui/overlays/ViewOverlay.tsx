@@ -76,9 +76,9 @@ export function viewLength(o: ViewOverlay, state: AppState, columns: number): nu
   return content(o, state, columns).length;
 }
 
-/** Lines of content a view of `height` rows shows (as LogView: the borders and the title). */
+/** Lines of content a view of `height` rows shows (as LogView: the borders, the title and the footer). */
 export function viewInner(height: number): number {
-  return Math.max(1, height - 3);
+  return Math.max(1, height - 4);
 }
 
 /** Renders view overlay `o` in the body. */
