@@ -7,7 +7,7 @@
 //   node scripts/record-plan-fixtures.mjs [--out DIR] [--jobs N] [--keep] [CASE ...]
 //
 // CASE is a fixture name without `.json` (default: all). --out defaults to
-// test/fixtures/plan-json (the README is only rewritten when all cases run into it);
+// test/fixtures/plan-json (the README there is written only when all cases run and pass);
 // --jobs how many cases run at once (default 3); --keep leaves the temp dirs behind.
 //
 // Needs on PATH: `terraform` (1.11.4 on the project's machines), `moto_server` (moto 5.x),
@@ -18,7 +18,8 @@
 // from run to run; applies run with -parallelism=1 for the same reason. Every moto and
 // terraform process started here is stopped before the script exits, also on SIGINT/SIGTERM.
 // The fixtures are written re-indented (1 space) but otherwise as Terraform printed them
-// (key order kept); only `timestamp` changes between runs.
+// (key order kept); only `timestamp`, and the order Terraform gives `relevant_attributes`
+// in data-read.json, change between runs.
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';

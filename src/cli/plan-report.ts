@@ -72,6 +72,10 @@ export function planLines(plan: PlanModel): string[] {
       if (d.detail) for (const a of attributeChanges(d.detail)) out.push(`        ${attributeLine(a)}`);
     }
   }
+  if (plan.notes.length) {
+    out.push(`also (${plan.notes.length}: no change to the infrastructure):`);
+    for (const n of plan.notes) out.push(...changeLines(n, '  '));
+  }
   const top = plan.changes.find((c) => c.risk === plan.risk && plan.risk !== 'low');
   out.push(`risk: ${plan.risk}${top ? ` (${top.address}: ${top.riskWhy})` : ''}`);
   return out;

@@ -22,6 +22,8 @@ export class Hidden {
   static readonly SENSITIVE = new Hidden('sensitive');
   /** A sensitive value that differs from the one before it (the values themselves are not kept). */
   static readonly SENSITIVE_CHANGED = new Hidden('sensitive');
+  /** A sensitive value that differs from the one before only in form (equal once normalised, e.g. reformatted JSON). */
+  static readonly SENSITIVE_REFORMATTED = new Hidden('sensitive');
   /** The one unknown marker. */
   static readonly UNKNOWN = new Hidden('unknown');
   toJSON(): string {
@@ -91,7 +93,7 @@ function rawEqual(a: unknown, b: unknown): boolean {
 export function safePair(before: unknown, after: unknown, beforeSensitive: unknown, afterSensitive: unknown, afterUnknown: unknown): { before: SafeValue; after: SafeValue } {
   const b = safeValue(before, beforeSensitive);
   const mark = (rb: unknown, ra: unknown, sa: SafeValue): SafeValue => {
-    if (sa === Hidden.SENSITIVE) return rawEqual(rb, ra) ? Hidden.SENSITIVE : Hidden.SENSITIVE_CHANGED;
+    if (sa === Hidden.SENSITIVE) return rawEqual(rb, ra) ? Hidden.SENSITIVE : sameNormal(normal(rb as SafeValue), normal(ra as SafeValue)) ? Hidden.SENSITIVE_REFORMATTED : Hidden.SENSITIVE_CHANGED;
     if (Array.isArray(sa)) return sa.map((x, i) => mark(Array.isArray(rb) ? rb[i] : undefined, Array.isArray(ra) ? ra[i] : undefined, x));
     if (isObj(sa)) {
       const out: Record<string, SafeValue> = {};
@@ -163,7 +165,10 @@ function sameNormal(a: unknown, b: unknown): boolean {
  * Never true when anything is unknown or sensitive on either side and differs.
  */
 export function isPhantom(d: ChangeDetail): boolean {
-  return !sameValue(d.before, d.after) && sameNormal(normal(d.before), normal(d.after));
+  // Computed attributes known only after apply (a new version number) follow from the update:
+  // they decide nothing. The known changes must all vanish once normalised.
+  const known = attributeChanges(d).filter((a) => !a.unknown);
+  return known.length > 0 && known.every((a) => (a.sensitive ? a.reformatted === true : sameNormal(normal(a.before as SafeValue), normal(a.after as SafeValue))));
 }
 
 /** One changed attribute (a leaf, or a list of plain values as a whole). Hidden values are never carried. */
@@ -178,6 +183,8 @@ export interface AttrChange {
   sensitive: boolean;
   /** This path is in `replace_paths`. */
   forcesReplacement: boolean;
+  /** A sensitive value that changes only in form (equal once normalised); set only then. */
+  reformatted?: true;
 }
 
 /** `tags.Name`, `ingress[0].from_port`, `tags["kubernetes.io/role"]`. */
@@ -209,7 +216,7 @@ export function attributeChanges(d: ChangeDetail): AttrChange[] {
   const leaf = (path: AttrPath, b: SafeValue, a: SafeValue) => {
     const sensitive = (b instanceof Hidden && b.kind === 'sensitive') || (a instanceof Hidden && a.kind === 'sensitive');
     const unknown = a === Hidden.UNKNOWN;
-    const c: AttrChange = { path: pathText(path), unknown, sensitive, forcesReplacement: forces(path, d.replacePaths) };
+    const c: AttrChange = { path: pathText(path), unknown, sensitive, forcesReplacement: forces(path, d.replacePaths), ...(a === Hidden.SENSITIVE_REFORMATTED ? { reformatted: true as const } : {}) };
     if (!sensitive) {
       if (b !== undefined && !(b instanceof Hidden)) c.before = b;
       if (a !== undefined && !(a instanceof Hidden)) c.after = a;
@@ -405,7 +412,7 @@ function renderBlocks(c: Ctx, depth: number, path: AttrPath, key: string, b: Saf
   }
   const restA = a.filter((_y, k) => !usedA.has(k));
   // Pair the changed blocks by position (a changed rule rather than one removed and one added).
-  for (const p of pairs) if (p[1] === undefined && restA.length && b.length === a.length) p[1] = restA.shift()!;
+  for (const p of pairs) if (p[1] === undefined && restA.length) p[1] = restA.shift()!;
   for (const y of restA) pairs.push([undefined, y]);
   pairs.forEach(([x, y], i) => {
     const sym = sameValue(x, y) ? ' ' : symOf(x ?? null, y ?? null);
@@ -483,7 +490,8 @@ function renderObject(c: Ctx, depth: number, path: AttrPath, b: Record<string, S
  */
 export function renderChange(r: RenderInput, all = false): string[] {
   const c: Ctx = { all, replacePaths: r.detail?.replacePaths ?? [], out: [] };
-  c.out.push(`# ${r.address} ${HEAD[r.action] ?? r.action}${r.phantom ? ' (a phantom update: equal once normalised)' : ''}`);
+  const head = r.action === 'noop' && r.importingId !== undefined ? 'will be imported' : r.action === 'noop' && r.previousAddress ? `has moved to ${r.address}` : (HEAD[r.action] ?? r.action);
+  c.out.push(`# ${r.action === 'noop' && r.previousAddress && r.importingId === undefined ? r.previousAddress : r.address} ${head}${r.phantom ? ' (a phantom update: equal once normalised)' : ''}`);
   if (r.reason) c.out.push(`# (${REASON_WORDS[r.reason] ?? r.reason.replace(/_/g, ' ')})`);
   if (r.previousAddress && r.previousAddress !== r.address) c.out.push(`# (moved from ${r.previousAddress})`);
   if (r.importingId !== undefined) c.out.push(`# (imported from "${r.importingId}")`);

@@ -62,7 +62,9 @@ describe('plan diff', () => {
     assert.equal(isPhantom(real), false);
     const out = renderChange({ address: 'x.y', action: 'update', type: 'x', name: 'y', detail: real }).join('\n');
     assert.match(out, /~ policy = jsonencode\(\n(.*\n)*\s+- {7}"Action": "s3:GetObject",?\n\s+\+ {7}"Action": "s3:PutObject",?\n\s+# \(3 unchanged lines hidden\)\n\s+\)/);
-    assert.equal(isPhantom(detail({ a: 1 }, { a: 1 }, { au: { a: true } })), false, 'an unknown is never phantom');
+    assert.equal(isPhantom(detail({ a: 1 }, { a: 1 }, { au: { a: true } })), false, 'a change only to unknowns is not phantom');
+    assert.equal(isPhantom(detail({ p: p1, version: 1 }, { p: p2, version: 2 }, { au: { version: true } })), true, 'a computed unknown does not make a reformat real');
+    assert.equal(isPhantom(detail({ s: 'a' }, { s: 'a ' }, { bs: { s: true }, as: { s: true } })), false, 'a sensitive change is never phantom');
   });
 
   it('a create shows what it sets and hides empty lists and maps (as Terraform does)', () => {

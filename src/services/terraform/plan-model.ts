@@ -53,6 +53,8 @@ export interface PlanModel {
   summary: { add: number; change: number; destroy: number; replace: number };
   /** Changes made outside Terraform since the last apply (`resource_drift`), with their diffs. */
   drift: ResourceChange[];
+  /** What is not a change but is worth showing: data sources read during apply (with the reason), and no-op imports and moves. */
+  notes: ResourceChange[];
   /** The highest risk of the changes (`low` when none). */
   risk: Risk;
   /** True when anything would be deleted (a delete or a replace): applying needs the typed confirmation. */
@@ -168,9 +170,13 @@ export function parsePlanJson(text: string, destroyMode = false): PlanModel {
   }
   const changes: ResourceChange[] = [];
   const summary = { add: 0, change: 0, destroy: 0, replace: 0 };
+  const notes: ResourceChange[] = [];
   for (const rc of raw.resource_changes ?? []) {
     const action = reduceActions(rc.change?.actions ?? []);
-    if (action === 'noop' || action === 'read') continue;
+    if (action === 'noop' || action === 'read') {
+      if (action === 'read' || rc.change?.importing || (rc.previous_address && rc.previous_address !== rc.address)) notes.push(resourceChange(rc, action));
+      continue;
+    }
     if (action === 'create') summary.add++;
     else if (action === 'update') summary.change++;
     else if (action === 'delete') summary.destroy++;
@@ -198,6 +204,7 @@ export function parsePlanJson(text: string, destroyMode = false): PlanModel {
     outputs,
     summary,
     drift,
+    notes,
     risk: highestRisk(changes.map((c) => c.risk)),
     destroys: changes.some((c) => c.action === 'delete' || c.action === 'replace'),
     destroyMode,
@@ -265,6 +272,7 @@ export function planFromStream(events: readonly TfEvent[], destroyMode: boolean,
     outputs: [],
     summary,
     drift: [],
+    notes: [],
     risk: highestRisk(changes.map((c) => c.risk)),
     destroys: changes.some((c) => c.action === 'delete' || c.action === 'replace'),
     destroyMode,
