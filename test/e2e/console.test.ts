@@ -46,7 +46,9 @@ describe('the whole console in a terminal: plan, apply, re-plan, destroy the pla
     assert.match(s, /\+(\d+) ~0 -0 \(plan\)/);
     const add = Number(/\+(\d+) ~0 -0/.exec(s)![1]);
     assert.ok(add >= 20, `expected 20+ resources, got ${add}`);
-    assert.match(s, /\+ create\s+module\.network\.aws_/);
+    // The rows are grouped by module (the module tree of the plan review), modules in name order.
+    assert.match(s, /▾\s+module\.bastion  \+\d+ ~0 -0  \(\d+ resources\)/);
+    assert.match(s, /\+ create\s+module\.bastion\.aws_/);
   });
 
   it('a, y applies it live and ends with Apply complete', async () => {
