@@ -4,12 +4,13 @@
  * is 1 only when a benchmark could not run (and 2 for an unknown benchmark name).
  *
  *   npm run bench                       # all (builds first)
- *   node dist/bench/run.js [NAME...]    # some: apply-overhead, platform, screen-load, first-frame, instances, cluster, ssh
+ *   node dist/bench/run.js [NAME...]    # some: apply-overhead, platform, screen-load, first-frame, instances, cluster, ssh, large-plan
  */
 import { applyOverhead } from './apply-overhead.js';
 import { cluster } from './cluster.js';
 import { firstFrame } from './first-frame.js';
 import { instances } from './instances.js';
+import { largePlan } from './large-plan.js';
 import { runCleanups } from './lib/proc.js';
 import { platform } from './platform.js';
 import { metText, table, type Bench, type BenchResult } from './lib/report.js';
@@ -24,6 +25,7 @@ const BENCHES: Record<string, { bench: Bench; what: string }> = {
   instances: { bench: instances, what: 'listInstances over 5,000 instances vs a bare SDK v3 pagination loop (private moto); filter keystroke cost, RSS' },
   cluster: { bench: cluster, what: 'the Cluster pane\'s first snapshot of 200 nodes and 1,000 pods vs kubectl get nodes,pods -A -o json (stand-in API server)' },
   ssh: { bench: ssh, what: '--ci ssh through a bastion vs OpenSSH ssh -J (real sshd on 127.0.0.1): set-up to output, 100 MB throughput' },
+  'large-plan': { bench: largePlan, what: 'a 10,000-resource saved plan into the Plan/Apply pane vs bare terraform show -json: time to the rows, RSS, per-key latency' },
 };
 
 const USAGE = `usage: node dist/bench/run.js [NAME...]   (default: all)\n${Object.entries(BENCHES)
