@@ -97,6 +97,16 @@ export function changeOf(p: PlanSlice, address: string): ResourceChange | undefi
   return p.model?.changes.find((c) => c.address === address);
 }
 
+const changedCache = new WeakMap<PlanModel, Set<string>>();
+
+/** The addresses the plan changes (built once per plan). */
+function changedAddresses(model: PlanModel | undefined): Set<string> {
+  if (!model) return new Set();
+  let set = changedCache.get(model);
+  if (!set) changedCache.set(model, (set = new Set(model.changes.map((c) => c.address))));
+  return set;
+}
+
 /**
  * The address of the next (`delta` 1) or previous (-1) row after `address`, in the pane's order
  * (filtered), that has a planned change; undefined at either end.
@@ -104,7 +114,7 @@ export function changeOf(p: PlanSlice, address: string): ResourceChange | undefi
 export function neighbourChange(s: AppState, address: string, delta: 1 | -1): string | undefined {
   const p = s.plan;
   const rows = planLines(s, true).flatMap((l) => (l.kind === 'resource' ? [l.row] : []));
-  const changed = new Set(p.model?.changes.map((c) => c.address) ?? []);
+  const changed = changedAddresses(p.model);
   let i = rows.findIndex((r) => r.address === address);
   for (i += delta; i >= 0 && i < rows.length; i += delta) if (changed.has(rows[i]!.address)) return rows[i]!.address;
   return undefined;
