@@ -20,8 +20,8 @@
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { PassThrough, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { renderHeadless } from './lib/headless-console.js';
 import { percentiles } from './lib/report.js';
 
 export const COLUMNS = 160;
@@ -88,24 +88,6 @@ export interface WorkerResult {
   check: string;
 }
 
-const BSU = '\u001B[?2026h';
-const ESU = '\u001B[?2026l';
-
-/** A terminal-like stdout: isTTY, a fixed size; keeps what is written while `capturing`. */
-class FakeTty extends Writable {
-  readonly isTTY = true;
-  readonly columns = COLUMNS;
-  readonly rows = ROWS;
-  capturing = false;
-  captured = '';
-  constructor() {
-    super({ decodeStrings: false });
-  }
-  override _write(chunk: string | Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    if (this.capturing && chunk !== BSU && chunk !== ESU) this.captured += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-    cb();
-  }
-}
 
 const ANSI = /\u001B\[[0-9;?]*[A-Za-z]/g;
 
@@ -116,16 +98,12 @@ function within<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
 }
 
 async function run(a: WorkerArgs): Promise<WorkerResult> {
-  const React = await import('react');
-  const { render } = await import('ink');
-  const { App } = await import('../src/ui/App.js');
   const { Store, topOverlay, topView } = await import('../src/state/store.js');
   const { Controller } = await import('../src/state/controller.js');
   const { Engine } = await import('../src/services/terraform/engine.js');
   const { backendFor } = await import('../src/services/terraform/backend.js');
   const { runTerraform } = await import('../src/services/terraform/runner.js');
   const { parsePlanJson } = await import('../src/services/terraform/plan-model.js');
-  const { CONSOLE_RENDER_OPTIONS } = await import('../src/cli/console.js');
   const { press } = await import('../src/ui/keys/input.js');
   const { paneOf } = await import('../src/panes/index.js');
   const { viewInner, viewLength } = await import('../src/ui/overlays/ViewOverlay.js');
@@ -167,27 +145,7 @@ async function run(a: WorkerArgs): Promise<WorkerResult> {
   };
   const nextFrame = (): Promise<number> => new Promise((resolve) => waiters.push(resolve));
 
-  const stdout = new FakeTty();
-  const stderr = new Writable({ write: (_c, _e, cb) => cb() });
-  const stdin = Object.assign(new PassThrough(), {
-    isTTY: true,
-    setRawMode(): unknown {
-      return stdin;
-    },
-    ref(): unknown {
-      return stdin;
-    },
-    unref(): unknown {
-      return stdin;
-    },
-  });
-  const ink = render(React.createElement(App, { controller, size: { columns: COLUMNS, rows: ROWS } }), {
-    stdout: stdout as unknown as NodeJS.WriteStream,
-    stdin: stdin as unknown as NodeJS.ReadStream,
-    stderr: stderr as unknown as NodeJS.WriteStream,
-    ...CONSOLE_RENDER_OPTIONS,
-    onRender: onFrame,
-  });
+  const { ink, stdout } = await renderHeadless(controller, { columns: COLUMNS, rows: ROWS, onRender: onFrame });
   await sleep(300); // the first frame and the controller's "Ready" message
 
   // The plan process as the engine reports it (its streamed messages are not fed).

@@ -13,10 +13,11 @@
  */
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { PassThrough, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EngineEvent } from '../src/services/terraform/engine.js';
 import { TfJsonStreamParser } from '../src/services/terraform/events.js';
+import { renderHeadless } from './lib/headless-console.js';
 import { percentiles } from './lib/report.js';
 import { ApplyStream, TOTAL_EVENTS } from './lib/tf-stream.js';
 
@@ -54,25 +55,6 @@ export interface WorkerResult {
   check: string;
 }
 
-const BSU = '\u001B[?2026h';
-const ESU = '\u001B[?2026l';
-
-/** A terminal-like stdout: isTTY, a fixed size, counts what is written and throws it away. */
-class FakeTty extends Writable {
-  readonly isTTY = true;
-  readonly columns = COLUMNS;
-  readonly rows = ROWS;
-  bytes = 0;
-  writes = 0;
-  constructor() {
-    super({ decodeStrings: false });
-  }
-  override _write(chunk: string | Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    if (chunk !== BSU && chunk !== ESU) this.writes++;
-    this.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-    cb();
-  }
-}
 
 /** Peaks of process.memoryUsage() fields, sampled once per tick of the feed and at its end. */
 export interface MemoryPeaks {
@@ -130,14 +112,10 @@ async function feed(deliver: (e: EngineEvent) => void, mem: MemoryPeaks): Promis
 const CAPACITY = TOTAL_EVENTS + 16;
 
 async function runConsole(workDir: string): Promise<WorkerResult> {
-  const React = await import('react');
-  const { render } = await import('ink');
-  const { App } = await import('../src/ui/App.js');
   const { Store } = await import('../src/state/store.js');
   const { Controller } = await import('../src/state/controller.js');
   const { Engine } = await import('../src/services/terraform/engine.js');
   const { backendFor } = await import('../src/services/terraform/backend.js');
-  const { CONSOLE_RENDER_OPTIONS } = await import('../src/cli/console.js');
 
   // The engine's (never used) directories live in a temp dir the parent made and removes.
   const dir = workDir;
@@ -187,27 +165,7 @@ async function runConsole(workDir: string): Promise<WorkerResult> {
 
   const controller = new Controller(store, { environment: 'bench', engine, readLock: async () => ({ kind: 'free' }) });
   controller.start();
-  const stdout = new FakeTty();
-  const stderr = new Writable({ write: (_c, _e, cb) => cb() });
-  const stdin = Object.assign(new PassThrough(), {
-    isTTY: true,
-    setRawMode(): unknown {
-      return stdin;
-    },
-    ref(): unknown {
-      return stdin;
-    },
-    unref(): unknown {
-      return stdin;
-    },
-  });
-  const ink = render(React.createElement(App, { controller, size: { columns: COLUMNS, rows: ROWS } }), {
-    stdout: stdout as unknown as NodeJS.WriteStream,
-    stdin: stdin as unknown as NodeJS.ReadStream,
-    stderr: stderr as unknown as NodeJS.WriteStream,
-    ...CONSOLE_RENDER_OPTIONS,
-    onRender: onFrame,
-  });
+  const { ink, stdout } = await renderHeadless(controller, { columns: COLUMNS, rows: ROWS, onRender: onFrame });
   await sleep(300); // the first frame and the controller's "Ready" message
   const startRss = process.memoryUsage().rss;
   const framesBefore = frames;

@@ -51,6 +51,16 @@ describe('the whole console in a terminal: plan, apply, re-plan, destroy the pla
     assert.match(s, /\+ create\s+module\.bastion\.aws_/);
   });
 
+  it('Enter on a resource shows its diff; Esc goes back to the table', async () => {
+    await screen.send('j'); // the first module's first resource (the first line is its header)
+    await screen.send('Enter');
+    const d = await screen.waitFor(/# module\.bastion\.\S+ will be created/, 10_000);
+    assert.match(d, /\+ resource "aws_\w+" "\w+" \{/);
+    assert.match(d, /u show unchanged, n\/N next\/previous change/);
+    await screen.send('Escape');
+    await screen.waitFor(/saved plan ready/, 10_000);
+  });
+
   it('a, y applies it live and ends with Apply complete', async () => {
     await screen.send('a');
     await screen.waitFor(/\(y\/N\)/);

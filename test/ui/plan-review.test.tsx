@@ -115,4 +115,28 @@ describe('plan review in the Plan/Apply pane', () => {
     press(ctx, 'N');
     assert.match(store.state.message?.text ?? '', /first changed resource/);
   });
+
+  it('during an apply: failed rows first, then applying, with a done/total bar; Enter on a failed row shows its error', () => {
+    const { store, ctx, frame } = harness();
+    press(ctx, 't'); // the flat list: the order is the point here
+    const t0 = Date.now();
+    const tf = (event: Record<string, unknown>) => store.onEngineEvent({ kind: 'tf', operation: 'apply', event: { timestamp: t0, level: 'info', message: String(event.type), ...event } } as never);
+    store.onEngineEvent({ kind: 'operation-start', operation: 'apply', at: t0 } as never);
+    tf({ type: 'apply_start', address: 'aws_s3_bucket.logs', action: 'create', resourceType: 'aws_s3_bucket' });
+    tf({ type: 'apply_complete', address: 'aws_s3_bucket.logs', action: 'create', resourceType: 'aws_s3_bucket', elapsedSeconds: 1 });
+    tf({ type: 'apply_start', address: 'module.network.aws_vpc.this', action: 'update', resourceType: 'aws_vpc' });
+    tf({ type: 'apply_start', address: 'module.secure.aws_ebs_volume.etcd["a"]', action: 'delete', resourceType: 'aws_ebs_volume' });
+    tf({ type: 'apply_errored', address: 'module.secure.aws_ebs_volume.etcd["a"]', action: 'delete', resourceType: 'aws_ebs_volume', elapsedSeconds: 2 });
+    tf({ type: 'diagnostic', severity: 'error', summary: 'VolumeInUse: vol-1 is attached', detail: 'detach it first', address: 'module.secure.aws_ebs_volume.etcd["a"]' });
+    const f = frame();
+    const at = (re: RegExp) => f.search(re);
+    assert.ok(at(/etcd\["a"\]\s+✗ errored/) >= 0 && at(/etcd\["a"\]\s+✗ errored/) < at(/aws_vpc\.this\s+\S+ applying/), f);
+    assert.ok(at(/aws_vpc\.this\s+\S+ applying/) < at(/aws_s3_bucket\.logs\s+✓ done/), f);
+    assert.match(f, /\[[█░]{10}\] 2\/5/, 'one done and one failed of five');
+    store.update((s) => (s.selected = 0));
+    press(ctx, 'Enter');
+    const top = topOverlay(store.state);
+    assert.equal(top?.kind, 'details');
+    assert.match((top as { lines: string[] }).lines.join('\n'), /✗ Error: VolumeInUse: vol-1 is attached\n\s+detach it first/);
+  });
 });

@@ -1,0 +1,66 @@
+/**
+ * The console rendered without a terminal, for the benchmarks: a terminal-like stdout of a fixed
+ * size that counts (and, while `capturing`, keeps) what Ink writes, a raw-mode stdin, and the
+ * console's own render options.
+ */
+import { PassThrough, Writable } from 'node:stream';
+import type { Controller } from '../../src/state/controller.js';
+
+const BSU = '\u001B[?2026h';
+const ESU = '\u001B[?2026l';
+
+/** A terminal-like stdout: isTTY, a fixed size; counts writes and bytes (synchronized-update markers left out), keeps the text while `capturing`. */
+export class FakeTty extends Writable {
+  readonly isTTY = true;
+  bytes = 0;
+  writes = 0;
+  capturing = false;
+  captured = '';
+  constructor(
+    readonly columns: number,
+    readonly rows: number,
+  ) {
+    super({ decodeStrings: false });
+  }
+  override _write(chunk: string | Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (chunk !== BSU && chunk !== ESU) {
+      this.writes++;
+      if (this.capturing) this.captured += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    }
+    this.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    cb();
+  }
+}
+
+/**
+ * Renders the console's App for `controller` into a {@link FakeTty} of `columns` × `rows`, with the
+ * console's render options; `onRender` gets Ink's render time (ms) of each frame.
+ */
+export async function renderHeadless(controller: Controller, o: { columns: number; rows: number; onRender: (m: { renderTime: number }) => void }): Promise<{ ink: import('ink').Instance; stdout: FakeTty }> {
+  const React = await import('react');
+  const { render } = await import('ink');
+  const { App } = await import('../../src/ui/App.js');
+  const { CONSOLE_RENDER_OPTIONS } = await import('../../src/cli/console.js');
+  const stdout = new FakeTty(o.columns, o.rows);
+  const stderr = new Writable({ write: (_c, _e, cb) => cb() });
+  const stdin = Object.assign(new PassThrough(), {
+    isTTY: true,
+    setRawMode(): unknown {
+      return stdin;
+    },
+    ref(): unknown {
+      return stdin;
+    },
+    unref(): unknown {
+      return stdin;
+    },
+  });
+  const ink = render(React.createElement(App, { controller, size: { columns: o.columns, rows: o.rows } }), {
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    stderr: stderr as unknown as NodeJS.WriteStream,
+    ...CONSOLE_RENDER_OPTIONS,
+    onRender: o.onRender,
+  });
+  return { ink, stdout };
+}
