@@ -120,7 +120,22 @@ export function neighbourChange(s: AppState, address: string, delta: 1 | -1): st
   return undefined;
 }
 
-const STATUS_ORDER: Record<RowStatus, number> = { errored: 0, applying: 1, cancelled: 2, done: 3, planned: 4, refreshing: 4, refreshed: 4 };
+const moduleCache = new WeakMap<ResourceRow, string>();
+const lineCache = [new WeakMap<ResourceRow, PlanLine>(), new WeakMap<ResourceRow, PlanLine>()];
+
+/** The row's module (computed once per row: the table is rebuilt on every frame of an apply). */
+function moduleOfRow(r: ResourceRow): string {
+  let m = moduleCache.get(r);
+  if (m === undefined) moduleCache.set(r, (m = moduleOf(r.address)));
+  return m;
+}
+
+/** The table line of a row at a depth (one object per row and depth, reused across frames). */
+function lineOf(row: ResourceRow, depth: 0 | 1): PlanLine {
+  let l = lineCache[depth]!.get(row);
+  if (!l) lineCache[depth]!.set(row, (l = { kind: 'resource', row, depth }));
+  return l;
+}
 
 function phantomSet(p: PlanSlice): Set<string> {
   return new Set(p.model?.changes.filter((c) => c.phantom).map((c) => c.address) ?? []);
@@ -140,15 +155,23 @@ export function planLines(s: AppState, ignoreFolds = false): PlanLine[] {
     rows = p.actionFilter === 'phantom' ? rows.filter((r) => ph.has(r.address)) : rows.filter((r) => r.action === p.actionFilter && !ph.has(r.address));
   }
   const applying = p.operation?.name === 'apply' || p.lastResult?.operation === 'apply';
-  if (applying) rows = rows.map((r, i) => [r, i] as const).sort((a, b) => STATUS_ORDER[a[0].status] - STATUS_ORDER[b[0].status] || a[1] - b[1]).map(([r]) => r);
+  if (applying) {
+    // Failed first, then applying, then the rest, each in plan order: a stable partition (no sort).
+    const errored: ResourceRow[] = [];
+    const running: ResourceRow[] = [];
+    const cancelled: ResourceRow[] = [];
+    const rest: ResourceRow[] = [];
+    for (const r of rows) (r.status === 'errored' ? errored : r.status === 'applying' ? running : r.status === 'cancelled' ? cancelled : rest).push(r);
+    if (errored.length || running.length || cancelled.length) rows = [...errored, ...running, ...cancelled, ...rest];
+  }
   const modules = new Map<string, ResourceRow[]>();
   for (const r of rows) {
-    const m = moduleOf(r.address);
+    const m = moduleOfRow(r);
     let list = modules.get(m);
     if (!list) modules.set(m, (list = []));
     list.push(r);
   }
-  if (!p.tree || modules.size <= 1) return rows.map((row) => ({ kind: 'resource', row, depth: 0 }));
+  if (!p.tree || modules.size <= 1) return rows.map((row) => lineOf(row, 0));
   const out: PlanLine[] = [];
   for (const m of [...modules.keys()].sort((a, b) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b)))) {
     const list = modules.get(m)!;
@@ -162,7 +185,7 @@ export function planLines(s: AppState, ignoreFolds = false): PlanLine[] {
     }
     const open = ignoreFolds || !p.folded.has(m);
     out.push({ kind: 'module', module: m, add, change, remove, rows: list.length, open });
-    if (open) for (const row of list) out.push({ kind: 'resource', row, depth: 1 });
+    if (open) for (const row of list) out.push(lineOf(row, 1));
   }
   return out;
 }

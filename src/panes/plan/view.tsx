@@ -95,7 +95,8 @@ export function PlanPane({ state, width, height }: { state: AppState; width: num
     { title: 'RISK', width: 8, value: (l) => (l.kind === 'resource' ? (changes.get(l.row.address)?.risk ?? '') : ''), color: (l) => (l.kind === 'resource' ? RISK_COLOR[changes.get(l.row.address)?.risk ?? ''] : undefined) },
     { title: 'ID', width: Math.min(24, Math.max(10, Math.floor(width / 6))), value: (l) => res(l)?.id ?? '' },
   ];
-  const total = state.plan.rows.filter((r) => r.action !== 'noop' && r.action !== 'read').length;
+  let total = 0;
+  if (state.plan.operation?.name === 'apply') for (const r of state.plan.rows) if (r.action !== 'noop' && r.action !== 'read') total++;
   const progress = state.plan.operation?.name === 'apply' && total ? bar(counts.done + counts.errored, total) : '';
   return (
     <Box flexDirection="column" width={width} height={height}>
