@@ -107,6 +107,7 @@ async function run(a: WorkerArgs): Promise<WorkerResult> {
   const { press } = await import('../src/ui/keys/input.js');
   const { paneOf } = await import('../src/panes/index.js');
   const { viewInner, viewLength } = await import('../src/ui/overlays/ViewOverlay.js');
+  const { planLines } = await import('../src/panes/plan/slice.js');
 
   // The fake target: a real Engine that is never run (the Controller subscribes to it), the lock free.
   const dir = a.workDir;
@@ -231,8 +232,12 @@ async function run(a: WorkerArgs): Promise<WorkerResult> {
       x.sync.push(k1 - k0);
     };
     // Enter opens the selected row's diff (a new one each time: Down between), Esc closes it.
+    // On a module's header Enter folds it (and Esc has nothing to close): the timed Enter is always
+    // pressed on a resource row, the headers stepped over by untimed Downs.
+    const onHeader = () => planLines(store.state)[store.state.selected]?.kind === 'module';
     let diffsOpened = 0;
     for (let i = 0; i < PRESSES; i++) {
+      while (onHeader()) await key('Down', false);
       await key('Enter', true);
       const top = topOverlay(store.state);
       if (top?.kind === 'diff') diffsOpened++;
@@ -241,6 +246,7 @@ async function run(a: WorkerArgs): Promise<WorkerResult> {
     }
     const selectedAfterDown = store.state.selected;
     // n in the diff: the next changed resource, 200 times.
+    while (onHeader()) await key('Down', false);
     await key('Enter', false);
     const from = (topOverlay(store.state) as { address?: string } | undefined)?.address ?? '?';
     for (let i = 0; i < PRESSES; i++) await key('n', true);

@@ -33,6 +33,11 @@ import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { findTerraform } from '../../src/services/terraform/binary.js';
 import { providerSource, writeCliConfig } from '../../src/services/terraform/cliconfig.js';
 import { motoSkipReason, startMoto, type MotoServer } from '../support/moto.js';
+import { headerOf } from '../../src/cli/console.js';
+import { resolvePaths } from '../../src/core/paths.js';
+import { openSession } from '../../src/services/session.js';
+import { Controller } from '../../src/state/controller.js';
+import { Store, topOverlay } from '../../src/state/store.js';
 import { makeWorkspace, ndjson, type Workspace } from '../support/workspace.js';
 
 const skip = await motoSkipReason();
@@ -281,6 +286,23 @@ describe('the whole platform on the emulator', { skip, concurrency: 3 }, () => {
       const subnet = plan.changes.find((c) => /aws_subnet/.test(c.address))!;
       assert.equal(subnet.action, 'replace');
       assert.equal(subnet.attributes.find((a) => a.path === 'cidr_block')?.forces_replacement, true);
+      // The console on the same plan (an in-process session, as ./play.kube opens it): a asks for the typed environment name.
+      const session = await openSession({ environment: ENV, local: true, paths: resolvePaths(ws.env), env: ws.env });
+      const controller = new Controller(new Store(headerOf(session)), session);
+      try {
+        await controller.plan(false);
+        controller.requestApply();
+        const q = topOverlay(controller.store.state);
+        assert.ok(q?.kind === 'confirm', `a question is open: ${JSON.stringify(controller.store.state.message)}`);
+        assert.equal(q.typed, true, 'a typed confirmation');
+        assert.equal(q.expect, ENV);
+        assert.match(q.prompt, new RegExp(`^This plan DESTROYS (\\d+) resources? in ${ENV} \\(\\+\\d+ ~\\d+ -\\1\\)\\. Type the environment name to apply it:$`));
+        assert.match(q.detail?.[0] ?? '', /^risk (high|critical): /, `the risk line: ${q.detail?.join(' | ')}`);
+        q.onNo?.();
+      } finally {
+        controller.stop();
+        session.close();
+      }
     });
 
     it('a tag of the bastion changed out of band: the plan\'s drift section shows that tag, before and after', async (t) => {

@@ -11,6 +11,7 @@ import type { Controller } from '../../src/state/controller.js';
 import { Store, topOverlay } from '../../src/state/store.js';
 import type { ActionContext } from '../../src/ui/keys/action.js';
 import { press } from '../../src/ui/keys/input.js';
+import { parseCommand } from '../../src/ui/keys/registry.js';
 import { ViewOverlayBody } from '../../src/ui/overlays/ViewOverlay.js';
 import { paneOf } from '../../src/panes/index.js';
 import { strip } from '../support/frames.js';
@@ -78,6 +79,69 @@ describe('plan review in the Plan/Apply pane', () => {
     assert.match(f, /aws_iam_role_policy/);
     assert.doesNotMatch(f, /aws_s3_bucket\.logs/);
     press(ctx, 'f');
+    assert.equal(store.state.plan.actionFilter, undefined);
+  });
+
+  it('D shows the drift of a plan with no change to apply (Terraform exits 0 and still reports drift)', () => {
+    const store = new Store({ environment: 'rev', account: '1', region: 'eu-west-1', backend: 'b', engine: 't', credentials: 'c' });
+    const controller = {} as Controller;
+    const ctx = (): ActionContext => ({ state: store.state, store, controller, page: 10, rowCount: paneOf('plan').rowCount(store.state), maxScroll: 100 });
+    press(ctx, 'D');
+    assert.equal(store.state.message?.text, 'No plan yet: press p.');
+    const doc = {
+      format_version: '1.2',
+      resource_changes: [{ address: 'aws_instance.bastion', mode: 'managed', type: 'aws_instance', name: 'bastion', change: { actions: ['no-op'], before: { tags: { Name: 'b' } }, after: { tags: { Name: 'b' } }, after_unknown: {}, before_sensitive: {}, after_sensitive: {} } }],
+      resource_drift: [{ address: 'aws_instance.bastion', mode: 'managed', type: 'aws_instance', name: 'bastion', change: { actions: ['update'], before: { tags: { Name: 'b' } }, after: { tags: { Name: 'b', Owner: 'x' } }, after_unknown: {}, before_sensitive: {}, after_sensitive: {} } }],
+    };
+    const plan = parsePlanJson(JSON.stringify(doc));
+    assert.equal(plan.hasChanges, false);
+    store.onEngineEvent({ kind: 'operation-start', operation: 'plan', at: 1 } as never);
+    store.onEngineEvent({ kind: 'plan', plan } as never);
+    store.onEngineEvent({ kind: 'operation-end', operation: 'plan', ok: true, exitCode: 0, cancelled: false, durationMs: 5, at: 6 } as never);
+    assert.equal(store.state.plan.model, undefined, 'nothing to apply');
+    press(ctx, 'D');
+    const top = topOverlay(store.state);
+    assert.equal(top?.kind, 'drift');
+    const ui = render(<ViewOverlayBody overlay={top as never} state={store.state} width={120} height={20} />);
+    const f = strip(ui.lastFrame());
+    ui.unmount();
+    assert.match(f, /Drift: 1 resource\(s\) changed outside Terraform/);
+    assert.match(f, /aws_instance\.bastion/);
+    assert.match(f, /Owner/);
+  });
+
+  it('+ ~ - * = keep one action (the same key again shows all); :only ACTION does it from the command line', () => {
+    const { store, ctx, frame } = harness();
+    const only = (key: string, shows: RegExp[], hides: RegExp[], title: RegExp) => {
+      press(ctx, key);
+      const f = frame();
+      assert.match(f, title, `title after ${key}`);
+      for (const r of shows) assert.match(f, r, `${key} shows ${r}`);
+      for (const r of hides) assert.doesNotMatch(f, r, `${key} hides ${r}`);
+    };
+    only('+', [/aws_s3_bucket\.logs/], [/aws_vpc/, /aws_ebs_volume/, /aws_subnet/], /only \+ create/);
+    assert.match(store.state.message?.text ?? '', /^Showing only \+ create \(\+ again, or f, shows every action\)\.$/);
+    only('~', [/aws_vpc\.this/], [/aws_s3_bucket/, /aws_iam_role_policy/, /aws_subnet/], /only ~ update/);
+    only('-', [/aws_ebs_volume\.etcd/], [/aws_s3_bucket/, /aws_vpc/, /aws_subnet/], /only - delete/);
+    only('*', [/aws_subnet\.this/], [/aws_s3_bucket/, /aws_vpc/, /aws_ebs_volume/], /only -\/\+ replace/);
+    only('=', [/aws_iam_role_policy/], [/aws_s3_bucket/, /aws_vpc/], /only ≈ phantom/);
+    press(ctx, '=');
+    assert.equal(store.state.plan.actionFilter, undefined);
+    assert.equal(store.state.message?.text, 'Showing every action.');
+    assert.match(frame(), /aws_s3_bucket[\s\S]*aws_vpc/);
+    const run = (line: string) => {
+      const p = parseCommand(line);
+      assert.ok(p, line);
+      p.action.run(ctx(), p.arg);
+    };
+    run('only delete');
+    assert.equal(store.state.plan.actionFilter, 'delete');
+    assert.match(frame(), /only - delete/);
+    run('only all');
+    assert.equal(store.state.plan.actionFilter, undefined);
+    run('only sideways');
+    assert.equal(store.state.message?.level, 'error');
+    assert.equal(store.state.message?.text, ':only sideways: not an action. Use one of create, update, delete, replace, phantom or all.');
     assert.equal(store.state.plan.actionFilter, undefined);
   });
 

@@ -114,6 +114,20 @@ describe('the registry of key actions', () => {
     assert.equal(store.state.overlays.length, 0);
   });
 
+  it('an unknown : command is named in the message, cut to 60 characters', () => {
+    const store = new Store(HEADER);
+    const ctx = ctxOf(store, []);
+    press(ctx, ':');
+    for (const ch of 'nosuch') press(ctx, ch);
+    press(ctx, 'Enter');
+    assert.equal(store.state.message?.level, 'error');
+    assert.equal(store.state.message?.text, 'unknown command :nosuch');
+    press(ctx, ':');
+    for (const ch of 'z'.repeat(4000)) press(ctx, ch);
+    press(ctx, 'Enter');
+    assert.equal(store.state.message?.text, `unknown command :${'z'.repeat(59)}…`);
+  });
+
   it('a typed question takes y and n as text, and yes only for the exact text', () => {
     const store = new Store(HEADER);
     const ctx = ctxOf(store, []);

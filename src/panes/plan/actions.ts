@@ -1,7 +1,7 @@
 /** The Plan/Apply pane's actions: plan, apply, destroy, cancel, outputs, diagnostics, and the lock and state repairs. */
 import { topOverlay } from '../../state/store.js';
 import type { ActionContext, ActionDef } from '../../ui/keys/action.js';
-import { ACTION_FILTER_TEXT, cycleActionFilter, neighbourChange, planLines, setFolded, toggleTree } from './slice.js';
+import { ACTION_FILTER_TEXT, ACTION_FILTERS, cycleActionFilter, setActionFilter, type ActionFilter, neighbourChange, planLines, setFolded, toggleTree } from './slice.js';
 
 /** Enter: the selected row's diff (a failed row: its diagnostics). */
 function openDiff(c: ActionContext): void {
@@ -56,6 +56,57 @@ function stepDiff(c: ActionContext, delta: 1 | -1): void {
   });
 }
 
+/** Says which rows the table now shows. */
+function sayFilter(c: ActionContext): void {
+  const f = c.state.plan.actionFilter;
+  c.store.say('info', f ? `Showing only ${ACTION_FILTER_TEXT[f]} (${f === 'phantom' ? '=' : FILTER_KEY[f]} again, or f, shows every action).` : 'Showing every action.');
+}
+
+/** The key that keeps only one action's rows. */
+const FILTER_KEY: Record<ActionFilter, string> = { create: '+', update: '~', delete: '-', replace: '*', phantom: '=' };
+
+/** `+ ~ - * =`: only that action's rows; the same key again shows them all. */
+function only(c: ActionContext, f: ActionFilter | undefined): void {
+  c.store.update((s) => {
+    setActionFilter(s.plan, s.plan.actionFilter === f ? undefined : f);
+    s.selected = 0;
+  });
+  sayFilter(c);
+}
+
+/** `:only ACTION`: create, update, delete, replace, phantom or all. */
+function onlyCommand(c: ActionContext, arg: string | undefined): void {
+  const a = (arg ?? '').trim().toLowerCase();
+  if (a === 'all' || a === '') {
+    c.store.update((s) => {
+      setActionFilter(s.plan, undefined);
+      s.selected = 0;
+    });
+    sayFilter(c);
+    return;
+  }
+  const f = ACTION_FILTERS.find((x) => x === a);
+  if (!f) {
+    c.store.say('error', `:only ${a.slice(0, 40)}: not an action. Use one of ${ACTION_FILTERS.join(', ')} or all.`);
+    return;
+  }
+  c.store.update((s) => {
+    setActionFilter(s.plan, f);
+    s.selected = 0;
+  });
+  sayFilter(c);
+}
+
+const onlyAction = (f: ActionFilter, what: string): ActionDef => ({ id: `plan.only-${f}`, keys: [FILTER_KEY[f]], scope: 'plan', label: `only ${FILTER_KEY[f]}`, description: `show only ${what} (${ACTION_FILTER_TEXT[f]}; the same key again shows every action)`, run: (c) => only(c, f) });
+
+/** D: the last plan's drift, each resource with its diff. */
+function showDrift(c: ActionContext): void {
+  const p = c.state.plan;
+  if (p.driftDetail.length) c.store.open({ kind: 'drift', scroll: Number.MAX_SAFE_INTEGER });
+  else if (p.drift) c.store.say('info', `Terraform reported ${p.drift} drifted resource${p.drift === 1 ? '' : 's'} but the plan's detail was not read (it is read with each plan): press p to plan again.`);
+  else c.store.say('info', p.lastResult || p.model ? 'The last plan found no drift.' : 'No plan yet: press p.');
+}
+
 export const PLAN_ACTIONS: readonly ActionDef[] = [
   { id: 'plan.plan', keys: ['p'], command: { words: ['plan'] }, scope: 'plan', label: 'plan', description: 'plan: refresh and compute the changes (terraform plan -out); the plan is saved for apply', statusBar: true, run: (c) => void c.controller.plan(false) },
   { id: 'plan.apply', keys: ['a'], command: { words: ['apply'] }, scope: 'plan', label: 'apply', description: 'apply the saved plan exactly as shown (y/N; the typed environment name when it destroys anything)', dangerous: true, statusBar: true, run: (c) => c.controller.requestApply() },
@@ -79,11 +130,16 @@ export const PLAN_ACTIONS: readonly ActionDef[] = [
         cycleActionFilter(s.plan);
         s.selected = 0;
       });
-      const f = c.state.plan.actionFilter;
-      c.store.say('info', f ? `Showing only ${ACTION_FILTER_TEXT[f]}.` : 'Showing every action.');
+      sayFilter(c);
     },
   },
-  { id: 'plan.drift', keys: ['D'], command: { words: ['drift'] }, scope: 'plan', label: 'drift', description: 'the changes made outside Terraform that the last plan found, each with its diff', run: (c) => (c.state.plan.model?.drift.length ? c.store.open({ kind: 'drift', scroll: Number.MAX_SAFE_INTEGER }) : c.store.say('info', c.state.plan.model ? 'The last plan found no drift.' : 'No plan yet: press p.')) },
+  onlyAction('create', 'the creates'),
+  onlyAction('update', 'the in-place updates'),
+  onlyAction('delete', 'the deletes'),
+  onlyAction('replace', 'the replacements'),
+  onlyAction('phantom', 'the phantom updates (equal once normalised)'),
+  { id: 'plan.only', keys: [], command: { words: ['only'], arg: 'optional', argName: 'create|update|delete|replace|phantom|all' }, scope: 'plan', label: 'only', description: 'show only one action\'s rows (all: every action); the title says which', run: onlyCommand },
+  { id: 'plan.drift', keys: ['D'], command: { words: ['drift'] }, scope: 'plan', label: 'drift', description: 'the changes made outside Terraform that the last plan found, each with its diff', run: showDrift },
   { id: 'diff.all', keys: ['u'], scope: 'overlay:diff', label: 'unchanged', description: 'show or hide the unchanged attributes (the diff)', statusBar: true, run: (c) => c.store.update(() => { const t = topOverlay(c.state); if (t?.kind === 'diff') t.all = !t.all; }) },
   { id: 'diff.next', keys: ['n'], scope: 'overlay:diff', label: 'next', description: 'the next changed resource (the diff stays open)', statusBar: true, run: (c) => stepDiff(c, 1) },
   { id: 'diff.prev', keys: ['N'], scope: 'overlay:diff', label: 'previous', description: 'the previous changed resource', statusBar: true, run: (c) => stepDiff(c, -1) },

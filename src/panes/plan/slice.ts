@@ -5,7 +5,7 @@
  */
 import type { EngineEvent, Operation } from '../../services/terraform/engine.js';
 import type { TfEvent } from '../../services/terraform/events.js';
-import type { OutputValue, PlanModel, ResourceChange } from '../../services/terraform/plan-model.js';
+import type { OutputValue, PlanModel } from '../../services/terraform/plan-model.js';
 import { moduleOf } from '../../core/plan-diff.js';
 import { RingBuffer } from '../../state/ring-buffer.js';
 import type { AppState } from '../../state/store.js';
@@ -52,6 +52,8 @@ export interface PlanSlice {
   drift: number;
   /** The saved plan (show -json), while there is one with changes. */
   model?: PlanModel;
+  /** The last plan's drift with each resource's diff (kept when the plan had no change to save). */
+  driftDetail: PlanModel['drift'];
   diagnostics: RingBuffer<DiagnosticRow>;
   outputs?: OutputValue[];
   /** Set while the pane follows a run another console or pipeline started (read-only). */
@@ -64,8 +66,14 @@ export interface PlanSlice {
   tree: boolean;
   /** Modules folded (`←`). */
   folded: Set<string>;
-  /** Only rows of this action (`f` cycles: create, update, delete, replace, phantom; undefined: all). */
+  /** Only rows of this action (`+ ~ - * =`, `:only`, or `f` cycling through them; undefined: all). */
   actionFilter?: ActionFilter;
+  /**
+   * Revision of what the table's lines are made of (rows, their statuses, the plan, tree, folds,
+   * action filter): every transition of this slice adds one, so {@link planLines} is computed once
+   * per change, not once per caller and frame.
+   */
+  rev: number;
 }
 
 /** What `f` keeps: one action, or the phantom updates. */
@@ -82,7 +90,7 @@ export type PlanLine = { kind: 'module'; module: string; add: number; change: nu
 
 /** An empty Plan/Apply pane. */
 export function planSlice(): PlanSlice {
-  return { rows: [], rowIndex: new Map(), drift: 0, diagnostics: new RingBuffer(DIAGNOSTIC_CAPACITY), tree: true, folded: new Set() };
+  return { rows: [], rowIndex: new Map(), drift: 0, diagnostics: new RingBuffer(DIAGNOSTIC_CAPACITY), tree: true, folded: new Set(), rev: 0, driftDetail: [] };
 }
 
 /** Rows matching the filter (substring over address, action, status, id; case-insensitive). */
@@ -90,11 +98,6 @@ export function filterRows(rows: readonly ResourceRow[], filter: string): readon
   if (!filter) return rows;
   const f = filter.toLowerCase();
   return rows.filter((r) => r.address.toLowerCase().includes(f) || r.action.includes(f) || r.status.includes(f) || (r.id ?? '').toLowerCase().includes(f));
-}
-
-/** The planned change of `address` in the saved plan, if any. */
-export function changeOf(p: PlanSlice, address: string): ResourceChange | undefined {
-  return p.model?.changes.find((c) => c.address === address);
 }
 
 const changedCache = new WeakMap<PlanModel, Set<string>>();
@@ -147,9 +150,29 @@ function phantomSet(p: PlanSlice): Set<string> {
  * when the plan spans more than one module and the tree view is on (folded modules show only
  * their header, unless `ignoreFolds`).
  */
-export function planLines(s: AppState, ignoreFolds = false): PlanLine[] {
+export function planLines(s: AppState, ignoreFolds = false): readonly PlanLine[] {
   const p = s.plan;
-  let rows = filterRows(p.rows, s.pane === 'plan' ? s.filter : '');
+  const filter = s.pane === 'plan' ? s.filter : '';
+  const memo = linesMemo.get(p);
+  const k = ignoreFolds ? 1 : 0;
+  if (memo?.rev === p.rev && memo.filter[k] === filter && memo.lines[k]) return memo.lines[k]!;
+  const lines = computeLines(p, filter, ignoreFolds);
+  const m = memo?.rev === p.rev ? memo : { rev: p.rev, filter: [undefined, undefined], lines: [undefined, undefined] } as LinesMemo;
+  m.filter[k] = filter;
+  m.lines[k] = lines;
+  linesMemo.set(p, m);
+  return lines;
+}
+
+interface LinesMemo {
+  rev: number;
+  filter: [string | undefined, string | undefined];
+  lines: [readonly PlanLine[] | undefined, readonly PlanLine[] | undefined];
+}
+const linesMemo = new WeakMap<PlanSlice, LinesMemo>();
+
+function computeLines(p: PlanSlice, filter: string, ignoreFolds: boolean): PlanLine[] {
+  let rows = filterRows(p.rows, filter);
   if (p.actionFilter) {
     const ph = phantomSet(p);
     rows = p.actionFilter === 'phantom' ? rows.filter((r) => ph.has(r.address)) : rows.filter((r) => r.action === p.actionFilter && !ph.has(r.address));
@@ -192,19 +215,28 @@ export function planLines(s: AppState, ignoreFolds = false): PlanLine[] {
 
 /** `t`: the module tree or the flat list. */
 export function toggleTree(p: PlanSlice): void {
+  p.rev++;
   p.tree = !p.tree;
 }
 
 /** `←` / `→` (and Enter on a header): fold or unfold a module. */
 export function setFolded(p: PlanSlice, module: string, folded: boolean): void {
+  p.rev++;
   if (folded) p.folded.add(module);
   else p.folded.delete(module);
 }
 
 /** `f`: the next action filter (all → create → update → delete → replace → phantom → all). */
 export function cycleActionFilter(p: PlanSlice): void {
+  p.rev++;
   const i = p.actionFilter ? ACTION_FILTERS.indexOf(p.actionFilter) : -1;
   p.actionFilter = ACTION_FILTERS[i + 1];
+}
+
+/** `+ ~ - * =` and `:only`: keep only `filter`'s rows (undefined: every action). */
+export function setActionFilter(p: PlanSlice, filter: ActionFilter | undefined): void {
+  p.rev++;
+  p.actionFilter = filter;
 }
 
 /** `:state-push-errored` succeeded, or the file was found at start: where the unpersisted state waits (undefined: none). */
@@ -235,6 +267,7 @@ function resetPlan(p: PlanSlice): void {
   p.summary = undefined;
   p.model = undefined;
   p.drift = 0;
+  p.driftDetail = [];
   p.diagnostics.clear();
 }
 
@@ -243,6 +276,7 @@ function resetPlan(p: PlanSlice): void {
  * @returns true when the rows were replaced (a new plan, a followed run): the selection goes back to the top.
  */
 export function planOnEngineEvent(p: PlanSlice, log: RingBuffer<string>, e: EngineEvent): boolean {
+  if (e.kind !== 'stderr' && e.kind !== 'text') p.rev++;
   switch (e.kind) {
     case 'attached':
       resetPlan(p);
@@ -291,6 +325,7 @@ export function planOnEngineEvent(p: PlanSlice, log: RingBuffer<string>, e: Engi
       return false;
     case 'plan':
       p.model = e.plan.hasChanges ? e.plan : undefined;
+      p.driftDetail = e.plan.drift;
       // show -json is authoritative: make rows match the plan's resource changes.
       for (const c of e.plan.changes) row(p, c.address, c.action).action = c.action;
       return false;

@@ -279,7 +279,7 @@ export class Engine {
       summary,
       onEvent: (event) => {
         if (event.type === 'diagnostic' && event.severity === 'error') errors.push(event);
-        else if (event.type === 'planned_change' || event.type === 'change_summary') planned.push(event);
+        else if (event.type === 'planned_change' || event.type === 'change_summary' || event.type === 'resource_drift') planned.push(event);
         if (event.type === 'change_summary') summary.v = { add: event.add, change: event.change, remove: event.remove, operation: event.operation };
         this.emit({ kind: 'tf', operation, event });
       },
@@ -474,7 +474,7 @@ export class Engine {
 
   /**
    * `plan -json -out=PLANFILE -detailed-exitcode` (with `-destroy` for a destroy plan), then, when
-   * it has changes and `structured` is not false, `show -json PLANFILE` for the structured plan
+   * it has changes (or Terraform reported drift) and `structured` is not false, `show -json PLANFILE` for the structured plan
    * (changed attributes, output changes with sensitive values masked); otherwise the model is built
    * from the streamed `planned_change` and `change_summary` messages (no third process: `--ci
    * apply` uses this). Each plan writes its own file (`plans/ID.tfplan`, 0600); a plan with changes
@@ -499,7 +499,9 @@ export class Engine {
       const r = await this.run(operation, args, { durable: { planFile } });
       if (r.exitCode !== 0 && r.exitCode !== 2) throw this.failure(operation, r);
       let plan: PlanModel;
-      if (r.exitCode === 2 && opts.structured !== false) {
+      // Drift with no change (exit 0) is read too: the drift view shows each drifted resource's diff.
+      const drifted = r.planned.some((e) => e.type === 'resource_drift');
+      if ((r.exitCode === 2 || drifted) && opts.structured !== false) {
         const show = await this.run(operation, ['show', '-json', '-no-color', planFile], { json: false, quiet: true });
         if (show.exitCode !== 0) throw this.failure(operation, show);
         plan = parsePlanJson(show.stdout, opts.destroy === true);

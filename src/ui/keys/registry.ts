@@ -109,7 +109,7 @@ function runCommandLine(ctx: ActionContext): void {
     const known = commands.get(word);
     if (known?.command?.arg === 'required') ctx.store.say('error', `:${word} needs ${known.command.argName ?? 'an argument'}`, `e.g. :${word} ${known.command.argName ?? ''}`.trim());
     else if (known) ctx.store.say('error', `:${word} takes no argument`, `type :${word} alone`);
-    else ctx.store.say('error', `unknown command :${text}`, `try one of: ${commandWords().join(', ')}`);
+    else ctx.store.say('error', `unknown command :${text.length > 60 ? `${text.slice(0, 59)}…` : text}`, `try one of: ${commandWords().join(', ')}`);
     return;
   }
   parsed.action.run(ctx, parsed.arg);

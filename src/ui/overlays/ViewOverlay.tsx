@@ -51,8 +51,8 @@ function content(o: ViewOverlay, state: AppState, columns: number): { title: str
       return lines(`${o.address}  ${ch.action}  risk ${ch.risk}: ${ch.riskWhy}`, diffLines(ch, o.all), `u ${o.all ? 'hide' : 'show'} unchanged, n/N next/previous change, ↑↓ scroll, Esc close`);
     }
     case 'drift': {
-      const ls = (state.plan.model?.drift ?? []).flatMap((d) => [...diffLines(d, false, 'drift'), '']);
-      return lines(`Drift: ${state.plan.model?.drift.length ?? 0} resource(s) changed outside Terraform`, ls, '↑↓ scroll, Esc close', 'no drift');
+      const ls = state.plan.driftDetail.flatMap((d) => [...diffLines(d, false, 'drift'), '']);
+      return lines(`Drift: ${state.plan.driftDetail.length} resource(s) changed outside Terraform`, ls, '↑↓ scroll, Esc close', 'no drift');
     }
     case 'log':
       return { title: 'Raw log', length: state.log.length, line: (i) => state.log.at(i) ?? '', footer: '↑↓ PgUp PgDn g G scroll, Esc close' };
