@@ -3,7 +3,7 @@ import { UsageError } from '../core/errors.js';
 import type { SshCliOptions } from './ci-ssh.js';
 
 /** Headless commands (`--ci CMD`). */
-export const CI_COMMANDS = ['plan', 'apply', 'destroy', 'output', 'instances', 'elbs', 'secrets', 'bootstrap', 'ssh', 'exec', 'cluster', 'unlock', 'state-push-errored'] as const;
+export const CI_COMMANDS = ['plan', 'apply', 'destroy', 'drift', 'output', 'instances', 'elbs', 'secrets', 'bootstrap', 'ssh', 'exec', 'cluster', 'unlock', 'state-push-errored'] as const;
 export type CiCommand = (typeof CI_COMMANDS)[number];
 
 /** `--ci secrets` sub-commands and their arguments. */
@@ -57,6 +57,7 @@ export const USAGE = `usage:
   ./run.kube -e ENV [--local] [SSH OPTIONS]      console on profiles/ENV.tfvars (SSH OPTIONS: --bastion --user --identity --known-hosts; --kubeconfig FILE)
   ./run.kube -e ENV [--local] --ci plan|apply|destroy|output [--json] [--auto-approve]
   ./run.kube -e ENV [--local] --ci plan --format markdown    the plan as a Markdown document for a pull-request comment
+  ./run.kube -e ENV [--local] --ci drift [--auto-approve] [--json]   drift check (plan -refresh-only): exit 0 none, 2 drift; --auto-approve writes the real values into the state
   ./run.kube -e ENV [--local] --ci instances|elbs [--json]
   ./run.kube -e ENV [--local] --ci secrets ls|get KEY|put KEY FILE|fetch DIR|upload DIR [--overwrite] [--json]
   ./run.kube -e ENV [--local] --ci bootstrap [--write-profile] [--json]
@@ -73,7 +74,7 @@ options:
       --local          use the embedded local AWS emulator (moto) instead of AWS
       --ci CMD         run headless: ${CI_COMMANDS.join(', ')}
       --json           with --ci: NDJSON events, the last one {"type":"summary",…}
-      --auto-approve   with --ci apply/destroy: required, nothing is applied without it
+      --auto-approve   with --ci apply/destroy: required, nothing is applied without it; with --ci drift: write the drifted values into the state
       --write-profile  with --ci bootstrap: write terraform_bucket_name and kms_master_id into the profile
       --overwrite      with --ci secrets fetch/upload: also replace files that differ (default: kept and listed)
       --format FORMAT  with --ci plan: text (default) or markdown (one document on stdout, progress on stderr)

@@ -1,4 +1,5 @@
 import { ConsoleError, formatError, UsageError } from '../core/errors.js';
+import { realDrift } from '../core/plan-drift.js';
 import type { Paths } from '../core/paths.js';
 import type { Profile } from '../core/profile.js';
 import { openSession, type Session } from '../services/session.js';
@@ -69,7 +70,7 @@ export async function runCi(o: CiOptions): Promise<number> {
   // their progress goes to stderr, and Terraform's events (reading outputs) are not printed.
   const reporter = new CiReporter((aws && !o.json) || o.markdown ? o.err : o.out, o.json);
   const started = Date.now();
-  const counts: { add: number; change: number; destroy: number; risk?: string } = { add: 0, change: 0, destroy: 0 };
+  const counts: { add: number; change: number; destroy: number; risk?: string; drift?: number; state_updated?: boolean } = { add: 0, change: 0, destroy: 0 };
   let session: Session | undefined;
   let interrupted = 0;
   const onSigint = () => {
@@ -98,7 +99,7 @@ export async function runCi(o: CiOptions): Promise<number> {
     const engine = session.engine;
     let code: number = EXIT.ok;
     if (interrupted) throw new ConsoleError('interrupted before Terraform started: nothing was run');
-    if (o.command === 'plan' || o.command === 'apply' || o.command === 'destroy') await followOtherRun(session, reporter, o.command);
+    if (o.command === 'plan' || o.command === 'apply' || o.command === 'destroy' || o.command === 'drift') await followOtherRun(session, reporter, o.command);
     switch (o.command) {
       case 'plan': {
         const plan = await engine.plan();
@@ -107,7 +108,20 @@ export async function runCi(o: CiOptions): Promise<number> {
         if (o.markdown) o.out(planMarkdown(plan, o.environment));
         break;
       }
-      case 'apply':
+      case 'drift': {
+        const plan = await engine.plan({ refreshOnly: true });
+        const real = realDrift(plan).length;
+        counts.drift = real;
+        code = real ? EXIT.changes : EXIT.ok;
+        if (o.autoApprove && plan.hasChanges) {
+          if (interrupted) throw new ConsoleError('interrupted after the drift check: the state was not updated');
+          await engine.apply();
+          counts.state_updated = true;
+          code = EXIT.ok;
+        }
+        break;
+      }
+            case 'apply':
       case 'destroy': {
         // --auto-approve: nobody reads the structured plan before it is applied, so no show -json.
         const plan = await engine.plan({ destroy: o.command === 'destroy', structured: false });

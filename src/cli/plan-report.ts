@@ -5,6 +5,7 @@
  * same as the NDJSON `plan` event's `changes[]`. Pure.
  */
 import { attributeChanges, Hidden, REASON_WORDS, type AttrChange } from '../core/plan-diff.js';
+import { realDrift, rootOf } from '../core/plan-drift.js';
 import type { PlanModel, ResourceChange } from '../services/terraform/plan-model.js';
 
 const SYM: Record<string, string> = { create: '+', update: '~', replace: '-/+', delete: '-', forget: '.', read: '<=' };
@@ -65,13 +66,7 @@ export function planLines(plan: PlanModel): string[] {
     out.push(`phantom updates (${phantom.length}: equal once normalised, e.g. null vs empty, JSON formatting):`);
     for (const c of phantom) out.push(`  ~   ${c.address}`);
   }
-  if (plan.drift.length) {
-    out.push(`drift (${plan.drift.length} changed outside Terraform since the last apply):`);
-    for (const d of plan.drift) {
-      out.push(`  ~   ${d.address}`);
-      if (d.detail) for (const a of attributeChanges(d.detail)) out.push(`        ${attributeLine(a)}`);
-    }
-  }
+  out.push(...driftLines(plan));
   if (plan.notes.length) {
     out.push(`also (${plan.notes.length}: no change to the infrastructure):`);
     for (const n of plan.notes) out.push(...changeLines(n, '  '));
@@ -81,15 +76,48 @@ export function planLines(plan: PlanModel): string[] {
   return out;
 }
 
+/**
+ * The drift section: each resource changed outside Terraform with its attribute lines (`- ADDRESS`
+ * when it was deleted outside Terraform), then those equal once normalised, apart; empty without drift.
+ */
+export function driftLines(plan: PlanModel): string[] {
+  const real = realDrift(plan);
+  const phantom = plan.drift.filter((d) => d.phantom);
+  const own = plan.drift.filter((d) => !d.phantom && d.setBy);
+  const out: string[] = [];
+  if (real.length) {
+    out.push(`drift (${real.length} changed outside Terraform since the last apply):`);
+    for (const d of real) {
+      out.push(d.action === 'delete' ? `  -   ${d.address}  (deleted outside Terraform)` : `  ~   ${d.address}`);
+      if (d.detail && d.action !== 'delete') for (const a of attributeChanges(d.detail)) out.push(`        ${attributeLine(a)}`);
+    }
+  }
+  if (own.length) {
+    out.push(`reported as drift but set by other resources of this configuration (${own.length}: not drift; settles once the state is refreshed):`);
+    for (const d of own) out.push(`  =   ${d.address}  (${[...new Set(attributeChanges(d.detail!).map((a) => rootOf(a.path)))].join(', ')} by ${d.setBy!.join(', ')})`);
+  }
+  if (phantom.length) {
+    out.push(`reported as drift but equal once normalised (${phantom.length}: not drift):`);
+    for (const d of phantom) out.push(`  ≈   ${d.address}`);
+  }
+  return out;
+}
+
 /** The NDJSON `plan` event's `changes[]` (sensitive values never present). */
 export function planChangesJson(plan: PlanModel): unknown[] {
-  return plan.changes.map((c) => ({
+  return changesJson(plan.changes);
+}
+
+/** `changes[]` or `drift_changes[]` of the NDJSON `plan` event: address, module, action, reason, risk, phantom, attributes. */
+export function changesJson(changes: PlanModel['changes']): unknown[] {
+  return changes.map((c) => ({
     address: c.address,
     module: c.module,
     action: c.action,
     ...(c.reason ? { reason: c.reason } : {}),
     risk: c.risk,
     phantom: c.phantom,
+    ...(c.setBy ? { set_by: c.setBy } : {}),
     ...(c.previousAddress ? { previous_address: c.previousAddress } : {}),
     ...(c.importingId !== undefined ? { importing_id: c.importingId } : {}),
     attributes: c.detail
@@ -117,13 +145,14 @@ export function planMarkdown(plan: PlanModel, environment: string, limit = MARKD
   const s = plan.summary;
   const real = plan.changes.filter((c) => !c.phantom);
   const phantom = plan.changes.filter((c) => c.phantom);
+  const drift = realDrift(plan);
   const top = plan.changes.find((c) => c.risk === plan.risk && plan.risk !== 'low');
   const head = [
     `### Plan for \`${environment}\`${plan.destroyMode ? ' (destroy)' : ''}`,
     '',
     '| to add | to change | to destroy | replaced | risk | drift | phantom updates |',
     '|---:|---:|---:|---:|---|---:|---:|',
-    `| ${s.add} | ${s.change} | ${s.destroy} | ${s.replace} | **${plan.risk}**${top ? ` (${top.riskWhy})` : ''} | ${plan.drift.length} | ${phantom.length} |`,
+    `| ${s.add} | ${s.change} | ${s.destroy} | ${s.replace} | **${plan.risk}**${top ? ` (${top.riskWhy})` : ''} | ${drift.length} | ${phantom.length} |`,
     '',
   ];
   if (!plan.hasChanges) head.push('No changes: the infrastructure matches the configuration.', '');
@@ -133,9 +162,9 @@ export function planMarkdown(plan: PlanModel, environment: string, limit = MARKD
     for (const c of cs) body.push(...changeLines(c, ''));
     sections.push(`<details><summary><code>${mod || '(root module)'}</code> ${countsText(cs)}</summary>\n\n\`\`\`diff\n${body.map(diffLine).join('\n')}\n\`\`\`\n</details>\n`);
   }
-  if (plan.drift.length) {
-    const body = plan.drift.flatMap((d) => [`~   ${d.address}`, ...(d.detail ? attributeChanges(d.detail).map((a) => `      ${attributeLine(a)}`) : [])]);
-    sections.push(`<details><summary>Drift: ${plan.drift.length} changed outside Terraform</summary>\n\n\`\`\`diff\n${body.map(diffLine).join('\n')}\n\`\`\`\n</details>\n`);
+  if (drift.length) {
+    const body = drift.flatMap((d) => [`~   ${d.address}`, ...(d.detail ? attributeChanges(d.detail).map((a) => `      ${attributeLine(a)}`) : [])]);
+    sections.push(`<details><summary>Drift: ${drift.length} changed outside Terraform</summary>\n\n\`\`\`diff\n${body.map(diffLine).join('\n')}\n\`\`\`\n</details>\n`);
   }
   if (phantom.length) sections.push(`<details><summary>Phantom updates: ${phantom.length} (equal once normalised)</summary>\n\n${phantom.map((c) => `- \`${c.address}\``).join('\n')}\n</details>\n`);
   let out = head.join('\n');

@@ -1,6 +1,7 @@
+import { realDrift } from '../core/plan-drift.js';
 import { CRASH_SUMMARY, type EngineEvent } from '../services/terraform/engine.js';
 import { renderValue } from '../services/terraform/mask.js';
-import { planChangesJson, planLines } from './plan-report.js';
+import { changesJson, driftLines, planChangesJson, planLines } from './plan-report.js';
 
 /** The last line of a `--ci --json` run. Counts come from Terraform's change_summary / the saved plan. */
 export interface Summary {
@@ -15,6 +16,10 @@ export interface Summary {
   duration_ms: number;
   /** With plan: the plan's highest risk (low, medium, high, critical). */
   risk?: string;
+  /** With drift: the resources changed outside Terraform (not counting those equal once normalised). */
+  drift?: number;
+  /** With drift --auto-approve: whether their real values were written into the state. */
+  state_updated?: boolean;
   error?: string;
   hint?: string;
 }
@@ -68,7 +73,19 @@ export class CiReporter {
           this.write(JSON.stringify({ type: 'operation_end', operation: e.operation, ok: e.ok, exit_code: e.exitCode, cancelled: e.cancelled, duration_ms: e.durationMs, timestamp: new Date(e.at).toISOString() }));
           break;
         case 'plan':
-          this.write(JSON.stringify({ type: 'plan', destroy_mode: e.plan.destroyMode, summary: e.plan.summary, destroys: e.plan.destroys, risk: e.plan.risk, changes: planChangesJson(e.plan), drift: e.plan.drift.map((d) => d.address) }));
+          this.write(
+            JSON.stringify({
+              type: 'plan',
+              destroy_mode: e.plan.destroyMode,
+              refresh_only: e.plan.refreshOnly,
+              summary: e.plan.summary,
+              destroys: e.plan.destroys,
+              risk: e.plan.risk,
+              changes: planChangesJson(e.plan),
+              drift: realDrift(e.plan).map((d) => d.address),
+              drift_changes: changesJson(e.plan.drift),
+            }),
+          );
           break;
         case 'outputs':
           this.write(JSON.stringify({ type: 'outputs', outputs: Object.fromEntries(e.outputs.map((o) => [o.name, { sensitive: o.sensitive, value: o.value }])) }));
@@ -118,6 +135,12 @@ export class CiReporter {
         break;
       case 'plan': {
         const s = e.plan.summary;
+        if (e.plan.refreshOnly) {
+          for (const l of driftLines(e.plan)) this.write(l);
+          const n = realDrift(e.plan).length;
+          this.write(`drift check: ${n ? `${n} resource${n === 1 ? '' : 's'} changed outside Terraform` : 'no drift'}`);
+          break;
+        }
         for (const l of planLines(e.plan)) this.write(l);
         this.write(`plan${e.plan.destroyMode ? ' (destroy)' : ''}: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy`);
         break;
@@ -146,6 +169,7 @@ export class CiReporter {
   /** Prints the closing summary (NDJSON's last line, or one human line). */
   summary(s: Omit<Summary, 'type'>): void {
     if (this.json) this.write(JSON.stringify({ type: 'summary', ...s }));
+    else if (s.ok && s.command === 'drift') this.write(`drift ${s.environment}: ${s.drift ? `${s.drift} resource${s.drift === 1 ? '' : 's'} changed outside Terraform${s.state_updated ? ', their real values written into the state' : ''}` : 'no drift'} (${(s.duration_ms / 1000).toFixed(1)} s, exit ${s.exit_code})`);
     else if (s.ok && (s.command === 'unlock' || s.command === 'state-push-errored')) this.write(`${s.command} ${s.environment}: ok (${(s.duration_ms / 1000).toFixed(1)} s, exit ${s.exit_code})`);
     else if (s.ok) this.write(`${s.command} ${s.environment}: ok — ${s.add} to add/added, ${s.change} changed, ${s.destroy} destroyed (${(s.duration_ms / 1000).toFixed(1)} s, exit ${s.exit_code})`);
   }

@@ -167,7 +167,11 @@ function sameNormal(a: unknown, b: unknown): boolean {
 export function isPhantom(d: ChangeDetail): boolean {
   // Computed attributes known only after apply (a new version number) follow from the update:
   // they decide nothing. The known changes must all vanish once normalised.
-  const known = attributeChanges(d).filter((a) => !a.unknown);
+  // An update (or drift) whose every leaf is equal once normalised has no change left at all:
+  // e.g. tags null → {} as moto and the provider read them back.
+  const all = attributeChanges(d);
+  if (all.length === 0) return true;
+  const known = all.filter((a) => !a.unknown);
   return known.length > 0 && known.every((a) => (a.sensitive ? a.reformatted === true : sameNormal(normal(a.before as SafeValue), normal(a.after as SafeValue))));
 }
 

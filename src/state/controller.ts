@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { ConsoleError, messageOf } from '../core/errors.js';
+import { realDrift } from '../core/plan-drift.js';
 import type { LockState } from '../services/aws/state-lock.js';
 import type { Engine } from '../services/terraform/engine.js';
 import { clusterRows } from '../panes/cluster/slice.js';
@@ -169,6 +170,34 @@ export class Controller {
     }
   }
 
+  /**
+   * `:drift`: a drift check (`terraform plan -refresh-only`); the drift view opens with each drifted
+   * resource's diff, and `a` then offers to write the real values into the state.
+   */
+  async driftCheck(): Promise<void> {
+    const engine = this.target.engine;
+    if (engine.busy) {
+      this.store.say('warn', `${engine.busy} is running: wait for it, or cancel it (c).`);
+      return;
+    }
+    this.store.say('info', 'Checking drift (terraform plan -refresh-only)…');
+    try {
+      const plan = await engine.plan({ refreshOnly: true });
+      const real = realDrift(plan);
+      const other = plan.drift.length - real.length;
+      const also = other ? ` (${other} more reported by Terraform are not drift: equal once normalised, or set by other resources of this configuration)` : '';
+      if (!real.length) {
+        this.store.say('info', `No drift: the real infrastructure matches the state${also}.`);
+        return;
+      }
+      this.store.open({ kind: 'drift', scroll: Number.MAX_SAFE_INTEGER });
+      this.store.say('warn', `Drift: ${real.length} resource${real.length === 1 ? '' : 's'} changed outside Terraform${also}. a writes the real values into the state; p plans to change them back.`);
+    } catch (err) {
+      const { text, hint } = messageOf(err);
+      this.store.say('error', text, hint);
+    }
+  }
+
   private openConfirm(action: 'apply' | 'destroy', typed: boolean, prompt: string, detail?: string[]): void {
     // The confirmation is bound to the plan file whose summary it shows: apply refuses any other.
     const planHash = this.target.engine.savedPlanHash;
@@ -197,6 +226,13 @@ export class Controller {
       return;
     }
     const { add, change, destroy } = plan.summary;
+    if (plan.refreshOnly) {
+      const n = plan.drift.length;
+      const real = realDrift(plan);
+      const listed = [...real, ...plan.drift.filter((d) => !real.includes(d))];
+      this.openConfirm('apply', false, `Apply the drift check to ${this.target.environment}: the state takes the real values of ${n} resource${n === 1 ? '' : 's'} (${real.length} changed outside Terraform); nothing in AWS changes. (y/N)`, listed.slice(0, 5).map((d) => `  ${d.address}`).concat(n > 5 ? [`  … and ${n - 5} more`] : []));
+      return;
+    }
     const risk = plan.risk;
     const top = plan.changes.filter((c) => c.risk === risk && risk !== 'low');
     const riskLines = [`risk ${risk}${top.length ? `: ${top[0]!.riskWhy}` : ''}`, ...top.slice(0, 4).map((c) => `  ${c.action} ${c.address}`), ...(top.length > 4 ? [`  … and ${top.length - 4} more at this risk`] : [])];
@@ -218,7 +254,8 @@ export class Controller {
     this.store.say('info', 'Applying…');
     try {
       const r = await this.target.engine.apply(planHash !== undefined ? { expectHash: planHash } : {});
-      this.store.say('info', `${r.destroyMode ? 'Destroy' : 'Apply'} complete: ${r.add} added, ${r.change} changed, ${r.remove} destroyed in ${(r.durationMs / 1000).toFixed(1)} s.`);
+      if (r.refreshOnly) this.store.say('info', `State updated from the real infrastructure in ${(r.durationMs / 1000).toFixed(1)} s: nothing in AWS was changed.`);
+      else this.store.say('info', `${r.destroyMode ? 'Destroy' : 'Apply'} complete: ${r.add} added, ${r.change} changed, ${r.remove} destroyed in ${(r.durationMs / 1000).toFixed(1)} s.`);
     } catch (err) {
       const { text, hint } = messageOf(err);
       this.store.say('error', text, hint);
@@ -252,7 +289,7 @@ export class Controller {
       const ended = active ? [] : await engine.unreportedRuns();
       const rec = active ?? ended.at(-1);
       if (rec && !engine.busy) {
-        const what = rec.operation === 'apply' ? 'An apply' : rec.operation === 'plan-destroy' ? 'A destroy plan' : 'A plan';
+        const what = rec.operation === 'apply' ? 'An apply' : rec.operation === 'plan-destroy' ? 'A destroy plan' : rec.operation === 'plan-refresh-only' ? 'A drift check' : 'A plan';
         const who = `${rec.owner.user}@${rec.owner.host}`;
         if (active) this.store.say('warn', `${what} started at ${rec.startedAt} by ${who} (pid ${rec.pid}) is running on ${this.target.environment}: following it live, read-only.`, 'c sends it the one interrupt; q leaves it running');
         const out = await engine.follow(rec);

@@ -206,6 +206,23 @@ describe('the whole platform on the emulator', { skip, concurrency: 3 }, () => {
       assert.equal(r.code, 0, `the re-plan has changes (exit ${r.code}):\n${r.stdout.slice(-5000)}\n${r.stderr}`);
     });
 
+    it('a drift check right after the apply finds no drift: what Terraform reports is equal once normalised or set by other resources of the configuration', async (t) => {
+      const r = await timed(t, ['drift', '--json']);
+      const events = ndjson(r.stdout);
+      const plan = events.find((e) => e.type === 'plan') as { refresh_only: boolean; drift: string[]; drift_changes: { address: string; phantom: boolean; set_by?: string[] }[] } | undefined;
+      assert.ok(plan, r.stdout.slice(-3000) + r.stderr);
+      assert.equal(plan.refresh_only, true);
+      assert.deepEqual(plan.drift, [], `real drift right after the apply: ${JSON.stringify(plan.drift_changes.filter((d) => !d.phantom && !d.set_by))}`);
+      assert.equal(r.code, 0, r.stderr);
+      t.diagnostic(`Terraform reported ${plan.drift_changes.length}: ${plan.drift_changes.filter((d) => d.phantom).length} phantom, ${plan.drift_changes.filter((d) => d.set_by).length} set by other resources`);
+      // The security groups' rules are aws_vpc_security_group_*_rule resources: their drift is named as such.
+      const sg = plan.drift_changes.find((d) => d.address === 'module.bastion.aws_security_group.this');
+      if (sg) assert.deepEqual(sg.set_by, ['aws_vpc_security_group_ingress_rule', 'aws_vpc_security_group_egress_rule']);
+      const text = await timed(t, ['drift']);
+      assert.equal(text.code, 0);
+      assert.match(text.stdout, /^drift check: no drift$/m);
+    });
+
     it('output --json has every output the operator relies on', async () => {
       const r = await ws.cli(['-e', ENV, '--local', '--ci', 'output', '--json']);
       assert.equal(r.code, 0, r.stderr);
@@ -316,6 +333,46 @@ describe('the whole platform on the emulator', { skip, concurrency: 3 }, () => {
       const drift = r.stdout.slice(r.stdout.indexOf('drift ('));
       assert.match(drift, /^drift \(\d+ changed outside Terraform since the last apply\):/m);
       assert.match(drift, /~ +module\.bastion\.aws_instance\.this\n(\s+.*\n)*?\s+\+ tags\.Owner: "someone-else"/);
+    });
+
+    it('--ci drift names the bastion and its tag (exit 2); the console\'s :drift shows it and a writes it into the state; then --ci drift exits 0', async (t) => {
+      const r = await timed(t, ['drift']);
+      assert.equal(r.code, 2, r.stderr + r.stdout.slice(-3000));
+      assert.match(r.stdout, /^drift \(\d+ changed outside Terraform since the last apply\):$/m);
+      assert.match(r.stdout, /~ +module\.bastion\.aws_instance\.this\n(\s+.*\n)*?\s+\+ tags\.Owner: "someone-else"/);
+      assert.match(r.stdout, /^drift check: \d+ resources? changed outside Terraform$/m);
+      const session = await openSession({ environment: ENV, local: true, paths: resolvePaths(ws.env), env: ws.env });
+      const controller = new Controller(new Store(headerOf(session)), session);
+      // The engine's events into the pane's state, as Controller.start() feeds them (without its polling).
+      const off = session.engine.on((e) => controller.store.onEngineEvent(e));
+      try {
+        await controller.driftCheck();
+        const s = controller.store.state;
+        assert.equal(topOverlay(s)?.kind, 'drift', JSON.stringify(s.message));
+        assert.match(s.message?.text ?? '', /^Drift: (\d+) resources? changed outside Terraform.*\. a writes the real values into the state; p plans to change them back\.$/);
+        assert.ok(s.plan.driftDetail.some((d) => d.address === 'module.bastion.aws_instance.this' && !d.phantom));
+        controller.requestApply();
+        const q = topOverlay(controller.store.state);
+        assert.ok(q?.kind === 'confirm', JSON.stringify(controller.store.state.message));
+        assert.equal(q.typed, false);
+        assert.match(q.prompt, new RegExp(`^Apply the drift check to ${ENV}: the state takes the real values of \\d+ resources? \\([1-9]\\d* changed outside Terraform\\); nothing in AWS changes\\. \\(y/N\\)$`));
+        assert.ok(q.detail?.includes('  module.bastion.aws_instance.this'), q.detail?.join(' | '));
+        q.onYes();
+        const deadline = Date.now() + 300_000;
+        while (!/^State updated|error/i.test(controller.store.state.message?.text ?? '') || controller.store.state.message?.text.startsWith('Applying')) {
+          if (Date.now() > deadline) assert.fail(`no result of the refresh-only apply: ${JSON.stringify(controller.store.state.message)}`);
+          await new Promise((res) => setTimeout(res, 200));
+        }
+        assert.match(controller.store.state.message?.text ?? '', /^State updated from the real infrastructure in \d+\.\d s: nothing in AWS was changed\.$/);
+      } finally {
+        off();
+        controller.stop();
+        session.close();
+      }
+      const again = await timed(t, ['drift', '--json']);
+      assert.equal(again.code, 0, again.stdout.slice(-3000));
+      const sum = ndjson(again.stdout).at(-1) as { drift?: number };
+      assert.equal(sum.drift, 0);
     });
 
     it('destroy --auto-approve exits 0 and nothing of the environment is left', async (t) => {

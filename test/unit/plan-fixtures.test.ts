@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { planChangesJson, planLines } from '../../src/cli/plan-report.js';
+import { changesJson, driftLines, planChangesJson, planLines } from '../../src/cli/plan-report.js';
 import { attributeChanges, renderChange } from '../../src/core/plan-diff.js';
 import { projectRoot } from '../../src/core/paths.js';
 import { parsePlanJson, type PlanModel, type ResourceChange } from '../../src/services/terraform/plan-model.js';
@@ -160,5 +160,32 @@ describe('plan diff on recorded plans of the real Terraform', () => {
     assert.equal(c.phantom, true);
     assert.match(show(c), /a phantom update: equal once normalised/);
     assert.match(planLines(plan).join('\n'), /^phantom updates \(1: /m);
+  });
+
+  it('drift-refresh-only: a drift check (plan -refresh-only) has changes to apply (the state), each drifted resource with its tags before and after', () => {
+    const text = readFileSync(join(dir, 'drift-refresh-only.json'), 'utf8');
+    const plan = parsePlanJson(text, false, true);
+    assert.equal(plan.refreshOnly, true);
+    assert.equal(plan.changes.length, 0, 'no resource changes in a refresh-only plan');
+    assert.equal(plan.hasChanges, true, 'the state would take the real values: there is something to apply');
+    assert.equal(parsePlanJson(text).hasChanges, false, 'read as an ordinary plan it changes nothing');
+    const lines = driftLines(plan).join('\n');
+    assert.match(lines, /^drift \(2 changed outside Terraform since the last apply\):$/m);
+    assert.match(lines, /^ {2}~ {3}aws_vpc\.main\n(?: {8}.*\n)*? {8}~ tags\.Env: "dev" → "prod"$/m);
+    assert.match(lines, /^ {8}- tags\.Team: "\w+"$/m);
+    assert.match(lines, /^ {2}~ {3}aws_s3_bucket\.logs$/m);
+    assert.doesNotMatch(lines, /equal once normalised/);
+    const json = changesJson(plan.drift) as { address: string; attributes: { path: string; before?: unknown; after?: unknown }[] }[];
+    const vpc = json.find((c) => c.address === 'aws_vpc.main')!;
+    assert.deepEqual(vpc.attributes.find((a) => a.path === 'tags.Env'), { path: 'tags.Env', before: 'dev', after: 'prod', unknown: false, sensitive: false, forces_replacement: false });
+  });
+
+  it('phantom: drift that is only tags null → {} (moto and the provider read back) is counted apart, not as drift', () => {
+    const { plan } = load('phantom.json');
+    assert.equal(plan.drift.length, 2);
+    assert.ok(plan.drift.every((d) => d.phantom), plan.drift.map((d) => `${d.address} phantom=${d.phantom}`).join(', '));
+    const lines = driftLines(plan).join('\n');
+    assert.doesNotMatch(lines, /^drift \(/m);
+    assert.match(lines, /^reported as drift but equal once normalised \(2: not drift\):\n {2}≈ {3}aws_iam_policy\.read\n {2}≈ {3}aws_ssm_parameter\.settings$/m);
   });
 });

@@ -7,6 +7,7 @@ import type { EngineEvent, Operation } from '../../services/terraform/engine.js'
 import type { TfEvent } from '../../services/terraform/events.js';
 import type { OutputValue, PlanModel } from '../../services/terraform/plan-model.js';
 import { moduleOf } from '../../core/plan-diff.js';
+import { realDrift } from '../../core/plan-drift.js';
 import { RingBuffer } from '../../state/ring-buffer.js';
 import type { AppState } from '../../state/store.js';
 
@@ -294,7 +295,7 @@ export function planOnEngineEvent(p: PlanSlice, log: RingBuffer<string>, e: Engi
       return false;
     case 'operation-start': {
       p.operation = { name: e.operation, startedAt: e.at, cancelRequested: false };
-      const planning = e.operation === 'plan' || e.operation === 'plan-destroy';
+      const planning = e.operation === 'plan' || e.operation === 'plan-destroy' || e.operation === 'plan-refresh-only';
       if (planning) resetPlan(p);
       if (e.operation === 'apply') p.diagnostics.clear();
       log.push(`── ${e.operation} started`);
@@ -326,6 +327,8 @@ export function planOnEngineEvent(p: PlanSlice, log: RingBuffer<string>, e: Engi
     case 'plan':
       p.model = e.plan.hasChanges ? e.plan : undefined;
       p.driftDetail = e.plan.drift;
+      // show -json was read: the drift that is real (not equal once normalised) is the count.
+      if (e.plan.drift.length) p.drift = realDrift(e.plan).length;
       // show -json is authoritative: make rows match the plan's resource changes.
       for (const c of e.plan.changes) row(p, c.address, c.action).action = c.action;
       return false;

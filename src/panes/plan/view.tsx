@@ -40,13 +40,13 @@ const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '
 function title(s: AppState): string {
   const op = s.plan.operation;
   if (op) {
-    const verb = { init: 'Initializing', plan: 'Planning', 'plan-destroy': 'Planning destroy', apply: 'Applying', output: 'Reading outputs', unlock: 'Releasing the state lock', 'state-push': 'Pushing the unpersisted state' }[op.name];
+    const verb = { init: 'Initializing', plan: 'Planning', 'plan-destroy': 'Planning destroy', 'plan-refresh-only': 'Checking drift (plan -refresh-only)', apply: 'Applying', output: 'Reading outputs', unlock: 'Releasing the state lock', 'state-push': 'Pushing the unpersisted state' }[op.name];
     const who = s.plan.attachedRun ? ` (followed, read-only: started ${s.plan.attachedRun.startedAt} by ${s.plan.attachedRun.owner}, pid ${s.plan.attachedRun.pid})` : '';
     return `${verb}${who}${op.cancelRequested ? ' (cancelling: waiting for Terraform to write state and release the lock)' : ''}`;
   }
   const r = s.plan.lastResult;
   if (!r) return 'No plan yet';
-  const what = r.operation === 'apply' ? 'Apply' : r.operation === 'plan-destroy' ? 'Destroy plan' : r.operation === 'plan' ? 'Plan' : r.operation === 'init' ? 'Init' : r.operation === 'unlock' ? 'Unlock' : r.operation === 'state-push' ? 'State push' : 'Outputs';
+  const what = r.operation === 'apply' ? 'Apply' : r.operation === 'plan-destroy' ? 'Destroy plan' : r.operation === 'plan-refresh-only' ? 'Drift check' : r.operation === 'plan' ? 'Plan' : r.operation === 'init' ? 'Init' : r.operation === 'unlock' ? 'Unlock' : r.operation === 'state-push' ? 'State push' : 'Outputs';
   return `${what} ${r.cancelled ? 'cancelled' : r.ok ? 'finished' : 'failed'} in ${formatElapsed(r.durationMs)}`;
 }
 
@@ -121,7 +121,7 @@ export function PlanPane({ state, width, height }: { state: AppState; width: num
         {state.plan.drift ? <Text color="magenta">{`   drift: ${state.plan.drift} resource${state.plan.drift === 1 ? '' : 's'} changed outside Terraform (D shows them)`}</Text> : null}
         {plan && phantoms ? <Text dimColor>{`   ${phantoms} phantom update${phantoms === 1 ? '' : 's'} (≈: equal once normalised)`}</Text> : null}
         {plan && !running ? <Text color={RISK_COLOR[plan.risk]}>{`   risk ${plan.risk}`}</Text> : null}
-        {plan && !running ? <Text color="cyan">{'   saved plan ready: Enter shows a diff, a applies'}</Text> : null}
+        {plan && !running ? <Text color="cyan">{plan.refreshOnly ? '   drift check ready: D shows it, a writes the real values into the state' : '   saved plan ready: Enter shows a diff, a applies'}</Text> : null}
       </Text>
       <Table
         columns={columns}

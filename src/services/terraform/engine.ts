@@ -15,7 +15,7 @@ import { followRun, runTerraform, startDurable, type RunResult, type TfProcess }
 export const CRASH_SUMMARY = 'The provider crashed';
 
 /** The Terraform operations the engine runs. */
-export type Operation = 'init' | 'plan' | 'plan-destroy' | 'apply' | 'output' | 'unlock' | 'state-push';
+export type Operation = 'init' | 'plan' | 'plan-destroy' | 'plan-refresh-only' | 'apply' | 'output' | 'unlock' | 'state-push';
 
 /** A saved plan older than this is removed by the next plan on the same environment (ms). */
 export const PLAN_MAX_AGE_MS = 24 * 3600_000;
@@ -85,6 +85,8 @@ export interface ApplyResult {
   remove: number;
   durationMs: number;
   destroyMode: boolean;
+  /** The applied plan was a drift check's (`-refresh-only`): only the state changed. */
+  refreshOnly: boolean;
 }
 
 /** The outcome of a run this engine followed but did not start (see {@link Engine.follow}). */
@@ -473,7 +475,8 @@ export class Engine {
   }
 
   /**
-   * `plan -json -out=PLANFILE -detailed-exitcode` (with `-destroy` for a destroy plan), then, when
+   * `plan -json -out=PLANFILE -detailed-exitcode` (with `-destroy` for a destroy plan, `-refresh-only`
+   * for a drift check: always read with `show -json`, and kept for apply when anything drifted), then, when
    * it has changes (or Terraform reported drift) and `structured` is not false, `show -json PLANFILE` for the structured plan
    * (changed attributes, output changes with sensitive values masked); otherwise the model is built
    * from the streamed `planned_change` and `change_summary` messages (no third process: `--ci
@@ -482,7 +485,8 @@ export class Engine {
    * A failed plan leaves no file.
    * @throws TofuError (or StateLockError) when planning fails.
    */
-  async plan(opts: { destroy?: boolean; structured?: boolean } = {}): Promise<PlanModel> {
+  async plan(opts: { destroy?: boolean; refreshOnly?: boolean; structured?: boolean } = {}): Promise<PlanModel> {
+    if (opts.destroy && opts.refreshOnly) throw new TofuError('a plan is either -destroy or -refresh-only, not both');
     if (this.current) throw new TofuError(`${this.current.operation} is still running`, 'wait for it to finish or cancel it (c)');
     await this.init();
     // Files added to (or removed from) the root module since init are linked (or unlinked) now.
@@ -491,20 +495,21 @@ export class Engine {
     await mkdir(this.plansDir, { recursive: true, mode: 0o700 });
     void this.prunePlans();
     const planFile = join(this.plansDir, `${newRunId()}.tfplan`);
-    const operation: Operation = opts.destroy ? 'plan-destroy' : 'plan';
+    const operation: Operation = opts.destroy ? 'plan-destroy' : opts.refreshOnly ? 'plan-refresh-only' : 'plan';
     const args = ['plan', '-json', '-input=false', '-detailed-exitcode', `-var-file=${this.config.varFile}`, `-out=${planFile}`];
     for (const [k, v] of Object.entries(this.config.extraVars ?? {})) args.push(`-var=${k}=${v}`);
     if (opts.destroy) args.push('-destroy');
+    if (opts.refreshOnly) args.push('-refresh-only');
     try {
       const r = await this.run(operation, args, { durable: { planFile } });
       if (r.exitCode !== 0 && r.exitCode !== 2) throw this.failure(operation, r);
       let plan: PlanModel;
       // Drift with no change (exit 0) is read too: the drift view shows each drifted resource's diff.
       const drifted = r.planned.some((e) => e.type === 'resource_drift');
-      if ((r.exitCode === 2 || drifted) && opts.structured !== false) {
+      if ((r.exitCode === 2 || drifted) && (opts.structured !== false || opts.refreshOnly)) {
         const show = await this.run(operation, ['show', '-json', '-no-color', planFile], { json: false, quiet: true });
         if (show.exitCode !== 0) throw this.failure(operation, show);
-        plan = parsePlanJson(show.stdout, opts.destroy === true);
+        plan = parsePlanJson(show.stdout, opts.destroy === true, opts.refreshOnly === true);
       } else {
         // No changes (nothing to read), or the caller applies at once: the streamed plan is enough.
         plan = planFromStream(r.planned, opts.destroy === true, r.exitCode === 2);
@@ -556,7 +561,7 @@ export class Engine {
     }
     if (r.exitCode !== 0 || r.cancelled) throw this.failure('apply', r);
     const s = r.summary ?? { add: 0, change: 0, remove: 0 };
-    return { add: s.add, change: s.change, remove: s.remove, durationMs: r.durationMs, destroyMode: saved.model.destroyMode };
+    return { add: s.add, change: s.change, remove: s.remove, durationMs: r.durationMs, destroyMode: saved.model.destroyMode, refreshOnly: saved.model.refreshOnly };
   }
 
   /**
@@ -601,7 +606,7 @@ export class Engine {
    */
   async follow(rec: RunRecord): Promise<FollowedOutcome> {
     if (this.current) throw new TofuError(`${this.current.operation} is still running`, 'wait for it to finish or cancel it (c)');
-    const operation = (['plan', 'plan-destroy', 'apply'].includes(rec.operation) ? rec.operation : 'apply') as Operation;
+    const operation = (['plan', 'plan-destroy', 'plan-refresh-only', 'apply'].includes(rec.operation) ? rec.operation : 'apply') as Operation;
     const running = (await runStatus(rec)).kind === 'running';
     this.emit({ kind: 'attached', operation, record: rec, running });
     const c = this.collector(operation);

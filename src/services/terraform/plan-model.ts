@@ -1,5 +1,6 @@
 import { TofuError } from '../../core/errors.js';
-import { isPhantom, moduleOf, safePair, type ChangeDetail } from '../../core/plan-diff.js';
+import { attributeChanges, isPhantom, moduleOf, safePair, type ChangeDetail } from '../../core/plan-diff.js';
+import { companionIndex, setByOtherResources, type StateResource } from '../../core/plan-drift.js';
 import { highestRisk, riskOf, type Risk } from '../../core/plan-risk.js';
 import type { TfEvent } from './events.js';
 import { maskSensitive } from './mask.js';
@@ -34,7 +35,14 @@ export interface ResourceChange {
   riskWhy: string;
   /** An update that changes nothing once normalised (null vs empty, key order, JSON documents as data). */
   phantom: boolean;
+  /**
+   * Drift only: every changed attribute is one that other resources of this configuration set (see
+   * core/plan-drift.ts): the companion types, e.g. `aws_security_group_rule`. Not drift made
+   * outside Terraform; it settles once the state is refreshed (a drift check's apply, or any apply).
+   */
+  setBy?: string[];
 }
+
 
 /** One output's planned value, sensitive parts masked. */
 export interface OutputChange {
@@ -61,6 +69,11 @@ export interface PlanModel {
   destroys: boolean;
   /** Whether the plan was made with `-destroy`. */
   destroyMode: boolean;
+  /**
+   * Whether the plan was made with `-refresh-only` (a drift check): applying it only writes the
+   * real values of the drifted resources into the state; nothing in AWS changes.
+   */
+  refreshOnly: boolean;
   /** Whether applying changes anything (resources or outputs). */
   hasChanges: boolean;
   /** Terraform's `errored` flag: the plan is incomplete and cannot be applied. */
@@ -110,6 +123,18 @@ interface RawPlan {
   resource_changes?: RawResourceChange[];
   resource_drift?: RawResourceChange[];
   output_changes?: Record<string, RawChange>;
+  prior_state?: { values?: { root_module?: RawModule } };
+}
+interface RawModule {
+  resources?: { type?: string; values?: Record<string, unknown> }[];
+  child_modules?: RawModule[];
+}
+
+/** Every resource of a state's module tree (Terraform's JSON state representation, `values.root_module`). */
+function* stateResources(m: RawModule | undefined): Generator<StateResource> {
+  if (!m) return;
+  for (const r of m.resources ?? []) if (r.type && r.values && typeof r.values === 'object') yield { type: r.type, values: r.values };
+  for (const c of m.child_modules ?? []) yield* stateResources(c);
 }
 
 function changedKeys(c: RawChange): string[] {
@@ -156,9 +181,10 @@ function resourceChange(rc: RawResourceChange, action: PlanAction): ResourceChan
  * (source: Terraform's "JSON Output Format" documentation, "Plan Representation";
  * `format_version` 1.x accepted).
  * @param destroyMode whether the plan was made with `-destroy`.
+ * @param refreshOnly whether it was made with `-refresh-only`: then it has changes when anything drifted.
  * @throws TofuError when the document is not JSON or has another major format version.
  */
-export function parsePlanJson(text: string, destroyMode = false): PlanModel {
+export function parsePlanJson(text: string, destroyMode = false, refreshOnly = false): PlanModel {
   let raw: RawPlan;
   try {
     raw = JSON.parse(text) as RawPlan;
@@ -187,7 +213,18 @@ export function parsePlanJson(text: string, destroyMode = false): PlanModel {
     }
     changes.push(resourceChange(rc, action));
   }
-  const drift = (raw.resource_drift ?? []).map((rc) => resourceChange(rc, 'update'));
+  const drift = (raw.resource_drift ?? []).map((rc) => resourceChange(rc, reduceActions(rc.change?.actions ?? []) === 'delete' ? 'delete' : 'update'));
+  const maybeSetBy = drift.filter((d) => !d.phantom && d.action === 'update' && d.detail);
+  if (maybeSetBy.length) {
+    const index = companionIndex(stateResources(raw.prior_state?.values?.root_module));
+    for (const d of maybeSetBy) {
+      const before = d.detail!.before as Record<string, unknown> | null;
+      const after = d.detail!.after as Record<string, unknown> | null;
+      const id = typeof before?.id === 'string' ? before.id : typeof after?.id === 'string' ? after.id : undefined;
+      const by = setByOtherResources(d.type, id, attributeChanges(d.detail!).map((a) => a.path), index, { before, after });
+      if (by) d.setBy = by;
+    }
+  }
   const outputs: OutputChange[] = [];
   for (const [name, c] of Object.entries(raw.output_changes ?? {})) {
     const action = reduceActions(c.actions ?? []);
@@ -208,7 +245,8 @@ export function parsePlanJson(text: string, destroyMode = false): PlanModel {
     risk: highestRisk(changes.map((c) => c.risk)),
     destroys: changes.some((c) => c.action === 'delete' || c.action === 'replace'),
     destroyMode,
-    hasChanges: changes.length > 0 || outputs.some((o) => o.action !== 'noop'),
+    refreshOnly,
+    hasChanges: changes.length > 0 || outputs.some((o) => o.action !== 'noop') || (refreshOnly && drift.length > 0),
     errored: raw.errored === true,
   };
 }
@@ -276,6 +314,7 @@ export function planFromStream(events: readonly TfEvent[], destroyMode: boolean,
     risk: highestRisk(changes.map((c) => c.risk)),
     destroys: changes.some((c) => c.action === 'delete' || c.action === 'replace'),
     destroyMode,
+    refreshOnly: false,
     hasChanges,
     errored: false,
   };

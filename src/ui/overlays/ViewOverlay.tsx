@@ -2,6 +2,7 @@
 import React from 'react';
 import { maskSecret, renderValue } from '../../core/mask.js';
 import { renderChange } from '../../core/plan-diff.js';
+import { realDrift } from '../../core/plan-drift.js';
 import type { ResourceChange } from '../../services/terraform/plan-model.js';
 import { runLines, tunnelLines } from '../../panes/instances/overlays.js';
 import type { AppState, ViewOverlay } from '../../state/store.js';
@@ -51,8 +52,17 @@ function content(o: ViewOverlay, state: AppState, columns: number): { title: str
       return lines(`${o.address}  ${ch.action}  risk ${ch.risk}: ${ch.riskWhy}`, diffLines(ch, o.all), `u ${o.all ? 'hide' : 'show'} unchanged, n/N next/previous change, ↑↓ scroll, Esc close`);
     }
     case 'drift': {
-      const ls = state.plan.driftDetail.flatMap((d) => [...diffLines(d, false, 'drift'), '']);
-      return lines(`Drift: ${state.plan.driftDetail.length} resource(s) changed outside Terraform`, ls, '↑↓ scroll, Esc close', 'no drift');
+      const all = state.plan.driftDetail;
+      const real = realDrift({ drift: all });
+      const phantom = all.filter((d) => d.phantom);
+      const own = all.filter((d) => !d.phantom && d.setBy);
+      const ls = [
+        ...real.flatMap((d) => [...diffLines(d, false, 'drift'), '']),
+        ...(own.length ? [`= ${own.length} more reported by Terraform, set by other resources of this configuration (e.g. rules of a security group as aws_security_group_rule): not drift; they settle once the state is refreshed`, ...own.map((d) => `    ${d.address}  (by ${d.setBy!.join(', ')})`), ''] : []),
+        ...(phantom.length ? [`≈ ${phantom.length} more reported by Terraform, equal once normalised (null vs empty, key order, JSON as data): not drift`, ...phantom.map((d) => `    ${d.address}`)] : []),
+      ];
+      const refreshOnly = state.plan.model?.refreshOnly === true;
+      return lines(`Drift: ${real.length} resource(s) changed outside Terraform`, ls, `${refreshOnly && real.length ? 'a writes the real values into the state, ' : ''}↑↓ scroll, Esc close`, 'no drift');
     }
     case 'log':
       return { title: 'Raw log', length: state.log.length, line: (i) => state.log.at(i) ?? '', footer: '↑↓ PgUp PgDn g G scroll, Esc close' };
