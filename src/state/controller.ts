@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { ConsoleError, messageOf } from '../core/errors.js';
 import type { LockState } from '../services/aws/state-lock.js';
 import type { Engine } from '../services/terraform/engine.js';
+import type { HistoryRecorder } from '../services/history/recorder.js';
 import { clusterRows } from '../panes/cluster/slice.js';
 import { PANE_LIST } from '../panes/ids.js';
 import { setErroredState } from '../panes/plan/slice.js';
@@ -16,6 +17,8 @@ export interface ControllerTarget {
   engine: Engine;
   readLock(): Promise<LockState>;
   notices?: string[];
+  /** Makes the recorder of applies and destroys into the environment's history (a Session has it); absent in tests without a bucket. */
+  historyRecorder?(sinks: { onWarning: (text: string) => void; onNotice: (text: string) => void }): HistoryRecorder;
 }
 
 const LOCK_POLL_MS = 5_000;
@@ -29,6 +32,8 @@ const LOCK_POLL_MS = 5_000;
  */
 export class Controller {
   private off: (() => void) | undefined;
+  private recorder: HistoryRecorder | undefined;
+  private offHistory: (() => void) | undefined;
   private lockTimer: NodeJS.Timeout | undefined;
   /** Resolves when the operator's quit is accepted (the UI exits then). */
   readonly quitRequested: Promise<void>;
@@ -49,6 +54,8 @@ export class Controller {
 
   /** Connects the engine to the store, shows notices and starts the lock poll. */
   start(): void {
+    this.recorder = this.target.historyRecorder?.({ onWarning: (t) => this.store.say('warn', t), onNotice: (t) => this.store.say('info', t) });
+    this.offHistory = this.recorder?.attach();
     this.off = this.target.engine.on((e) => {
       this.store.onEngineEvent(e);
       if (e.kind === 'endpoint') {
@@ -75,6 +82,7 @@ export class Controller {
     void this.ssh?.stop();
     void this.kube?.stop();
     this.off?.();
+    this.offHistory?.();
     if (this.lockTimer) clearInterval(this.lockTimer);
   }
 
@@ -268,6 +276,8 @@ export class Controller {
       const { text, hint } = messageOf(err);
       this.store.say('error', text, hint);
     }
+    // Once any other run was followed: upload records kept locally, mark the ones a dead process left "running".
+    if (this.recorder) await this.recorder.reconcile(await this.target.readLock());
     if (existsSync(engine.erroredStatePath)) {
       this.store.update((st) => setErroredState(st.plan, engine.erroredStatePath));
       this.store.say('error', `A state Terraform could not write to the backend is waiting in ${engine.erroredStatePath}.`, 'once the backend answers, push it with :state-push-errored');
@@ -372,6 +382,7 @@ export class Controller {
       st.quitting = true;
     });
     this.stop();
-    this.resolveQuit();
+    // The history's last write (an apply's end) goes out before the console exits.
+    void (this.recorder?.flush() ?? Promise.resolve()).finally(() => this.resolveQuit());
   }
 }
