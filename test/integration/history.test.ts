@@ -3,10 +3,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { hostname, userInfo } from 'node:os';
 import { after, before, describe, it } from 'node:test';
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import type { HistoryRecord } from '../../src/services/history/record.js';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { freePort } from '../../src/services/local/emulator.js';
+import { historyKey, newHistoryId, type HistoryRecord } from '../../src/services/history/record.js';
+import { HistoryStore } from '../../src/services/history/store.js';
 import { exitOf, s3For, waitFor } from '../support/cli-child.js';
 import { motoSkipReason } from '../support/moto.js';
 import { makeWorkspace, ndjson, type Workspace } from '../support/workspace.js';
@@ -125,6 +128,49 @@ describe('history: an apply and a destroy each leave a record in ENV/history/ (S
     assert.equal(events[0]!.key, keys[0]);
     assert.equal(events[0]!.operation, 'destroy');
     assert.deepEqual(events[1], { ...events[1], type: 'summary', command: 'history', ok: true, exit_code: 0, count: 1 });
+  });
+});
+
+describe('history: a record an earlier run could not write is uploaded by the next run, which says so', { skip }, () => {
+  let ws: Workspace;
+  let s3: S3Client;
+  before(async () => {
+    ws = await makeWorkspace('slow');
+    await ws.profile('later');
+  });
+  after(async () => {
+    s3?.destroy();
+    await ws.dispose();
+  });
+
+  it('kept locally when the endpoint did not answer; --ci plan uploads it (SSE-KMS) and empties the pending dir', async () => {
+    const pendingDir = join(ws.work, 'later.local', 'history-pending');
+    // The store's own fallback, with an endpoint where nothing listens.
+    const gone = new S3Client({ region: 'us-east-1', endpoint: `http://127.0.0.1:${await freePort()}`, forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const now = new Date();
+    const rec: HistoryRecord = {
+      version: 1, id: newHistoryId(now), environment: 'later', operation: 'apply', outcome: 'running',
+      who: { arn: 'arn:aws:iam::123456789012:user/earlier', login: 'earlier@host' }, startedAt: now.toISOString(),
+      terraformVersion: '1.11.4', profileHash: 'b'.repeat(64), resources: [], diagnostics: [],
+    };
+    try {
+      const store = new HistoryStore({ s3: gone, bucket: BUCKET, kmsKeyId: 'alias/x', environment: 'later', pendingDir });
+      assert.equal((await store.create(rec)).stored, 'local');
+      assert.equal((await store.complete({ ...rec, outcome: 'succeeded', endedAt: new Date().toISOString() })).stored, 'local');
+    } finally {
+      gone.destroy();
+    }
+    assert.equal((await readdir(pendingDir)).length, 1);
+
+    const r = await ws.cli(['-e', 'later', '--local', '--ci', 'plan'], { env: { PC_TEST_SLEEP: '0' } });
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stdout, new RegExp(`! history: uploaded 1 record an earlier run kept locally \\(apply ${rec.id}\\)`));
+    assert.deepEqual(await readdir(pendingDir), []);
+    s3 = await s3For(ws);
+    const keys = await historyKeys(s3, 'later');
+    assert.deepEqual(keys, [historyKey(rec)]);
+    assert.equal((await readRecord(s3, keys[0]!)).record.outcome, 'succeeded');
+    assert.equal((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: keys[0]! }))).ServerSideEncryption, 'aws:kms');
   });
 });
 
