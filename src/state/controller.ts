@@ -34,6 +34,8 @@ export class Controller {
   private off: (() => void) | undefined;
   private recorder: HistoryRecorder | undefined;
   private offHistory: (() => void) | undefined;
+  /** The history's warnings since the current apply started (shown with its outcome, which would hide them). */
+  private historyWarnings: string[] = [];
   private lockTimer: NodeJS.Timeout | undefined;
   /** Resolves when the operator's quit is accepted (the UI exits then). */
   readonly quitRequested: Promise<void>;
@@ -54,7 +56,13 @@ export class Controller {
 
   /** Connects the engine to the store, shows notices and starts the lock poll. */
   start(): void {
-    this.recorder = this.target.historyRecorder?.({ onWarning: (t) => this.store.say('warn', t), onNotice: (t) => this.store.say('info', t) });
+    this.recorder = this.target.historyRecorder?.({
+      onWarning: (t) => {
+        this.historyWarnings.push(t);
+        this.store.say('warn', t);
+      },
+      onNotice: (t) => this.store.say('info', t),
+    });
     this.offHistory = this.recorder?.attach();
     this.off = this.target.engine.on((e) => {
       this.store.onEngineEvent(e);
@@ -224,12 +232,19 @@ export class Controller {
 
   private async apply(planHash: string | undefined): Promise<void> {
     this.store.say('info', 'Applying…');
+    this.historyWarnings = [];
     try {
       const r = await this.target.engine.apply(planHash !== undefined ? { expectHash: planHash } : {});
-      this.store.say('info', `${r.destroyMode ? 'Destroy' : 'Apply'} complete: ${r.add} added, ${r.change} changed, ${r.remove} destroyed in ${(r.durationMs / 1000).toFixed(1)} s.`);
+      // The outcome replaces the message line: a warning of the history (the record could not be
+      // written to the bucket) goes with it as its hint, once the record's last write has settled.
+      await this.recorder?.flush();
+      const warning = this.historyWarnings.at(-1);
+      this.store.say(warning ? 'warn' : 'info', `${r.destroyMode ? 'Destroy' : 'Apply'} complete: ${r.add} added, ${r.change} changed, ${r.remove} destroyed in ${(r.durationMs / 1000).toFixed(1)} s.`, warning);
     } catch (err) {
+      await this.recorder?.flush();
       const { text, hint } = messageOf(err);
-      this.store.say('error', text, hint);
+      const warning = this.historyWarnings.at(-1);
+      this.store.say('error', text, warning ? `${hint ? `${hint} · ` : ''}${warning}` : hint);
     }
   }
 
