@@ -8,6 +8,7 @@ import { PANE_LIST } from '../panes/ids.js';
 import { setErroredState } from '../panes/plan/slice.js';
 import type { AwsController } from './aws-controller.js';
 import type { ClusterController } from '../panes/cluster/controller.js';
+import type { HistoryController } from '../panes/history/controller.js';
 import type { SshController } from './ssh-controller.js';
 import { showPane, type PaneId, type Store } from './store.js';
 
@@ -50,6 +51,8 @@ export class Controller {
     readonly ssh?: SshController,
     /** The Cluster pane; absent where the console has none. */
     readonly kube?: ClusterController,
+    /** The History pane; absent where the console has no history store. */
+    readonly history?: HistoryController,
   ) {
     this.quitRequested = new Promise((r) => (this.resolveQuit = r));
   }
@@ -87,6 +90,7 @@ export class Controller {
   /** Stops listening and polling. */
   stop(): void {
     this.aws?.stop();
+    this.history?.stop();
     void this.ssh?.stop();
     void this.kube?.stop();
     this.off?.();
@@ -105,6 +109,7 @@ export class Controller {
   showPane(pane: PaneId): void {
     this.store.update((st) => showPane(st, pane));
     this.aws?.activate(pane);
+    if (pane === 'history') this.history?.activate();
     if (pane === 'cluster') {
       this.kube?.activate();
       // Nodes are matched to instances by private IP: the instance list is needed here too.
@@ -238,10 +243,12 @@ export class Controller {
       // The outcome replaces the message line: a warning of the history (the record could not be
       // written to the bucket) goes with it as its hint, once the record's last write has settled.
       await this.recorder?.flush();
+      this.history?.refresh();
       const warning = this.historyWarnings.at(-1);
       this.store.say(warning ? 'warn' : 'info', `${r.destroyMode ? 'Destroy' : 'Apply'} complete: ${r.add} added, ${r.change} changed, ${r.remove} destroyed in ${(r.durationMs / 1000).toFixed(1)} s.`, warning);
     } catch (err) {
       await this.recorder?.flush();
+      this.history?.refresh();
       const { text, hint } = messageOf(err);
       const warning = this.historyWarnings.at(-1);
       this.store.say('error', text, warning ? `${hint ? `${hint} · ` : ''}${warning}` : hint);
