@@ -173,7 +173,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     local: o.local,
     probe: () => probeBackend(probeS3, backend.bucket, endpoint ?? `https://s3.${profile.aws_region}.amazonaws.com`),
   });
-  const history = new HistoryStore({ s3, bucket: backend.bucket, kmsKeyId: backend.kmsKeyId, environment: o.environment, pendingDir: join(dataDir, 'history-pending') });
+  const history = new HistoryStore({ s3, bucket: backend.bucket, kmsKeyId: backend.kmsKeyId, environment: o.environment, pendingDir: join(dataDir, 'history-pending'), ...(endpoint ? { endpoint } : {}) });
   return {
     environment: o.environment,
     profile,

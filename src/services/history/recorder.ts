@@ -222,7 +222,7 @@ export class HistoryRecorder {
         } else this.say(w, 'end');
       }
     } catch (err) {
-      this.ctx.onWarning(`history: the records in s3://${this.store.o.bucket}/${this.ctx.environment}/history/ cannot be read (${(err as Error).name ?? 'error'}: ${(err as Error).message.split('\n')[0]}): nothing was checked for runs left "running"`);
+      this.ctx.onWarning(`history: ${(err as Error).message.split('\n')[0]}: nothing was checked for records left "running"`);
     }
     return marked;
   }

@@ -10,6 +10,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { mapLimit } from '../../core/concurrency.js';
+import { toAwsError } from '../aws/errors.js';
 import { historyKey, historyPrefix, parseHistoryRecord, type HistoryRecord } from './record.js';
 
 /** One S3 request of the history may take this long (ms) before it counts as unreachable. */
@@ -28,6 +29,8 @@ export interface HistoryStoreOptions {
   environment: string;
   /** Records not yet in the bucket: `WORK/ENV/history-pending/` (created 0700, files 0600). */
   pendingDir: string;
+  /** The endpoint override in use (the local emulator), named when it does not answer. */
+  endpoint?: string;
 }
 
 /**
@@ -180,9 +183,18 @@ export class HistoryStore {
   /**
    * The newest `limit` records (newest first, by key order: one prefix listing, then a read of
    * each, 16 at a time); objects that are not records are skipped.
-   * @throws the SDK's error when the bucket cannot be listed or read (denied, unreachable).
+   * @throws AwsError (or CredentialsError) when the bucket cannot be listed or read (denied,
+   *   unreachable, no such bucket), naming `s3://BUCKET/ENV/history/`.
    */
   async list(limit: number): Promise<StoredRecord[]> {
+    try {
+      return await this.listRaw(limit);
+    } catch (err) {
+      throw toAwsError(err, `reading the history s3://${this.o.bucket}/${historyPrefix(this.o.environment)}`, this.o.endpoint);
+    }
+  }
+
+  private async listRaw(limit: number): Promise<StoredRecord[]> {
     const keys: string[] = [];
     let token: string | undefined;
     do {
