@@ -186,7 +186,7 @@ describe('history: a failing apply records failed with the diagnostic', { skip }
     await ws.dispose();
   });
 
-  it('the provider crash: outcome failed, the resource failed, the crash summary kept', async () => {
+  it('the provider crash: outcome failed, the resource not succeeded, the crash summary kept', async () => {
     const r = await ws.cli(['-e', 'crash', '--local', '--ci', 'apply', '--auto-approve']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     s3 = await s3For(ws);
@@ -195,6 +195,8 @@ describe('history: a failing apply records failed with the diagnostic', { skip }
     const { record } = await readRecord(s3, keys[0]!);
     assert.equal(record.outcome, 'failed');
     assert.ok(record.endedAt);
+    const elb = record.resources.find((x) => x.address === 'aws_elb.crash');
+    assert.ok(elb && elb.result !== 'succeeded', JSON.stringify(record.resources));
     assert.ok(
       record.diagnostics.some((d) => d.severity === 'error' && /^The provider crashed: panic: runtime error/.test(d.summary)),
       JSON.stringify(record.diagnostics),
