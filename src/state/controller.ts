@@ -240,19 +240,27 @@ export class Controller {
     this.historyWarnings = [];
     try {
       const r = await this.target.engine.apply(planHash !== undefined ? { expectHash: planHash } : {});
-      // The outcome replaces the message line: a warning of the history (the record could not be
-      // written to the bucket) goes with it as its hint, once the record's last write has settled.
-      await this.recorder?.flush();
-      this.history?.refresh();
-      const warning = this.historyWarnings.at(-1);
-      this.store.say(warning ? 'warn' : 'info', `${r.destroyMode ? 'Destroy' : 'Apply'} complete: ${r.add} added, ${r.change} changed, ${r.remove} destroyed in ${(r.durationMs / 1000).toFixed(1)} s.`, warning);
+      const text = `${r.destroyMode ? 'Destroy' : 'Apply'} complete: ${r.add} added, ${r.change} changed, ${r.remove} destroyed in ${(r.durationMs / 1000).toFixed(1)} s.`;
+      this.store.say('info', text);
+      await this.afterApplyHistory('warn', text);
     } catch (err) {
-      await this.recorder?.flush();
-      this.history?.refresh();
       const { text, hint } = messageOf(err);
-      const warning = this.historyWarnings.at(-1);
-      this.store.say('error', text, warning ? `${hint ? `${hint} · ` : ''}${warning}` : hint);
+      this.store.say('error', text, hint);
+      await this.afterApplyHistory('error', text, hint);
     }
+  }
+
+  /**
+   * After an apply's outcome was said: once the history's last write has settled (it may take a
+   * while when the bucket does not answer), a warning of the history (the record could not be
+   * written) is said again with the outcome, as its hint, since the outcome hid it; the History
+   * pane reads the records again.
+   */
+  private async afterApplyHistory(level: 'warn' | 'error', text: string, hint?: string): Promise<void> {
+    await this.recorder?.flush();
+    this.history?.refresh();
+    const warning = this.historyWarnings.at(-1);
+    if (warning) this.store.say(level, text, hint ? `${hint} · ${warning}` : warning);
   }
 
   /** `o`: reads the outputs and shows them (sensitive values masked). */
