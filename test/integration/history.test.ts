@@ -174,6 +174,38 @@ describe('history: a record an earlier run could not write is uploaded by the ne
   });
 });
 
+describe('history: two --ci applies of different environments sharing one bucket', { skip }, () => {
+  let ws: Workspace;
+  let s3: S3Client;
+  before(async () => {
+    ws = await makeWorkspace('slow');
+    await ws.profile('twin-a');
+    await ws.profile('twin-b');
+  });
+  after(async () => {
+    s3?.destroy();
+    await ws.dispose();
+  });
+
+  it('each writes its own record under its own prefix, neither touching the other', async () => {
+    // The first run starts the shared emulator; then both apply at once.
+    assert.equal((await ws.cli(['-e', 'twin-a', '--local', '--ci', 'plan'], { env: { PC_TEST_SLEEP: '0' } })).code, 2);
+    const [a, b] = await Promise.all(['twin-a', 'twin-b'].map((e) => ws.cli(['-e', e, '--local', '--ci', 'apply', '--auto-approve'], { env: { PC_TEST_SLEEP: '1' } })));
+    assert.equal(a!.code, 0, a!.stdout + a!.stderr);
+    assert.equal(b!.code, 0, b!.stdout + b!.stderr);
+    s3 = await s3For(ws);
+    for (const env of ['twin-a', 'twin-b']) {
+      const keys = await historyKeys(s3, env);
+      assert.equal(keys.length, 1, `${env}: ${keys.join(', ')}`);
+      const { record } = await readRecord(s3, keys[0]!);
+      assert.equal(record.environment, env);
+      assert.equal(record.outcome, 'succeeded');
+      assert.equal(record.resources.length, 4);
+    }
+    assert.doesNotMatch(a!.stdout + b!.stdout, /warning: history/);
+  });
+});
+
 describe('history: a failing apply records failed with the diagnostic', { skip }, () => {
   let ws: Workspace;
   let s3: S3Client;
