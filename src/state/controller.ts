@@ -35,6 +35,8 @@ export class Controller {
   private off: (() => void) | undefined;
   private recorder: HistoryRecorder | undefined;
   private offHistory: (() => void) | undefined;
+  /** While the history is reconciled on start: its notices and warnings, said with what the start said (not over it). */
+  private startNotes: { level: 'info' | 'warn'; text: string }[] | undefined;
   /** The history's warnings since the current apply started (shown with its outcome, which would hide them). */
   private historyWarnings: string[] = [];
   private lockTimer: NodeJS.Timeout | undefined;
@@ -62,9 +64,13 @@ export class Controller {
     this.recorder = this.target.historyRecorder?.({
       onWarning: (t) => {
         this.historyWarnings.push(t);
-        this.store.say('warn', t);
+        if (this.startNotes) this.startNotes.push({ level: 'warn', text: t });
+        else this.store.say('warn', t);
       },
-      onNotice: (t) => this.store.say('info', t),
+      onNotice: (t) => {
+        if (this.startNotes) this.startNotes.push({ level: 'info', text: t });
+        else this.store.say('info', t);
+      },
     });
     this.offHistory = this.recorder?.attach();
     this.off = this.target.engine.on((e) => {
@@ -306,8 +312,25 @@ export class Controller {
       const { text, hint } = messageOf(err);
       this.store.say('error', text, hint);
     }
-    // Once any other run was followed: upload records kept locally, mark the ones a dead process left "running".
-    if (this.recorder) await this.recorder.reconcile(await this.target.readLock());
+    // Once any other run was followed: upload records kept locally, mark the ones a dead process left
+    // "running". What it says is added to the message line as a hint, so the outcome of a followed
+    // run (or the start's notices) stays readable.
+    if (this.recorder) {
+      const before = this.store.state.message;
+      this.startNotes = [];
+      try {
+        await this.recorder.reconcile(await this.target.readLock());
+      } finally {
+        const notes = this.startNotes;
+        this.startNotes = undefined;
+        if (notes.length) {
+          const words = notes.map((n) => n.text).join(' · ');
+          const level = notes.some((n) => n.level === 'warn') ? 'warn' : 'info';
+          if (before && this.store.state.message === before) this.store.say(before.level === 'error' ? 'error' : level === 'warn' || before.level === 'warn' ? 'warn' : 'info', before.text, before.hint ? `${before.hint} · ${words}` : words);
+          else this.store.say(level, words);
+        }
+      }
+    }
     if (existsSync(engine.erroredStatePath)) {
       this.store.update((st) => setErroredState(st.plan, engine.erroredStatePath));
       this.store.say('error', `A state Terraform could not write to the backend is waiting in ${engine.erroredStatePath}.`, 'once the backend answers, push it with :state-push-errored');
