@@ -3,7 +3,7 @@ import { UsageError } from '../core/errors.js';
 import type { SshCliOptions } from './ci-ssh.js';
 
 /** Headless commands (`--ci CMD`). */
-export const CI_COMMANDS = ['plan', 'apply', 'destroy', 'drift', 'output', 'instances', 'elbs', 'secrets', 'bootstrap', 'ssh', 'exec', 'cluster', 'unlock', 'state-push-errored'] as const;
+export const CI_COMMANDS = ['plan', 'apply', 'destroy', 'drift', 'output', 'instances', 'elbs', 'secrets', 'bootstrap', 'ssh', 'exec', 'cluster', 'unlock', 'state-push-errored', 'history'] as const;
 export type CiCommand = (typeof CI_COMMANDS)[number];
 
 /** `--ci secrets` sub-commands and their arguments. */
@@ -46,6 +46,8 @@ export type Invocation =
       kubeconfig?: string;
       /** With `--ci unlock LOCK_ID`. */
       lockId?: string;
+      /** With `--ci history --limit N` (1 to 1000). */
+      limit?: number;
     }
   | { kind: 'local-stop' }
   | { kind: 'help' }
@@ -64,6 +66,7 @@ export const USAGE = `usage:
   ./run.kube -e ENV [--local] --ci cluster [--kubeconfig FILE] [--json]
   ./run.kube -e ENV [--local] --ci unlock LOCK_ID [--json]       release a stale state lock (refused while this machine's run holds it)
   ./run.kube -e ENV [--local] --ci state-push-errored [--json]   push the state Terraform could not write (errored.tfstate)
+  ./run.kube -e ENV [--local] --ci history [--limit N] [--json]   the newest applies and destroys (records in the state bucket)
   ./run.kube -e ENV --ci ssh TARGET [SSH OPTIONS] [-- COMMAND]
   ./run.kube -e ENV --ci exec (--role ROLE | TARGET...) [--concurrency N] [SSH OPTIONS] [--json] -- COMMAND
   ./run.kube --local stop                        stop the local AWS emulator
@@ -78,6 +81,7 @@ options:
       --write-profile  with --ci bootstrap: write terraform_bucket_name and kms_master_id into the profile
       --overwrite      with --ci secrets fetch/upload: also replace files that differ (default: kept and listed)
       --format FORMAT  with --ci plan: text (default) or markdown (one document on stdout, progress on stderr)
+      --limit N        with --ci history: the newest N records (1 to 1000, default 20)
       --kubeconfig FILE  the cluster's kubeconfig (default: the admin kubeconfig in the secrets bucket)
   -h, --help           this text
 
@@ -115,6 +119,7 @@ const OPTIONS = {
   concurrency: { type: 'string' },
   'connect-timeout': { type: 'string' },
   kubeconfig: { type: 'string' },
+  limit: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -170,7 +175,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   if (!play && v.env === undefined) throw new UsageError('no environment given', 'pass -e ENV (profiles/ENV.tfvars), or use ./play.kube for your playground');
   const base = { ...(v.env !== undefined ? { environment: v.env } : {}), play, local: v.local === true };
   if (v.ci === undefined) {
-    if (v.json || v['auto-approve'] || v['write-profile'] || v.overwrite || v.format !== undefined) throw new UsageError('--json, --auto-approve, --write-profile, --overwrite and --format only work with --ci', 'see --help');
+    if (v.json || v['auto-approve'] || v['write-profile'] || v.overwrite || v.format !== undefined || v.limit !== undefined) throw new UsageError('--json, --auto-approve, --write-profile, --overwrite, --format and --limit only work with --ci', 'see --help');
     const ssh = {
       ...(v.bastion !== undefined ? { bastion: v.bastion } : {}),
       ...(v.user !== undefined ? { user: v.user } : {}),
@@ -187,6 +192,12 @@ export function parseInvocation(argv: readonly string[]): Invocation {
     if (v.ci !== 'plan') throw new UsageError('--format only works with --ci plan', 'see --help');
     if (v.format !== 'text' && v.format !== 'markdown') throw new UsageError(`--format "${v.format.slice(0, 40)}" is not text or markdown`, 'e.g. --ci plan --format markdown > plan.md');
     if (v.json) throw new UsageError('--format and --json cannot be used together', '--json is NDJSON; --format markdown is one document');
+  }
+  let limit: number | undefined;
+  if (v.limit !== undefined) {
+    if (v.ci !== 'history') throw new UsageError('--limit only works with --ci history', 'see --help');
+    limit = Number(v.limit);
+    if (!/^\d+$/.test(v.limit) || limit < 1 || limit > 1000) throw new UsageError(`--limit "${v.limit.slice(0, 40)}" is not a number from 1 to 1000`, 'e.g. --ci history --limit 50');
   }
   if (v['write-profile'] && v.ci !== 'bootstrap') throw new UsageError('--write-profile only works with --ci bootstrap', 'see --help');
   const secrets = v.ci === 'secrets' ? parseSecretsCommand(pos, v.overwrite === true) : undefined;
@@ -231,6 +242,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
     ...(ssh ? { ssh } : {}),
     ...(v.kubeconfig !== undefined ? { kubeconfig: v.kubeconfig } : {}),
     ...(v.ci === 'unlock' ? { lockId: pos[0]! } : {}),
+    ...(limit !== undefined ? { limit } : {}),
   };
 }
 

@@ -2,6 +2,8 @@ import { ConsoleError, formatError, UsageError } from '../core/errors.js';
 import { realDrift } from '../core/plan-drift.js';
 import type { Paths } from '../core/paths.js';
 import type { Profile } from '../core/profile.js';
+import { historyLine } from '../services/history/record.js';
+import type { HistoryRecorder } from '../services/history/recorder.js';
 import { openSession, type Session } from '../services/session.js';
 import type { CiCommand, SecretsCommand } from './args.js';
 import { planMarkdown } from './plan-report.js';
@@ -34,7 +36,12 @@ export interface CiOptions {
   lockId?: string;
   /** With `--ci plan --format markdown`: the plan as one Markdown document on stdout, progress on stderr. */
   markdown?: boolean;
+  /** With `--ci history`: how many of the newest records (default {@link HISTORY_DEFAULT_LIMIT}). */
+  limit?: number;
 }
+
+/** `--ci history` lists this many records unless `--limit N` says otherwise. */
+export const HISTORY_DEFAULT_LIMIT = 20;
 
 /**
  * Before a plan, apply or destroy: when another run on this environment (a console or pipeline on
@@ -65,13 +72,14 @@ async function followOtherRun(session: Session, reporter: CiReporter, command: s
  * Never throws: errors are printed (and summarized in NDJSON) and give exit code 1.
  */
 export async function runCi(o: CiOptions): Promise<number> {
-  const aws = o.command === 'instances' || o.command === 'elbs' || o.command === 'secrets' || o.command === 'bootstrap';
+  const aws = o.command === 'instances' || o.command === 'elbs' || o.command === 'secrets' || o.command === 'bootstrap' || o.command === 'history';
   // The AWS commands print their result on stdout (`secrets get` prints the raw value, to pipe it):
   // their progress goes to stderr, and Terraform's events (reading outputs) are not printed.
   const reporter = new CiReporter((aws && !o.json) || o.markdown ? o.err : o.out, o.json);
   const started = Date.now();
   const counts: { add: number; change: number; destroy: number; risk?: string; drift?: number; state_updated?: boolean } = { add: 0, change: 0, destroy: 0 };
   let session: Session | undefined;
+  let recorder: HistoryRecorder | undefined;
   let interrupted = 0;
   const onSigint = () => {
     interrupted++;
@@ -99,7 +107,15 @@ export async function runCi(o: CiOptions): Promise<number> {
     const engine = session.engine;
     let code: number = EXIT.ok;
     if (interrupted) throw new ConsoleError('interrupted before Terraform started: nothing was run');
-    if (o.command === 'plan' || o.command === 'apply' || o.command === 'destroy' || o.command === 'drift') await followOtherRun(session, reporter, o.command);
+    const terraformCommand = o.command === 'plan' || o.command === 'apply' || o.command === 'destroy' || o.command === 'drift';
+    if (terraformCommand || o.command === 'history') {
+      // Every apply and destroy leaves a record in ENV/history/ (see services/history); on start,
+      // records an earlier run kept locally are uploaded and ones left "running" by a dead process are marked.
+      recorder = session.historyRecorder({ onWarning: (t) => reporter.warning(t), onNotice: (t) => reporter.notice(t) });
+      if (terraformCommand) recorder.attach();
+    }
+    if (terraformCommand) await followOtherRun(session, reporter, o.command);
+    if (recorder) await recorder.reconcile(await session.readLock());
     switch (o.command) {
       case 'plan': {
         const plan = await engine.plan();
@@ -157,6 +173,18 @@ export async function runCi(o: CiOptions): Promise<number> {
         reporter.step(`pushed the unpersisted state${r.serial !== undefined ? ` (serial ${r.serial})` : ''}; the file is kept as ${r.movedTo}`);
         break;
       }
+      case 'history': {
+        const limit = o.limit ?? HISTORY_DEFAULT_LIMIT;
+        const records = await session.history.list(limit);
+        if (o.json) {
+          for (const r of records) o.out(JSON.stringify({ type: 'history_record', key: r.key, ...r.record }));
+          o.out(JSON.stringify({ type: 'summary', command: 'history', environment: o.environment, ok: true, exit_code: 0, count: records.length, duration_ms: Date.now() - started }));
+        } else {
+          if (!records.length) o.err(`no history records in s3://${session.backend.bucket}/${o.environment}/history/`);
+          for (const r of records) o.out(historyLine(r.record));
+        }
+        return EXIT.ok;
+      }
       case 'instances':
       case 'elbs':
       case 'secrets':
@@ -174,12 +202,14 @@ export async function runCi(o: CiOptions): Promise<number> {
         return EXIT.ok;
       }
     }
+    await recorder?.flush();
     reporter.summary({ command: o.command, environment: o.environment, ok: true, exit_code: code, ...counts, duration_ms: Date.now() - started });
     return code;
   } catch (err) {
     const text = formatError(err);
     o.err(text);
     const ce = err instanceof ConsoleError ? err : undefined;
+    await recorder?.flush();
     if (o.json) {
       reporter.summary({
         command: o.command,
@@ -194,6 +224,8 @@ export async function runCi(o: CiOptions): Promise<number> {
     }
     return EXIT.error;
   } finally {
+    // The history's last write (an apply's end) goes out before the clients are closed.
+    await recorder?.flush();
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSigint);
     session?.close();
   }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { SshController } from '../state/ssh-controller.js';
 import { ClusterController } from '../panes/cluster/controller.js';
+import { HistoryController } from '../panes/history/controller.js';
 import { ConsoleError, formatError } from '../core/errors.js';
 import { AwsController } from '../state/aws-controller.js';
 import type { Paths } from '../core/paths.js';
@@ -155,7 +156,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
     kubeconfigTarget: join(home, '.kube', 'config'),
     ssh,
   });
-  const controller = new Controller(store, session, aws, ssh, kube);
+  const controller = new Controller(store, session, aws, ssh, kube, new HistoryController(store, session.history));
   controller.start();
   // After the first frames, load the Kubernetes client while the operator reads the screen.
   setTimeout(() => kube.preload(), 1_500).unref();

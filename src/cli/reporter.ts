@@ -51,6 +51,12 @@ export class CiReporter {
     else this.write(`! ${text}`);
   }
 
+  /** Prints a warning: something went wrong beside the operation, which went on (e.g. the history could not be written). */
+  warning(text: string): void {
+    if (this.json) this.write(JSON.stringify({ type: 'warning', message: text }));
+    else this.write(`warning: ${text}`);
+  }
+
   /** Prints one engine event. */
   event(e: EngineEvent): void {
     if (this.json) {

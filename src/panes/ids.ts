@@ -5,6 +5,7 @@ export const PANE_LIST = [
   { id: 'elbs', title: 'Load balancers', words: ['elbs', 'lb'] },
   { id: 'secrets', title: 'Secrets', words: ['secrets'] },
   { id: 'cluster', title: 'Cluster', words: ['cluster'] },
+  { id: 'history', title: 'History', words: ['history'] },
 ] as const;
 
 /** A pane's id. */

@@ -7,6 +7,8 @@ import type { AppState } from '../state/store.js';
 import { CLUSTER_ACTIONS } from './cluster/actions.js';
 import { clusterRows } from './cluster/slice.js';
 import { ELBS_ACTIONS } from './elbs/actions.js';
+import { HISTORY_ACTIONS } from './history/actions.js';
+import { visibleHistory } from './history/slice.js';
 import { visibleElbs } from './elbs/slice.js';
 import { PANE_LIST, type PaneId } from './ids.js';
 import { INSTANCES_ACTIONS } from './instances/actions.js';
@@ -33,6 +35,7 @@ const SPECS: Record<PaneId, Pick<PaneDef, 'actions' | 'rowCount'>> = {
   instances: { actions: INSTANCES_ACTIONS, rowCount: (s) => visibleInstances(s).length },
   elbs: { actions: ELBS_ACTIONS, rowCount: (s) => visibleElbs(s).length },
   secrets: { actions: SECRETS_ACTIONS, rowCount: (s) => visibleSecretNodes(s).length },
+  history: { actions: HISTORY_ACTIONS, rowCount: (s) => visibleHistory(s).length },
   cluster: {
     actions: CLUSTER_ACTIONS,
     rowCount: (s) => {

@@ -3,6 +3,7 @@ import type React from 'react';
 import type { AppState } from '../state/store.js';
 import { ClusterPane } from './cluster/view.js';
 import { ElbPane } from './elbs/view.js';
+import { HistoryPane } from './history/view.js';
 import type { PaneId } from './ids.js';
 import { InstancesPane } from './instances/view.js';
 import { PlanPane } from './plan/view.js';
@@ -21,5 +22,6 @@ export const PANE_VIEWS: Record<PaneId, (p: PaneViewProps) => React.ReactElement
   instances: InstancesPane,
   elbs: ElbPane,
   secrets: SecretsPane,
+  history: HistoryPane,
   cluster: ({ state, width, height }) => ClusterPane({ state: state.cluster, instances: state.instances.rows, filter: state.filter, selected: state.selected, width, height }),
 };

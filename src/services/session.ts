@@ -12,6 +12,8 @@ import { backendFor, type BackendSettings } from './terraform/backend.js';
 import { findTerraform, type TerraformBinary } from './terraform/binary.js';
 import { providerSource, writeCliConfig } from './terraform/cliconfig.js';
 import { Engine } from './terraform/engine.js';
+import { HistoryRecorder } from './history/recorder.js';
+import { HistoryStore } from './history/store.js';
 
 /** An Ubuntu image moto 5.2 knows in every region, used in local mode when the profile leaves ami_id empty. */
 export const LOCAL_AMI = 'ami-785db401';
@@ -38,6 +40,8 @@ export interface Session {
   region: string;
   /** The account the credentials belong to (STS GetCallerIdentity). */
   account: string;
+  /** The caller's ARN (STS GetCallerIdentity), for the history records. */
+  callerArn: string;
   /** Where the credentials come from, for the header (never the secret itself). */
   credentials: string;
   /** Set in local mode. */
@@ -49,6 +53,16 @@ export interface Session {
   aws: AwsContext;
   /** Notices to show once (e.g. "the local emulator was restarted"). */
   notices: string[];
+  /**
+   * The environment's history (`ENV/history/` in the state bucket, SSE-KMS with the state's key;
+   * records the bucket refused wait in `WORK/ENV/history-pending/`).
+   */
+  history: HistoryStore;
+  /**
+   * A recorder of this session's applies and destroys into {@link history}; its warnings and
+   * notices go to the given sinks. The caller attaches it and flushes it before exiting.
+   */
+  historyRecorder(sinks: { onWarning: (text: string) => void; onNotice: (text: string) => void }): HistoryRecorder;
   /** Reads the state lock object; never throws. */
   readLock(): Promise<LockState>;
   /** Releases clients. Does not stop the local emulator (it is shared and reused). */
@@ -159,12 +173,14 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     local: o.local,
     probe: () => probeBackend(probeS3, backend.bucket, endpoint ?? `https://s3.${profile.aws_region}.amazonaws.com`),
   });
+  const history = new HistoryStore({ s3, bucket: backend.bucket, kmsKeyId: backend.kmsKeyId, environment: o.environment, pendingDir: join(dataDir, 'history-pending'), ...(endpoint ? { endpoint } : {}) });
   return {
     environment: o.environment,
     profile,
     profileFile,
     region: profile.aws_region,
     account: who.account,
+    callerArn: who.arn,
     credentials: o.local ? 'local emulator (dummy credentials)' : describeSource(creds.source),
     ...(local ? { local } : {}),
     binary,
@@ -178,6 +194,9 @@ export async function openSession(o: SessionOptions): Promise<Session> {
       kmsKeyId: extraVars.kms_master_id ?? profile.kms_master_id,
     },
     notices,
+    history,
+    historyRecorder: (sinks) =>
+      new HistoryRecorder(engine, history, { environment: o.environment, callerArn: who.arn, profileFile, terraformDir: o.paths.terraform, terraformVersion: binary.version, ...sinks }),
     readLock: () => readStateLock(s3, backend),
     close: () => {
       s3.destroy();

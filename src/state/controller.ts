@@ -3,11 +3,13 @@ import { ConsoleError, messageOf } from '../core/errors.js';
 import { realDrift } from '../core/plan-drift.js';
 import type { LockState } from '../services/aws/state-lock.js';
 import type { Engine } from '../services/terraform/engine.js';
+import type { HistoryRecorder } from '../services/history/recorder.js';
 import { clusterRows } from '../panes/cluster/slice.js';
 import { PANE_LIST } from '../panes/ids.js';
 import { setErroredState } from '../panes/plan/slice.js';
 import type { AwsController } from './aws-controller.js';
 import type { ClusterController } from '../panes/cluster/controller.js';
+import type { HistoryController } from '../panes/history/controller.js';
 import type { SshController } from './ssh-controller.js';
 import { showPane, type PaneId, type Store } from './store.js';
 
@@ -17,6 +19,8 @@ export interface ControllerTarget {
   engine: Engine;
   readLock(): Promise<LockState>;
   notices?: string[];
+  /** Makes the recorder of applies and destroys into the environment's history (a Session has it); absent in tests without a bucket. */
+  historyRecorder?(sinks: { onWarning: (text: string) => void; onNotice: (text: string) => void }): HistoryRecorder;
 }
 
 const LOCK_POLL_MS = 5_000;
@@ -30,6 +34,12 @@ const LOCK_POLL_MS = 5_000;
  */
 export class Controller {
   private off: (() => void) | undefined;
+  private recorder: HistoryRecorder | undefined;
+  private offHistory: (() => void) | undefined;
+  /** While the history is reconciled on start: its notices and warnings, said with what the start said (not over it). */
+  private startNotes: { level: 'info' | 'warn'; text: string }[] | undefined;
+  /** The history's warnings since the current apply started (shown with its outcome, which would hide them). */
+  private historyWarnings: string[] = [];
   private lockTimer: NodeJS.Timeout | undefined;
   /** Resolves when the operator's quit is accepted (the UI exits then). */
   readonly quitRequested: Promise<void>;
@@ -44,12 +54,26 @@ export class Controller {
     readonly ssh?: SshController,
     /** The Cluster pane; absent where the console has none. */
     readonly kube?: ClusterController,
+    /** The History pane; absent where the console has no history store. */
+    readonly history?: HistoryController,
   ) {
     this.quitRequested = new Promise((r) => (this.resolveQuit = r));
   }
 
   /** Connects the engine to the store, shows notices and starts the lock poll. */
   start(): void {
+    this.recorder = this.target.historyRecorder?.({
+      onWarning: (t) => {
+        this.historyWarnings.push(t);
+        if (this.startNotes) this.startNotes.push({ level: 'warn', text: t });
+        else this.store.say('warn', t);
+      },
+      onNotice: (t) => {
+        if (this.startNotes) this.startNotes.push({ level: 'info', text: t });
+        else this.store.say('info', t);
+      },
+    });
+    this.offHistory = this.recorder?.attach();
     this.off = this.target.engine.on((e) => {
       this.store.onEngineEvent(e);
       if (e.kind === 'endpoint') {
@@ -73,9 +97,11 @@ export class Controller {
   /** Stops listening and polling. */
   stop(): void {
     this.aws?.stop();
+    this.history?.stop();
     void this.ssh?.stop();
     void this.kube?.stop();
     this.off?.();
+    this.offHistory?.();
     if (this.lockTimer) clearInterval(this.lockTimer);
   }
 
@@ -90,6 +116,7 @@ export class Controller {
   showPane(pane: PaneId): void {
     this.store.update((st) => showPane(st, pane));
     this.aws?.activate(pane);
+    if (pane === 'history') this.history?.activate();
     if (pane === 'cluster') {
       this.kube?.activate();
       // Nodes are matched to instances by private IP: the instance list is needed here too.
@@ -252,14 +279,32 @@ export class Controller {
 
   private async apply(planHash: string | undefined): Promise<void> {
     this.store.say('info', 'Applying…');
+    this.historyWarnings = [];
     try {
       const r = await this.target.engine.apply(planHash !== undefined ? { expectHash: planHash } : {});
-      if (r.refreshOnly) this.store.say('info', `State updated from the real infrastructure in ${(r.durationMs / 1000).toFixed(1)} s: nothing in AWS was changed.`);
-      else this.store.say('info', `${r.destroyMode ? 'Destroy' : 'Apply'} complete: ${r.add} added, ${r.change} changed, ${r.remove} destroyed in ${(r.durationMs / 1000).toFixed(1)} s.`);
+      const text = r.refreshOnly
+        ? `State updated from the real infrastructure in ${(r.durationMs / 1000).toFixed(1)} s: nothing in AWS was changed.`
+        : `${r.destroyMode ? 'Destroy' : 'Apply'} complete: ${r.add} added, ${r.change} changed, ${r.remove} destroyed in ${(r.durationMs / 1000).toFixed(1)} s.`;
+      this.store.say('info', text);
+      await this.afterApplyHistory('warn', text);
     } catch (err) {
       const { text, hint } = messageOf(err);
       this.store.say('error', text, hint);
+      await this.afterApplyHistory('error', text, hint);
     }
+  }
+
+  /**
+   * After an apply's outcome was said: once the history's last write has settled (it may take a
+   * while when the bucket does not answer), a warning of the history (the record could not be
+   * written) is said again with the outcome, as its hint, since the outcome hid it; the History
+   * pane reads the records again.
+   */
+  private async afterApplyHistory(level: 'warn' | 'error', text: string, hint?: string): Promise<void> {
+    await this.recorder?.flush();
+    this.history?.refresh();
+    const warning = this.historyWarnings.at(-1);
+    if (warning) this.store.say(level, text, hint ? `${hint} · ${warning}` : warning);
   }
 
   /** `o`: reads the outputs and shows them (sensitive values masked). */
@@ -304,6 +349,25 @@ export class Controller {
     } catch (err) {
       const { text, hint } = messageOf(err);
       this.store.say('error', text, hint);
+    }
+    // Once any other run was followed: upload records kept locally, mark the ones a dead process left
+    // "running". What it says is added to the message line as a hint, so the outcome of a followed
+    // run (or the start's notices) stays readable.
+    if (this.recorder) {
+      const before = this.store.state.message;
+      this.startNotes = [];
+      try {
+        await this.recorder.reconcile(await this.target.readLock());
+      } finally {
+        const notes = this.startNotes;
+        this.startNotes = undefined;
+        if (notes.length) {
+          const words = notes.map((n) => n.text).join(' · ');
+          const level = notes.some((n) => n.level === 'warn') ? 'warn' : 'info';
+          if (before && this.store.state.message === before) this.store.say(before.level === 'error' ? 'error' : level === 'warn' || before.level === 'warn' ? 'warn' : 'info', before.text, before.hint ? `${before.hint} · ${words}` : words);
+          else this.store.say(level, words);
+        }
+      }
     }
     if (existsSync(engine.erroredStatePath)) {
       this.store.update((st) => setErroredState(st.plan, engine.erroredStatePath));
@@ -409,6 +473,7 @@ export class Controller {
       st.quitting = true;
     });
     this.stop();
-    this.resolveQuit();
+    // The history's last write (an apply's end) goes out before the console exits.
+    void (this.recorder?.flush() ?? Promise.resolve()).finally(() => this.resolveQuit());
   }
 }

@@ -7,6 +7,7 @@ import type { LockState } from '../services/aws/state-lock.js';
 import type { EngineEvent } from '../services/terraform/engine.js';
 import { clusterSlice, type ClusterSlice } from '../panes/cluster/slice.js';
 import { elbsSlice, type ElbsSlice } from '../panes/elbs/slice.js';
+import { historySlice, type HistorySlice } from '../panes/history/slice.js';
 import { instancesSlice, type InstancesSlice } from '../panes/instances/slice.js';
 import { planOnEngineEvent, planSlice, type PlanSlice } from '../panes/plan/slice.js';
 import { secretsSlice, type SecretsSlice } from '../panes/secrets/slice.js';
@@ -106,6 +107,7 @@ export interface AppState {
   elbs: ElbsSlice;
   secrets: SecretsSlice;
   cluster: ClusterSlice;
+  history: HistorySlice;
 }
 
 /** Capacity of the raw log ring buffer (lines). */
@@ -196,6 +198,7 @@ export class Store {
       elbs: elbsSlice(),
       secrets: secretsSlice(),
       cluster: clusterSlice(),
+      history: historySlice(),
     };
   }
 

@@ -345,6 +345,10 @@ describe('the whole platform on the emulator', { skip, concurrency: 3 }, () => {
       const controller = new Controller(new Store(headerOf(session)), session);
       // The engine's events into the pane's state, as Controller.start() feeds them (without its polling).
       const off = session.engine.on((e) => controller.store.onEngineEvent(e));
+      // …and the history's recorder, as start() attaches it.
+      const warnings: string[] = [];
+      const recorder = session.historyRecorder({ onWarning: (w) => warnings.push(w), onNotice: () => {} });
+      const offRecorder = recorder.attach();
       try {
         await controller.driftCheck();
         const s = controller.store.state;
@@ -364,7 +368,10 @@ describe('the whole platform on the emulator', { skip, concurrency: 3 }, () => {
           await new Promise((res) => setTimeout(res, 200));
         }
         assert.match(controller.store.state.message?.text ?? '', /^State updated from the real infrastructure in \d+\.\d s: nothing in AWS was changed\.$/);
+        await recorder.flush();
+        assert.deepEqual(warnings, [], 'the history was written');
       } finally {
+        offRecorder();
         off();
         controller.stop();
         session.close();
@@ -373,6 +380,14 @@ describe('the whole platform on the emulator', { skip, concurrency: 3 }, () => {
       assert.equal(again.code, 0, again.stdout.slice(-3000));
       const sum = ndjson(again.stdout).at(-1) as { drift?: number };
       assert.equal(sum.drift, 0);
+      // Each drift check and the state's refresh left a record in the history beside the state.
+      const h = await timed(t, ['history', '--json', '--limit', '10']);
+      assert.equal(h.code, 0, h.stderr);
+      const recs = ndjson(h.stdout).filter((e) => e.type === 'history_record') as { operation: string; outcome: string; drift?: { changed: string[]; notDrift: number } }[];
+      assert.equal(recs[0]?.operation, 'drift', 'the newest: the last drift check');
+      assert.deepEqual(recs[0]?.drift?.changed, []);
+      assert.ok(recs.some((r) => r.operation === 'state-refresh' && r.outcome === 'succeeded'), recs.map((r) => `${r.operation} ${r.outcome}`).join(', '));
+      assert.ok(recs.some((r) => r.operation === 'drift' && r.outcome === 'succeeded' && r.drift?.changed.includes('module.bastion.aws_instance.this')), JSON.stringify(recs.map((r) => r.drift)));
     });
 
     it('destroy --auto-approve exits 0 and nothing of the environment is left', async (t) => {

@@ -25,7 +25,8 @@ export const PROBE_FIRST_MS = 2_000;
 
 /** Events of the engine, in order; the console's store and the `--ci` reporter both read them. */
 export type EngineEvent =
-  | { kind: 'operation-start'; operation: Operation; at: number }
+  /** `runId`: the durable run (runs/ID.json) of a plan or apply. */
+  | { kind: 'operation-start'; operation: Operation; at: number; runId?: string }
   | { kind: 'operation-end'; operation: Operation; ok: boolean; exitCode: number; cancelled: boolean; durationMs: number; at: number }
   | { kind: 'tf'; operation: Operation; event: TfEvent }
   | { kind: 'stderr'; operation: Operation; line: string }
@@ -316,7 +317,7 @@ export class Engine {
       this.current = undefined;
       throw err;
     }
-    if (!o.quiet) this.emit({ kind: 'operation-start', operation, at });
+    if (!o.quiet) this.emit({ kind: 'operation-start', operation, at, ...('record' in proc ? { runId: (proc as { record: RunRecord }).record.id } : {}) });
     const out = await this.settle(operation, proc, false, o.durable !== undefined, c, json, at, o.quiet === true);
     if (o.durable && 'record' in proc) await this.markReported((proc as { record: RunRecord }).record);
     return out;
@@ -612,7 +613,7 @@ export class Engine {
     const c = this.collector(operation);
     const at = Date.parse(rec.startedAt) || Date.now();
     const proc = followRun(rec, { cwd: this.moduleDir, env: {}, json: true, onEvent: c.onEvent, onStderr: (line) => this.emit({ kind: 'stderr', operation, line }) });
-    this.emit({ kind: 'operation-start', operation, at });
+    this.emit({ kind: 'operation-start', operation, at, runId: rec.id });
     const r = await this.settle(operation, proc, true, running, c, true, at, false);
     await this.markReported(rec);
     const ok = r.exitCode === 0 || (r.exitCode === 2 && operation.startsWith('plan'));
