@@ -118,7 +118,8 @@ export async function runCi(o: CiOptions): Promise<number> {
     if (recorder) await recorder.reconcile(await session.readLock());
     switch (o.command) {
       case 'plan': {
-        const plan = await engine.plan();
+        // No change but drift reported (exit 0): the detail is --ci drift's; not a third Terraform process here.
+        const plan = await engine.plan({ driftDetail: false });
         Object.assign(counts, { add: plan.summary.add, change: plan.summary.change, destroy: plan.summary.destroy, risk: plan.risk });
         code = plan.hasChanges ? EXIT.changes : EXIT.ok;
         if (o.markdown) o.out(planMarkdown(plan, o.environment));

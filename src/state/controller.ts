@@ -6,7 +6,8 @@ import type { Engine } from '../services/terraform/engine.js';
 import type { HistoryRecorder } from '../services/history/recorder.js';
 import { clusterRows } from '../panes/cluster/slice.js';
 import { PANE_LIST } from '../panes/ids.js';
-import { setErroredState } from '../panes/plan/slice.js';
+import { setErroredState, setEta } from '../panes/plan/slice.js';
+import { learnEta, type PastApply } from '../core/eta.js';
 import type { AwsController } from './aws-controller.js';
 import type { ClusterController } from '../panes/cluster/controller.js';
 import type { HistoryController } from '../panes/history/controller.js';
@@ -21,7 +22,12 @@ export interface ControllerTarget {
   notices?: string[];
   /** Makes the recorder of applies and destroys into the environment's history (a Session has it); absent in tests without a bucket. */
   historyRecorder?(sinks: { onWarning: (text: string) => void; onNotice: (text: string) => void }): HistoryRecorder;
+  /** The environment's history (a Session has it): an apply's ETA is learned from its newest records. */
+  history?: { list(limit: number): Promise<{ record: PastApply }[]> };
 }
+
+/** How many of the newest history records an apply's ETA reads (it learns from the successful applies among them). */
+const ETA_RECORDS = 40;
 
 const LOCK_POLL_MS = 5_000;
 
@@ -83,6 +89,7 @@ export class Controller {
       if (e.kind === 'operation-end') void this.refreshLock();
       // Terraform takes the lock a moment after it starts: look again then.
       if (e.kind === 'operation-start') setTimeout(() => void this.refreshLock(), 1_500).unref();
+      if (e.kind === 'operation-start' && e.operation === 'apply') void this.learnEta();
     });
     const notices = this.target.notices ?? [];
     if (notices.length) this.store.say(notices.some((n) => /restarted/.test(n)) ? 'warn' : 'info', notices.join(' · '));
@@ -92,6 +99,23 @@ export class Controller {
     void this.aws?.prerequisites.checkPrerequisites();
     this.lockTimer = setInterval(() => void this.refreshLock(), LOCK_POLL_MS);
     this.lockTimer.unref();
+  }
+
+  /**
+   * At an apply's start: learns the expected durations from the history (the pane shows the time
+   * left and each applying resource's expected duration). Without history, or when it cannot be
+   * read, there is no ETA and nothing is said.
+   */
+  private async learnEta(): Promise<void> {
+    const history = this.target.history;
+    if (!history) return;
+    try {
+      const records = await history.list(ETA_RECORDS);
+      const eta = learnEta(records.map((r) => r.record));
+      this.store.update((s) => setEta(s.plan, eta.applies ? eta : undefined));
+    } catch {
+      // The history's own warnings are said by its recorder; an apply without an ETA is still an apply.
+    }
   }
 
   /** Stops listening and polling. */

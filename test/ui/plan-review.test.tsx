@@ -16,6 +16,12 @@ import { ViewOverlayBody } from '../../src/ui/overlays/ViewOverlay.js';
 import { paneOf } from '../../src/panes/index.js';
 import { strip } from '../support/frames.js';
 import { PLAN } from '../support/plan-doc.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Controller as RealController } from '../../src/state/controller.js';
+import { Engine } from '../../src/services/terraform/engine.js';
+import { backendFor } from '../../src/services/terraform/backend.js';
 
 function harness() {
   const store = new Store({ environment: 'rev', account: '1', region: 'eu-west-1', backend: 'b', engine: 't', credentials: 'c' });
@@ -202,5 +208,58 @@ describe('plan review in the Plan/Apply pane', () => {
     const top = topOverlay(store.state);
     assert.equal(top?.kind, 'details');
     assert.match((top as { lines: string[] }).lines.join('\n'), /✗ Error: VolumeInUse: vol-1 is attached\n\s+detach it first/);
+  });
+
+  it('an apply learns its ETA from the history: about N left in the title, each row its expected duration; no history, no ETA', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pc-eta-'));
+    try {
+      // A real Engine that never runs Terraform: its events are emitted here as a run would emit them.
+      const engine = new Engine({ binary: { path: 'terraform', flavour: 'terraform', version: '1.11.4' }, terraformDir: dir, dataDir: join(dir, 'd'), cliConfigFile: join(dir, 'rc'), varFile: join(dir, 'v'), backend: backendFor('eta', { terraform_bucket_name: 'b', aws_region: 'us-east-1', kms_master_id: 'alias/k' }, true), env: {} });
+      const emit = (e: unknown) => (engine as unknown as { emit(e: unknown): void }).emit(e);
+      const past = (day: number) => ({
+        operation: 'apply',
+        outcome: 'succeeded',
+        startedAt: `2026-11-0${day}T10:00:00.000Z`,
+        endedAt: `2026-11-0${day}T10:00:30.000Z`,
+        resources: [
+          { address: 'aws_s3_bucket.logs', action: 'create', result: 'succeeded', durationMs: 20_000 },
+          { address: 'module.network.aws_vpc.this', action: 'update', result: 'succeeded', durationMs: 40_000 },
+        ],
+      });
+      let lists = 0;
+      const history = { list: async () => (lists++, [{ record: past(1) }, { record: past(2) }]) };
+      const store = new Store({ environment: 'eta', account: '1', region: 'eu-west-1', backend: 'b', engine: 't', credentials: 'c' });
+      const controller = new RealController(store, { environment: 'eta', engine, readLock: async () => ({ kind: 'free' }), history });
+      controller.start();
+      try {
+        store.onEngineEvent({ kind: 'plan', plan: parsePlanJson(PLAN) } as never);
+        const t0 = Date.now();
+        emit({ kind: 'operation-start', operation: 'apply', at: t0 });
+        for (let i = 0; i < 50 && !store.state.plan.eta; i++) await new Promise((r) => setTimeout(r, 10));
+        assert.equal(lists, 1, 'the history is read once, at the apply\'s start');
+        assert.equal(store.state.plan.eta?.applies, 2);
+        emit({ kind: 'tf', operation: 'apply', event: { type: 'apply_start', address: 'module.network.aws_vpc.this', action: 'update', timestamp: t0, message: '' } });
+        const ui = render(<PlanPane state={store.state} width={160} height={20} />);
+        const f = strip(ui.lastFrame());
+        ui.unmount();
+        // Learned: each past apply ran 60 s of resources in 30 s (share 0.5). Left: the bucket 20 s, the
+        // VPC's 40 s, and three resources the history does not know, counted as the median (30 s): 150 s × 0.5.
+        assert.match(f, /about 1m1[45]s left \(learned from 2 past applies\)/);
+        assert.match(f, /aws_s3_bucket\.logs .*~20s/);
+        assert.match(f, /aws_vpc\.this .*~40s/);
+        // No history: no ETA, no column.
+        const none = new Store({ environment: 'eta', account: '1', region: 'eu-west-1', backend: 'b', engine: 't', credentials: 'c' });
+        none.onEngineEvent({ kind: 'plan', plan: parsePlanJson(PLAN) } as never);
+        none.onEngineEvent({ kind: 'operation-start', operation: 'apply', at: t0 } as never);
+        const ui2 = render(<PlanPane state={none.state} width={160} height={20} />);
+        const f2 = strip(ui2.lastFrame());
+        ui2.unmount();
+        assert.doesNotMatch(f2, /left \(learned|EXPECTED|~\d+(ms|s|m\d+s)\b/);
+      } finally {
+        controller.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

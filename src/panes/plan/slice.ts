@@ -8,6 +8,7 @@ import type { TfEvent } from '../../services/terraform/events.js';
 import type { OutputValue, PlanModel } from '../../services/terraform/plan-model.js';
 import { moduleOf } from '../../core/plan-diff.js';
 import { realDrift } from '../../core/plan-drift.js';
+import type { EtaModel } from '../../core/eta.js';
 import { RingBuffer } from '../../state/ring-buffer.js';
 import type { AppState } from '../../state/store.js';
 
@@ -67,6 +68,8 @@ export interface PlanSlice {
   tree: boolean;
   /** Modules folded (`←`). */
   folded: Set<string>;
+  /** What the history taught of this environment's applies (the ETA); undefined without history. */
+  eta?: EtaModel;
   /** Only rows of this action (`+ ~ - * =`, `:only`, or `f` cycling through them; undefined: all). */
   actionFilter?: ActionFilter;
   /**
@@ -238,6 +241,11 @@ export function cycleActionFilter(p: PlanSlice): void {
 export function setActionFilter(p: PlanSlice, filter: ActionFilter | undefined): void {
   p.rev++;
   p.actionFilter = filter;
+}
+
+/** An apply started: the ETA learned from the history (undefined: none). */
+export function setEta(p: PlanSlice, eta: EtaModel | undefined): void {
+  p.eta = eta;
 }
 
 /** `:state-push-errored` succeeded, or the file was found at start: where the unpersisted state waits (undefined: none). */

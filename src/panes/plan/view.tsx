@@ -7,6 +7,7 @@ import { ACTION_FILTER_TEXT, planLines, type PlanLine, type ResourceRow } from '
 import { Table, type Column } from '../../ui/components/Table.js';
 import { actionStyle, formatElapsed } from '../../ui/format.js';
 import { useTick } from '../../ui/hooks/useTick.js';
+import { expectedMs, timeLeftMs } from '../../core/eta.js';
 
 const STATUS: Record<ResourceRow['status'], { text: string; color?: string }> = {
   planned: { text: 'planned', color: 'gray' },
@@ -63,6 +64,7 @@ export function PlanPane({ state, width, height }: { state: AppState; width: num
   const plan = state.plan.model;
   const phantoms = plan ? plan.changes.filter((c) => c.phantom).length : 0;
   const changes = changesByAddress(plan);
+  const eta = state.plan.eta;
   const diags = state.plan.diagnostics.slice(Math.max(0, state.plan.diagnostics.length - 3));
   const diagLines = diags.length ? Math.min(diags.length, 3) + 1 : 0;
   const res = (l: PlanLine): ResourceRow | undefined => (l.kind === 'resource' ? l.row : undefined);
@@ -92,12 +94,28 @@ export function PlanPane({ state, width, height }: { state: AppState; width: num
         return r ? formatElapsed(r.status === 'applying' && r.startedAt !== undefined ? now - r.startedAt : r.elapsedMs) : '';
       },
     },
+    ...(eta
+      ? [
+          {
+            title: 'EXPECTED',
+            width: 9,
+            align: 'right' as const,
+            value: (l: PlanLine) => {
+              const r = res(l);
+              const e = r ? expectedMs(eta, r.address, r.action) : undefined;
+              return e === undefined ? '' : `~${formatElapsed(e)}`;
+            },
+            color: () => 'gray',
+          },
+        ]
+      : []),
     { title: 'RISK', width: 8, value: (l) => (l.kind === 'resource' ? (changes.get(l.row.address)?.risk ?? '') : ''), color: (l) => (l.kind === 'resource' ? RISK_COLOR[changes.get(l.row.address)?.risk ?? ''] : undefined) },
     { title: 'ID', width: Math.min(24, Math.max(10, Math.floor(width / 6))), value: (l) => res(l)?.id ?? '' },
   ];
   let total = 0;
   if (state.plan.operation?.name === 'apply') for (const r of state.plan.rows) if (r.action !== 'noop' && r.action !== 'read') total++;
   const progress = state.plan.operation?.name === 'apply' && total ? bar(counts.done + counts.errored, total) : '';
+  const left = state.plan.operation?.name === 'apply' && eta ? timeLeftMs(eta, state.plan.rows, now) : undefined;
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text wrap="truncate">
@@ -110,6 +128,7 @@ export function PlanPane({ state, width, height }: { state: AppState; width: num
         {state.filter ? <Text color="cyan">{`   filter: ${state.filter}`}</Text> : null}
         {state.plan.actionFilter ? <Text color="cyan">{`   only ${ACTION_FILTER_TEXT[state.plan.actionFilter]} (f: next)`}</Text> : null}
         {progress ? <Text color="yellow">{`   ${progress}`}</Text> : null}
+        {left !== undefined ? <Text color="yellow">{`   about ${formatElapsed(left)} left (learned from ${eta!.applies} past appl${eta!.applies === 1 ? 'y' : 'ies'})`}</Text> : null}
         {sum ? (
           <Text>
             {'   '}

@@ -72,6 +72,8 @@ export function thisLogin(): string {
  */
 export class HistoryRecorder {
   private queue: Promise<unknown> = Promise.resolve();
+  /** A drift check that has ended, waiting for its `plan` event (see onEvent). */
+  private awaiting: HistoryRecord | undefined;
   private current: { rec: HistoryRecord; started: Map<string, number>; operation: Operation } | undefined;
   private off: (() => void) | undefined;
   /** Ids of the records this process started (never marked interrupted by it). */
@@ -93,6 +95,7 @@ export class HistoryRecorder {
 
   /** Resolves when every write queued so far has settled. */
   async flush(): Promise<void> {
+    this.completeAwaiting();
     for (;;) {
       const q = this.queue;
       await q;
@@ -119,6 +122,14 @@ export class HistoryRecorder {
       if (e.kind === 'operation-end') this.following = false;
       return;
     }
+    // A drift check's drift comes in the `plan` event, after its operation-end (show -json runs then).
+    if (e.kind === 'plan' && this.awaiting) {
+      const changed = realDrift(e.plan).map((d) => d.address);
+      this.awaiting.drift = { changed, notDrift: e.plan.drift.length - changed.length };
+      this.completeAwaiting();
+      return;
+    }
+    if (e.kind === 'operation-start') this.completeAwaiting();
     if (e.kind === 'operation-start' && (e.operation === 'apply' || e.operation === 'plan-refresh-only')) {
       const plan = e.operation === 'apply' ? this.engine.savedPlan : undefined;
       const startedAt = new Date(e.at);
@@ -150,11 +161,6 @@ export class HistoryRecorder {
     }
     const cur = this.current;
     if (!cur) return;
-    if (e.kind === 'plan' && cur.operation === 'plan-refresh-only') {
-      const changed = realDrift(e.plan).map((d) => d.address);
-      cur.rec.drift = { changed, notDrift: e.plan.drift.length - changed.length };
-      return;
-    }
     if (e.kind === 'tf' && e.operation === cur.operation) {
       const ev = e.event;
       if (ev.type === 'version' && ev.terraform) cur.rec.terraformVersion = ev.terraform;
@@ -182,8 +188,18 @@ export class HistoryRecorder {
       this.current = undefined;
       rec.outcome = e.cancelled ? 'cancelled' : e.ok ? 'succeeded' : 'failed';
       rec.endedAt = new Date(e.at).toISOString();
-      this.enqueue(async () => this.say(await this.store.complete(rec), 'end'));
+      // A successful drift check is completed with its drift, which the `plan` event brings next.
+      if (cur.operation === 'plan-refresh-only' && e.ok && !e.cancelled) this.awaiting = rec;
+      else this.enqueue(async () => this.say(await this.store.complete(rec), 'end'));
     }
+  }
+
+  /** Completes the drift check waiting for its `plan` event (with its drift, when that came). */
+  private completeAwaiting(): void {
+    const rec = this.awaiting;
+    if (!rec) return;
+    this.awaiting = undefined;
+    this.enqueue(async () => this.say(await this.store.complete(rec), 'end'));
   }
 
   /**

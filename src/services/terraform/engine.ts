@@ -477,7 +477,8 @@ export class Engine {
 
   /**
    * `plan -json -out=PLANFILE -detailed-exitcode` (with `-destroy` for a destroy plan, `-refresh-only`
-   * for a drift check: always read with `show -json`, and kept for apply when anything drifted), then, when
+   * for a drift check: always read with `show -json`, and kept for apply when anything drifted;
+   * `driftDetail` false: a plan with no change is not read for its drift alone), then, when
    * it has changes (or Terraform reported drift) and `structured` is not false, `show -json PLANFILE` for the structured plan
    * (changed attributes, output changes with sensitive values masked); otherwise the model is built
    * from the streamed `planned_change` and `change_summary` messages (no third process: `--ci
@@ -486,7 +487,7 @@ export class Engine {
    * A failed plan leaves no file.
    * @throws TofuError (or StateLockError) when planning fails.
    */
-  async plan(opts: { destroy?: boolean; refreshOnly?: boolean; structured?: boolean } = {}): Promise<PlanModel> {
+  async plan(opts: { destroy?: boolean; refreshOnly?: boolean; structured?: boolean; driftDetail?: boolean } = {}): Promise<PlanModel> {
     if (opts.destroy && opts.refreshOnly) throw new TofuError('a plan is either -destroy or -refresh-only, not both');
     if (this.current) throw new TofuError(`${this.current.operation} is still running`, 'wait for it to finish or cancel it (c)');
     await this.init();
@@ -507,7 +508,7 @@ export class Engine {
       let plan: PlanModel;
       // Drift with no change (exit 0) is read too: the drift view shows each drifted resource's diff.
       const drifted = r.planned.some((e) => e.type === 'resource_drift');
-      if ((r.exitCode === 2 || drifted) && (opts.structured !== false || opts.refreshOnly)) {
+      if ((r.exitCode === 2 || (drifted && opts.driftDetail !== false)) && (opts.structured !== false || opts.refreshOnly)) {
         const show = await this.run(operation, ['show', '-json', '-no-color', planFile], { json: false, quiet: true });
         if (show.exitCode !== 0) throw this.failure(operation, show);
         plan = parsePlanJson(show.stdout, opts.destroy === true, opts.refreshOnly === true);
