@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { exitOf, s3For, waitFor } from '../support/cli-child.js';
 import { motoSkipReason } from '../support/moto.js';
+import { pidsOf, until } from '../support/procs.js';
 import { startRelay, type Relay } from '../support/relay.js';
 import { makeWorkspace, ndjson, type Workspace } from '../support/workspace.js';
 
@@ -28,25 +29,6 @@ async function stateResources(s3: S3Client, env: string): Promise<string[]> {
   const body = await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: `${env}/terraform.tfstate` }))).Body!.transformToString();
   const st = JSON.parse(body) as { resources: { type: string; name: string; instances: unknown[] }[] };
   return st.resources.flatMap((r) => r.instances.map((_, i) => `${r.type}.${r.name}[${i}]`)).sort();
-}
-
-async function until(what: string, test: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await test())) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await sleep(250);
-  }
-}
-
-/** Process ids whose command line contains `needle` (Linux /proc). */
-async function pidsOf(needle: string): Promise<number[]> {
-  const out: number[] = [];
-  for (const d of await readdir('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    const cmd = await readFile(`/proc/${d}/cmdline`, 'utf8').catch(() => '');
-    if (cmd.includes(needle)) out.push(Number(d));
-  }
-  return out;
 }
 
 describe('kill -9 of --ci apply: Terraform finishes, writes the state, releases the lock; a second run follows it', { skip }, () => {

@@ -12,6 +12,7 @@ import { historyKey, newHistoryId, type HistoryRecord } from '../../src/services
 import { HistoryStore } from '../../src/services/history/store.js';
 import { exitOf, s3For, waitFor } from '../support/cli-child.js';
 import { motoSkipReason } from '../support/moto.js';
+import { pidsOf, until } from '../support/procs.js';
 import { makeWorkspace, ndjson, type Workspace } from '../support/workspace.js';
 
 const skip = await motoSkipReason();
@@ -35,25 +36,6 @@ async function lockExists(s3: S3Client, env: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function until(what: string, test: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await test())) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await sleep(250);
-  }
-}
-
-/** Process ids whose command line contains `needle` (Linux /proc). */
-async function pidsOf(needle: string): Promise<number[]> {
-  const out: number[] = [];
-  for (const d of await readdir('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    const cmd = await readFile(`/proc/${d}/cmdline`, 'utf8').catch(() => '');
-    if (cmd.includes(needle)) out.push(Number(d));
-  }
-  return out;
 }
 
 describe('history: an apply and a destroy each leave a record in ENV/history/ (SSE-KMS), listed newest first', { skip }, () => {

@@ -164,7 +164,9 @@ export class HistoryRecorder {
     if (e.kind === 'tf' && e.operation === cur.operation) {
       const ev = e.event;
       if (ev.type === 'version' && ev.terraform) cur.rec.terraformVersion = ev.terraform;
-      else if (ev.type === 'apply_start') {
+      else if ((ev.type === 'apply_start' || ev.type === 'apply_complete' || ev.type === 'apply_errored') && cur.operation === 'plan-refresh-only' && String(ev.action) === 'read') {
+        // A drift check reads its data sources: not resources it touched.
+      } else if (ev.type === 'apply_start') {
         cur.started.set(ev.address, ev.timestamp);
         if (!cur.rec.resources.some((r) => r.address === ev.address)) cur.rec.resources.push({ address: ev.address, action: String(ev.action), result: 'unfinished' });
       } else if (ev.type === 'apply_complete' || ev.type === 'apply_errored') {
