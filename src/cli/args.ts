@@ -25,6 +25,8 @@ export type Invocation =
       ssh?: { bastion?: string; user?: string; identity?: string; knownHosts?: string };
       /** `--kubeconfig FILE` for the Cluster pane. */
       kubeconfig?: string;
+      /** `--drift-every DURATION`: a drift check this often (ms) while the console is open. */
+      driftEveryMs?: number;
     }
   | {
       kind: 'ci';
@@ -82,6 +84,7 @@ options:
       --overwrite      with --ci secrets fetch/upload: also replace files that differ (default: kept and listed)
       --format FORMAT  with --ci plan: text (default) or markdown (one document on stdout, progress on stderr)
       --limit N        with --ci history: the newest N records (1 to 1000, default 20)
+      --drift-every D    console: a drift check every D (e.g. 30m; 1m to 24h), never while an operation runs, the lock is held or a plan awaits apply; the result and its age in the header
       --kubeconfig FILE  the cluster's kubeconfig (default: the admin kubeconfig in the secrets bucket)
   -h, --help           this text
 
@@ -120,6 +123,7 @@ const OPTIONS = {
   'connect-timeout': { type: 'string' },
   kubeconfig: { type: 'string' },
   limit: { type: 'string' },
+  'drift-every': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -174,6 +178,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   if (play && v.env !== undefined) throw new UsageError('--play and -e ENV cannot be used together', 'use ./play.kube, or ./run.kube -e ENV');
   if (!play && v.env === undefined) throw new UsageError('no environment given', 'pass -e ENV (profiles/ENV.tfvars), or use ./play.kube for your playground');
   const base = { ...(v.env !== undefined ? { environment: v.env } : {}), play, local: v.local === true };
+  if (v.ci !== undefined && v['drift-every'] !== undefined) throw new UsageError('--drift-every only works in the console', 'for pipelines, schedule --ci drift');
   if (v.ci === undefined) {
     if (v.json || v['auto-approve'] || v['write-profile'] || v.overwrite || v.format !== undefined || v.limit !== undefined) throw new UsageError('--json, --auto-approve, --write-profile, --overwrite, --format and --limit only work with --ci', 'see --help');
     const ssh = {
@@ -182,7 +187,8 @@ export function parseInvocation(argv: readonly string[]): Invocation {
       ...(v.identity !== undefined ? { identity: v.identity } : {}),
       ...(v['known-hosts'] !== undefined ? { knownHosts: v['known-hosts'] } : {}),
     };
-    return { kind: 'console', ...base, ...(Object.keys(ssh).length ? { ssh } : {}), ...(v.kubeconfig !== undefined ? { kubeconfig: v.kubeconfig } : {}) };
+    const driftEveryMs = v['drift-every'] !== undefined ? parseDriftEvery(v['drift-every']) : undefined;
+    return { kind: 'console', ...base, ...(Object.keys(ssh).length ? { ssh } : {}), ...(v.kubeconfig !== undefined ? { kubeconfig: v.kubeconfig } : {}), ...(driftEveryMs !== undefined ? { driftEveryMs } : {}) };
   }
   if (!(CI_COMMANDS as readonly string[]).includes(v.ci)) {
     throw new UsageError(`unknown --ci command "${v.ci}"`, `use one of: ${CI_COMMANDS.join(', ')}`);
@@ -244,6 +250,17 @@ export function parseInvocation(argv: readonly string[]): Invocation {
     ...(v.ci === 'unlock' ? { lockId: pos[0]! } : {}),
     ...(limit !== undefined ? { limit } : {}),
   };
+}
+
+/**
+ * `--drift-every`: `90s`, `30m`, `2h` → ms, from 1 minute to 24 hours.
+ * @throws UsageError for anything else.
+ */
+export function parseDriftEvery(text: string): number {
+  const m = /^(\d{1,6})(s|m|h)$/.exec(text);
+  const ms = m ? Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'] : NaN;
+  if (!(ms >= 60_000 && ms <= 86_400_000)) throw new UsageError(`--drift-every "${text.slice(0, 40)}" is not a duration from 1m to 24h`, 'e.g. --drift-every 30m (also 90s, 2h)');
+  return ms;
 }
 
 function parseSecretsCommand(pos: readonly string[], overwrite: boolean): SecretsCommand {

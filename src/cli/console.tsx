@@ -59,6 +59,8 @@ export interface ConsoleOptions {
   ssh?: { bastion?: string; user?: string; identity?: string; knownHosts?: string };
   /** `--kubeconfig FILE` for the Cluster pane. */
   kubeconfig?: string;
+  /** `--drift-every`: a periodic drift check (ms); off when absent. */
+  driftEveryMs?: number;
 }
 
 /** Builds the store's header from an open session. */
@@ -158,6 +160,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   });
   const controller = new Controller(store, session, aws, ssh, kube, new HistoryController(store, session.history));
   controller.start();
+  if (o.driftEveryMs) controller.startDriftEvery(o.driftEveryMs);
   // After the first frames, load the Kubernetes client while the operator reads the screen.
   setTimeout(() => kube.preload(), 1_500).unref();
   // Terraform runs in its own session with its output in files, so it outlives the console: a

@@ -89,7 +89,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     const profile = import('../core/profile.js').then((m) => m.loadProfile(profilePath(paths, environment), environment));
     profile.catch(() => undefined);
     const { runConsole } = await import('./console.js');
-    return await runConsole({ environment, profile, local: inv.local, paths, env, ...(created ? { notice: created } : {}), ...(inv.ssh ? { ssh: inv.ssh } : {}), ...(inv.kubeconfig ? { kubeconfig: inv.kubeconfig } : {}) });
+    return await runConsole({ environment, profile, local: inv.local, paths, env, ...(created ? { notice: created } : {}), ...(inv.ssh ? { ssh: inv.ssh } : {}), ...(inv.kubeconfig ? { kubeconfig: inv.kubeconfig } : {}), ...(inv.driftEveryMs ? { driftEveryMs: inv.driftEveryMs } : {}) });
   } catch (e) {
     err(formatError(e));
     return exitCodeOf(e);

@@ -41,6 +41,9 @@ const LOCK_POLL_MS = 5_000;
 export class Controller {
   private off: (() => void) | undefined;
   private recorder: HistoryRecorder | undefined;
+  /** `--drift-every`'s timer and period (ms). */
+  private driftTimer: NodeJS.Timeout | undefined;
+  private driftEveryMs = 0;
   private offHistory: (() => void) | undefined;
   /** While the history is reconciled on start: its notices and warnings, said with what the start said (not over it). */
   private startNotes: { level: 'info' | 'warn'; text: string }[] | undefined;
@@ -120,6 +123,8 @@ export class Controller {
 
   /** Stops listening and polling. */
   stop(): void {
+    if (this.driftTimer) clearInterval(this.driftTimer);
+    this.driftTimer = undefined;
     this.aws?.stop();
     this.history?.stop();
     void this.ssh?.stop();
@@ -225,28 +230,49 @@ export class Controller {
    * `:drift`: a drift check (`terraform plan -refresh-only`); the drift view opens with each drifted
    * resource's diff, and `a` then offers to write the real values into the state.
    */
-  async driftCheck(): Promise<void> {
+  async driftCheck(periodic = false): Promise<void> {
     const engine = this.target.engine;
     if (engine.busy) {
-      this.store.say('warn', `${engine.busy} is running: wait for it, or cancel it (c).`);
+      if (!periodic) this.store.say('warn', `${engine.busy} is running: wait for it, or cancel it (c).`);
       return;
     }
-    this.store.say('info', 'Checking drift (terraform plan -refresh-only)…');
+    if (!periodic) this.store.say('info', 'Checking drift (terraform plan -refresh-only)…');
+    const every = this.driftTimer ? { every: this.driftEveryMs } : {};
     try {
       const plan = await engine.plan({ refreshOnly: true });
       const real = realDrift(plan);
+      this.store.update((s) => (s.header.drift = { at: Date.now(), count: real.length, ...every }));
       const other = plan.drift.length - real.length;
       const also = other ? ` (${other} more reported by Terraform are not drift: equal once normalised, or set by other resources of this configuration)` : '';
       if (!real.length) {
-        this.store.say('info', `No drift: the real infrastructure matches the state${also}.`);
+        if (!periodic) this.store.say('info', `No drift: the real infrastructure matches the state${also}.`);
         return;
       }
-      this.store.open({ kind: 'drift', scroll: Number.MAX_SAFE_INTEGER });
-      this.store.say('warn', `Drift: ${real.length} resource${real.length === 1 ? '' : 's'} changed outside Terraform${also}. a writes the real values into the state; p plans to change them back.`);
+      if (!periodic) this.store.open({ kind: 'drift', scroll: Number.MAX_SAFE_INTEGER });
+      this.store.say('warn', `${periodic ? 'Periodic drift check: ' : 'Drift: '}${real.length} resource${real.length === 1 ? '' : 's'} changed outside Terraform${also}. ${periodic ? 'D shows them; ' : ''}a writes the real values into the state; p plans to change them back.`);
     } catch (err) {
       const { text, hint } = messageOf(err);
-      this.store.say('error', text, hint);
+      this.store.update((s) => (s.header.drift = { at: Date.now(), error: text, ...every }));
+      this.store.say('error', periodic ? `Periodic drift check failed: ${text}` : text, hint);
     }
+  }
+
+  /**
+   * `--drift-every`: a drift check every `ms` while the console is open; a turn is skipped while
+   * an operation runs, the state lock is held (by anyone) or a saved plan awaits apply (a drift
+   * check would replace it). The result and its age are in the header.
+   */
+  startDriftEvery(ms: number): void {
+    this.driftEveryMs = ms;
+    if (this.driftTimer) clearInterval(this.driftTimer);
+    this.driftTimer = setInterval(() => void this.periodicDrift(), ms);
+    this.driftTimer.unref();
+  }
+
+  private async periodicDrift(): Promise<void> {
+    const engine = this.target.engine;
+    if (engine.busy || engine.savedPlan || this.store.state.lock.kind !== 'free') return;
+    await this.driftCheck(true);
   }
 
   private openConfirm(action: 'apply' | 'destroy', typed: boolean, prompt: string, detail?: string[]): void {

@@ -88,6 +88,8 @@ export interface AppState {
     engine: string;
     credentials: string;
     local?: string;
+    /** The last drift check's result (`:drift`, `--drift-every`): drifted resources, or the error; `at` ms epoch. */
+    drift?: { at: number; count?: number; error?: string; every?: number };
   };
   lock: LockState;
   pane: PaneId;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseInvocation } from '../../src/cli/args.js';
+import { parseDriftEvery, parseInvocation } from '../../src/cli/args.js';
 import { UsageError } from '../../src/core/errors.js';
 
 describe('command line', () => {
@@ -56,5 +56,14 @@ describe('repeated options', () => {
     const inv = parseInvocation(['-e', 'dev', '--ci', 'ssh', 'bastion', '--', 'ls', '-e', '-e', '--ci']);
     assert.deepEqual((inv as { ssh?: { command: string[] } }).ssh?.command, ['ls', '-e', '-e', '--ci']);
   });
-});
 
+  it('--drift-every: a duration from 1m to 24h, in the console only', () => {
+    assert.equal(parseDriftEvery('30m'), 1_800_000);
+    assert.equal(parseDriftEvery('90s'), 90_000);
+    assert.equal(parseDriftEvery('2h'), 7_200_000);
+    for (const bad of ['10s', '25h', '30', 'm', '1.5h', '-1m']) assert.throws(() => parseDriftEvery(bad), /--drift-every ".*" is not a duration from 1m to 24h/);
+    const inv = parseInvocation(['-e', 'prod', '--drift-every', '15m']);
+    assert.ok(inv.kind === 'console' && inv.driftEveryMs === 900_000);
+    assert.throws(() => parseInvocation(['-e', 'prod', '--ci', 'plan', '--drift-every', '15m']), /--drift-every only works in the console/);
+  });
+});

@@ -1,12 +1,20 @@
 import { Box, Text } from 'ink';
 import React from 'react';
 import type { AppState } from '../../state/store.js';
+import { formatElapsed } from '../format.js';
 
 function lockText(s: AppState): { text: string; color?: string } {
   const l = s.lock;
   if (l.kind === 'free') return { text: 'lock free', color: 'green' };
   if (l.kind === 'held') return { text: `lock held by ${l.lock.who} (${l.lock.operation.replace(/^OperationType/, '').toLowerCase()})`, color: 'yellow' };
   return l.reason === 'not read yet' ? { text: 'lock …', color: 'gray' } : { text: `lock unknown (${l.reason.slice(0, 60)})`, color: 'gray' };
+}
+
+/** `drift none (4m ago)`, `drift 2 (4m ago)`, `drift check failed (4m ago)`; with `--drift-every`, `every 30m`. */
+export function driftText(d: NonNullable<AppState['header']['drift']>, now = Date.now()): string {
+  const what = d.error ? 'drift check failed' : d.count ? `drift ${d.count}` : 'drift none';
+  const every = d.every ? `, every ${formatElapsed(d.every)}` : '';
+  return `${what} (${formatElapsed(Math.max(0, now - d.at))} ago${every})`;
 }
 
 /** The header: environment, account, region, backend, lock state, engine version. */
@@ -29,6 +37,7 @@ export function Header({ state, width }: { state: AppState; width: number }): Re
         <Text color={lock.color}>{lock.text}</Text>
         {'  '}
         <Text dimColor>{h.engine}</Text>
+        {h.drift ? <Text color={h.drift.error ? 'red' : h.drift.count ? 'magenta' : 'green'}>{`  ${driftText(h.drift)}`}</Text> : null}
         {h.local ? <Text color="magenta">{`  ${h.local}`}</Text> : null}
       </Text>
       <Text dimColor wrap="truncate">
