@@ -423,6 +423,8 @@ function cliEnv(dir: string): NodeJS.ProcessEnv {
 }
 
 interface CliRound {
+  /** `aws --version`: the CLI's start-up alone (Python, aws-cli import), for scale. */
+  startup: TimedRun;
   list: TimedRun;
   listed: number;
   cp: TimedRun;
@@ -431,6 +433,7 @@ interface CliRound {
 
 async function cliRound(endpoint: string, dir: string, round: number): Promise<CliRound> {
   const env = cliEnv(dir);
+  const startup = check('aws --version', await runTimed('aws', ['--version'], { env, timeoutMs: 60_000 }));
   const list = check('aws s3api list-objects-v2', await runTimed('aws', ['s3api', 'list-objects-v2', '--bucket', BUCKET, '--prefix', `${LIST_ENV}/history/`, '--endpoint-url', endpoint, '--output', 'json'], { env, timeoutMs: 120_000 }));
   const listed = ((JSON.parse(list.stdout) as { Contents?: unknown[] }).Contents ?? []).length;
   const dest = join(dir, `cp-${round}`);
@@ -438,7 +441,7 @@ async function cliRound(endpoint: string, dir: string, round: number): Promise<C
   const copy = check('aws s3 cp --recursive', await runTimed('aws', ['s3', 'cp', `s3://${BUCKET}/${LIST_ENV}/history/`, dest, '--recursive', '--quiet', '--endpoint-url', endpoint], { env, timeoutMs: 300_000 }));
   const fetched = (await readdir(dest)).length;
   await rm(dest, { recursive: true, force: true });
-  return { list, listed, cp: copy, fetched };
+  return { startup, list, listed, cp: copy, fetched };
 }
 
 async function listing(log: (line: string) => void): Promise<{ text: string; targets: TargetCheck[] }> {
@@ -494,7 +497,7 @@ async function listing(log: (line: string) => void): Promise<{ text: string; tar
         if (side === 'cli') {
           const moto0 = await cpuMsOf(emu.pid);
           const c = await cliRound(emu.endpoint, dir, round);
-          cliMotoCpu.push((await cpuMsOf(emu.pid)) - moto0);
+          cliMotoCpu.push((await cpuMsOf(emu.pid)) - moto0); // aws --version does not reach the emulator
           if (c.listed !== RECORDS || c.fetched !== RECORDS) throw new Error(`the AWS CLI listed ${c.listed} and fetched ${c.fetched} objects, ${RECORDS} expected`);
           cli.push(c);
           log(`history: round ${round + 1}/${ROUNDS}, aws cli: list ${ms(c.list.ms)}, cp --recursive ${ms(c.cp.ms)}`);
@@ -523,6 +526,7 @@ async function listing(log: (line: string) => void): Promise<{ text: string; tar
       [`  ours: HistoryStore.list(1000) alone, warm, ${ROUNDS * 2}×: median (min–max)`, spread(ours.flatMap((r) => r.listWarmMs)), '', '', '', ''],
       ['  the listing alone: SDK ListObjectsV2 / aws s3api list-objects-v2 (a process)', '', ms(med(sdk, (r) => r.listMs)), spread(cli.map((c) => c.list.ms)), '', ''],
       ['  aws s3 cp --recursive (a process: lists again, 10 GetObject at once)', '', '', spread(cli.map((c) => c.cp.ms)), '', ''],
+      ['  for scale: aws --version (the CLI\'s start-up alone, not counted above)', '', '', spread(cli.map((c) => c.startup.ms)), '', ''],
       [`  for scale: the newest ${SCREENFUL} only (list MaxKeys ${SCREENFUL} + ${SCREENFUL} GetObject, warm)`, '', ms(med(sdk, (r) => r.screenfulMs)), '', '', ''],
       ['client CPU during the timed part, median', ms(med(ours, (r) => r.cpuMs)), ms(med(sdk, (r) => r.cpuMs)), '', '', ''],
       ['emulator (moto) CPU during the timed part, median', ms(med(ours, (r) => r.motoCpuMs)), ms(med(sdk, (r) => r.motoCpuMs)), ms(median(cliMotoCpu)), '', ''],
@@ -537,7 +541,7 @@ async function listing(log: (line: string) => void): Promise<{ text: string; tar
       `  Ours: a fresh process per round; Store + Controller (fake target) + HistoryController over HistoryStore (S3 client as the session's),`,
       `  <App> headless ${COLUMNS}×${ROWS} already on screen; timed from showPane('history') to the first frame holding the newest id (${newest!.id}).`,
       `  Bare SDK v3: a fresh process per round; ListObjectsV2 (one page), GetObject of every key ${BARE_CONCURRENCY} at once, bodies read as strings (${int(median(sdk.map((r) => r.bytes)))} chars), no parse.`,
-      '  Bare AWS CLI (aws-cli v1, Python): two processes per round; its start-up (~0.3–0.5 s each) is in its figures.',
+      '  Bare AWS CLI (aws-cli v1, Python): two timed processes per round (list-objects-v2, then s3 cp); their start-up is in their figures.',
       `  Order alternates per round (ours, sdk, cli / cli, sdk, ours / …). Load average (1/5/15 min) at start ${load0.map((x) => x.toFixed(1)).join(' ')},`,
       `  at end ${load1.map((x) => x.toFixed(1)).join(' ')}, on ${availableParallelism()} CPUs; moto (one Python process) serves every GetObject with a KMS decrypt.`,
     ].join('\n');
