@@ -32,7 +32,7 @@
  * per resource expectedMs vs its durationMs.
  */
 import { HeadBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -59,6 +59,8 @@ const SEED_CONCURRENCY = 8;
 /** GetObject at once on the bare SDK side: the store's READ_CONCURRENCY. */
 const BARE_CONCURRENCY = 16;
 const PANE_TARGET_MS = 1_000;
+/** A screenful of rows: what the pane's first frame can show at most (the table is shorter than the terminal). */
+const SCREENFUL = 48;
 const COLUMNS = 160;
 const ROWS = 48;
 const WORKER_TIMEOUT_MS = 180_000;
@@ -235,6 +237,8 @@ interface WorkerArgs {
   /** The newest record's id: the frame that holds it is the filled pane. */
   newestId: string;
   pendingDir: string;
+  /** The emulator's pid, for its CPU time during the timed part. */
+  motoPid: number;
 }
 
 interface WorkerResult {
@@ -247,12 +251,18 @@ interface WorkerResult {
   toFrameMs: number;
   /** ours: HistoryStore.list alone, warm, twice. */
   listWarmMs: number[];
+  /** sdk: the ListObjectsV2 part of `ms`. */
+  listMs: number;
+  /** sdk, after the timed part (warm): ListObjectsV2 with MaxKeys {@link SCREENFUL} and GetObject of those keys. */
+  screenfulMs: number;
   /** Records shown / objects fetched. */
   count: number;
   /** sdk: bytes of the bodies. */
   bytes: number;
   warmupMs: number;
   cpuMs: number;
+  /** The emulator's CPU time during the timed part, ms. */
+  motoCpuMs: number;
   peakRss: number;
 }
 
@@ -263,8 +273,9 @@ async function worker(a: WorkerArgs): Promise<WorkerResult> {
   let t0 = performance.now();
   await s3.send(new HeadBucketCommand({ Bucket: BUCKET }));
   const warmupMs = performance.now() - t0;
-  const res: WorkerResult = { side: a.side, ms: 0, fetchMs: 0, toFrameMs: 0, listWarmMs: [], count: 0, bytes: 0, warmupMs, cpuMs: 0, peakRss: 0 };
+  const res: WorkerResult = { side: a.side, ms: 0, fetchMs: 0, toFrameMs: 0, listWarmMs: [], listMs: 0, screenfulMs: 0, count: 0, bytes: 0, warmupMs, cpuMs: 0, motoCpuMs: 0, peakRss: 0 };
   const cpu0 = process.cpuUsage();
+  const moto0 = await cpuMsOf(a.motoPid);
   if (a.side === 'sdk') {
     t0 = performance.now();
     const keys: string[] = [];
@@ -274,12 +285,24 @@ async function worker(a: WorkerArgs): Promise<WorkerResult> {
       for (const c of out.Contents ?? []) keys.push(c.Key!);
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
+    res.listMs = performance.now() - t0;
     await pool(keys.length, BARE_CONCURRENCY, async (i) => {
       const out = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: keys[i]! }));
       res.bytes += (await out.Body!.transformToString()).length;
     });
     res.ms = performance.now() - t0;
     res.count = keys.length;
+    res.cpuMs = ((c) => (c.user + c.system) / 1000)(process.cpuUsage(cpu0));
+    res.motoCpuMs = (await cpuMsOf(a.motoPid)) - moto0;
+    // Not part of the comparison: what a first screenful alone costs (the newest SCREENFUL keys, warm).
+    const s0 = performance.now();
+    const first = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${LIST_ENV}/history/`, MaxKeys: SCREENFUL }));
+    const firstKeys = (first.Contents ?? []).map((c) => c.Key!);
+    await pool(firstKeys.length, BARE_CONCURRENCY, async (i) => {
+      const out = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: firstKeys[i]! }));
+      await out.Body!.transformToString();
+    });
+    res.screenfulMs = performance.now() - s0;
   } else {
     const { Store } = await import('../src/state/store.js');
     const { Controller } = await import('../src/state/controller.js');
@@ -336,6 +359,8 @@ async function worker(a: WorkerArgs): Promise<WorkerResult> {
         resolve();
       };
     });
+    const oCpu0 = process.cpuUsage();
+    const oMoto0 = await cpuMsOf(a.motoPid);
     t0 = performance.now();
     controller.showPane('history');
     let timer: NodeJS.Timeout | undefined;
@@ -347,7 +372,8 @@ async function worker(a: WorkerArgs): Promise<WorkerResult> {
     res.fetchMs = fetchEnd - fetchStart;
     res.toFrameMs = frameAt - fetchEnd;
     res.count = store.state.history.rows.length;
-    res.cpuMs = ((c) => (c.user + c.system) / 1000)(process.cpuUsage(cpu0));
+    res.cpuMs = ((c) => (c.user + c.system) / 1000)(process.cpuUsage(oCpu0));
+    res.motoCpuMs = (await cpuMsOf(a.motoPid)) - oMoto0;
     res.peakRss = process.resourceUsage().maxRSS * 1024;
     for (let k = 0; k < 2; k++) {
       const l0 = performance.now();
@@ -360,10 +386,20 @@ async function worker(a: WorkerArgs): Promise<WorkerResult> {
     s3.destroy();
     return res;
   }
-  res.cpuMs = ((c) => (c.user + c.system) / 1000)(process.cpuUsage(cpu0));
   res.peakRss = process.resourceUsage().maxRSS * 1024;
   s3.destroy();
   return res;
+}
+
+/** CPU time (user + system) a process has used so far, ms (Linux /proc, 100 ticks a second); NaN when unreadable. */
+async function cpuMsOf(pid: number): Promise<number> {
+  try {
+    const st = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10; // fields 14 and 15: utime, stime
+  } catch {
+    return Number.NaN;
+  }
 }
 
 function runWorker(a: WorkerArgs): Promise<WorkerResult> {
@@ -387,6 +423,8 @@ function cliEnv(dir: string): NodeJS.ProcessEnv {
 }
 
 interface CliRound {
+  /** `aws --version`: the CLI's start-up alone (Python, aws-cli import), for scale. */
+  startup: TimedRun;
   list: TimedRun;
   listed: number;
   cp: TimedRun;
@@ -395,6 +433,7 @@ interface CliRound {
 
 async function cliRound(endpoint: string, dir: string, round: number): Promise<CliRound> {
   const env = cliEnv(dir);
+  const startup = check('aws --version', await runTimed('aws', ['--version'], { env, timeoutMs: 60_000 }));
   const list = check('aws s3api list-objects-v2', await runTimed('aws', ['s3api', 'list-objects-v2', '--bucket', BUCKET, '--prefix', `${LIST_ENV}/history/`, '--endpoint-url', endpoint, '--output', 'json'], { env, timeoutMs: 120_000 }));
   const listed = ((JSON.parse(list.stdout) as { Contents?: unknown[] }).Contents ?? []).length;
   const dest = join(dir, `cp-${round}`);
@@ -402,7 +441,7 @@ async function cliRound(endpoint: string, dir: string, round: number): Promise<C
   const copy = check('aws s3 cp --recursive', await runTimed('aws', ['s3', 'cp', `s3://${BUCKET}/${LIST_ENV}/history/`, dest, '--recursive', '--quiet', '--endpoint-url', endpoint], { env, timeoutMs: 300_000 }));
   const fetched = (await readdir(dest)).length;
   await rm(dest, { recursive: true, force: true });
-  return { list, listed, cp: copy, fetched };
+  return { startup, list, listed, cp: copy, fetched };
 }
 
 async function listing(log: (line: string) => void): Promise<{ text: string; targets: TargetCheck[] }> {
@@ -448,13 +487,17 @@ async function listing(log: (line: string) => void): Promise<{ text: string; tar
     const ours: WorkerResult[] = [];
     const sdk: WorkerResult[] = [];
     const cli: CliRound[] = [];
-    const args = { endpoint: emu.endpoint, kmsKeyId: KMS_ALIAS, newestId: newest!.id, pendingDir: join(dir, 'pending') };
+    /** The emulator's CPU time during the AWS CLI's two commands of each round, ms. */
+    const cliMotoCpu: number[] = [];
+    const args = { endpoint: emu.endpoint, kmsKeyId: KMS_ALIAS, newestId: newest!.id, pendingDir: join(dir, 'pending'), motoPid: emu.pid };
     await mkdir(args.pendingDir, { recursive: true });
     for (let round = 0; round < ROUNDS; round++) {
       const order: ('ours' | 'sdk' | 'cli')[] = round % 2 ? ['cli', 'sdk', 'ours'] : ['ours', 'sdk', 'cli'];
       for (const side of order) {
         if (side === 'cli') {
+          const moto0 = await cpuMsOf(emu.pid);
           const c = await cliRound(emu.endpoint, dir, round);
+          cliMotoCpu.push((await cpuMsOf(emu.pid)) - moto0); // aws --version does not reach the emulator
           if (c.listed !== RECORDS || c.fetched !== RECORDS) throw new Error(`the AWS CLI listed ${c.listed} and fetched ${c.fetched} objects, ${RECORDS} expected`);
           cli.push(c);
           log(`history: round ${round + 1}/${ROUNDS}, aws cli: list ${ms(c.list.ms)}, cp --recursive ${ms(c.cp.ms)}`);
@@ -470,6 +513,7 @@ async function listing(log: (line: string) => void): Promise<{ text: string; tar
 
     const med = (xs: WorkerResult[], f: (r: WorkerResult) => number) => median(xs.map(f));
     const each = (xs: number[]) => xs.map(ms).join(' / ');
+    const spread = (xs: number[]) => `${ms(median(xs))} (${ms(Math.min(...xs))}–${ms(Math.max(...xs))})`;
     const pane = med(ours, (r) => r.ms);
     const sdkMs = med(sdk, (r) => r.ms);
     const cliTotal = cli.map((c) => c.list.ms + c.cp.ms);
@@ -479,10 +523,13 @@ async function listing(log: (line: string) => void): Promise<{ text: string; tar
       ['  ours / bare', '', ratio(pane / sdkMs), ratio(pane / median(cliTotal)), '', ''],
       ['  ours: the fetch (HistoryStore.list: list + 1,000 GetObject + parse)', ms(med(ours, (r) => r.fetchMs)), '', '', '', ''],
       ['  ours: fetch returned → frame with the newest id (store, React, Ink)', ms(med(ours, (r) => r.toFrameMs)), '', '', '', ''],
-      ['  ours: HistoryStore.list(1000) alone, warm, again (2 per round)', each(ours.flatMap((r) => r.listWarmMs)), '', '', '', ''],
-      ['  aws s3api list-objects-v2 (one process)', '', '', each(cli.map((c) => c.list.ms)), '', ''],
-      ['  aws s3 cp --recursive (one process: lists again, 10 GetObject at once)', '', '', each(cli.map((c) => c.cp.ms)), '', ''],
+      [`  ours: HistoryStore.list(1000) alone, warm, ${ROUNDS * 2}×: median (min–max)`, spread(ours.flatMap((r) => r.listWarmMs)), '', '', '', ''],
+      ['  the listing alone: SDK ListObjectsV2 / aws s3api list-objects-v2 (a process)', '', ms(med(sdk, (r) => r.listMs)), spread(cli.map((c) => c.list.ms)), '', ''],
+      ['  aws s3 cp --recursive (a process: lists again, 10 GetObject at once)', '', '', spread(cli.map((c) => c.cp.ms)), '', ''],
+      ['  for scale: aws --version (the CLI\'s start-up alone, not counted above)', '', '', spread(cli.map((c) => c.startup.ms)), '', ''],
+      [`  for scale: the newest ${SCREENFUL} only (list MaxKeys ${SCREENFUL} + ${SCREENFUL} GetObject, warm)`, '', ms(med(sdk, (r) => r.screenfulMs)), '', '', ''],
       ['client CPU during the timed part, median', ms(med(ours, (r) => r.cpuMs)), ms(med(sdk, (r) => r.cpuMs)), '', '', ''],
+      ['emulator (moto) CPU during the timed part, median', ms(med(ours, (r) => r.motoCpuMs)), ms(med(sdk, (r) => r.motoCpuMs)), ms(median(cliMotoCpu)), '', ''],
       ['peak RSS of the process', mb(Math.max(...ours.map((r) => r.peakRss))), mb(Math.max(...sdk.map((r) => r.peakRss))), '', '', ''],
       ['untimed warm-up (HeadBucket: modules, connection), median', ms(med(ours, (r) => r.warmupMs)), ms(med(sdk, (r) => r.warmupMs)), '', '', ''],
     ];
@@ -494,7 +541,7 @@ async function listing(log: (line: string) => void): Promise<{ text: string; tar
       `  Ours: a fresh process per round; Store + Controller (fake target) + HistoryController over HistoryStore (S3 client as the session's),`,
       `  <App> headless ${COLUMNS}×${ROWS} already on screen; timed from showPane('history') to the first frame holding the newest id (${newest!.id}).`,
       `  Bare SDK v3: a fresh process per round; ListObjectsV2 (one page), GetObject of every key ${BARE_CONCURRENCY} at once, bodies read as strings (${int(median(sdk.map((r) => r.bytes)))} chars), no parse.`,
-      '  Bare AWS CLI (aws-cli v1, Python): two processes per round; its start-up (~0.3–0.5 s each) is in its figures.',
+      '  Bare AWS CLI (aws-cli v1, Python): two timed processes per round (list-objects-v2, then s3 cp); their start-up is in their figures.',
       `  Order alternates per round (ours, sdk, cli / cli, sdk, ours / …). Load average (1/5/15 min) at start ${load0.map((x) => x.toFixed(1)).join(' ')},`,
       `  at end ${load1.map((x) => x.toFixed(1)).join(' ')}, on ${availableParallelism()} CPUs; moto (one Python process) serves every GetObject with a KMS decrypt.`,
     ].join('\n');
@@ -524,6 +571,8 @@ function compare(model: EtaModel, target: HistoryRecord): {
   errMs: number;
   errPct: number;
   signedPct: number;
+  /** Resources of apply 2 that took ≥ 1 s (and had a prediction): how many, median absolute error ms and %. */
+  long: { n: number; errMs: number; errPct: number };
   worst: { address: string; expected: number; actual: number }[];
 } {
   const start = Date.parse(target.startedAt);
@@ -537,11 +586,19 @@ function compare(model: EtaModel, target: HistoryRecord): {
   const worst: { address: string; expected: number; actual: number }[] = [];
   let byAddress = 0;
   let sumExpected = 0;
+  let sumActual = 0;
+  const longErr: number[] = [];
+  const longPct: number[] = [];
   for (const r of done) {
     const e = expectedMs(model, r.address, r.action);
     if (e === undefined) continue;
     if (model.byAddress.has(`${r.action} ${r.address}`)) byAddress++;
     sumExpected += e;
+    sumActual += r.durationMs!;
+    if (r.durationMs! >= 1_000) {
+      longErr.push(Math.abs(e - r.durationMs!));
+      longPct.push((Math.abs(e - r.durationMs!) / r.durationMs!) * 100);
+    }
     errs.push(Math.abs(e - r.durationMs!));
     pcts.push((Math.abs(e - r.durationMs!) / Math.max(1, r.durationMs!)) * 100);
     signed.push(((e - r.durationMs!) / Math.max(1, r.durationMs!)) * 100);
@@ -551,7 +608,8 @@ function compare(model: EtaModel, target: HistoryRecord): {
   return {
     predicted,
     actual,
-    sumActual: done.reduce((s, r) => s + r.durationMs!, 0),
+    sumActual,
+    long: { n: longErr.length, errMs: median(longErr), errPct: median(longPct) },
     sumExpected,
     known: errs.length,
     byAddress,
@@ -613,19 +671,20 @@ async function eta(log: (line: string) => void): Promise<{ text: string; targets
       ['apply 2 as a whole: predicted at its start (timeLeftMs, all planned) / actual (endedAt − startedAt)', ...cmp.map((x) => `${secs(x.c.predicted)} / ${secs(x.c.actual)}`)],
       ['  predicted / actual', ...cmp.map((x) => (x.c.predicted === undefined ? 'n/a' : ratio(x.c.predicted / x.c.actual)))],
       ['  parallel share learned (wall / Σ durations) / apply 2\'s own', ...cmp.map((x) => `${x.m.parallelShare?.toFixed(3) ?? 'n/a'} / ${shareOf(a2).toFixed(3)}`)],
-      ['  Σ expected of the resources with a prediction / Σ their actual', ...cmp.map((x) => `${secs(x.c.sumExpected)} / ${secs(x.c.sumActual)}`)],
+      ['  Σ expected of the resources with a prediction / Σ their actual', ...cmp.map((x) => `${ms(x.c.sumExpected)} / ${ms(x.c.sumActual)}`)],
       ['per resource (expectedMs vs durationMs)', '', ''],
       ['  resources with a prediction / succeeded in apply 2', ...cmp.map((x) => `${x.c.known} / ${x.c.total}`)],
       ['    of which by address (the rest by type)', ...cmp.map((x) => String(x.c.byAddress))],
       ['  median absolute error', ...cmp.map((x) => `${ms(x.c.errMs)} (${pct(x.c.errPct)})`)],
       ['  median signed error (expected − actual) / actual', ...cmp.map((x) => pct(x.c.signedPct))],
+      ['  resources that took ≥ 1 s: how many, median absolute error', ...cmp.map((x) => `${x.c.long.n}: ${ms(x.c.long.errMs)} (${pct(x.c.long.errPct)})`)],
       ['  applies learned from (learnEta counts applies and destroys)', ...cmp.map((x) => String(x.m.applies))],
     ];
     const worst = cmp[0]!.c.worst.map((w) => [`  ${w.address}`, ms(w.expected), ms(w.actual)]);
     const runRows = runs.map(({ label, r }, i) => {
       const rec = records[i]!;
       const sum = rec.resources.reduce((s, x) => s + (x.durationMs ?? 0), 0);
-      return [label, ms(r.ms), secs(Date.parse(rec.endedAt!) - Date.parse(rec.startedAt)), String(rec.resources.length), secs(sum), shareOf(rec).toFixed(3), rec.id];
+      return [label, ms(r.ms), ms(Date.parse(rec.endedAt!) - Date.parse(rec.startedAt)), String(rec.resources.length), ms(sum), shareOf(rec).toFixed(3), rec.id];
     });
     const text = [
       table(['run (real root module, local moto)', '--ci wall', 'record: end − start', 'resources', 'Σ durations', 'wall / Σ', 'record id'], runRows, ['l', 'r', 'r', 'r', 'r', 'r', 'l']),
