@@ -326,10 +326,14 @@ async function worker(a: WorkerArgs): Promise<WorkerResult> {
     // The pane's fetch, through the same store method, with its return time noted.
     let fetchStart = 0;
     let fetchEnd = 0;
+    // The pane lists the keys, then reads the newest screenful first: fetchEnd is when that first page has been read.
     const timed = {
-      list: async (limit: number) => {
+      listKeys: async (limit: number) => {
         fetchStart ||= performance.now();
-        const out = await history.list(limit);
+        return history.listKeys(limit);
+      },
+      readMany: async (keys: readonly string[]) => {
+        const out = await history.readMany(keys);
         fetchEnd ||= performance.now();
         return out;
       },
@@ -518,11 +522,11 @@ async function listing(log: (line: string) => void): Promise<{ text: string; tar
     const sdkMs = med(sdk, (r) => r.ms);
     const cliTotal = cli.map((c) => c.list.ms + c.cp.ms);
     const rows: string[][] = [
-      [`fill the History pane: ${int(RECORDS)} records (limit ${int(RECORDS)}), median of ${ROUNDS}`, ms(pane), ms(sdkMs), ms(median(cliTotal)), `< ${int(PANE_TARGET_MS)} ms`, metText(pane < PANE_TARGET_MS)],
+      [`History pane over ${int(RECORDS)} records: ours = its first frame (keys listed, newest 60 read); bare = all read; median of ${ROUNDS}`, ms(pane), ms(sdkMs), ms(median(cliTotal)), `< ${int(PANE_TARGET_MS)} ms`, metText(pane < PANE_TARGET_MS)],
       ['  each round', each(ours.map((r) => r.ms)), each(sdk.map((r) => r.ms)), each(cliTotal), '', ''],
       ['  ours / bare', '', ratio(pane / sdkMs), ratio(pane / median(cliTotal)), '', ''],
-      ['  ours: the fetch (HistoryStore.list: list + 1,000 GetObject + parse)', ms(med(ours, (r) => r.fetchMs)), '', '', '', ''],
-      ['  ours: fetch returned → frame with the newest id (store, React, Ink)', ms(med(ours, (r) => r.toFrameMs)), '', '', '', ''],
+      ['  ours: list the keys + read the newest 60 (the pane\'s first page; the rest follows in batches of 200)', ms(med(ours, (r) => r.fetchMs)), '', '', '', ''],
+      ['  ours: first page read → frame with the newest id (store, React, Ink)', ms(med(ours, (r) => r.toFrameMs)), '', '', '', ''],
       [`  ours: HistoryStore.list(1000) alone, warm, ${ROUNDS * 2}×: median (min–max)`, spread(ours.flatMap((r) => r.listWarmMs)), '', '', '', ''],
       ['  the listing alone: SDK ListObjectsV2 / aws s3api list-objects-v2 (a process)', '', ms(med(sdk, (r) => r.listMs)), spread(cli.map((c) => c.list.ms)), '', ''],
       ['  aws s3 cp --recursive (a process: lists again, 10 GetObject at once)', '', '', spread(cli.map((c) => c.cp.ms)), '', ''],
@@ -545,7 +549,7 @@ async function listing(log: (line: string) => void): Promise<{ text: string; tar
       `  Order alternates per round (ours, sdk, cli / cli, sdk, ours / …). Load average (1/5/15 min) at start ${load0.map((x) => x.toFixed(1)).join(' ')},`,
       `  at end ${load1.map((x) => x.toFixed(1)).join(' ')}, on ${availableParallelism()} CPUs; moto (one Python process) serves every GetObject with a KMS decrypt.`,
     ].join('\n');
-    const targets: TargetCheck[] = [{ figure: `history: History pane filled (${int(RECORDS)} records)`, value: ms(pane), target: `< ${int(PANE_TARGET_MS)} ms`, met: pane < PANE_TARGET_MS }];
+    const targets: TargetCheck[] = [{ figure: `history: History pane's first frame (${int(RECORDS)} records)`, value: ms(pane), target: `< ${int(PANE_TARGET_MS)} ms`, met: pane < PANE_TARGET_MS }];
     return { text, targets };
   } finally {
     await cleanup();
@@ -708,10 +712,15 @@ export const history: Bench = async (log) => {
   const parts: string[] = [];
   const targets: TargetCheck[] = [];
   const failed: string[] = [];
+  let ran = 0;
   for (const [label, part] of [
     [`Part 1: listing ${int(RECORDS)} records into the History pane vs bare SDK v3 / AWS CLI (private moto)`, listing],
     ['Part 2: ETA predicted vs actual (real root module: apply, destroy, apply; private moto)', eta],
   ] as const) {
+    // HISTORY_BENCH_PARTS=1 (or 2) runs one part only.
+    const only = process.env.HISTORY_BENCH_PARTS;
+    if (only && !only.split(',').includes(label.startsWith('Part 1') ? '1' : '2')) continue;
+    ran++;
     try {
       const r = await part(log);
       parts.push(label, '', r.text);
@@ -723,7 +732,7 @@ export const history: Bench = async (log) => {
     }
     parts.push('');
   }
-  if (failed.length === 2) throw new Error(`neither part could run:\n${parts.join('\n')}`);
+  if (failed.length && failed.length === ran) throw new Error(`no part could run:\n${parts.join('\n')}`);
   const result: BenchResult = { name: 'history', title: 'History: the History pane over 1,000 records, and the ETA learned from the history', text: parts.join('\n').trimEnd(), targets };
   return result;
 };

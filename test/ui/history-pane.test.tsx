@@ -50,6 +50,7 @@ describe('the History pane (records in a moto bucket)', { skip }, () => {
   let dir: string;
   let controller: Controller;
   let ui: ReturnType<typeof render>;
+  let history: HistoryStore;
 
   before(async () => {
     moto = await startMoto();
@@ -60,7 +61,7 @@ describe('the History pane (records in a moto bucket)', { skip }, () => {
     const kms = new KMSClient(cfg);
     const keyId = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
     kms.destroy();
-    const history = new HistoryStore({ s3, bucket: BUCKET, kmsKeyId: keyId, environment: ENV, pendingDir: join(dir, 'pending') });
+    history = new HistoryStore({ s3, bucket: BUCKET, kmsKeyId: keyId, environment: ENV, pendingDir: join(dir, 'pending') });
     // Written out of order: the pane shows them by start time, newest first.
     for (const r of [
       rec('20261129T100000Z-aaaaaa', 0, { plan: { add: 3, change: 0, destroy: 0, replace: 0, risk: 'low' }, result: { add: 3, change: 0, destroy: 0 } }),
@@ -117,5 +118,37 @@ describe('the History pane (records in a moto bucket)', { skip }, () => {
     assert.match(f, /plan\s+\+0 ~0 -2\s+risk medium/);
     assert.match(f, /1m05s\s+✗ delete\s+aws_s3_bucket\.slow\s+│\n│\s+1s\s+✓ delete\s+aws_s3_bucket\.quick/);
     assert.match(f, /error\s+deleting S3 Bucket \(slow\): BucketNotEmpty\s+\(aws_s3_bucket\.slow\)/);
+  });
+
+  it('reads the newest 60 first and shows them, then the rest in batches; records that ended are read once per console', async () => {
+    for (let i = 0; i < 130; i++) assert.equal((await history.create(rec(`20261128T${String(i).padStart(6, '0')}Z-dddddd`, -1000 - i, {}))).stored, 'bucket');
+    const reads: number[] = [];
+    const counting = { listKeys: (n: number) => history.listKeys(n), readMany: async (keys: readonly string[]) => (reads.push(keys.length), history.readMany(keys)) };
+    const store = new Store({ environment: ENV, account: '123456789012', region: 'us-east-1', backend: `s3://${BUCKET}`, engine: 'terraform', credentials: 'test' });
+    const shown: number[] = [];
+    const off = store.subscribe(() => shown.push(store.state.history.rows.length));
+    const hc = new HistoryController(store, counting, 60_000);
+    try {
+      hc.activate();
+      const until = async (ok: () => boolean) => {
+        const end = Date.now() + 30_000;
+        while (!ok()) {
+          if (Date.now() > end) assert.fail(`timed out: reads ${reads.join(',')}, rows ${store.state.history.rows.length}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      await until(() => store.state.history.rows.length === 133 && !store.state.history.loading);
+      assert.deepEqual(reads, [60, 73], 'the newest 60, then the other 73');
+      assert.ok(shown.includes(60), `the first 60 were shown before the rest: ${[...new Set(shown)].join(',')}`);
+      assert.equal(store.state.history.rows[0]!.record.id, '20261129T102000Z-cccccc', 'newest first');
+      const before = store.state.history.lastOk;
+      hc.refresh();
+      await until(() => store.state.history.lastOk !== before && !store.state.history.loading);
+      assert.deepEqual(reads, [60, 73], 'no record was read again: none is running');
+      assert.equal(store.state.history.rows.length, 133);
+    } finally {
+      hc.stop();
+      off();
+    }
   });
 });

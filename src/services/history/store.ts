@@ -194,7 +194,33 @@ export class HistoryStore {
     }
   }
 
-  private async listRaw(limit: number): Promise<StoredRecord[]> {
+  /**
+   * The newest `limit` keys under `ENV/history/`, newest first (the keys' order), without reading
+   * the records (one ListObjectsV2 per 1,000 keys).
+   * @throws AwsError when the bucket cannot be listed.
+   */
+  async listKeys(limit: number): Promise<string[]> {
+    try {
+      return await this.keysRaw(limit);
+    } catch (err) {
+      throw toAwsError(err, `listing the history s3://${this.o.bucket}/${historyPrefix(this.o.environment)}`, this.o.endpoint);
+    }
+  }
+
+  /**
+   * Reads the records of `keys` (16 at a time), in their order; a key gone meanwhile or not a
+   * record is left out. @throws AwsError when a read fails.
+   */
+  async readMany(keys: readonly string[]): Promise<StoredRecord[]> {
+    try {
+      const read = await mapLimit(keys, READ_CONCURRENCY, (k) => this.read(k));
+      return read.filter((r): r is StoredRecord => r !== undefined);
+    } catch (err) {
+      throw toAwsError(err, `reading the history s3://${this.o.bucket}/${historyPrefix(this.o.environment)}`, this.o.endpoint);
+    }
+  }
+
+  private async keysRaw(limit: number): Promise<string[]> {
     const keys: string[] = [];
     let token: string | undefined;
     do {
@@ -205,6 +231,11 @@ export class HistoryStore {
       for (const c of out.Contents ?? []) if (c.Key?.endsWith('.json') && keys.length < limit) keys.push(c.Key);
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token && keys.length < limit);
+    return keys;
+  }
+
+  private async listRaw(limit: number): Promise<StoredRecord[]> {
+    const keys = await this.keysRaw(limit);
     const read = await mapLimit(keys, READ_CONCURRENCY, (k) => this.read(k));
     return read.filter((r): r is StoredRecord => r !== undefined);
   }
