@@ -249,6 +249,8 @@ interface WorkerResult {
   fetchMs: number;
   /** ours: the fetch's return → the frame (store, React, Ink). */
   toFrameMs: number;
+  /** showPane → every record read and in the pane (ours). */
+  allMs?: number;
   /** ours: HistoryStore.list alone, warm, twice. */
   listWarmMs: number[];
   /** sdk: the ListObjectsV2 part of `ms`. */
@@ -310,6 +312,7 @@ async function worker(a: WorkerArgs): Promise<WorkerResult> {
     const { backendFor } = await import('../src/services/terraform/backend.js');
     const { HistoryController } = await import('../src/panes/history/controller.js');
     const { HISTORY_PANE_LIMIT } = await import('../src/panes/history/slice.js');
+    const { HISTORY_FIRST_PAGE } = await import('../src/panes/history/controller.js');
     const { renderHeadless } = await import('./lib/headless-console.js');
     const history = new HistoryStore({ s3, bucket: BUCKET, kmsKeyId: a.kmsKeyId, environment: LIST_ENV, pendingDir: a.pendingDir, endpoint: a.endpoint });
     const backend = backendFor(LIST_ENV, { terraform_bucket_name: BUCKET, aws_region: REGION, kms_master_id: KMS_ALIAS }, true);
@@ -375,6 +378,10 @@ async function worker(a: WorkerArgs): Promise<WorkerResult> {
     res.ms = frameAt - t0;
     res.fetchMs = fetchEnd - fetchStart;
     res.toFrameMs = frameAt - fetchEnd;
+    // Then the rest, read in batches behind the first frame.
+    const allEnd = Date.now() + 120_000;
+    while ((store.state.history.loading || store.state.history.rows.length < HISTORY_FIRST_PAGE + 1) && Date.now() < allEnd) await new Promise((r) => setTimeout(r, 20));
+    res.allMs = performance.now() - t0;
     res.count = store.state.history.rows.length;
     res.cpuMs = ((c) => (c.user + c.system) / 1000)(process.cpuUsage(oCpu0));
     res.motoCpuMs = (await cpuMsOf(a.motoPid)) - oMoto0;
@@ -522,11 +529,12 @@ async function listing(log: (line: string) => void): Promise<{ text: string; tar
     const sdkMs = med(sdk, (r) => r.ms);
     const cliTotal = cli.map((c) => c.list.ms + c.cp.ms);
     const rows: string[][] = [
-      [`History pane over ${int(RECORDS)} records: ours = its first frame (keys listed, newest 60 read); bare = all read; median of ${ROUNDS}`, ms(pane), ms(sdkMs), ms(median(cliTotal)), `< ${int(PANE_TARGET_MS)} ms`, metText(pane < PANE_TARGET_MS)],
+      [`History pane over ${int(RECORDS)} records: ours = its first frame (newest 50 listed and read); bare = all read; median of ${ROUNDS}`, ms(pane), ms(sdkMs), ms(median(cliTotal)), `< ${int(PANE_TARGET_MS)} ms`, metText(pane < PANE_TARGET_MS)],
       ['  each round', each(ours.map((r) => r.ms)), each(sdk.map((r) => r.ms)), each(cliTotal), '', ''],
       ['  ours / bare', '', ratio(pane / sdkMs), ratio(pane / median(cliTotal)), '', ''],
-      ['  ours: list the keys + read the newest 60 (the pane\'s first page; the rest follows in batches of 200)', ms(med(ours, (r) => r.fetchMs)), '', '', '', ''],
+      ['  ours: list + read the newest 50 (the pane\'s first page; the rest follows: listed, read in batches of 200)', ms(med(ours, (r) => r.fetchMs)), '', '', '', ''],
       ['  ours: first page read → frame with the newest id (store, React, Ink)', ms(med(ours, (r) => r.toFrameMs)), '', '', '', ''],
+      ['  ours: every record read and in the pane (behind the first frame)', ms(med(ours, (r) => r.allMs ?? 0)), '', '', '', ''],
       [`  ours: HistoryStore.list(1000) alone, warm, ${ROUNDS * 2}×: median (min–max)`, spread(ours.flatMap((r) => r.listWarmMs)), '', '', '', ''],
       ['  the listing alone: SDK ListObjectsV2 / aws s3api list-objects-v2 (a process)', '', ms(med(sdk, (r) => r.listMs)), spread(cli.map((c) => c.list.ms)), '', ''],
       ['  aws s3 cp --recursive (a process: lists again, 10 GetObject at once)', '', '', spread(cli.map((c) => c.cp.ms)), '', ''],

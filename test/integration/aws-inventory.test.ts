@@ -482,24 +482,21 @@ describe('sortInstances / filterInstances (pure)', () => {
     assert.ok(instanceSearchText(rs[0]!).includes('node-10'));
   });
 
-  it('5,000 rows: a keystroke filters in well under 10 ms', () => {
+  it('5,000 rows: each keystroke of a filter narrows them correctly; sorting keeps every row (the time per keystroke is bench/instances\'s)', () => {
     const many = Array.from({ length: 5_000 }, (_, i) =>
       row({ id: `i-${i.toString(16).padStart(17, '0')}`, name: `env-compute-${i}`, role: i % 10 ? 'compute' : 'secure', privateIp: `10.${(i >> 8) & 255}.${i & 255}.${i % 7}`, launchTime: 1.7e12 + i * 1000 }),
     );
-    filterInstances(many, 'x'); // builds the search keys once
     const text = 'env-compute-49';
-    const times: number[] = [];
+    let previous = many.length;
     for (let k = 1; k <= text.length; k++) {
-      const t0 = performance.now();
-      filterInstances(many, text.slice(0, k));
-      times.push(performance.now() - t0);
+      const n = filterInstances(many, text.slice(0, k)).length;
+      assert.ok(n <= previous, `typing "${text.slice(0, k)}" never widens the match (${n} > ${previous})`);
+      previous = n;
     }
-    times.sort((a, b) => a - b);
-    assert.ok(times[times.length >> 1]! < 10, `median ${times[times.length >> 1]} ms`);
+    // env-compute-49, 490–499, 4900–4999: 1 + 10 + 100.
+    assert.equal(previous, 111);
     assert.equal(filterInstances(many, 'env-compute-4999').length, 1);
-    const t0 = performance.now();
     const sorted = sortInstances(many, 'privateIp', 'desc');
-    assert.ok(performance.now() - t0 < 200, 'sorting 5,000 rows');
     assert.equal(sorted.length, many.length);
   });
 });

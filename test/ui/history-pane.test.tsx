@@ -120,7 +120,7 @@ describe('the History pane (records in a moto bucket)', { skip }, () => {
     assert.match(f, /error\s+deleting S3 Bucket \(slow\): BucketNotEmpty\s+\(aws_s3_bucket\.slow\)/);
   });
 
-  it('reads the newest 60 first and shows them, then the rest in batches; records that ended are read once per console', async () => {
+  it('reads the newest 50 first and shows them, then the rest in batches; records that ended are read once per console', async () => {
     for (let i = 0; i < 130; i++) assert.equal((await history.create(rec(`20261128T${String(i).padStart(6, '0')}Z-dddddd`, -1000 - i, {}))).stored, 'bucket');
     const reads: number[] = [];
     const counting = { listKeys: (n: number) => history.listKeys(n), readMany: async (keys: readonly string[]) => (reads.push(keys.length), history.readMany(keys)) };
@@ -138,13 +138,13 @@ describe('the History pane (records in a moto bucket)', { skip }, () => {
         }
       };
       await until(() => store.state.history.rows.length === 133 && !store.state.history.loading);
-      assert.deepEqual(reads, [60, 73], 'the newest 60, then the other 73');
-      assert.ok(shown.includes(60), `the first 60 were shown before the rest: ${[...new Set(shown)].join(',')}`);
+      assert.deepEqual(reads, [50, 83], 'the newest 50, then the other 83');
+      assert.ok(shown.includes(50), `the first 50 were shown before the rest: ${[...new Set(shown)].join(',')}`);
       assert.equal(store.state.history.rows[0]!.record.id, '20261129T102000Z-cccccc', 'newest first');
       const before = store.state.history.lastOk;
       hc.refresh();
       await until(() => store.state.history.lastOk !== before && !store.state.history.loading);
-      assert.deepEqual(reads, [60, 73], 'no record was read again: none is running');
+      assert.deepEqual(reads, [50, 83], 'no record was read again: none is running');
       assert.equal(store.state.history.rows.length, 133);
     } finally {
       hc.stop();
