@@ -38,8 +38,9 @@ export class HistoryController extends PolledList<HistoryRow> {
       // The newest screenful first: a short listing and its reads, shown at once.
       const first = await history.listKeys(HISTORY_FIRST_PAGE);
       await read(first);
-      const all = first.length < HISTORY_FIRST_PAGE ? first : await history.listKeys(HISTORY_PANE_LIMIT);
-      if (all.length > first.length) this.store.update((s) => listLoaded(s.history, rowsOf(first)));
+      if (first.length < HISTORY_FIRST_PAGE) return rowsOf(first);
+      this.store.update((s) => listLoaded(s.history, rowsOf(first)));
+      const all = await history.listKeys(HISTORY_PANE_LIMIT);
       // Then the rest in batches, each shown as it comes; the poller shows the whole at the end.
       const todo = all.filter((k) => !ended.has(k) && !fresh.has(k));
       for (let i = 0; i < todo.length && !signal.aborted; i += HISTORY_BATCH) {
