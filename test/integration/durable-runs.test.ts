@@ -98,7 +98,7 @@ describe('a run that ended while nobody watched', { skip }, () => {
     first.kill('SIGKILL');
     await firstDone;
     s3 = await s3For(ws);
-    await until('the apply ended and released the lock', async () => (await pidsOf('platform-console-run:')).length === 0 && !(await lockExists(s3, 'alone')), 60_000);
+    await until('the apply ended and released the lock', async () => (await pidsOf('platform-console-run:', ws.dir)).length === 0 && !(await lockExists(s3, 'alone')), 60_000);
     const next = await ws.cli(['-e', 'alone', '--local', '--ci', 'plan']);
     assert.equal(next.code, 0, next.stderr + next.stdout);
     assert.match(next.stdout, /! the apply started at \S+ by \S+ ended while nobody watched: ok \(3 added, 0 changed, 0 destroyed\)/);

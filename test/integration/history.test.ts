@@ -267,7 +267,7 @@ describe('history: kill -9 of the console during an apply; the next run marks th
     await until('the running record is in the bucket', async () => (await historyKeys(s3, 'k9h')).length === 1, 30_000);
     first.kill('SIGKILL');
     await firstDone;
-    await until('Terraform ended and released the lock', async () => (await pidsOf('platform-console-run:')).length === 0 && !(await lockExists(s3, 'k9h')), 60_000);
+    await until('Terraform ended and released the lock', async () => (await pidsOf('platform-console-run:', ws.dir)).length === 0 && !(await lockExists(s3, 'k9h')), 60_000);
     const key = (await historyKeys(s3, 'k9h'))[0]!;
     assert.equal((await readRecord(s3, key)).record.outcome, 'running', 'the killed console could not complete it');
 

@@ -10,13 +10,16 @@ export async function until(what: string, test: () => Promise<boolean>, timeoutM
   }
 }
 
-/** Process ids whose command line contains `needle` (Linux /proc). */
-export async function pidsOf(needle: string): Promise<number[]> {
+/**
+ * Process ids whose command line contains `needle` and every one of `also` (Linux /proc). Tests
+ * run two files at a time: pass the workspace's directory in `also` to see only its own processes.
+ */
+export async function pidsOf(needle: string, ...also: string[]): Promise<number[]> {
   const out: number[] = [];
   for (const d of await readdir('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     const cmd = await readFile(`/proc/${d}/cmdline`, 'utf8').catch(() => '');
-    if (cmd.includes(needle)) out.push(Number(d));
+    if (cmd.includes(needle) && also.every((a) => cmd.includes(a))) out.push(Number(d));
   }
   return out;
 }
