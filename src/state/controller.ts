@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { ConsoleError, messageOf } from '../core/errors.js';
 import { realDrift } from '../core/plan-drift.js';
 import type { LockState } from '../services/aws/state-lock.js';
-import type { Engine } from '../services/terraform/engine.js';
+import type { Engine, PlanOptions } from '../services/terraform/engine.js';
 import type { HistoryRecorder } from '../services/history/recorder.js';
+import type { StateOps } from '../services/state/types.js';
 import { clusterRows } from '../panes/cluster/slice.js';
 import { PANE_LIST } from '../panes/ids.js';
 import { setErroredState, setEta } from '../panes/plan/slice.js';
@@ -24,6 +25,8 @@ export interface ControllerTarget {
   historyRecorder?(sinks: { onWarning: (text: string) => void; onNotice: (text: string) => void }): HistoryRecorder;
   /** The environment's history (a Session has it): an apply's ETA is learned from its newest records. */
   history?: { list(limit: number): Promise<{ record: PastApply }[]> };
+  /** The environment's state (read, remove, move, push, unlock): the State pane's service; a Session has it. */
+  state?: StateOps;
 }
 
 /** How many of the newest history records an apply's ETA reads (it learns from the successful applies among them). */
@@ -200,29 +203,45 @@ export class Controller {
     else this.store.say('warn', 'The Cluster pane is not available in this console.');
   }
 
-  /** `p` (destroy false) and `d` (true): plans and saves the plan; a destroy plan asks for the typed environment name. */
-  async plan(destroy: boolean): Promise<void> {
+  /**
+   * `p` (destroy false) and `d` (true): plans and saves the plan; a destroy plan asks for the typed
+   * environment name. `focus` (the State pane): a plan for one resource (`-target`), a forced
+   * replacement (`-replace`) or an import block; the Plan/Apply pane shows it for review.
+   * @returns whether a plan with changes is saved for apply.
+   */
+  async plan(destroy: boolean, focus: Pick<PlanOptions, 'targets' | 'replace' | 'imports'> = {}): Promise<boolean> {
     const engine = this.target.engine;
     if (engine.busy) {
       this.store.say('warn', `${engine.busy} is running: wait for it, or cancel it (c).`);
-      return;
+      return false;
     }
-    this.store.say('info', destroy ? 'Planning the destroy of the whole environment…' : 'Planning…');
+    const what = focus.imports?.length
+      ? ` the import of ${focus.imports.map((i) => `${i.id} into ${i.to}`).join(', ')}`
+      : focus.replace?.length
+        ? ` the replacement of ${focus.replace.join(', ')}`
+        : focus.targets?.length
+          ? ` for ${focus.targets.join(', ')} only (-target)`
+          : '';
+    this.store.say('info', destroy ? 'Planning the destroy of the whole environment…' : `Planning${what}…`);
     try {
-      const plan = await engine.plan({ destroy });
+      const plan = await engine.plan({ destroy, ...focus });
       const { add, change, destroy: del } = plan.summary;
+      const imports = plan.notes.filter((n) => n.importingId !== undefined).length;
       if (!plan.hasChanges) {
-        this.store.say('info', destroy ? 'Nothing to destroy: the environment is empty.' : 'No changes: the infrastructure matches the configuration.');
-        return;
+        this.store.say('info', destroy ? 'Nothing to destroy: the environment is empty.' : `No changes${what ? ` in the plan${what}` : ''}: the infrastructure matches the configuration.`);
+        return false;
       }
       if (destroy) {
         this.openConfirm('destroy', true, `Destroy ${this.target.environment}: ${del} resource${del === 1 ? '' : 's'} will be deleted. Type the environment name to confirm:`);
-        return;
+        return true;
       }
-      this.store.say('info', `Plan: ${add} to add, ${change} to change, ${del} to destroy. Press a to apply it.`);
+      const targeted = plan.targets?.length ? ' It is a targeted plan (-target): Terraform warns that it may be incomplete (e shows the warning).' : '';
+      this.store.say('info', `Plan${what}: ${imports ? `${imports} to import, ` : ''}${add} to add, ${change} to change, ${del} to destroy. Press a to apply it.${targeted}`);
+      return true;
     } catch (err) {
       const { text, hint } = messageOf(err);
       this.store.say('error', text, hint);
+      return false;
     }
   }
 

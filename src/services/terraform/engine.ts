@@ -7,6 +7,7 @@ import { backendConfigArgs, lockCreatedMs, parseLockInfo, type BackendSettings, 
 import type { TerraformBinary } from './binary.js';
 import type { TfEvent } from './events.js';
 import { syncModuleDir } from './module-dir.js';
+import { isResourceAddress } from '../../core/tf-state.js';
 import { parseOutputsJson, parsePlanJson, planFromStream, type OutputValue, type PlanModel } from './plan-model.js';
 import { listRuns, newRunId, processAlive, pruneRuns, runStatus, writeRunRecord, type RunRecord } from './run-record.js';
 import { followRun, runTerraform, startDurable, type RunResult, type TfProcess } from './runner.js';
@@ -68,6 +69,38 @@ export interface EngineConfig {
    * settle within a few seconds and never reject.
    */
   probe?: () => Promise<string | undefined>;
+}
+
+/** What a plan is asked for besides the configuration (see {@link Engine.plan}). */
+export interface PlanOptions {
+  /** `-destroy`: plan the deletion of everything. */
+  destroy?: boolean;
+  /** `-refresh-only`: a drift check. */
+  refreshOnly?: boolean;
+  /** false: build the model from the stream, no `show -json` (`--ci apply`). */
+  structured?: boolean;
+  /** false: a plan with no change is not read for its drift alone. */
+  driftDetail?: boolean;
+  /** `-target=ADDR` each: a plan for these resources (and what they depend on) only. */
+  targets?: string[];
+  /** `-replace=ADDR` each: force the replacement of these resources. */
+  replace?: string[];
+  /** Import blocks (`import { to = ADDR, id = "ID" }`) added for this plan only. */
+  imports?: { to: string; id: string }[];
+}
+
+/** The file of the working directory that holds a plan's import blocks while it plans. */
+export const IMPORT_FILE = 'platform-console-import.tf';
+
+/** An HCL string literal for `s` (quotes, backslashes and template sequences escaped). */
+export function hclString(s: string): string {
+  const escaped = s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
+  return `"${escaped}"`;
+}
+
+/** The import blocks of {@link PlanOptions.imports} as HCL. */
+export function importBlocks(imports: readonly { to: string; id: string }[]): string {
+  return `# Written by platform-console for one plan; removed when the plan ends.\n${imports.map((i) => `import {\n  to = ${i.to}\n  id = ${hclString(i.id)}\n}\n`).join('\n')}`;
 }
 
 /** The plan an engine holds for apply: the model that was shown, its file, and the file's sha256. */
@@ -487,8 +520,15 @@ export class Engine {
    * A failed plan leaves no file.
    * @throws TofuError (or StateLockError) when planning fails.
    */
-  async plan(opts: { destroy?: boolean; refreshOnly?: boolean; structured?: boolean; driftDetail?: boolean } = {}): Promise<PlanModel> {
+  async plan(opts: PlanOptions = {}): Promise<PlanModel> {
     if (opts.destroy && opts.refreshOnly) throw new TofuError('a plan is either -destroy or -refresh-only, not both');
+    for (const a of [...(opts.targets ?? []), ...(opts.replace ?? []), ...(opts.imports ?? []).map((i) => i.to)]) {
+      if (!isResourceAddress(a)) throw new TofuError(`"${a.slice(0, 120)}" is not a resource address`, 'e.g. module.bastion.aws_instance.bastion or aws_subnet.private[0] (see the State pane or --ci state list)');
+    }
+    for (const i of opts.imports ?? []) {
+      if (!i.id || i.id.length > 1024 || /[\x00-\x1f]/.test(i.id)) throw new TofuError(`"${i.id.slice(0, 80)}" is not an import ID`, "the ID is the object's id in AWS, e.g. i-0abc123 for an instance");
+      if (i.to.startsWith('data.') || i.to.includes('.data.')) throw new TofuError(`${i.to} is a data source: only managed resources are imported`);
+    }
     if (this.current) throw new TofuError(`${this.current.operation} is still running`, 'wait for it to finish or cancel it (c)');
     await this.init();
     // Files added to (or removed from) the root module since init are linked (or unlinked) now.
@@ -502,8 +542,20 @@ export class Engine {
     for (const [k, v] of Object.entries(this.config.extraVars ?? {})) args.push(`-var=${k}=${v}`);
     if (opts.destroy) args.push('-destroy');
     if (opts.refreshOnly) args.push('-refresh-only');
+    for (const t of opts.targets ?? []) args.push(`-target=${t}`);
+    for (const t of opts.replace ?? []) args.push(`-replace=${t}`);
+    // Import blocks live in a file of the working directory for this plan only: the plan file
+    // keeps a snapshot of the configuration, so apply needs no file (and no later plan sees it).
+    const importFile = join(this.moduleDir, IMPORT_FILE);
+    await rm(importFile, { force: true });
+    if (opts.imports?.length) await writeFile(importFile, importBlocks(opts.imports), { mode: 0o600 });
     try {
-      const r = await this.run(operation, args, { durable: { planFile } });
+      let r: RunOutcome;
+      try {
+        r = await this.run(operation, args, { durable: { planFile } });
+      } finally {
+        if (opts.imports?.length) await rm(importFile, { force: true }).catch(() => undefined);
+      }
       if (r.exitCode !== 0 && r.exitCode !== 2) throw this.failure(operation, r);
       let plan: PlanModel;
       // Drift with no change (exit 0) is read too: the drift view shows each drifted resource's diff.
@@ -516,6 +568,9 @@ export class Engine {
         // No changes (nothing to read), or the caller applies at once: the streamed plan is enough.
         plan = planFromStream(r.planned, opts.destroy === true, r.exitCode === 2);
       }
+      if (opts.targets?.length) plan.targets = [...opts.targets];
+      if (opts.replace?.length) plan.replaceRequested = [...opts.replace];
+      if (opts.imports?.length) plan.imports = opts.imports.map((i) => ({ ...i }));
       if (plan.hasChanges) {
         await chmod(planFile, 0o600);
         this.saved = { model: plan, file: planFile, hash: await sha256File(planFile) };

@@ -74,10 +74,16 @@ export interface PlanModel {
    * real values of the drifted resources into the state; nothing in AWS changes.
    */
   refreshOnly: boolean;
-  /** Whether applying changes anything (resources or outputs). */
+  /** Whether applying changes anything (resources, imports into the state, or outputs). */
   hasChanges: boolean;
   /** Terraform's `errored` flag: the plan is incomplete and cannot be applied. */
   errored: boolean;
+  /** The plan was limited to these addresses (`-target`): Terraform warns that it may be incomplete. */
+  targets?: string[];
+  /** The replacement of these addresses was forced (`-replace`). */
+  replaceRequested?: string[];
+  /** Import blocks the plan was made with (State pane's import, `--ci state import`). */
+  imports?: { to: string; id: string }[];
 }
 
 /**
@@ -246,7 +252,7 @@ export function parsePlanJson(text: string, destroyMode = false, refreshOnly = f
     destroys: changes.some((c) => c.action === 'delete' || c.action === 'replace'),
     destroyMode,
     refreshOnly,
-    hasChanges: changes.length > 0 || outputs.some((o) => o.action !== 'noop') || (refreshOnly && drift.length > 0),
+    hasChanges: changes.length > 0 || notes.some((n) => n.importingId !== undefined) || outputs.some((o) => o.action !== 'noop') || (refreshOnly && drift.length > 0),
     errored: raw.errored === true,
   };
 }
