@@ -3,7 +3,7 @@ import { UsageError } from '../core/errors.js';
 import type { SshCliOptions } from './ci-ssh.js';
 
 /** Headless commands (`--ci CMD`). */
-export const CI_COMMANDS = ['plan', 'apply', 'destroy', 'drift', 'output', 'instances', 'elbs', 'secrets', 'bootstrap', 'ssh', 'exec', 'cluster', 'unlock', 'state-push-errored', 'history'] as const;
+export const CI_COMMANDS = ['plan', 'apply', 'destroy', 'drift', 'output', 'instances', 'elbs', 'secrets', 'bootstrap', 'ssh', 'exec', 'cluster', 'unlock', 'state-push-errored', 'history', 'state'] as const;
 export type CiCommand = (typeof CI_COMMANDS)[number];
 
 /** `--ci secrets` sub-commands and their arguments. */
@@ -13,6 +13,20 @@ export type SecretsCommand =
   | { op: 'put'; key: string; file: string }
   | { op: 'fetch'; dir: string; overwrite: boolean }
   | { op: 'upload'; dir: string; overwrite: boolean };
+
+/** `--ci state` sub-commands and their arguments. */
+export type StateCommand =
+  | { op: 'list' }
+  | { op: 'show'; address: string }
+  | { op: 'pull' }
+  | { op: 'target'; address: string }
+  | { op: 'replace'; address: string }
+  | { op: 'import'; address: string; id: string }
+  | { op: 'import-direct'; address: string; id: string }
+  | { op: 'rm'; addresses: string[] }
+  | { op: 'mv'; from: string; to: string }
+  | { op: 'push'; file: string }
+  | { op: 'unlock'; lockId: string };
 
 /** The parsed command line of `play.kube` / `run.kube`. */
 export type Invocation =
@@ -48,6 +62,8 @@ export type Invocation =
       kubeconfig?: string;
       /** With `--ci unlock LOCK_ID`. */
       lockId?: string;
+      /** With `--ci state`. */
+      state?: StateCommand;
       /** With `--ci history --limit N` (1 to 1000). */
       limit?: number;
     }
@@ -66,9 +82,14 @@ export const USAGE = `usage:
   ./run.kube -e ENV [--local] --ci secrets ls|get KEY|put KEY FILE|fetch DIR|upload DIR [--overwrite] [--json]
   ./run.kube -e ENV [--local] --ci bootstrap [--write-profile] [--json]
   ./run.kube -e ENV [--local] --ci cluster [--kubeconfig FILE] [--json]
-  ./run.kube -e ENV [--local] --ci unlock LOCK_ID [--json]       release a stale state lock (refused while this machine's run holds it)
+  ./run.kube -e ENV [--local] --ci unlock LOCK_ID [--json]       the old name of --ci state unlock LOCK_ID --auto-approve
   ./run.kube -e ENV [--local] --ci state-push-errored [--json]   push the state Terraform could not write (errored.tfstate)
-  ./run.kube -e ENV [--local] --ci history [--limit N] [--json]   the newest applies and destroys (records in the state bucket)
+  ./run.kube -e ENV [--local] --ci history [--limit N] [--json]   the newest operations (records in the state bucket)
+  ./run.kube -e ENV [--local] --ci state list|show ADDR|pull [--json]      read the state (pull: the raw state on stdout)
+  ./run.kube -e ENV [--local] --ci state target ADDR|replace ADDR|import ADDR ID [--auto-approve] [--json]
+                                                 a plan for one resource (-target), a forced replacement (-replace), an import block; --auto-approve applies it
+  ./run.kube -e ENV [--local] --ci state rm ADDR...|mv FROM TO|import-direct ADDR ID|push FILE|unlock LOCK_ID --auto-approve [--json]
+                                                 state repairs: refused while the lock is held, a copy of the state kept first, recorded in the history
   ./run.kube -e ENV --ci ssh TARGET [SSH OPTIONS] [-- COMMAND]
   ./run.kube -e ENV --ci exec (--role ROLE | TARGET...) [--concurrency N] [SSH OPTIONS] [--json] -- COMMAND
   ./run.kube --local stop                        stop the local AWS emulator
@@ -79,7 +100,8 @@ options:
       --local          use the embedded local AWS emulator (moto) instead of AWS
       --ci CMD         run headless: ${CI_COMMANDS.join(', ')}
       --json           with --ci: NDJSON events, the last one {"type":"summary",…}
-      --auto-approve   with --ci apply/destroy: required, nothing is applied without it; with --ci drift: write the drifted values into the state
+      --auto-approve   with --ci apply/destroy: required, nothing is applied without it; with --ci drift: write the drifted values into the state;
+                       with --ci state: required for every change, and applies a target/replace/import plan
       --write-profile  with --ci bootstrap: write terraform_bucket_name and kms_master_id into the profile
       --overwrite      with --ci secrets fetch/upload: also replace files that differ (default: kept and listed)
       --format FORMAT  with --ci plan: text (default) or markdown (one document on stdout, progress on stderr)
@@ -173,7 +195,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   const misplaced = sshOnly.filter((k) => !(v.ci === undefined && consoleSsh.includes(k)));
   if (misplaced.length && !sshLike) throw new UsageError(`--${misplaced[0]} only works with --ci ssh or --ci exec${consoleSsh.includes(misplaced[0]!) ? ', or in the console' : ''}`, 'see --help');
   if (dd >= 0 && !sshLike) throw new UsageError('"--" (a remote command) only works with --ci ssh or --ci exec', 'see --help');
-  if (pos.length && v.ci !== 'secrets' && v.ci !== 'unlock' && !sshLike) throw new UsageError(`unexpected argument "${pos[0]}"`, 'see --help');
+  if (pos.length && v.ci !== 'secrets' && v.ci !== 'unlock' && v.ci !== 'state' && !sshLike) throw new UsageError(`unexpected argument "${pos[0]}"`, 'see --help');
   const play = v.play === true;
   if (play && v.env !== undefined) throw new UsageError('--play and -e ENV cannot be used together', 'use ./play.kube, or ./run.kube -e ENV');
   if (!play && v.env === undefined) throw new UsageError('no environment given', 'pass -e ENV (profiles/ENV.tfvars), or use ./play.kube for your playground');
@@ -208,6 +230,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   if (v['write-profile'] && v.ci !== 'bootstrap') throw new UsageError('--write-profile only works with --ci bootstrap', 'see --help');
   const secrets = v.ci === 'secrets' ? parseSecretsCommand(pos, v.overwrite === true) : undefined;
   if (v.overwrite && secrets?.op !== 'fetch' && secrets?.op !== 'upload') throw new UsageError('--overwrite only works with --ci secrets fetch DIR or upload DIR', 'see --help');
+  const state = v.ci === 'state' ? parseStateCommand(pos) : undefined;
   if (v.ci === 'unlock' && pos.length !== 1) throw new UsageError('--ci unlock needs the lock ID (and nothing else)', 'the ID is shown with the lock: ./run.kube -e ENV --ci unlock LOCK_ID');
   let ssh: SshCliOptions | undefined;
   if (sshLike) {
@@ -248,6 +271,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
     ...(ssh ? { ssh } : {}),
     ...(v.kubeconfig !== undefined ? { kubeconfig: v.kubeconfig } : {}),
     ...(v.ci === 'unlock' ? { lockId: pos[0]! } : {}),
+    ...(state ? { state } : {}),
     ...(limit !== undefined ? { limit } : {}),
   };
 }
@@ -287,5 +311,45 @@ function parseSecretsCommand(pos: readonly string[], overwrite: boolean): Secret
       return { op: 'upload', dir: a!, overwrite };
     default:
       throw new UsageError(op ? `unknown --ci secrets command "${op}"` : '--ci secrets needs a command', 'use one of: ls, get KEY, put KEY FILE, fetch DIR, upload DIR');
+  }
+}
+
+/**
+ * `--ci state OP ARGS…` → a {@link StateCommand}.
+ * @throws UsageError for an unknown operation or the wrong number of arguments.
+ */
+export function parseStateCommand(pos: readonly string[]): StateCommand {
+  const [op, ...args] = pos;
+  const need = (n: number, usage: string) => {
+    if (args.length !== n) throw new UsageError(`--ci state ${op ?? ''}: expected ${usage}`, 'see --help');
+  };
+  switch (op) {
+    case 'list':
+    case 'pull':
+      need(0, 'no argument');
+      return { op };
+    case 'show':
+    case 'target':
+    case 'replace':
+      need(1, 'one resource address, e.g. module.bastion.aws_instance.bastion');
+      return { op, address: args[0]! };
+    case 'import':
+    case 'import-direct':
+      need(2, 'ADDRESS ID, e.g. module.bastion.aws_instance.bastion i-0abc123');
+      return { op, address: args[0]!, id: args[1]! };
+    case 'rm':
+      if (!args.length) throw new UsageError('--ci state rm: expected one or more resource addresses', 'see --help');
+      return { op, addresses: [...args] };
+    case 'mv':
+      need(2, 'FROM TO (two resource addresses)');
+      return { op, from: args[0]!, to: args[1]! };
+    case 'push':
+      need(1, 'FILE (a state written by --ci state pull)');
+      return { op, file: args[0]! };
+    case 'unlock':
+      need(1, 'LOCK_ID (shown with the lock)');
+      return { op, lockId: args[0]! };
+    default:
+      throw new UsageError(op ? `unknown --ci state command "${op}"` : '--ci state needs a command', 'use one of: list, show ADDR, pull, target ADDR, replace ADDR, import ADDR ID, import-direct ADDR ID, rm ADDR..., mv FROM TO, push FILE, unlock LOCK_ID');
   }
 }

@@ -5,7 +5,8 @@ import type { Profile } from '../core/profile.js';
 import { historyLine } from '../services/history/record.js';
 import type { HistoryRecorder } from '../services/history/recorder.js';
 import { openSession, type Session } from '../services/session.js';
-import type { CiCommand, SecretsCommand } from './args.js';
+import type { CiCommand, SecretsCommand, StateCommand } from './args.js';
+import { assertApproved, runStateCommand, type StateCiResult } from './ci-state.js';
 import { planMarkdown } from './plan-report.js';
 import { CiReporter } from './reporter.js';
 
@@ -34,6 +35,8 @@ export interface CiOptions {
   writeProfile?: boolean;
   /** With `--ci unlock`. */
   lockId?: string;
+  /** With `--ci state`. */
+  state?: StateCommand;
   /** With `--ci plan --format markdown`: the plan as one Markdown document on stdout, progress on stderr. */
   markdown?: boolean;
   /** With `--ci history`: how many of the newest records (default {@link HISTORY_DEFAULT_LIMIT}). */
@@ -72,7 +75,9 @@ async function followOtherRun(session: Session, reporter: CiReporter, command: s
  * Never throws: errors are printed (and summarized in NDJSON) and give exit code 1.
  */
 export async function runCi(o: CiOptions): Promise<number> {
-  const aws = o.command === 'instances' || o.command === 'elbs' || o.command === 'secrets' || o.command === 'bootstrap' || o.command === 'history';
+  // `--ci state list|show|pull` print their result on stdout like the AWS commands; the others are Terraform runs.
+  const stateRead = o.command === 'state' && (o.state?.op === 'list' || o.state?.op === 'show' || o.state?.op === 'pull');
+  const aws = o.command === 'instances' || o.command === 'elbs' || o.command === 'secrets' || o.command === 'bootstrap' || o.command === 'history' || stateRead;
   // The AWS commands print their result on stdout (`secrets get` prints the raw value, to pipe it):
   // their progress goes to stderr, and Terraform's events (reading outputs) are not printed.
   const reporter = new CiReporter((aws && !o.json) || o.markdown ? o.err : o.out, o.json);
@@ -101,20 +106,22 @@ export async function runCi(o: CiOptions): Promise<number> {
     if ((o.command === 'apply' || o.command === 'destroy') && !o.autoApprove) {
       throw new UsageError(`--ci ${o.command} needs --auto-approve: nothing was run`, `review with --ci plan first, then run --ci ${o.command} --auto-approve`);
     }
+    if (o.command === 'state' && o.state) assertApproved(o.state, o.autoApprove);
     session = await openSession({ environment: o.environment, profile: o.profile, local: o.local, paths: o.paths, env: o.env, onProgress: (s) => reporter.step(s) });
     for (const n of session.notices) reporter.notice(n);
     if (!aws) session.engine.on((e) => reporter.event(e));
     const engine = session.engine;
     let code: number = EXIT.ok;
     if (interrupted) throw new ConsoleError('interrupted before Terraform started: nothing was run');
-    const terraformCommand = o.command === 'plan' || o.command === 'apply' || o.command === 'destroy' || o.command === 'drift';
+    const planLike = o.command === 'state' && (o.state?.op === 'target' || o.state?.op === 'replace' || o.state?.op === 'import');
+    const terraformCommand = o.command === 'plan' || o.command === 'apply' || o.command === 'destroy' || o.command === 'drift' || planLike;
     if (terraformCommand || o.command === 'history') {
       // Every apply and destroy leaves a record in ENV/history/ (see services/history); on start,
       // records an earlier run kept locally are uploaded and ones left "running" by a dead process are marked.
       recorder = session.historyRecorder({ onWarning: (t) => reporter.warning(t), onNotice: (t) => reporter.notice(t) });
       if (terraformCommand) recorder.attach();
     }
-    if (terraformCommand) await followOtherRun(session, reporter, o.command);
+    if (terraformCommand) await followOtherRun(session, reporter, o.command === 'state' ? `state ${o.state!.op}` : o.command);
     if (recorder) await recorder.reconcile(await session.readLock());
     switch (o.command) {
       case 'plan': {
@@ -152,18 +159,26 @@ export async function runCi(o: CiOptions): Promise<number> {
       case 'output':
         await engine.outputs();
         break;
-      case 'unlock': {
-        const lock = await session.readLock();
-        if (lock.kind === 'free') throw new ConsoleError('the state lock is free: nothing was released');
-        if (lock.kind === 'unknown') throw new ConsoleError(`the state lock cannot be read (${lock.reason}): nothing was released`, 'check the connection to AWS, then try again');
-        const l = lock.lock;
-        if (l.id !== o.lockId) {
-          throw new ConsoleError(`${JSON.stringify((o.lockId ?? '').slice(0, 80))} is not the ID of the held lock: nothing was released`, `the lock is ${l.id}, held by ${l.who} (${l.operation}, since ${l.created}); pass that ID if that run is dead`);
-        }
-        reporter.step(`the state lock ${l.id} is held by ${l.who} (${l.operation}, since ${l.created}): releasing it`);
-        await engine.unlock(l.id);
-        reporter.step(`released the state lock ${l.id}`);
-        break;
+      case 'unlock':
+      case 'state': {
+        // `--ci unlock ID`: the old name of `--ci state unlock ID` (its typed ID is its confirmation).
+        const cmd: StateCommand = o.command === 'unlock' ? { op: 'unlock', lockId: o.lockId ?? '' } : o.state!;
+        const r: StateCiResult = await runStateCommand(cmd, {
+          session,
+          reporter,
+          json: o.json,
+          autoApprove: o.autoApprove || o.command === 'unlock',
+          out: o.out,
+          outRaw: o.outRaw ?? ((b) => process.stdout.write(b)),
+          interrupted: () => interrupted,
+        });
+        if (r.counts) Object.assign(counts, r.counts);
+        code = r.code;
+        await recorder?.flush();
+        if (o.json) o.out(JSON.stringify({ type: 'summary', command: o.command, ...(o.command === 'state' ? { state_command: cmd.op } : {}), environment: o.environment, ok: true, exit_code: code, ...(r.counts ? counts : {}), ...r.fields, duration_ms: Date.now() - started }));
+        else if (r.line) o.out(`${r.line} (${((Date.now() - started) / 1000).toFixed(1)} s, exit ${code})`);
+        else if (o.command === 'unlock') o.out(`unlock ${o.environment}: ok (${((Date.now() - started) / 1000).toFixed(1)} s, exit ${code})`);
+        return code;
       }
       case 'state-push-errored': {
         reporter.step(`pushing ${engine.erroredStatePath} to s3://${session.backend.bucket}/${session.backend.key}`);

@@ -72,6 +72,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         writeProfile: inv.writeProfile,
         ...(inv.secrets ? { secrets: inv.secrets } : {}),
         ...(inv.lockId !== undefined ? { lockId: inv.lockId } : {}),
+        ...(inv.state ? { state: inv.state } : {}),
         ...(inv.limit !== undefined ? { limit: inv.limit } : {}),
         paths,
         env,

@@ -9,7 +9,7 @@
  * Pure: no I/O.
  */
 import { ConsoleError } from './errors.js';
-import { Hidden, safeValue, type AttrPath, type SafeValue } from './plan-diff.js';
+import { Hidden, renderChange, safeValue, type AttrPath, type SafeValue } from './plan-diff.js';
 
 /** One resource instance of the state. */
 export interface StateResource {
@@ -185,4 +185,16 @@ export function isResourceAddress(text: string): boolean {
   const key = String.raw`(?:\[(?:\d+|"(?:[^"\\]|\\.)*")\])`;
   const ident = '[A-Za-z_][A-Za-z0-9_-]*';
   return new RegExp(`^(?:module\\.${ident}${key}?\\.)*(?:data\\.)?${ident}\\.${ident}${key}?$`).test(text);
+}
+
+/**
+ * A resource instance as lines in Terraform's notation (as `terraform state show` prints it):
+ * a `#` line with the address (and `tainted`), then the resource block with every attribute,
+ * `(sensitive value)` where the state marks it; then its dependencies. Never a sensitive value.
+ */
+export function stateResourceLines(r: StateResource): string[] {
+  const body = renderChange({ address: r.address, action: 'noop', type: r.type, name: r.name, mode: r.mode, detail: { before: r.attributes, after: r.attributes, replacePaths: [] } }, true);
+  const out = [`# ${r.address}${r.status === 'tainted' ? ' (tainted: the next apply replaces it)' : ''}`, ...body.slice(1)];
+  out.push('', `# dependencies (${r.dependencies.length})`, ...(r.dependencies.length ? r.dependencies.map((d) => `#   ${d}`) : ['#   (none recorded)']));
+  return out;
 }

@@ -14,6 +14,7 @@ import { providerSource, writeCliConfig } from './terraform/cliconfig.js';
 import { Engine } from './terraform/engine.js';
 import { HistoryRecorder } from './history/recorder.js';
 import { HistoryStore } from './history/store.js';
+import { StateService } from './state/service.js';
 
 /** An Ubuntu image moto 5.2 knows in every region, used in local mode when the profile leaves ami_id empty. */
 export const LOCAL_AMI = 'ami-785db401';
@@ -65,6 +66,8 @@ export interface Session {
   historyRecorder(sinks: { onWarning: (text: string) => void; onNotice: (text: string) => void }): HistoryRecorder;
   /** Reads the state lock object; never throws. */
   readLock(): Promise<LockState>;
+  /** The environment's state: read, and the repairs (rm, mv, push, import, force-unlock), each recorded in {@link history}. */
+  state: StateService;
   /** Releases clients. Does not stop the local emulator (it is shared and reused). */
   close(): void;
 }
@@ -173,6 +176,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     local: o.local,
     probe: () => probeBackend(probeS3, backend.bucket, endpoint ?? `https://s3.${profile.aws_region}.amazonaws.com`),
   });
+  const readLock = () => readStateLock(s3, backend);
   const history = new HistoryStore({ s3, bucket: backend.bucket, kmsKeyId: backend.kmsKeyId, environment: o.environment, pendingDir: join(dataDir, 'history-pending'), ...(endpoint ? { endpoint } : {}) });
   return {
     environment: o.environment,
@@ -197,7 +201,8 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     history,
     historyRecorder: (sinks) =>
       new HistoryRecorder(engine, history, { environment: o.environment, callerArn: who.arn, profileFile, terraformDir: o.paths.terraform, terraformVersion: binary.version, ...sinks }),
-    readLock: () => readStateLock(s3, backend),
+    readLock,
+    state: new StateService({ engine, environment: o.environment, readLock, history, callerArn: who.arn, profileFile, terraformVersion: binary.version }),
     close: () => {
       s3.destroy();
       probeS3.destroy();

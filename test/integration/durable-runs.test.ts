@@ -149,7 +149,7 @@ describe('a stale lock: --ci unlock', { skip }, () => {
 
     const plan = await ws.cli(['-e', 'stale', '--local', '--ci', 'plan']);
     assert.equal(plan.code, 1);
-    assert.match(plan.stderr, new RegExp(`release the lock with: \\./run\\.kube -e stale --local --ci unlock ${lock.ID}`));
+    assert.match(plan.stderr, new RegExp(`release the lock with: \\./run\\.kube -e stale --local --ci state unlock ${lock.ID} --auto-approve`));
 
     const right = await ws.cli(['-e', 'stale', '--local', '--ci', 'unlock', lock.ID]);
     assert.equal(right.code, 0, right.stderr);

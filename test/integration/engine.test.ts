@@ -94,7 +94,7 @@ describe('state lock and cancel', { skip }, () => {
     const second = await ws.cli(['-e', 'locktest', '--local', '--ci', 'apply', '--auto-approve', '--json'], { env: { PC_TEST_SLEEP: '0', PLATFORM_WORK_DIR: join(ws.dir, 'other-machine') } });
     assert.equal(second.code, 1);
     assert.match(second.stderr, /state lock is held by \S+ \(OperationTypeApply/);
-    assert.match(second.stderr, /hint: wait for that run to end; if it is dead, release the lock with: \.\/run\.kube -e locktest --local --ci unlock [0-9a-f-]{36}/);
+    assert.match(second.stderr, /hint: wait for that run to end; if it is dead, release the lock with: \.\/run\.kube -e locktest --local --ci state unlock [0-9a-f-]{36} --auto-approve/);
     const held = ndjson(second.stdout).find((e) => e.type === 'lock_held') as { lock: { id: string; who: string } } | undefined;
     assert.ok(held && held.lock.id && held.lock.who, 'lock_held event with holder');
 

@@ -73,6 +73,14 @@ export function historyDetailLines(r: HistoryRecord): string[] {
     ...(r.plan ? [`plan      +${r.plan.add} ~${r.plan.change} -${r.plan.destroy}${r.plan.replace ? ` (${r.plan.replace} replaced)` : ''}  risk ${r.plan.risk}`] : []),
     ...(r.result ? [`result    +${r.result.add} ~${r.result.change} -${r.result.destroy}`] : []),
     ...(r.note ? [`note      ${r.note}`] : []),
+    ...(r.state
+      ? [
+          `state     ${r.state.addresses.join(' → ') || '(no address)'}`,
+          ...(r.state.serialBefore !== undefined ? [`serial    ${r.state.serialBefore} → ${r.state.serialAfter ?? '(not read after)'}`] : []),
+          ...(r.state.backupKey || r.state.backupPath ? [`backup    ${[r.state.backupKey ? `s3 key ${r.state.backupKey}` : '', r.state.backupPath ? `file ${r.state.backupPath}` : ''].filter(Boolean).join('  ')}`] : []),
+          ...(r.state.lock ? [`lock      ${r.state.lock.id} held by ${r.state.lock.who} (${r.state.lock.operation}, since ${r.state.lock.created})`] : []),
+        ]
+      : []),
     ...(r.drift ? [`drift     ${r.drift.changed.length} changed outside Terraform${r.drift.notDrift ? ` (${r.drift.notDrift} more reported, not drift)` : ''}`, ...r.drift.changed.map((a) => `  ~ ${a}`)] : []),
     '',
     `resources (${rows.length}, longest first):`,

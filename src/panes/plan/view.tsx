@@ -41,7 +41,7 @@ const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '
 function title(s: AppState): string {
   const op = s.plan.operation;
   if (op) {
-    const verb = { init: 'Initializing', plan: 'Planning', 'plan-destroy': 'Planning destroy', 'plan-refresh-only': 'Checking drift (plan -refresh-only)', apply: 'Applying', output: 'Reading outputs', unlock: 'Releasing the state lock', 'state-push': 'Pushing the unpersisted state' }[op.name];
+    const verb = { init: 'Initializing', plan: 'Planning', 'plan-destroy': 'Planning destroy', 'plan-refresh-only': 'Checking drift (plan -refresh-only)', apply: 'Applying', output: 'Reading outputs', unlock: 'Releasing the state lock', 'state-push': 'Pushing a state', 'state-rm': 'Removing from the state', 'state-mv': 'Moving in the state', import: 'Importing (terraform import)' }[op.name];
     const who = s.plan.attachedRun ? ` (followed, read-only: started ${s.plan.attachedRun.startedAt} by ${s.plan.attachedRun.owner}, pid ${s.plan.attachedRun.pid})` : '';
     return `${verb}${who}${op.cancelRequested ? ' (cancelling: waiting for Terraform to write state and release the lock)' : ''}`;
   }

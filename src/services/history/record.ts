@@ -66,7 +66,7 @@ export interface HistoryRecord {
   /** The applied plan's counts and risk (see core/plan-risk.ts). */
   plan?: { add: number; change: number; destroy: number; replace: number; risk: Risk };
   /** The counts Terraform reported at the end (`change_summary`), when it printed them. */
-  result?: { add: number; change: number; destroy: number };
+  result?: { add: number; change: number; destroy: number; import?: number };
   /** Each resource touched, in the order Terraform started them. */
   resources: HistoryResource[];
   diagnostics: HistoryDiagnostic[];
@@ -79,6 +79,20 @@ export interface HistoryRecord {
    * Terraform reported that are not drift (equal once normalised, or set by other resources).
    */
   drift?: { changed: string[]; notDrift: number };
+  /**
+   * A state change (`state-rm`, `state-mv`, `state-push`, `state-import`, `state-unlock`): the
+   * addresses it was about, the state's serial before and after, where the copy of the state taken
+   * before it is (`backupKey` in the state bucket, `backupPath` on the host that ran it), and for
+   * a force-unlock the lock that was released.
+   */
+  state?: {
+    addresses: string[];
+    serialBefore?: number;
+    serialAfter?: number;
+    backupKey?: string;
+    backupPath?: string;
+    lock?: { id: string; who: string; operation: string; created: string };
+  };
 }
 
 /** The largest start time a key can encode (ms): keys hold `HISTORY_TIME_MAX - startedMs`, 13 digits. */
@@ -130,6 +144,13 @@ export function recordDurationMs(rec: HistoryRecord): number | undefined {
   return Number.isFinite(d) ? d : undefined;
 }
 
+/** A state change in a few words: `module.x.aws_y.z  serial 7 → 8`. */
+export function stateText(st: NonNullable<HistoryRecord['state']>): string {
+  const what = st.lock ? `lock ${st.lock.id} of ${st.lock.who} (${st.lock.operation})` : st.addresses.join(' → ');
+  const serials = st.serialBefore !== undefined ? `  serial ${st.serialBefore}${st.serialAfter !== undefined && st.serialAfter !== st.serialBefore ? ` → ${st.serialAfter}` : ''}` : '';
+  return `${what}${serials}`;
+}
+
 /** One human line per record: `2026-11-29T10:04:12Z  apply    succeeded  +3 ~0 -0  12.3 s  arn (user@host)  id`. */
 export function historyLine(rec: HistoryRecord): string {
   const counts = rec.result ?? (rec.plan ? { add: rec.plan.add, change: rec.plan.change, destroy: rec.plan.destroy } : undefined);
@@ -139,8 +160,8 @@ export function historyLine(rec: HistoryRecord): string {
     rec.startedAt.replace(/\.\d+Z$/, 'Z'),
     rec.operation.padEnd(8),
     rec.outcome.padEnd(11),
-    counts ? `+${counts.add} ~${counts.change} -${counts.destroy}` : '-',
-    rec.plan ? `risk ${rec.plan.risk}` : rec.drift ? `${rec.drift.changed.length} drifted` : '',
+    counts ? `+${counts.add} ~${counts.change} -${counts.destroy}${rec.result?.import ? ` (${rec.result.import} imported)` : ''}` : '-',
+    rec.plan ? `risk ${rec.plan.risk}` : rec.drift ? `${rec.drift.changed.length} drifted` : rec.state ? stateText(rec.state) : '',
     d !== undefined ? `${(d / 1000).toFixed(1)} s` : rec.outcome === 'running' ? 'running' : '',
     failedRes ? `${failedRes} failed` : '',
     `${rec.who.login} (${rec.who.arn})`,

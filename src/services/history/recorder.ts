@@ -181,7 +181,7 @@ export class HistoryRecorder {
       } else if (ev.type === 'diagnostic' && (ev.severity === 'error' || ev.severity === 'warning')) {
         cur.rec.diagnostics.push({ severity: ev.severity, summary: ev.summary.slice(0, 500), ...(ev.address ? { address: ev.address } : {}) });
       } else if (ev.type === 'change_summary') {
-        cur.rec.result = { add: ev.add, change: ev.change, destroy: ev.remove };
+        cur.rec.result = { add: ev.add, change: ev.change, destroy: ev.remove, ...(ev.import ? { import: ev.import } : {}) };
       }
       return;
     }

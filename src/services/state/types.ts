@@ -41,6 +41,8 @@ export interface StateChange {
   historyId?: string;
   /** mv: the `moved` block to commit so the move is part of the configuration. */
   movedBlock?: string;
+  /** What went wrong beside the change, which was made (the copy or the record could not reach the bucket). */
+  warnings?: string[];
 }
 
 /** Progress of a state change, for the message line or the `--ci` log. */

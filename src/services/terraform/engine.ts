@@ -16,7 +16,7 @@ import { followRun, runTerraform, startDurable, type RunResult, type TfProcess }
 export const CRASH_SUMMARY = 'The provider crashed';
 
 /** The Terraform operations the engine runs. */
-export type Operation = 'init' | 'plan' | 'plan-destroy' | 'plan-refresh-only' | 'apply' | 'output' | 'unlock' | 'state-push';
+export type Operation = 'init' | 'plan' | 'plan-destroy' | 'plan-refresh-only' | 'apply' | 'output' | 'unlock' | 'state-push' | 'state-rm' | 'state-mv' | 'import';
 
 /** A saved plan older than this is removed by the next plan on the same environment (ms). */
 export const PLAN_MAX_AGE_MS = 24 * 3600_000;
@@ -190,6 +190,7 @@ export class Engine {
   private listeners = new Set<Listener>();
   private current: { operation: Operation; proc: TfProcess; attached: boolean } | undefined;
   private initialised = false;
+  private initing: Promise<void> | undefined;
   private saved: SavedPlan | undefined;
   readonly moduleDir: string;
   readonly runsDir: string;
@@ -239,7 +240,7 @@ export class Engine {
 
   /** The command an operator runs to release a stale lock (the console's own data dir, CLI config and endpoint). */
   unlockCommand(lockId: string): string {
-    return this.ciCommand(`unlock ${lockId}`);
+    return this.ciCommand(`state unlock ${lockId} --auto-approve`);
   }
 
   /** `./run.kube -e ENV [--local] --ci REST`: the headless command for this environment, for hints. */
@@ -465,6 +466,13 @@ export class Engine {
    * @throws TofuError with Terraform's first error (missing bucket, denied access, module errors).
    */
   async init(): Promise<void> {
+    if (this.initialised) return;
+    // One init at a time: a state read beside a plan waits for the same init.
+    this.initing ??= this.initOnce().finally(() => (this.initing = undefined));
+    return this.initing;
+  }
+
+  private async initOnce(): Promise<void> {
     if (this.initialised) return;
     await mkdir(this.config.dataDir, { recursive: true, mode: 0o700 });
     await chmod(this.config.dataDir, 0o700).catch(() => undefined);
@@ -707,6 +715,73 @@ export class Engine {
     await this.init();
     const r = await this.run('unlock', ['force-unlock', '-force', '-no-color', lockId], { json: false });
     if (r.exitCode !== 0) throw this.failure('unlock', r);
+  }
+
+  /**
+   * Refuses (throws) while this engine runs an operation or a plan or apply of this environment
+   * runs on this machine (a live run record): a state change must never race a run.
+   * @throws TofuError naming the running operation.
+   */
+  async assertIdle(what: string): Promise<void> {
+    if (this.current) throw new TofuError(`${what} refused: ${this.current.operation} is running in this console`, 'wait for it to end, or cancel it (c)');
+    await this.refuseWhileRunning(what);
+  }
+
+  /**
+   * `terraform state pull`: the state's text as the backend holds it ('' when there is none).
+   * Read-only and lock-free, so it runs beside a plan or apply (it does not take the engine's
+   * one-operation slot); no events.
+   * @throws TofuError when Terraform fails (the backend does not answer, …).
+   */
+  async statePull(): Promise<string> {
+    await this.init();
+    const args = ['state', 'pull'];
+    const r = await runTerraform(this.config.binary.path, args, { cwd: this.moduleDir, env: this.childEnv(), json: false }).done;
+    if (r.exitCode !== 0) {
+      const text = `${r.stdout}\n${r.stderr}`;
+      const at = text.indexOf('Error: ');
+      const [summary = '', ...rest] = at >= 0 ? text.slice(at + 7).split('\n') : [`exit code ${r.exitCode}`];
+      throw new TofuError(`state pull failed: ${summary.trim()}`, rest.map((l) => l.trim()).find((l) => l) ?? 'check that the backend answers');
+    }
+    return r.stdout;
+  }
+
+  /** Runs a state-changing command (Terraform takes the state lock itself and fails at once when it is held). */
+  private async stateCommand(operation: Operation, args: string[]): Promise<void> {
+    await this.init();
+    const r = await this.run(operation, args, { json: false });
+    if (r.exitCode !== 0) throw this.failure(operation, r);
+  }
+
+  /**
+   * `terraform state rm ADDR…`: Terraform forgets the objects (they stay in AWS).
+   * @throws TofuError (StateLockError when the lock is held) when Terraform fails.
+   */
+  async stateRm(addresses: readonly string[]): Promise<void> {
+    await this.stateCommand('state-rm', ['state', 'rm', '-no-color', '-lock=true', ...addresses]);
+  }
+
+  /** `terraform state mv FROM TO`. @throws TofuError (StateLockError when the lock is held). */
+  async stateMv(from: string, to: string): Promise<void> {
+    await this.stateCommand('state-mv', ['state', 'mv', '-no-color', '-lock=true', from, to]);
+  }
+
+  /**
+   * `terraform state push FILE` (never `-force`: Terraform refuses another lineage or an older serial).
+   * @throws TofuError (StateLockError when the lock is held).
+   */
+  async statePush(file: string): Promise<void> {
+    await this.stateCommand('state-push', ['state', 'push', '-no-color', file]);
+  }
+
+  /**
+   * `terraform import ADDR ID` with the profile's variables: the fallback for objects an import
+   * block cannot plan. @throws TofuError (StateLockError when the lock is held).
+   */
+  async importDirect(address: string, id: string): Promise<void> {
+    const args = ['import', '-input=false', '-no-color', `-var-file=${this.config.varFile}`];
+    for (const [k, v] of Object.entries(this.config.extraVars ?? {})) args.push(`-var=${k}=${v}`);
+    await this.stateCommand('import', [...args, address, id]);
   }
 
   /**
