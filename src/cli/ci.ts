@@ -121,7 +121,9 @@ export async function runCi(o: CiOptions): Promise<number> {
       recorder = session.historyRecorder({ onWarning: (t) => reporter.warning(t), onNotice: (t) => reporter.notice(t) });
       if (terraformCommand) recorder.attach();
     }
-    if (terraformCommand) await followOtherRun(session, reporter, o.command === 'state' ? `state ${o.state!.op}` : o.command);
+    // A state command refuses at once while the lock is held (named); plan, apply, … follow the run that holds it.
+    if (planLike) await session.state.assertFree(`state ${o.state!.op}`);
+    else if (terraformCommand) await followOtherRun(session, reporter, o.command);
     if (recorder) await recorder.reconcile(await session.readLock());
     switch (o.command) {
       case 'plan': {

@@ -90,6 +90,9 @@ export class CiReporter {
               changes: planChangesJson(e.plan),
               drift: realDrift(e.plan).map((d) => d.address),
               drift_changes: changesJson(e.plan.drift),
+              ...(e.plan.targets ? { targets: e.plan.targets } : {}),
+              ...(e.plan.replaceRequested ? { replace_requested: e.plan.replaceRequested } : {}),
+              ...(e.plan.imports ? { imports: e.plan.imports, importing: e.plan.notes.filter((n) => n.importingId !== undefined).map((n) => ({ address: n.address, id: n.importingId })) } : {}),
             }),
           );
           break;

@@ -184,7 +184,7 @@ export function stateIdentity(text: string): { serial: number; lineage: string }
 export function isResourceAddress(text: string): boolean {
   const key = String.raw`(?:\[(?:\d+|"(?:[^"\\]|\\.)*")\])`;
   const ident = '[A-Za-z_][A-Za-z0-9_-]*';
-  return new RegExp(`^(?:module\\.${ident}${key}?\\.)*(?:data\\.)?${ident}\\.${ident}${key}?$`).test(text);
+  return new RegExp(`^(?:module\\.${ident}${key}?\\.)*(?!module\\.)(?:data\\.)?${ident}\\.${ident}${key}?$`).test(text);
 }
 
 /**

@@ -79,10 +79,10 @@ export class StateService implements StateOps {
 
   /**
    * Refuses while this console or machine runs an operation, and while the lock is held (or
-   * cannot be read).
+   * cannot be read): before every change, and before a plan the State pane or `--ci state` starts.
    * @throws ConsoleError that names the holder.
    */
-  private async refuseUnlessFree(what: string): Promise<void> {
+  async assertFree(what: string): Promise<void> {
     await this.d.engine.assertIdle(what);
     const lock = await this.d.readLock();
     if (lock.kind === 'held') {
@@ -133,7 +133,7 @@ export class StateService implements StateOps {
       warnings.push(t);
       this.d.onWarning?.(t);
     };
-    if (!lock) await this.refuseUnlessFree(what);
+    if (!lock) await this.assertFree(what);
     const before = await this.d.engine.statePull();
     check(before);
     const started = new Date();

@@ -55,6 +55,12 @@ export interface StateOps {
    * @throws TofuError when Terraform fails (backend unreachable), ConsoleError when the text is not a state.
    */
   read(): Promise<StateRead>;
+  /**
+   * Refuses while this console or machine runs an operation, or the state lock is held or cannot
+   * be read (before a plan for one resource, a replacement or an import).
+   * @throws ConsoleError naming the holder.
+   */
+  assertFree(what: string): Promise<void>;
   /** The raw state text (`terraform state pull`). @throws TofuError */
   pull(): Promise<string>;
   /**
