@@ -1,6 +1,7 @@
 import { realDrift } from '../core/plan-drift.js';
 import { CRASH_SUMMARY, type EngineEvent } from '../services/terraform/engine.js';
 import { renderValue } from '../services/terraform/mask.js';
+import { importsOf } from '../services/terraform/plan-model.js';
 import { changesJson, driftLines, planChangesJson, planLines } from './plan-report.js';
 
 /** The last line of a `--ci --json` run. Counts come from Terraform's change_summary / the saved plan. */
@@ -92,7 +93,7 @@ export class CiReporter {
               drift_changes: changesJson(e.plan.drift),
               ...(e.plan.targets ? { targets: e.plan.targets } : {}),
               ...(e.plan.replaceRequested ? { replace_requested: e.plan.replaceRequested } : {}),
-              ...(e.plan.imports ? { imports: e.plan.imports, importing: e.plan.notes.filter((n) => n.importingId !== undefined).map((n) => ({ address: n.address, id: n.importingId })) } : {}),
+              ...(e.plan.imports ? { imports: e.plan.imports, importing: importsOf(e.plan).map((n) => ({ address: n.address, id: n.importingId })) } : {}),
             }),
           );
           break;

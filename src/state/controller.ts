@@ -3,6 +3,7 @@ import { ConsoleError, messageOf } from '../core/errors.js';
 import { realDrift } from '../core/plan-drift.js';
 import type { LockState } from '../services/aws/state-lock.js';
 import type { Engine, PlanOptions } from '../services/terraform/engine.js';
+import { importsOf } from '../services/terraform/plan-model.js';
 import type { HistoryRecorder } from '../services/history/recorder.js';
 import type { StateOps } from '../services/state/types.js';
 import { clusterRows } from '../panes/cluster/slice.js';
@@ -226,7 +227,7 @@ export class Controller {
     try {
       const plan = await engine.plan({ destroy, ...focus });
       const { add, change, destroy: del } = plan.summary;
-      const imports = plan.notes.filter((n) => n.importingId !== undefined).length;
+      const imports = importsOf(plan).length;
       if (!plan.hasChanges) {
         this.store.say('info', destroy ? 'Nothing to destroy: the environment is empty.' : `No changes${what ? ` in the plan${what}` : ''}: the infrastructure matches the configuration.`);
         return false;
@@ -342,7 +343,9 @@ export class Controller {
         riskLines,
       );
     } else {
-      this.openConfirm('apply', false, `Apply the saved plan to ${this.target.environment}: +${add} ~${change} -${destroy}? (y/N)`, riskLines);
+      const imports = importsOf(plan).length;
+      const focus = plan.targets?.length ? ` (a targeted plan: -target ${plan.targets.join(' ')})` : '';
+      this.openConfirm('apply', false, `Apply the saved plan to ${this.target.environment}: +${add} ~${change} -${destroy}${imports ? `, ${imports} to import` : ''}${focus}? (y/N)`, riskLines);
     }
   }
 

@@ -22,6 +22,8 @@ export function actionStyle(action: string): { symbol: string; color?: string } 
       return { symbol: '-/+', color: 'magenta' };
     case 'read':
       return { symbol: '<=', color: 'cyan' };
+    case 'import':
+      return { symbol: '<-', color: 'cyan' };
     default:
       return { symbol: ' ' };
   }

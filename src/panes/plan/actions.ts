@@ -18,7 +18,7 @@ function openDiff(c: ActionContext): void {
     c.store.open({ kind: 'details', title: `${row.address} failed`, lines: lines.length ? lines : ['no diagnostic names this resource: e shows them all'], scroll: Number.MAX_SAFE_INTEGER });
     return;
   }
-  if (!s.plan.model?.changes.some((x) => x.address === row.address)) {
+  if (!s.plan.model?.changes.some((x) => x.address === row.address) && !s.plan.model?.notes.some((x) => x.address === row.address && x.importingId !== undefined)) {
     c.store.say('info', s.plan.model ? `${row.address} has no planned change to show.` : 'No saved plan to show a diff of: press p to plan (a diff is shown for the plan you are about to apply).');
     return;
   }

@@ -339,6 +339,8 @@ export function planOnEngineEvent(p: PlanSlice, log: RingBuffer<string>, e: Engi
       if (e.plan.drift.length) p.drift = realDrift(e.plan).length;
       // show -json is authoritative: make rows match the plan's resource changes.
       for (const c of e.plan.changes) row(p, c.address, c.action).action = c.action;
+      // Imports change the state only; they are reviewed like any change (Enter shows what is imported).
+      for (const n of e.plan.notes) if (n.importingId !== undefined && !e.plan.changes.some((c) => c.address === n.address)) row(p, n.address, 'import').action = 'import';
       return false;
     case 'outputs':
       p.outputs = e.outputs;

@@ -86,6 +86,11 @@ export interface PlanModel {
   imports?: { to: string; id: string }[];
 }
 
+/** The resources the plan imports: with no other change (a note) or with one (a change). */
+export function importsOf(plan: Pick<PlanModel, 'changes' | 'notes'>): ResourceChange[] {
+  return [...plan.changes, ...plan.notes].filter((c) => c.importingId !== undefined);
+}
+
 /**
  * Reduces Terraform's `change.actions` to one action. Follows the documented combinations
  * (["no-op"], ["create"], ["read"], ["update"], ["delete","create"], ["create","delete"],

@@ -47,7 +47,8 @@ function content(o: ViewOverlay, state: AppState, columns: number): { title: str
     case 'tunnels':
       return lines('Tunnels through the bastion', tunnelLines(state.instances.tunnels), '1-9 close that tunnel; all close on quit; Esc back');
     case 'diff': {
-      const ch = state.plan.model?.changes.find((x) => x.address === o.address);
+      // An import (a note: no change to the infrastructure) has its diff too.
+      const ch = state.plan.model?.changes.find((x) => x.address === o.address) ?? state.plan.model?.notes.find((x) => x.address === o.address && x.importingId !== undefined);
       if (!ch) return lines(o.address, [], 'Esc close', 'the plan changed: this resource has no planned change now');
       return lines(`${o.address}  ${ch.action}  risk ${ch.risk}: ${ch.riskWhy}`, diffLines(ch, o.all), `u ${o.all ? 'hide' : 'show'} unchanged, n/N next/previous change, ↑↓ scroll, Esc close`);
     }
