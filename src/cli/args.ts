@@ -231,6 +231,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   const secrets = v.ci === 'secrets' ? parseSecretsCommand(pos, v.overwrite === true) : undefined;
   if (v.overwrite && secrets?.op !== 'fetch' && secrets?.op !== 'upload') throw new UsageError('--overwrite only works with --ci secrets fetch DIR or upload DIR', 'see --help');
   const state = v.ci === 'state' ? parseStateCommand(pos) : undefined;
+  if (state?.op === 'pull' && v.json) throw new UsageError('--json does not go with --ci state pull: it prints the state itself', 'e.g. ./run.kube -e ENV --ci state pull > state.json');
   if (v.ci === 'unlock' && pos.length !== 1) throw new UsageError('--ci unlock needs the lock ID (and nothing else)', 'the ID is shown with the lock: ./run.kube -e ENV --ci unlock LOCK_ID');
   let ssh: SshCliOptions | undefined;
   if (sshLike) {

@@ -138,3 +138,9 @@ describe('--ci state arguments', () => {
     assert.throws(() => parseStateCommand([]), /--ci state needs a command/);
   });
 });
+
+describe('--ci state pull and --json', () => {
+  it('are refused together: pull prints the state itself', () => {
+    assert.throws(() => parseInvocation(['-e', 'dev', '--ci', 'state', 'pull', '--json']), /--json does not go with --ci state pull: it prints the state itself/);
+  });
+});

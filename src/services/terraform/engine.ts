@@ -751,6 +751,8 @@ export class Engine {
     await this.init();
     const r = await this.run(operation, args, { json: false });
     if (r.exitCode !== 0) throw this.failure(operation, r);
+    // The saved plan was made against the state before: Terraform would refuse it as stale.
+    await this.dropSaved();
   }
 
   /**
