@@ -27,6 +27,13 @@ export interface Question {
   typed: boolean;
   /** With `typed`: the exact text to type. */
   expect?: string;
+  /**
+   * With `typed`: what the message line says when the typed text is not {@link expect} (the
+   * question stays open, the input is cleared). Default: the environment name's words
+   * (`"x" is not "ENV": nothing applied.`), true of apply and destroy only: every other typed
+   * question (an address, a lock ID) says its own.
+   */
+  mismatch?: (input: string) => { text: string; hint: string };
   input: string;
   prompt: string;
   detail?: string[];

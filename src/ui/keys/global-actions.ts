@@ -28,8 +28,9 @@ export function answerYes(ctx: ActionContext): void {
   const q = question(ctx);
   if (!q) return;
   if (q.typed && q.input !== q.expect) {
+    const said = q.mismatch?.(q.input) ?? { text: `"${q.input}" is not "${q.expect ?? ''}": nothing applied.`, hint: 'type the environment name exactly, or Esc to back out' };
     ctx.store.update((s) => {
-      s.message = { level: 'error', text: `"${q.input}" is not "${q.expect ?? ''}": nothing applied.`, hint: 'type the environment name exactly, or Esc to back out' };
+      s.message = { level: 'error', ...said };
       q.input = '';
     });
     return;
@@ -53,7 +54,7 @@ export function editLine(ctx: ActionContext, edit: (text: string) => string): vo
   if (!top) return;
   ctx.store.update((s) => {
     if (top.kind === 'confirm') {
-      if (top.typed) top.input = edit(top.input).slice(0, 64);
+      if (top.typed) top.input = edit(top.input).slice(0, Math.max(64, (top.expect?.length ?? 0) + 16));
     } else if (top.kind === 'prompt') top.input = edit(top.input).slice(0, 4096);
     else if (top.kind === 'command') top.input = edit(top.input).slice(0, 4096);
     else if (top.kind === 'filter') {
