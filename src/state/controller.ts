@@ -444,8 +444,18 @@ export class Controller {
     }
   }
 
-  /** `:unlock`: shows who holds the lock and since when, and asks before releasing it. */
+  /**
+   * `:unlock`, `:force-unlock`, `U` in the State pane: shows who holds the state lock, since when
+   * and for what, and releases it once its lock ID is typed. Refused while this console's own
+   * Terraform runs or a run of this machine is alive (it holds the lock; releasing it under a live
+   * run lets two writers at the state).
+   */
   async askUnlock(): Promise<void> {
+    const busy = this.target.engine.busy;
+    if (busy) {
+      this.store.say('warn', `Not released: this console's ${busy} is running; a lock is released only when no run is alive.`, 'wait for it to end, or cancel it (c in the Plan/Apply pane)');
+      return;
+    }
     const lock = await this.target.readLock();
     this.store.update((st) => {
       st.lock = lock;
@@ -466,13 +476,20 @@ export class Controller {
     const l = lock.lock;
     this.store.ask({
       action: 'unlock',
-      typed: false,
-      prompt: `Release the state lock ${l.id} held by ${l.who} (${l.operation}, since ${l.created})? Only if that run is dead. (y/N)`,
+      typed: true,
+      expect: l.id,
+      prompt: `Release the state lock ${l.id} held by ${l.who} (${l.operation}, since ${l.created})? Only if that run is dead. Type the lock ID to release it:`,
+      detail: [`ID         ${l.id}`, `who        ${l.who}`, `operation  ${l.operation}`, `since      ${l.created}`, ...(l.path ? [`path       ${l.path}`] : []), ...(l.version ? [`version    ${l.version}`] : [])],
+      mismatch: (input) => ({ text: `"${input}" is not the lock ID ${l.id}: nothing released.`, hint: 'type the lock ID exactly (shown above), or Esc to back out' }),
       onYes: () => void this.unlock(l.id),
     });
   }
 
   private async unlock(lockId: string): Promise<void> {
+    if (this.target.engine.busy) {
+      this.store.say('warn', `Not released: this console's ${this.target.engine.busy} started meanwhile.`, 'wait for it to end, then :unlock again');
+      return;
+    }
     const lock = await this.target.readLock();
     if (lock.kind !== 'held' || lock.lock.id !== lockId) {
       this.store.say('warn', lock.kind === 'free' ? 'The lock was released meanwhile: nothing done.' : `The lock changed since it was shown: nothing released.`, 'look at the header, then :unlock again');
@@ -481,8 +498,14 @@ export class Controller {
     }
     this.store.say('info', `Releasing the state lock ${lockId}…`);
     try {
-      await this.target.engine.unlock(lockId);
-      this.store.say('info', `Released the state lock ${lockId} (held by ${lock.lock.who}).`);
+      const state = this.target.state;
+      if (state) {
+        const r = await state.unlock(lockId, (step) => this.store.say('info', step));
+        this.store.say('info', `Released the state lock ${lockId} (held by ${r.lock.who}).${r.change.historyId ? ` Recorded in the history as ${r.change.historyId}.` : ''}`);
+      } else {
+        await this.target.engine.unlock(lockId);
+        this.store.say('info', `Released the state lock ${lockId} (held by ${lock.lock.who}).`);
+      }
     } catch (err) {
       const { text, hint } = messageOf(err);
       this.store.say('error', text, hint);
