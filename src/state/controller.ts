@@ -12,6 +12,8 @@ import { learnEta, type PastApply } from '../core/eta.js';
 import type { AwsController } from './aws-controller.js';
 import type { ClusterController } from '../panes/cluster/controller.js';
 import type { HistoryController } from '../panes/history/controller.js';
+import { StateController } from '../panes/state/controller.js';
+import { stateFailed } from '../panes/state/slice.js';
 import type { SshController } from './ssh-controller.js';
 import { showPane, type PaneId, type Store } from './store.js';
 
@@ -56,6 +58,8 @@ export class Controller {
   /** Resolves when the operator's quit is accepted (the UI exits then). */
   readonly quitRequested: Promise<void>;
   private resolveQuit!: () => void;
+  /** The State pane; made from {@link ControllerTarget.state}, absent when the target has none. */
+  readonly statePane: StateController | undefined;
 
   constructor(
     readonly store: Store,
@@ -70,6 +74,7 @@ export class Controller {
     readonly history?: HistoryController,
   ) {
     this.quitRequested = new Promise((r) => (this.resolveQuit = r));
+    this.statePane = target.state ? new StateController(this) : undefined;
   }
 
   /** Connects the engine to the store, shows notices and starts the lock poll. */
@@ -92,7 +97,10 @@ export class Controller {
         if (!e.reachable) this.store.say('error', `AWS does not answer (${e.reason ?? 'no answer'}): Terraform is retrying.`, 'c cancels (one interrupt: Terraform writes what it can and releases the lock), or wait for the endpoint to come back');
         else this.store.say('info', 'AWS answers again; Terraform goes on.');
       }
-      if (e.kind === 'operation-end') void this.refreshLock();
+      if (e.kind === 'operation-end') {
+        void this.refreshLock();
+        this.statePane?.onOperationEnd(e.operation);
+      }
       // Terraform takes the lock a moment after it starts: look again then.
       if (e.kind === 'operation-start') setTimeout(() => void this.refreshLock(), 1_500).unref();
       if (e.kind === 'operation-start' && e.operation === 'apply') void this.learnEta();
@@ -149,6 +157,10 @@ export class Controller {
     this.store.update((st) => showPane(st, pane));
     this.aws?.activate(pane);
     if (pane === 'history') this.history?.activate();
+    if (pane === 'state') {
+      if (this.statePane) this.statePane.activate();
+      else this.store.update((st) => stateFailed(st.tfstate, { level: 'error', text: 'The state is not available in this console (it was opened without the state service).' }));
+    }
     if (pane === 'cluster') {
       this.kube?.activate();
       // Nodes are matched to instances by private IP: the instance list is needed here too.
@@ -156,7 +168,7 @@ export class Controller {
     }
   }
 
-  /** `1`-`5`: the pane of that number (1-based, tab order); nothing for another number. */
+  /** `1`-`7`: the pane of that number (1-based, tab order); nothing for another number. */
   showPaneNumber(n: number): void {
     const p = PANE_LIST[n - 1];
     if (p) this.showPane(p.id);
