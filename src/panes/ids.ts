@@ -6,6 +6,7 @@ export const PANE_LIST = [
   { id: 'secrets', title: 'Secrets', words: ['secrets'] },
   { id: 'cluster', title: 'Cluster', words: ['cluster'] },
   { id: 'history', title: 'History', words: ['history'] },
+  { id: 'state', title: 'State', words: ['state'] },
 ] as const;
 
 /** A pane's id. */

@@ -16,6 +16,8 @@ import { visibleInstances } from './instances/slice.js';
 import { PLAN_ACTIONS } from './plan/actions.js';
 import { planLines } from './plan/slice.js';
 import { SECRETS_ACTIONS } from './secrets/actions.js';
+import { STATE_ACTIONS } from './state/actions.js';
+import { stateLines } from './state/slice.js';
 import { visibleSecretNodes } from './secrets/slice.js';
 
 /** One pane of the registry. */
@@ -36,6 +38,7 @@ const SPECS: Record<PaneId, Pick<PaneDef, 'actions' | 'rowCount'>> = {
   elbs: { actions: ELBS_ACTIONS, rowCount: (s) => visibleElbs(s).length },
   secrets: { actions: SECRETS_ACTIONS, rowCount: (s) => visibleSecretNodes(s).length },
   history: { actions: HISTORY_ACTIONS, rowCount: (s) => visibleHistory(s).length },
+  state: { actions: STATE_ACTIONS, rowCount: (s) => stateLines(s).length },
   cluster: {
     actions: CLUSTER_ACTIONS,
     rowCount: (s) => {

@@ -8,6 +8,7 @@ import type { PaneId } from './ids.js';
 import { InstancesPane } from './instances/view.js';
 import { PlanPane } from './plan/view.js';
 import { SecretsPane } from './secrets/view.js';
+import { StatePane } from './state/view.js';
 
 /** Props every pane view gets. */
 export interface PaneViewProps {
@@ -23,5 +24,6 @@ export const PANE_VIEWS: Record<PaneId, (p: PaneViewProps) => React.ReactElement
   elbs: ElbPane,
   secrets: SecretsPane,
   history: HistoryPane,
+  state: StatePane,
   cluster: ({ state, width, height }) => ClusterPane({ state: state.cluster, instances: state.instances.rows, filter: state.filter, selected: state.selected, width, height }),
 };

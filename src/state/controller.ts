@@ -13,6 +13,8 @@ import { learnEta, type PastApply } from '../core/eta.js';
 import type { AwsController } from './aws-controller.js';
 import type { ClusterController } from '../panes/cluster/controller.js';
 import type { HistoryController } from '../panes/history/controller.js';
+import { StateController } from '../panes/state/controller.js';
+import { stateFailed } from '../panes/state/slice.js';
 import type { SshController } from './ssh-controller.js';
 import { showPane, type PaneId, type Store } from './store.js';
 
@@ -57,6 +59,8 @@ export class Controller {
   /** Resolves when the operator's quit is accepted (the UI exits then). */
   readonly quitRequested: Promise<void>;
   private resolveQuit!: () => void;
+  /** The State pane; made from {@link ControllerTarget.state}, absent when the target has none. */
+  readonly statePane: StateController | undefined;
 
   constructor(
     readonly store: Store,
@@ -71,6 +75,7 @@ export class Controller {
     readonly history?: HistoryController,
   ) {
     this.quitRequested = new Promise((r) => (this.resolveQuit = r));
+    this.statePane = target.state ? new StateController(this) : undefined;
   }
 
   /** Connects the engine to the store, shows notices and starts the lock poll. */
@@ -93,7 +98,10 @@ export class Controller {
         if (!e.reachable) this.store.say('error', `AWS does not answer (${e.reason ?? 'no answer'}): Terraform is retrying.`, 'c cancels (one interrupt: Terraform writes what it can and releases the lock), or wait for the endpoint to come back');
         else this.store.say('info', 'AWS answers again; Terraform goes on.');
       }
-      if (e.kind === 'operation-end') void this.refreshLock();
+      if (e.kind === 'operation-end') {
+        void this.refreshLock();
+        this.statePane?.onOperationEnd(e.operation);
+      }
       // Terraform takes the lock a moment after it starts: look again then.
       if (e.kind === 'operation-start') setTimeout(() => void this.refreshLock(), 1_500).unref();
       if (e.kind === 'operation-start' && e.operation === 'apply') void this.learnEta();
@@ -150,6 +158,10 @@ export class Controller {
     this.store.update((st) => showPane(st, pane));
     this.aws?.activate(pane);
     if (pane === 'history') this.history?.activate();
+    if (pane === 'state') {
+      if (this.statePane) this.statePane.activate();
+      else this.store.update((st) => stateFailed(st.tfstate, { level: 'error', text: 'The state is not available in this console (it was opened without the state service).' }));
+    }
     if (pane === 'cluster') {
       this.kube?.activate();
       // Nodes are matched to instances by private IP: the instance list is needed here too.
@@ -157,7 +169,7 @@ export class Controller {
     }
   }
 
-  /** `1`-`5`: the pane of that number (1-based, tab order); nothing for another number. */
+  /** `1`-`7`: the pane of that number (1-based, tab order); nothing for another number. */
   showPaneNumber(n: number): void {
     const p = PANE_LIST[n - 1];
     if (p) this.showPane(p.id);
@@ -447,8 +459,18 @@ export class Controller {
     }
   }
 
-  /** `:unlock`: shows who holds the lock and since when, and asks before releasing it. */
+  /**
+   * `:unlock`, `:force-unlock`, `U` in the State pane: shows who holds the state lock, since when
+   * and for what, and releases it once its lock ID is typed. Refused while this console's own
+   * Terraform runs or a run of this machine is alive (it holds the lock; releasing it under a live
+   * run lets two writers at the state).
+   */
   async askUnlock(): Promise<void> {
+    const busy = this.target.engine.busy;
+    if (busy) {
+      this.store.say('warn', `Not released: this console's ${busy} is running; a lock is released only when no run is alive.`, 'wait for it to end, or cancel it (c in the Plan/Apply pane)');
+      return;
+    }
     const lock = await this.target.readLock();
     this.store.update((st) => {
       st.lock = lock;
@@ -469,13 +491,20 @@ export class Controller {
     const l = lock.lock;
     this.store.ask({
       action: 'unlock',
-      typed: false,
-      prompt: `Release the state lock ${l.id} held by ${l.who} (${l.operation}, since ${l.created})? Only if that run is dead. (y/N)`,
+      typed: true,
+      expect: l.id,
+      prompt: `Release the state lock ${l.id} held by ${l.who} (${l.operation}, since ${l.created})? Only if that run is dead. Type the lock ID to release it:`,
+      detail: [`ID         ${l.id}`, `who        ${l.who}`, `operation  ${l.operation}`, `since      ${l.created}`, ...(l.path ? [`path       ${l.path}`] : []), ...(l.version ? [`version    ${l.version}`] : [])],
+      mismatch: (input) => ({ text: `"${input}" is not the lock ID ${l.id}: nothing released.`, hint: 'type the lock ID exactly (shown above), or Esc to back out' }),
       onYes: () => void this.unlock(l.id),
     });
   }
 
   private async unlock(lockId: string): Promise<void> {
+    if (this.target.engine.busy) {
+      this.store.say('warn', `Not released: this console's ${this.target.engine.busy} started meanwhile.`, 'wait for it to end, then :unlock again');
+      return;
+    }
     const lock = await this.target.readLock();
     if (lock.kind !== 'held' || lock.lock.id !== lockId) {
       this.store.say('warn', lock.kind === 'free' ? 'The lock was released meanwhile: nothing done.' : `The lock changed since it was shown: nothing released.`, 'look at the header, then :unlock again');
@@ -484,8 +513,14 @@ export class Controller {
     }
     this.store.say('info', `Releasing the state lock ${lockId}…`);
     try {
-      await this.target.engine.unlock(lockId);
-      this.store.say('info', `Released the state lock ${lockId} (held by ${lock.lock.who}).`);
+      const state = this.target.state;
+      if (state) {
+        const r = await state.unlock(lockId, (step) => this.store.say('info', step));
+        this.store.say('info', `Released the state lock ${lockId} (held by ${r.lock.who}).${r.change.historyId ? ` Recorded in the history as ${r.change.historyId}.` : ''}`);
+      } else {
+        await this.target.engine.unlock(lockId);
+        this.store.say('info', `Released the state lock ${lockId} (held by ${lock.lock.who}).`);
+      }
     } catch (err) {
       const { text, hint } = messageOf(err);
       this.store.say('error', text, hint);

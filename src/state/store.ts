@@ -11,6 +11,7 @@ import { historySlice, type HistorySlice } from '../panes/history/slice.js';
 import { instancesSlice, type InstancesSlice } from '../panes/instances/slice.js';
 import { planOnEngineEvent, planSlice, type PlanSlice } from '../panes/plan/slice.js';
 import { secretsSlice, type SecretsSlice } from '../panes/secrets/slice.js';
+import { stateSlice, type StateSlice } from '../panes/state/slice.js';
 import type { PaneId } from '../panes/ids.js';
 import type { Message } from './list-slice.js';
 import { RingBuffer } from './ring-buffer.js';
@@ -27,6 +28,13 @@ export interface Question {
   typed: boolean;
   /** With `typed`: the exact text to type. */
   expect?: string;
+  /**
+   * With `typed`: what the message line says when the typed text is not {@link expect} (the
+   * question stays open, the input is cleared). Default: the environment name's words
+   * (`"x" is not "ENV": nothing applied.`), true of apply and destroy only: every other typed
+   * question (an address, a lock ID) says its own.
+   */
+  mismatch?: (input: string) => { text: string; hint: string };
   input: string;
   prompt: string;
   detail?: string[];
@@ -59,6 +67,8 @@ export type Overlay =
   | { kind: 'secret'; scroll: number }
   | { kind: 'run'; scroll: number }
   | { kind: 'tunnels'; scroll: number }
+  /** One resource of the state (the State pane's Enter): attributes masked, dependencies, the live object. */
+  | { kind: 'state-resource'; address: string; scroll: number }
   /** One resource's planned change in Terraform's notation (`all`: unchanged attributes shown too). */
   | { kind: 'diff'; address: string; all: boolean; scroll: number }
   /** The changes made outside Terraform that the last plan found, each with its diff. */
@@ -110,6 +120,8 @@ export interface AppState {
   secrets: SecretsSlice;
   cluster: ClusterSlice;
   history: HistorySlice;
+  /** The State pane (`terraform state pull`, parsed). */
+  tfstate: StateSlice;
 }
 
 /** Capacity of the raw log ring buffer (lines). */
@@ -201,6 +213,7 @@ export class Store {
       secrets: secretsSlice(),
       cluster: clusterSlice(),
       history: historySlice(),
+      tfstate: stateSlice(),
     };
   }
 

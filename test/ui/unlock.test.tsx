@@ -1,6 +1,7 @@
-// :unlock in the console: it names the holder and asks; n releases nothing, y releases exactly
-// the lock it showed. The lock is held by a pipeline of "another machine" (its own work dir),
-// killed with its Terraform, so the lock is stale: real Terraform, the S3 lock file, moto.
+// :unlock in the console: it names the holder and asks for the lock ID typed; a wrong ID and Esc
+// release nothing, the right one releases exactly the lock it showed. The lock is held by a
+// pipeline of "another machine" (its own work dir), killed with its Terraform, so the lock is
+// stale: real Terraform, the S3 lock file, moto.
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -74,22 +75,33 @@ describe(':unlock in the console', { skip }, () => {
     await ws.dispose();
   });
 
-  it('names the holder and asks; n releases nothing', async () => {
+  let lockId = '';
+
+  it('names the holder and asks for the typed lock ID; a wrong ID and Esc release nothing', async () => {
     await frameMatching(ui.lastFrame, /lock held by/, 30_000);
     await command('unlock');
-    const f = await frameMatching(ui.lastFrame, /Release the state lock/, 30_000);
+    let f = await frameMatching(ui.lastFrame, /Release the state lock/, 30_000);
     const lock = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: 'platform-console-local-state', Key: lockKey }))).Body!.transformToString()) as { ID: string; Who: string };
+    lockId = lock.ID;
     assert.ok(f.includes(`Release the state lock ${lock.ID} held by ${lock.Who} (OperationTypeApply, since `), f);
-    assert.match(f, /Only if that run is dead\. \(y\/N\)/);
-    ui.stdin.write('n');
+    assert.match(f, /Only if that run is dead\. Type the lock ID to release it:/);
+    for (const ch of 'nope') ui.stdin.write(ch);
+    await sleep(50);
+    ui.stdin.write('\r');
+    f = await frameMatching(ui.lastFrame, /is not the lock ID/, 10_000);
+    assert.ok(f.includes(`"nope" is not the lock ID ${lock.ID}: nothing released.`), f);
+    assert.ok(await held(), 'a wrong ID released the lock');
+    ui.stdin.write('\x1b');
     await frameMatching(ui.lastFrame, /Nothing done\./, 10_000);
-    assert.ok(await held(), 'n released the lock');
+    assert.ok(await held(), 'Esc released the lock');
   });
 
-  it('y releases exactly that lock and says so; the next plan works', async () => {
+  it('the typed lock ID releases exactly that lock and says so; the next plan works', async () => {
     await command('unlock');
     await frameMatching(ui.lastFrame, /Release the state lock/, 30_000);
-    ui.stdin.write('y');
+    ui.stdin.write(lockId);
+    await sleep(50);
+    ui.stdin.write('\r');
     await frameMatching(ui.lastFrame, /Released the state lock [0-9a-f-]{36} \(held by \S+\)\./, 60_000);
     await frameMatching(ui.lastFrame, /lock free/, 10_000);
     assert.ok(!(await held()), 'the lock is still there');

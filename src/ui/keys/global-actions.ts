@@ -28,8 +28,9 @@ export function answerYes(ctx: ActionContext): void {
   const q = question(ctx);
   if (!q) return;
   if (q.typed && q.input !== q.expect) {
+    const said = q.mismatch?.(q.input) ?? { text: `"${q.input}" is not "${q.expect ?? ''}": nothing applied.`, hint: 'type the environment name exactly, or Esc to back out' };
     ctx.store.update((s) => {
-      s.message = { level: 'error', text: `"${q.input}" is not "${q.expect ?? ''}": nothing applied.`, hint: 'type the environment name exactly, or Esc to back out' };
+      s.message = { level: 'error', ...said };
       q.input = '';
     });
     return;
@@ -53,7 +54,7 @@ export function editLine(ctx: ActionContext, edit: (text: string) => string): vo
   if (!top) return;
   ctx.store.update((s) => {
     if (top.kind === 'confirm') {
-      if (top.typed) top.input = edit(top.input).slice(0, 64);
+      if (top.typed) top.input = edit(top.input).slice(0, Math.max(64, (top.expect?.length ?? 0) + 16));
     } else if (top.kind === 'prompt') top.input = edit(top.input).slice(0, 4096);
     else if (top.kind === 'command') top.input = edit(top.input).slice(0, 4096);
     else if (top.kind === 'filter') {
@@ -82,7 +83,7 @@ export const GLOBAL_ACTIONS: readonly ActionDef[] = [
   { id: 'global.page-down', keys: ['PgDn'], scope: 'global', label: 'page', description: 'move a page down', run: (c) => c.store.update((s) => select(s, s.selected + c.page, c.rowCount)) },
   { id: 'global.top', keys: ['g'], scope: 'global', label: 'top', description: 'go to the first row', run: (c) => c.store.update((s) => select(s, 0, c.rowCount)) },
   { id: 'global.bottom', keys: ['G'], scope: 'global', label: 'bottom', description: 'go to the last row', run: (c) => c.store.update((s) => select(s, c.rowCount - 1, c.rowCount)) },
-  { id: 'global.pane', keys: ['1', '2', '3', '4', '5', '6'], keyLabel: '1-6', scope: 'global', label: 'panes', description: 'switch pane: 1 Plan/Apply, 2 Instances, 3 Load balancers, 4 Secrets, 5 Cluster, 6 History', run: (c, arg) => c.controller.showPaneNumber(Number(arg)) },
+  { id: 'global.pane', keys: ['1', '2', '3', '4', '5', '6', '7'], keyLabel: '1-7', scope: 'global', label: 'panes', description: 'switch pane: 1 Plan/Apply, 2 Instances, 3 Load balancers, 4 Secrets, 5 Cluster, 6 History, 7 State', run: (c, arg) => c.controller.showPaneNumber(Number(arg)) },
   { id: 'global.next-pane', keys: ['Tab'], scope: 'global', label: 'next pane', description: 'next pane', run: (c) => c.controller.stepPane(1) },
   { id: 'global.prev-pane', keys: ['S-Tab'], scope: 'global', label: 'previous pane', description: 'previous pane', run: (c) => c.controller.stepPane(-1) },
   { id: 'global.command', keys: [':'], scope: 'global', label: 'command', description: 'the command line: type a command (Tab completes it; every command is listed in this help), Enter runs it', run: (c) => c.store.open({ kind: 'command', input: '' }) },

@@ -126,7 +126,7 @@ export function scopeName(scope: Scope): string {
   if (scope === 'overlay:view') return 'views';
   if (scope.startsWith('overlay:')) {
     const k = scope.slice('overlay:'.length);
-    return ({ confirm: 'questions', prompt: 'prompts', command: 'command line', filter: 'filter line', secret: 'secret viewer', tunnels: 'tunnels view', help: 'help', log: 'log' } as Record<string, string>)[k] ?? k;
+    return ({ confirm: 'questions', prompt: 'prompts', command: 'command line', filter: 'filter line', secret: 'secret viewer', tunnels: 'tunnels view', help: 'help', log: 'log', 'state-resource': 'state resource view' } as Record<string, string>)[k] ?? k;
   }
   return PANES.find((p) => p.id === scope)?.title ?? scope;
 }

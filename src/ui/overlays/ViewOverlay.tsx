@@ -5,6 +5,7 @@ import { renderChange } from '../../core/plan-diff.js';
 import { realDrift } from '../../core/plan-drift.js';
 import type { ResourceChange } from '../../services/terraform/plan-model.js';
 import { runLines, tunnelLines } from '../../panes/instances/overlays.js';
+import { stateResource, stateResourceLines } from '../../panes/state/slice.js';
 import type { AppState, ViewOverlay } from '../../state/store.js';
 import { LogView } from '../components/LogView.js';
 import { helpLines } from '../keys/registry.js';
@@ -46,6 +47,11 @@ function content(o: ViewOverlay, state: AppState, columns: number): { title: str
     }
     case 'tunnels':
       return lines('Tunnels through the bastion', tunnelLines(state.instances.tunnels), '1-9 close that tunnel; all close on quit; Esc back');
+    case 'state-resource': {
+      const r = stateResource(state.tfstate, o.address);
+      const footer = `${r?.type === 'aws_instance' ? 's ssh, I its Instances row, ' : r && /^aws_(elb|lb|alb)$/.test(r.type) ? 'L its Load balancers row, ' : ''}t plan -target, ↑↓ scroll, Esc close`;
+      return lines(`${o.address}  (state serial ${state.tfstate.read?.doc.serial ?? '?'})`, r ? stateResourceLines(state, r) : [], footer, 'not in the state any more (it was read again)');
+    }
     case 'diff': {
       // An import (a note: no change to the infrastructure) has its diff too.
       const ch = state.plan.model?.changes.find((x) => x.address === o.address) ?? state.plan.model?.notes.find((x) => x.address === o.address && x.importingId !== undefined);
