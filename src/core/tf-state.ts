@@ -187,14 +187,18 @@ export function isResourceAddress(text: string): boolean {
   return new RegExp(`^(?:module\\.${ident}${key}?\\.)*(?!module\\.)(?:data\\.)?${ident}\\.${ident}${key}?$`).test(text);
 }
 
+/** The resource block with every attribute in Terraform's notation (`(sensitive value)` where the state marks it). */
+export function stateAttributeLines(r: StateResource): string[] {
+  return renderChange({ address: r.address, action: 'noop', type: r.type, name: r.name, mode: r.mode, detail: { before: r.attributes, after: r.attributes, replacePaths: [] } }, true).slice(1);
+}
+
 /**
  * A resource instance as lines in Terraform's notation (as `terraform state show` prints it):
  * a `#` line with the address (and `tainted`), then the resource block with every attribute,
  * `(sensitive value)` where the state marks it; then its dependencies. Never a sensitive value.
  */
 export function stateResourceLines(r: StateResource): string[] {
-  const body = renderChange({ address: r.address, action: 'noop', type: r.type, name: r.name, mode: r.mode, detail: { before: r.attributes, after: r.attributes, replacePaths: [] } }, true);
-  const out = [`# ${r.address}${r.status === 'tainted' ? ' (tainted: the next apply replaces it)' : ''}`, ...body.slice(1)];
+  const out = [`# ${r.address}${r.status === 'tainted' ? ' (tainted: the next apply replaces it)' : ''}`, ...stateAttributeLines(r)];
   out.push('', `# dependencies (${r.dependencies.length})`, ...(r.dependencies.length ? r.dependencies.map((d) => `#   ${d}`) : ['#   (none recorded)']));
   return out;
 }

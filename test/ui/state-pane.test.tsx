@@ -97,6 +97,9 @@ class StandInStateOps implements StateOps {
   async pull() {
     return this.text();
   }
+  async assertFree() {
+    this.refuseWhileLocked();
+  }
   private refuseWhileLocked(): void {
     if (this.lock.kind === 'held') throw new ConsoleError(`refused: the state lock is held by ${this.lock.lock.who} (${this.lock.lock.operation} since ${this.lock.lock.created}); nothing was changed`, 'wait for that run to end, or release a stale lock with U');
   }

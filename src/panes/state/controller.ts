@@ -197,8 +197,20 @@ export class StateController {
       this.say('warn', `${busy} is running: wait for it, or cancel it (c in the Plan/Apply pane).`);
       return;
     }
-    this.host.showPane('plan');
-    void this.host.plan(false, focus);
+    const what = focus.imports?.length ? 'the import' : focus.replace?.length ? 'the replacement' : 'the targeted plan';
+    const ops = this.host.target.state;
+    void (async () => {
+      // Refused at once, naming the holder, while the lock is held (as --ci state does).
+      try {
+        await ops?.assertFree(what);
+      } catch (err) {
+        const { text, hint } = messageOf(err);
+        this.say('error', text, hint);
+        return;
+      }
+      this.host.showPane('plan');
+      await this.host.plan(false, focus);
+    })();
   }
 
   /** `t`: a plan for the selected resource only (`-target`), reviewed in the Plan/Apply pane. */

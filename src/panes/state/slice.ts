@@ -5,8 +5,7 @@
  * must not re-group them twice), and a resource's details as the lines of its view. Plain
  * TypeScript: the services are imported as types only.
  */
-import { renderChange } from '../../core/plan-diff.js';
-import { indexText, type StateResource } from '../../core/tf-state.js';
+import { indexText, stateAttributeLines, type StateResource } from '../../core/tf-state.js';
 import type { InstanceRow } from '../../core/instance-rows.js';
 import type { LoadBalancerRow } from '../../services/aws/load-balancers.js';
 import type { StateRead } from '../../services/state/types.js';
@@ -266,8 +265,7 @@ const attributeCache = new WeakMap<StateResource, string[]>();
 function attributeLines(r: StateResource): string[] {
   let out = attributeCache.get(r);
   if (!out) {
-    const rendered = renderChange({ address: r.address, action: 'noop', type: r.type, name: r.name, mode: r.mode, detail: { before: r.attributes, after: r.attributes, replacePaths: [] } }, true);
-    out = rendered.filter((l, i) => !(i === 0 && l.startsWith('#')));
+    out = stateAttributeLines(r);
     attributeCache.set(r, out);
   }
   return out;
