@@ -8,7 +8,12 @@
  *   - every change refused while a second `--ci apply` holds the lock (named);
  *   - `state mv` prints the `moved` block; with that block and the renamed resource in a scratch
  *     copy of the module (the workspace's own copy of terraform/), the plan is empty;
- *   - each change is in the history with the serials before and after.
+ *   - each change is in the history with the serials before and after;
+ *   - in the console (the real App, ink-testing-library): the State pane lists the state; `x`
+ *     removes the bastion's instance after its typed address, the pane no longer lists it and the
+ *     next plan wants to create it; `:import` plans it back, reviewed and applied in the Plan/Apply
+ *     pane; a stale lock left by a killed apply is shown with its holder, and `U` releases it only
+ *     with the typed lock ID.
  * Needs moto and Terraform: fails without moto when CI=true, skips loudly otherwise.
  */
 import assert from 'node:assert/strict';
@@ -17,8 +22,19 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { render } from 'ink-testing-library';
+import React from 'react';
+import { headerOf } from '../../src/cli/console.js';
+import { resolvePaths } from '../../src/core/paths.js';
+import { stateLines } from '../../src/panes/state/slice.js';
+import { openSession, type Session } from '../../src/services/session.js';
+import { Controller } from '../../src/state/controller.js';
+import { Store } from '../../src/state/store.js';
+import { App } from '../../src/ui/App.js';
 import { exitOf, s3For, waitFor } from '../support/cli-child.js';
+import { frameMatching, sleep } from '../support/frames.js';
 import { motoSkipReason } from '../support/moto.js';
+import { pidsOf, until } from '../support/procs.js';
 import { makeWorkspace, ndjson, type Workspace } from '../support/workspace.js';
 
 const skip = await motoSkipReason();
@@ -63,7 +79,13 @@ describe('the state on the applied platform: rm, import, replace, mv, refusals u
     assert.equal(r.code, 0, r.stderr + r.stdout.slice(-5000));
     s3 = await s3For(ws);
   });
+  let session: Session | undefined;
+  let controller: Controller | undefined;
+  let ui: ReturnType<typeof render> | undefined;
   after(async () => {
+    ui?.unmount();
+    controller?.stop();
+    session?.close();
     s3?.destroy();
     await ws?.dispose();
   });
@@ -232,5 +254,124 @@ describe('the state on the applied platform: rm, import, replace, mv, refusals u
     const h = await ci(t, ['history', '--json', '--limit', '20']);
     const ops = ndjson(h.stdout).filter((e) => e.type === 'history_record').map((e) => `${String(e.operation)} ${String(e.outcome)}`);
     for (const op of ['state-rm succeeded', 'state-mv succeeded']) assert.ok(ops.includes(op), ops.join(', '));
+  });
+
+  /** Types text into the console, then Enter. */
+  const type = async (text: string) => {
+    for (const ch of text) ui!.stdin.write(ch);
+    await sleep(80);
+    ui!.stdin.write('\r');
+  };
+  const command = async (text: string) => {
+    ui!.stdin.write(':');
+    await sleep(80);
+    await type(text);
+  };
+  /** Selects the State pane's row of `address` (as ↑↓ would). */
+  const selectRow = (address: string) => {
+    controller!.store.update((s) => {
+      const i = stateLines(s).findIndex((l) => l.kind === 'resource' && l.res.address === address);
+      assert.ok(i >= 0, `${address} is not a row of the State pane`);
+      s.selected = i;
+    });
+  };
+  const esc = /[.[\]"()]/g;
+
+  it('console: the State pane lists the state; x removes the bastion after its typed address (a wrong one is refused), the pane no longer lists it and the next plan wants to create it', async () => {
+    session = await openSession({ environment: ENV, local: true, paths: resolvePaths(ws.env), env: ws.env });
+    controller = new Controller(new Store(headerOf(session)), session);
+    controller.start();
+    ui = render(React.createElement(App, { controller, size: { columns: 200, rows: 50 } }));
+    ui.stdin.write('7');
+    let f = await frameMatching(ui.lastFrame, /State {2}\d+ resources in \d+ modules {2}serial \d+ {2}lineage [0-9a-f-]{36} {2}terraform 1\.11\.4/, 60_000);
+    assert.ok(controller.store.state.tfstate.read?.doc.resources.some((r) => r.address === BASTION), 'the bastion is in the pane');
+    selectRow(BASTION);
+    ui.stdin.write('x');
+    f = await frameMatching(ui.lastFrame, /Type its address to remove it:/, 10_000);
+    assert.ok(f.includes(`Remove ${BASTION} from the state of ${ENV}?`), f);
+    await type('module.bastion.aws_instance.thus');
+    f = await frameMatching(ui.lastFrame, /is not the address/, 10_000);
+    assert.ok(f.includes(`"module.bastion.aws_instance.thus" is not the address ${BASTION}: nothing removed.`), f);
+    assert.ok((await listState()).includes(BASTION), 'a wrong address removed it');
+    ui.stdin.write('\x1b');
+    await sleep(100);
+    ui.stdin.write('x');
+    await frameMatching(ui.lastFrame, /Type its address to remove it:/, 10_000);
+    await type(BASTION);
+    f = await frameMatching(ui.lastFrame, /The next plan wants to create it/, 180_000);
+    assert.match(f, new RegExp(`Removed ${BASTION.replace(esc, '\\$&')} from the state \\(serial \\d+ → \\d+\\)\\.`));
+    assert.ok(!controller.store.state.tfstate.read?.doc.resources.some((r) => r.address === BASTION), 'the pane no longer lists it');
+    assert.ok(!(await listState()).includes(BASTION), '--ci state list no longer lists it');
+    assert.equal(controller.target.engine.savedPlan?.changes.find((c) => c.address === BASTION)?.action, 'create');
+  });
+
+  it('console: :import plans the bastion back (an import row in plan review), a applies it, and the state has it again', async () => {
+    ui!.stdin.write('\x1b');
+    await sleep(100);
+    ui!.stdin.write('7');
+    await sleep(200);
+    await command(`import ${BASTION} ${bastionId}`);
+    let f = await frameMatching(ui!.lastFrame, /Press a to apply it\./, 180_000);
+    assert.match(f, new RegExp(`Plan the import of ${bastionId} into ${BASTION.replace(esc, '\\$&')}: 1 to import, `));
+    const model = controller!.target.engine.savedPlan!;
+    assert.deepEqual(model.imports, [{ to: BASTION, id: bastionId }]);
+    ui!.stdin.write('a');
+    f = await frameMatching(ui!.lastFrame, /\(y\/N\)/, 10_000);
+    assert.match(f, /Apply the saved plan to stateops: \+\d+ ~\d+ -\d+, 1 to import\? \(y\/N\)/);
+    ui!.stdin.write('y');
+    await frameMatching(ui!.lastFrame, /Apply complete: /, 300_000);
+    await until('the pane read the state again', async () => controller!.store.state.tfstate.read?.doc.resources.some((r) => r.address === BASTION) === true, 60_000);
+    assert.ok((await listState()).includes(BASTION));
+  });
+
+  it('console: a stale lock left by a killed apply is shown with its holder; U refuses a wrong lock ID and releases with the right one (recorded in the history)', async () => {
+    // A plan that is killed (with its Terraform) while it holds the lock leaves the lock behind.
+    const other = join(ws.dir, 'other-machine');
+    const child = ws.spawnCli(['-e', ENV, '--local', '--ci', 'plan', '--json'], { PLATFORM_WORK_DIR: other });
+    const done = exitOf(child);
+    const lockHeld = async () => s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: `${ENV}/terraform.tfstate.tflock` })).then(() => true, () => false);
+    await until('the plan took the lock', lockHeld, 120_000);
+    const tf = await pidsOf('platform-console-run:', other);
+    child.kill('SIGKILL');
+    await done;
+    for (const pid of tf) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    await until('its Terraform is gone', async () => (await pidsOf('platform-console-run:', other)).length === 0, 30_000);
+    assert.ok(await lockHeld(), 'the killed plan left its lock');
+    const lock = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: `${ENV}/terraform.tfstate.tflock` }))).Body!.transformToString()) as { ID: string; Who: string; Operation: string };
+
+    // A change now is refused, naming the holder (it is no run of this machine).
+    const rmRefused = await ci(undefined, ['state', 'rm', VERSIONING_TO, '--auto-approve']);
+    assert.equal(rmRefused.code, 1);
+    assert.match(rmRefused.stderr, new RegExp(`error: state rm refused: the state lock is held by ${lock.Who.replace(esc, '\\$&')} \\(${lock.Operation}, since [^,]+, lock ID ${lock.ID}\\): nothing was changed`));
+
+    ui!.stdin.write('\x1b');
+    await sleep(100);
+    ui!.stdin.write('7');
+    let f = await frameMatching(ui!.lastFrame, new RegExp(`lock held by ${lock.Who.replace(esc, '\\$&')} \\(${lock.Operation}, since [^,]+, ID ${lock.ID}\\)`), 30_000);
+    ui!.stdin.write('U');
+    f = await frameMatching(ui!.lastFrame, /Type the lock ID to release it:/, 30_000);
+    assert.ok(f.includes(`Release the state lock ${lock.ID} held by ${lock.Who} (${lock.Operation}, since `), f);
+    await type('00000000-1111-2222-3333-444444444444');
+    f = await frameMatching(ui!.lastFrame, /is not the lock ID/, 10_000);
+    assert.ok(f.includes(`"00000000-1111-2222-3333-444444444444" is not the lock ID ${lock.ID}: nothing released.`), f);
+    assert.ok(await lockHeld(), 'a wrong ID released the lock');
+    ui!.stdin.write('\x1b');
+    await sleep(100);
+    ui!.stdin.write('U');
+    await frameMatching(ui!.lastFrame, /Type the lock ID to release it:/, 30_000);
+    await type(lock.ID);
+    await frameMatching(ui!.lastFrame, new RegExp(`Released the state lock ${lock.ID}`), 60_000);
+    assert.ok(!(await lockHeld()), 'the lock is still there');
+    const h = await ci(undefined, ['history', '--json', '--limit', '5']);
+    const rec = ndjson(h.stdout).find((e) => e.type === 'history_record' && e.operation === 'state-unlock') as { outcome: string; state: { lock: { id: string; who: string } } } | undefined;
+    assert.ok(rec, h.stdout);
+    assert.equal(rec.outcome, 'succeeded');
+    assert.equal(rec.state.lock.id, lock.ID);
   });
 });
