@@ -324,7 +324,7 @@ describe('the state on the applied platform: rm, import, replace, mv, refusals u
     assert.ok((await listState()).includes(BASTION));
   });
 
-  it('console: a stale lock left by a killed apply is shown with its holder; U refuses a wrong lock ID and releases with the right one (recorded in the history)', async () => {
+  it('console: a stale lock left by a killed plan (and its Terraform) is shown with its holder; U refuses a wrong lock ID and releases with the right one (recorded in the history)', async () => {
     // A plan that is killed (with its Terraform) while it holds the lock leaves the lock behind.
     const other = join(ws.dir, 'other-machine');
     const child = ws.spawnCli(['-e', ENV, '--local', '--ci', 'plan', '--json'], { PLATFORM_WORK_DIR: other });
