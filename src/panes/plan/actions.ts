@@ -1,4 +1,5 @@
 /** The Plan/Apply pane's actions: plan, apply, destroy, cancel, outputs, diagnostics, and the lock and state repairs. */
+import { foldSelected } from '../../state/module-tree.js';
 import { topOverlay } from '../../state/store.js';
 import type { ActionContext, ActionDef } from '../../ui/keys/action.js';
 import { ACTION_FILTER_TEXT, ACTION_FILTERS, cycleActionFilter, setActionFilter, type ActionFilter, neighbourChange, planLines, setFolded, toggleTree } from './slice.js';
@@ -27,16 +28,7 @@ function openDiff(c: ActionContext): void {
 
 /** ← / →: folds or unfolds the module of the selected line; the selection goes to its header. */
 function fold(c: ActionContext, folded: boolean): void {
-  const lines = planLines(c.state);
-  let i = Math.min(c.state.selected, lines.length - 1);
-  while (i >= 0 && lines[i]!.kind !== 'module') i--;
-  const header = lines[i];
-  if (header?.kind !== 'module') return;
-  c.store.update((s) => {
-    setFolded(s.plan, header.module, folded);
-    const j = planLines(s).findIndex((l) => l.kind === 'module' && l.module === header.module);
-    if (j >= 0) s.selected = j;
-  });
+  foldSelected(c.store, planLines, (s) => s.plan, folded);
 }
 
 /** n / N in the diff: the next or previous changed resource, the view kept open. */

@@ -217,18 +217,8 @@ function computeLines(p: PlanSlice, filter: string, ignoreFolds: boolean): PlanL
   return out;
 }
 
-/** `t`: the module tree or the flat list. */
-export function toggleTree(p: PlanSlice): void {
-  p.rev++;
-  p.tree = !p.tree;
-}
-
-/** `←` / `→` (and Enter on a header): fold or unfold a module. */
-export function setFolded(p: PlanSlice, module: string, folded: boolean): void {
-  p.rev++;
-  if (folded) p.folded.add(module);
-  else p.folded.delete(module);
-}
+/** `t`, `←` / `→`: the module tree's transitions (shared with the State pane). */
+export { setFolded, toggleTree } from '../../state/module-tree.js';
 
 /** `f`: the next action filter (all → create → update → delete → replace → phantom → all). */
 export function cycleActionFilter(p: PlanSlice): void {

@@ -7,6 +7,7 @@
  * removal). Every failure becomes the message line; nothing here throws.
  */
 import { messageOf } from '../../core/errors.js';
+import { foldSelected } from '../../state/module-tree.js';
 import { isResourceAddress, type StateResource } from '../../core/tf-state.js';
 import type { InstanceRow } from '../../core/instance-rows.js';
 import type { StateChange, StateOps } from '../../services/state/types.js';
@@ -170,16 +171,7 @@ export class StateController {
 
   /** ← / →: folds or unfolds the module of the selected line; the selection goes to its header. */
   fold(folded: boolean): void {
-    const lines = stateLines(this.store.state);
-    let i = Math.min(this.store.state.selected, lines.length - 1);
-    while (i >= 0 && lines[i]!.kind !== 'module') i--;
-    const header = lines[i];
-    if (header?.kind !== 'module') return;
-    this.store.update((s) => {
-      setStateFolded(s.tfstate, header.module, folded);
-      const j = stateLines(s).findIndex((l) => l.kind === 'module' && l.module === header.module);
-      if (j >= 0) s.selected = j;
-    });
+    foldSelected(this.store, stateLines, (s) => s.tfstate, folded);
   }
 
   /** `T`: the module tree or the flat list. */

@@ -55,18 +55,8 @@ export function stateFailed(sl: StateSlice, error: Message): void {
   sl.error = error;
 }
 
-/** `T`: the module tree or the flat list. */
-export function toggleStateTree(sl: StateSlice): void {
-  sl.rev++;
-  sl.tree = !sl.tree;
-}
-
-/** `←` / `→` (and Enter on a header): fold or unfold a module. */
-export function setStateFolded(sl: StateSlice, module: string, folded: boolean): void {
-  sl.rev++;
-  if (folded) sl.folded.add(module);
-  else sl.folded.delete(module);
-}
+/** `T`, `←` / `→`: the module tree's transitions (shared with the Plan/Apply pane). */
+export { setFolded as setStateFolded, toggleTree as toggleStateTree } from '../../state/module-tree.js';
 
 /** The text `/` matches in a resource: address, type, id, status (lower case, made once per resource). */
 const haystacks = new WeakMap<StateResource, string>();
