@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
+import module from 'node:module';
+import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { exitCodeOf, formatError, UsageError } from '../core/errors.js';
 import { checkEnvironmentName, playgroundName } from '../core/environment-name.js';
-import { profilePath, resolvePaths } from '../core/paths.js';
+import { profileCacheDir, profilePath, projectRoot, resolvePaths } from '../core/paths.js';
 import { parseInvocation, USAGE } from './args.js';
 import { ensurePlaygroundProfile } from './playground.js';
 
@@ -51,7 +53,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     if (inv.kind === 'ci') {
       // Validate the profile before anything starts: a bad profile is one clear line and exit 1.
       const { loadProfile } = await import('../core/profile.js');
-      const profile = await loadProfile(profilePath(paths, environment), environment);
+      const profile = await loadProfile(profilePath(paths, environment), environment, { cacheDir: profileCacheDir(paths) });
       if (inv.ssh && (inv.command === 'ssh' || inv.command === 'exec')) {
         const { runCiSsh } = await import('./ci-ssh.js');
         return await runCiSsh({ command: inv.command, environment, profile, local: inv.local, json: inv.json, ssh: inv.ssh, paths, env, out, err });
@@ -87,7 +89,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     env.NODE_ENV ??= 'production';
     process.env.NODE_ENV ??= env.NODE_ENV;
     // Parse the profile (WebAssembly HCL parser) while Ink and React load; errors surface in the console's start.
-    const profile = import('../core/profile.js').then((m) => m.loadProfile(profilePath(paths, environment), environment));
+    const profile = import('../core/profile.js').then((m) => m.loadProfile(profilePath(paths, environment), environment, { cacheDir: profileCacheDir(paths) }));
     profile.catch(() => undefined);
     const { runConsole } = await import('./console.js');
     return await runConsole({ environment, profile, local: inv.local, paths, env, ...(created ? { notice: created } : {}), ...(inv.ssh ? { ssh: inv.ssh } : {}), ...(inv.kubeconfig ? { kubeconfig: inv.kubeconfig } : {}), ...(inv.driftEveryMs ? { driftEveryMs: inv.driftEveryMs } : {}) });
@@ -108,6 +110,10 @@ function isEntryPoint(): boolean {
 }
 const isEntry = isEntryPoint();
 if (isEntry) {
+  // Node's compile cache (V8 code cache on disk) for what is imported from here on: Ink, React,
+  // the AWS SDK… (the static imports above are few and small). One per checkout, beside the work
+  // dir's default; a cache that cannot be written is ignored by Node.
+  (module as { enableCompileCache?: (dir?: string) => unknown }).enableCompileCache?.(process.env.NODE_COMPILE_CACHE || join(projectRoot(), '.cache', 'node-compile-cache'));
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -30,6 +30,11 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): Paths {
 }
 
 /** `profiles/ENV.tfvars` */
+/** Where the parsed profiles are cached (`WORK/profile-cache/`, see core/profile.ts). */
+export function profileCacheDir(paths: Paths): string {
+  return join(paths.work, 'profile-cache');
+}
+
 export function profilePath(paths: Paths, environment: string): string {
   return join(paths.profiles, `${environment}.tfvars`);
 }

@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-write.js';
 import { z } from 'zod';
 import { ENVIRONMENT_NAME } from './environment-name.js';
 import { ProfileError } from './errors.js';
@@ -161,6 +164,41 @@ function problemsError(file: string, problems: readonly Problem[]): ProfileError
   return new ProfileError(`${shown.join('; ')}${more > 0 ? ` (+${more} more)` : ''}`, problems[0]?.hint ?? `edit ${file}`);
 }
 
+/** Options of {@link parseProfile}. */
+export interface ProfileParseOptions {
+  /**
+   * A directory (created 0700) for the HCL parser's results, one file (0600) per profile text named
+   * by the text's sha256: the parser (Go compiled to WebAssembly, ~0.3–0.5 s and ~80 MB per
+   * process) runs only after an edit. The schema's validation runs every time; only a valid
+   * profile's parse is kept.
+   */
+  cacheDir?: string;
+}
+
+/** The cached parse of `text` (see {@link ProfileParseOptions.cacheDir}); undefined when none or unreadable. */
+async function readParseCache(dir: string, text: string): Promise<unknown> {
+  try {
+    const o = JSON.parse(await readFile(join(dir, `${sha256(text)}.json`), 'utf8')) as { v?: number; raw?: unknown };
+    return o.v === 1 && o.raw !== undefined ? o.raw : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps the parse of `text`; a cache that cannot be written is no error (the next start parses again). */
+async function writeParseCache(dir: string, text: string, raw: unknown): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFileAtomic(join(dir, `${sha256(text)}.json`), JSON.stringify({ v: 1, raw }), { mode: 0o600 });
+  } catch {
+    /* parsed again next time */
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
 /**
  * Parses and validates the text of a profile.
  * The text is HCL (a Terraform `.tfvars` file), parsed by HashiCorp's own HCL parser compiled to
@@ -175,14 +213,20 @@ function problemsError(file: string, problems: readonly Problem[]): ProfileError
  *   entries; at most M are allowed", a string field "is N characters long; at most M are allowed",
  *   a value that breaks its rule, an `environment` that is not the file's.
  */
-export async function parseProfile(file: string, text: string, expectedEnvironment?: string): Promise<Profile> {
+export async function parseProfile(file: string, text: string, expectedEnvironment?: string, opts: ProfileParseOptions = {}): Promise<Profile> {
   if (text.length > PROFILE_LIMITS.fileBytes || Buffer.byteLength(text, 'utf8') > PROFILE_LIMITS.fileBytes) {
     throw tooLarge(file, Buffer.byteLength(text, 'utf8'));
   }
   let raw: unknown;
+  let fresh = false;
   try {
-    const { parse } = await import('@cdktn/hcl2json');
-    raw = await parse(file, text);
+    const cached = opts.cacheDir ? await readParseCache(opts.cacheDir, text) : undefined;
+    if (cached !== undefined) raw = cached;
+    else {
+      const { parse } = await import('@cdktn/hcl2json');
+      raw = await parse(file, text);
+      fresh = true;
+    }
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     const detail = msg.slice(0, PROFILE_LIMITS.parserMessageChars + 100).replace(/^parse config: \[?/, '').replace(/\]$/, '').replace(/\s+/g, ' ');
@@ -239,6 +283,8 @@ export async function parseProfile(file: string, text: string, expectedEnvironme
       `set environment = "${expectedEnvironment}" in ${file}`,
     );
   }
+  // Only a valid profile's parse is kept: bad input writes nothing.
+  if (fresh && opts.cacheDir) await writeParseCache(opts.cacheDir, text, raw);
   return profile;
 }
 
@@ -302,9 +348,9 @@ async function readProfileText(file: string, expectedEnvironment: string | undef
  *   file, is larger than {@link PROFILE_LIMITS}.fileBytes or cannot be read, or when it is invalid
  *   (see {@link parseProfile}).
  */
-export async function loadProfile(file: string, expectedEnvironment?: string): Promise<Profile> {
+export async function loadProfile(file: string, expectedEnvironment?: string, opts: ProfileParseOptions = {}): Promise<Profile> {
   const text = await readProfileText(file, expectedEnvironment);
-  return parseProfile(file, text, expectedEnvironment);
+  return parseProfile(file, text, expectedEnvironment, opts);
 }
 
 /**

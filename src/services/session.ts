@@ -1,7 +1,7 @@
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
 import { CredentialsError } from '../core/errors.js';
-import { profilePath, type Paths } from '../core/paths.js';
+import { profileCacheDir, profilePath, type Paths } from '../core/paths.js';
 import { loadProfile, type Profile } from '../core/profile.js';
 import { callerIdentity, describeSource, resolveCredentials, type ResolvedCredentials } from './aws/credentials.js';
 import { readStateLock, type LockState } from './aws/state-lock.js';
@@ -108,7 +108,7 @@ function withoutKeys(env: NodeJS.ProcessEnv, keys: readonly string[]): NodeJS.Pr
 export async function openSession(o: SessionOptions): Promise<Session> {
   const progress = o.onProgress ?? (() => {});
   const profileFile = profilePath(o.paths, o.environment);
-  const profile = o.profile ?? (await loadProfile(profileFile, o.environment));
+  const profile = o.profile ?? (await loadProfile(profileFile, o.environment, { cacheDir: profileCacheDir(o.paths) }));
   const notices: string[] = [];
   const binaryP = findTerraform(o.env);
   binaryP.catch(() => {});

@@ -192,3 +192,45 @@ describe('bounded profiles (issue 11)', () => {
     short(err);
   });
 });
+
+describe('the parsed-profile cache (the HCL parser runs only after an edit)', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pc-profile-cache-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const text = async () => readFile(join(projectRoot(), 'profiles', 'local.tfvars'), 'utf8');
+  const sha = async (t: string) => (await import('node:crypto')).createHash('sha256').update(t).digest('hex');
+
+  it('keeps a valid profile\'s parse (0600, in a 0700 dir) and reads it back instead of parsing', async () => {
+    const t = await text();
+    const cacheDir = join(dir, 'valid');
+    const first = await parseProfile('local.tfvars', t, 'local', { cacheDir });
+    const file = join(cacheDir, `${await sha(t)}.json`);
+    const { statSync } = await import('node:fs');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(statSync(cacheDir).mode & 0o777, 0o700);
+    // The cache is what is read: change what it holds for this text, and the result follows it.
+    const kept = JSON.parse(await readFile(file, 'utf8')) as { v: number; raw: Record<string, unknown> };
+    await writeFile(file, JSON.stringify({ v: 1, raw: { ...kept.raw, az_count: 3 } }));
+    const second = await parseProfile('local.tfvars', t, 'local', { cacheDir });
+    assert.equal(second.az_count, 3);
+    assert.notEqual(first.az_count, 3, 'the fixture must differ for this to prove anything');
+    // …and the schema still validates what the cache holds.
+    await writeFile(file, JSON.stringify({ v: 1, raw: { ...kept.raw, az_count: 9 } }));
+    await assert.rejects(parseProfile('local.tfvars', t, 'local', { cacheDir }), /field "az_count" must be 1, 2 or 3/);
+    // A cache file that is not one is ignored: the text is parsed again.
+    await writeFile(file, 'not json');
+    assert.deepEqual(await parseProfile('local.tfvars', t, 'local', { cacheDir }), first);
+  });
+
+  it('keeps nothing for an invalid profile (bad input writes no file)', async () => {
+    const t = (await text()).replace(/^vpc_cidr\s*=.*$/m, 'vpc_cidr = "nope"');
+    const cacheDir = join(dir, 'invalid');
+    await assert.rejects(parseProfile('bad.tfvars', t, 'local', { cacheDir }), /vpc_cidr/);
+    const { existsSync } = await import('node:fs');
+    assert.ok(!existsSync(cacheDir), 'a cache was written for an invalid profile');
+  });
+});
