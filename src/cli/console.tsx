@@ -3,17 +3,11 @@ import Spinner from 'ink-spinner';
 import React from 'react';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
-import { SshController } from '../state/ssh-controller.js';
-import { ClusterController } from '../panes/cluster/controller.js';
-import { HistoryController } from '../panes/history/controller.js';
 import { ConsoleError, formatError } from '../core/errors.js';
-import { AwsController } from '../state/aws-controller.js';
 import type { Paths } from '../core/paths.js';
 import type { Profile } from '../core/profile.js';
 import type { Session } from '../services/session.js';
-import { Controller } from '../state/controller.js';
-import { Store } from '../state/store.js';
-import { App } from '../ui/App.js';
+import type { Store } from '../state/store.js';
 
 function Boot({ environment, step }: { environment: string; step: string }): React.ReactElement {
   return (
@@ -88,10 +82,14 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   process.stdout.on('error', () => undefined);
   const ink = render(<Boot environment={o.environment} step="opening the environment" />, CONSOLE_RENDER_OPTIONS);
   let session: Session;
+  let app: Promise<typeof import('./console-app.js')> | undefined;
   try {
     // The boot screen is up first; the profile is validated now (a bad one ends the console with one
     // clear line, nothing written), then the environment is opened.
     const profile = await o.profile;
+    // The controllers and the App load while the environment opens (the boot screen needs only Ink).
+    app = import('./console-app.js');
+    app.catch(() => undefined);
     const { openSession } = await import('../services/session.js');
     session = await openSession({
       profile,
@@ -108,6 +106,16 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
     return 1;
   }
   if (o.notice) session.notices.unshift(o.notice);
+  let m: typeof import('./console-app.js');
+  try {
+    m = await (app ?? import('./console-app.js'));
+  } catch (err) {
+    ink.unmount();
+    session.close();
+    process.stderr.write(formatError(err) + '\n');
+    return 1;
+  }
+  const { AwsController, App, ClusterController, Controller, HistoryController, SshController, Store } = m;
   const store = new Store(headerOf(session));
   const engine = session.engine;
   const aws = new AwsController(store, {
