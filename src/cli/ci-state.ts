@@ -5,8 +5,8 @@
  * state first and is recorded in the history. `target`, `replace` and `import` are plans (exit 0
  * no changes, 2 changes) that `--auto-approve` applies.
  */
-import { ConsoleError, UsageError } from '../core/errors.js';
-import { parseState, stateResourceLines } from '../core/tf-state.js';
+import { ConsoleError, StateLockError, UsageError } from '../core/errors.js';
+import { IMPORT_NO_CONFIG, parseState, stateResourceLines } from '../core/tf-state.js';
 import type { Session } from '../services/session.js';
 import type { StateChange } from '../services/state/types.js';
 import type { StateCommand } from './args.js';
@@ -121,7 +121,14 @@ export async function runStateCommand(cmd: StateCommand, x: StateCiContext): Pro
       const engine = session.engine;
       const focus = cmd.op === 'target' ? { targets: [cmd.address] } : cmd.op === 'replace' ? { replace: [cmd.address] } : { imports: [{ to: cmd.address, id: cmd.id }] };
       // With --auto-approve nobody reads the structured plan before it is applied.
-      const plan = await engine.plan({ ...focus, ...(x.autoApprove ? { structured: false } : { driftDetail: false }) });
+      let plan;
+      try {
+        plan = await engine.plan({ ...focus, ...(x.autoApprove ? { structured: false } : { driftDetail: false }) });
+      } catch (err) {
+        // An object an import block cannot plan may still be imported the old way.
+        if (cmd.op === 'import' && err instanceof ConsoleError && !(err instanceof StateLockError) && !IMPORT_NO_CONFIG.test(err.message)) throw new ConsoleError(err.message, `${err.hint ? `${err.hint} · ` : ''}if an import block cannot plan this object, --ci state import-direct ${cmd.address} ${cmd.id} --auto-approve runs terraform import (no plan to review)`, { cause: err });
+        throw err;
+      }
       const counts = { add: plan.summary.add, change: plan.summary.change, destroy: plan.summary.destroy, risk: plan.risk };
       const imports = cmd.op === 'import' ? 1 : 0;
       if (!x.autoApprove || !plan.hasChanges) {

@@ -202,3 +202,6 @@ export function stateResourceLines(r: StateResource): string[] {
   out.push('', `# dependencies (${r.dependencies.length})`, ...(r.dependencies.length ? r.dependencies.map((d) => `#   ${d}`) : ['#   (none recorded)']));
   return out;
 }
+
+/** An import's error that `terraform import` would hit too (the address is not in the configuration): no fallback to offer. */
+export const IMPORT_NO_CONFIG = /import target does not exist|does not exist in the configuration/i;

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { ConsoleError, messageOf } from '../core/errors.js';
+import { ConsoleError, messageOf, StateLockError } from '../core/errors.js';
 import { realDrift } from '../core/plan-drift.js';
 import type { LockState } from '../services/aws/state-lock.js';
 import type { Engine, PlanOptions } from '../services/terraform/engine.js';
 import { importsOf } from '../services/terraform/plan-model.js';
+import { IMPORT_NO_CONFIG } from '../core/tf-state.js';
 import type { HistoryRecorder } from '../services/history/recorder.js';
 import type { StateOps } from '../services/state/types.js';
 import { clusterRows } from '../panes/cluster/slice.js';
@@ -253,7 +254,10 @@ export class Controller {
       return true;
     } catch (err) {
       const { text, hint } = messageOf(err);
-      this.store.say('error', text, hint);
+      // An object an import block cannot plan may still be imported the old way.
+      const i = focus.imports?.[0];
+      const fallback = i && !(err instanceof StateLockError) && !IMPORT_NO_CONFIG.test(text) ? `if an import block cannot plan this object, :import-direct ${i.to} ${i.id} runs terraform import (no plan to review)` : undefined;
+      this.store.say('error', text, [hint, fallback].filter(Boolean).join(' · ') || undefined);
       return false;
     }
   }
