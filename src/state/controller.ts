@@ -149,6 +149,8 @@ export class Controller {
 
   private async refreshLock(): Promise<void> {
     const lock = await this.target.readLock();
+    // Every 5 s: a frame only when something changed (the console at rest stays idle).
+    if (JSON.stringify(lock) === JSON.stringify(this.store.state.lock)) return;
     this.store.update((s) => {
       s.lock = lock;
     });
