@@ -129,7 +129,7 @@ export const firstFrame: Bench = async (log) => {
         if (restMs) {
           // The pane's process is the console itself (`exec env … node`).
           const pid = Number((await tmux(socket, ['display-message', '-p', '-t', name, '#{pane_pid}'])).stdout.trim());
-          // Let the start-up's own work settle (the Kubernetes client is preloaded after 1.5 s) before watching.
+          // Let the start-up's own work settle (the lock, the prerequisites) before watching.
           await sleep(5_000);
           const a = await procUsage(pid);
           const t = performance.now();

@@ -169,8 +169,8 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   const controller = new Controller(store, session, aws, ssh, kube, new HistoryController(store, session.history));
   controller.start();
   if (o.driftEveryMs) controller.startDriftEvery(o.driftEveryMs);
-  // After the first frames, load the Kubernetes client while the operator reads the screen.
-  setTimeout(() => kube.preload(), 1_500).unref();
+  // The Kubernetes client (~85 MB, ~1 s of loading) loads when the Cluster pane is first shown,
+  // not at start: the console at rest stays small (issue 16).
   // Terraform runs in its own session with its output in files, so it outlives the console: a
   // closed terminal (SIGHUP) leaves a plan or apply running (the next console follows it). A kill
   // (SIGTERM) of the console that started it interrupts it once, waits for it to write state and

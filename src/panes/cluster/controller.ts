@@ -47,14 +47,6 @@ export class ClusterController {
     private readonly o: ClusterOptions,
   ) {}
 
-  /**
-   * Loads the Kubernetes client in the background (about 0.4 s of module loading, measured by
-   * bench/cluster.ts), so that opening the pane later costs only the lists. Never throws.
-   */
-  preload(): void {
-    void Promise.all([import('../../services/kube/cluster.js'), import('../../services/kube/kubeconfig.js'), import('../../services/kube/source.js')]).catch(() => undefined);
-  }
-
   /** Called when the Cluster pane is shown: connects the first time. */
   activate(): void {
     if (!this.watcher && !this.starting) this.starting = this.connect().finally(() => (this.starting = undefined));
