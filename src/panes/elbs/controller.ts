@@ -1,6 +1,9 @@
 /** The Load balancers pane's controller: the polled list (classic and v2), sorting, the details of one on Enter. */
 import type { AwsContext } from '../../services/aws/context.js';
-import { listLoadBalancers, type LoadBalancerRow } from '../../services/aws/load-balancers.js';
+import type { LoadBalancerRow } from '../../services/aws/load-balancers.js';
+
+/** The load balancer service (two SDK clients) loads when the pane first lists. */
+const service = () => import('../../services/aws/load-balancers.js');
 import { PolledList } from '../../state/polled-list.js';
 import type { Store } from '../../state/store.js';
 import { ELB_SORT_KEYS, visibleElbs } from './slice.js';
@@ -12,7 +15,7 @@ export class ElbsController extends PolledList<LoadBalancerRow> {
     ctx: AwsContext,
     refreshMs?: number,
   ) {
-    super(store, (s) => s.elbs, (signal) => listLoadBalancers(ctx, { signal }), ELB_SORT_KEYS, refreshMs);
+    super(store, (s) => s.elbs, async (signal) => (await service()).listLoadBalancers(ctx, { signal }), ELB_SORT_KEYS, refreshMs);
   }
 
   /** `Enter`: listeners and every target with its health. */

@@ -3,7 +3,10 @@
  * and the details of one on Enter. (SSH, marks, `:run` and tunnels are the SshController's.)
  */
 import type { AwsContext } from '../../services/aws/context.js';
-import { describeInstance, listInstances, type InstanceRow } from '../../services/aws/instances.js';
+import type { InstanceRow } from '../../services/aws/instances.js';
+
+/** The EC2 service (the SDK's EC2 client, tens of MB) loads when the pane first lists. */
+const service = () => import('../../services/aws/instances.js');
 import { listFailed } from '../../state/list-slice.js';
 import { errorMessage, PolledList } from '../../state/polled-list.js';
 import type { Store } from '../../state/store.js';
@@ -16,7 +19,7 @@ export class InstancesController extends PolledList<InstanceRow> {
     private readonly ctx: AwsContext,
     refreshMs?: number,
   ) {
-    super(store, (s) => s.instances, (signal) => listInstances(ctx, { signal }), INSTANCE_SORT_KEYS, refreshMs);
+    super(store, (s) => s.instances, async (signal) => (await service()).listInstances(ctx, { signal }), INSTANCE_SORT_KEYS, refreshMs);
   }
 
   /** `Enter`: the selected instance's details (tags, security groups, volumes, network interfaces). */
@@ -25,7 +28,7 @@ export class InstancesController extends PolledList<InstanceRow> {
     const row = visibleInstances(s)[s.selected];
     if (!row) return;
     try {
-      const d = await describeInstance(this.ctx, row.id);
+      const d = await (await service()).describeInstance(this.ctx, row.id);
       const lines = [
         `instance ${d.id}  ${row.state}  ${row.type}  ${row.az}`,
         `vpc ${d.vpcId}  subnet ${d.subnetId}  image ${d.imageId}${d.keyName ? `  key ${d.keyName}` : ''}`,

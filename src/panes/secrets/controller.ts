@@ -10,8 +10,9 @@ import { basename, dirname, join } from 'node:path';
 import { ConsoleError, messageOf } from '../../core/errors.js';
 import { shellWords } from '../../core/shell-words.js';
 import type { AwsContext } from '../../services/aws/context.js';
-import { getParameter, listParameters } from '../../services/aws/parameters.js';
-import { compareTree, fetchSecretToFile, fetchTree, getSecret, listSecrets, putSecret, uploadSecretFile, uploadTree } from '../../services/aws/secrets.js';
+/** The S3 and SSM services load when the pane first lists (the SSM client is tens of MB). */
+const secretsService = () => import('../../services/aws/secrets.js');
+const parametersService = () => import('../../services/aws/parameters.js');
 import { listFailed, listLoading, type Message } from '../../state/list-slice.js';
 import { errorMessage, type TerminalHandoff } from '../../state/polled-list.js';
 import { closeOverlays, topOverlay, type Store } from '../../state/store.js';
@@ -91,7 +92,7 @@ export class SecretsController {
     this.store.update((s) => listLoading(s.secrets, true));
     try {
       const bucket = await this.bucket();
-      const [rows, params] = await Promise.all([listSecrets(this.ctx(bucket)), listParameters(this.o.ctx)]);
+      const [rows, params] = await Promise.all([(await secretsService()).listSecrets(this.ctx(bucket)), (await parametersService()).listParameters(this.o.ctx)]);
       this.store.update((s) => secretsListed(s.secrets, rows, params));
     } catch (err) {
       this.store.update((s) => listFailed(s.secrets, errorMessage(err)));
@@ -105,11 +106,11 @@ export class SecretsController {
       let body: Buffer;
       let etag: string | undefined;
       if (kind === 'object') {
-        const r = await getSecret(this.ctx(await this.bucket()), key);
+        const r = await (await secretsService()).getSecret(this.ctx(await this.bucket()), key);
         body = r.body;
         etag = r.etag;
       } else {
-        body = Buffer.from((await getParameter(this.o.ctx, key)).value);
+        body = Buffer.from((await (await parametersService()).getParameter(this.o.ctx, key)).value);
       }
       this.store.update((s) => secretOpened(s.secrets, { kind, key, body, ...(etag ? { etag } : {}) }));
       this.store.open({ kind: 'secret', scroll: Number.MAX_SAFE_INTEGER });
@@ -156,7 +157,7 @@ export class SecretsController {
     let dir: string | undefined;
     try {
       const ctx = this.ctx(await this.bucket());
-      const original = await getSecret(ctx, key);
+      const original = await (await secretsService()).getSecret(ctx, key);
       dir = await mkdtemp(join(tmpdir(), 'pc-edit-'));
       const file = join(dir, basename(key));
       await writeFile(file, original.body, { mode: 0o600 });
@@ -178,7 +179,7 @@ export class SecretsController {
       if (status !== 0) return this.say({ level: 'warn', text: `The editor (${this.o.editor}) exited with ${status ?? 'an error'}: nothing uploaded.` });
       const edited = await readFile(file);
       if (edited.equals(original.body)) return this.say({ level: 'info', text: `No change to ${key}: nothing uploaded.` });
-      await putSecret(ctx, key, edited, { ifMatch: original.etag });
+      await (await secretsService()).putSecret(ctx, key, edited, { ifMatch: original.etag });
       this.say({ level: 'info', text: `Uploaded ${key} (${edited.length} bytes, SSE-KMS with ${ctx.kmsKeyId}).` });
       await this.refreshSecrets();
     } catch (err) {
@@ -195,7 +196,7 @@ export class SecretsController {
     try {
       const file = join(this.o.secretsDir, key);
       await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-      await fetchSecretToFile(this.ctx(await this.bucket()), key, file, { overwrite: true });
+      await (await secretsService()).fetchSecretToFile(this.ctx(await this.bucket()), key, file, { overwrite: true });
       this.say({ level: 'info', text: `Fetched ${key} to ${file} (mode 0600).` });
     } catch (err) {
       this.say(errorMessage(err));
@@ -220,7 +221,7 @@ export class SecretsController {
   async upload(folder: string, file: string): Promise<void> {
     const key = `${folder}${basename(file)}`;
     try {
-      await uploadSecretFile(this.ctx(await this.bucket()), key, file);
+      await (await secretsService()).uploadSecretFile(this.ctx(await this.bucket()), key, file);
       this.say({ level: 'info', text: `Uploaded ${file} to ${key} (SSE-KMS).` });
       await this.refreshSecrets();
     } catch (err) {
@@ -231,7 +232,7 @@ export class SecretsController {
   /** `F` / `U`: shows what differs between the bucket and SECRETS_DIR, then asks to fetch / upload. */
   async askTree(direction: 'fetch' | 'upload'): Promise<void> {
     try {
-      const d = await compareTree(this.ctx(await this.bucket()), this.o.secretsDir);
+      const d = await (await secretsService()).compareTree(this.ctx(await this.bucket()), this.o.secretsDir);
       const moving = direction === 'fetch' ? [...d.onlyRemote, ...d.differ] : [...d.onlyLocal, ...d.differ];
       if (moving.length === 0) return this.say({ level: 'info', text: `Nothing to ${direction}: ${this.o.secretsDir} and the bucket match (${d.same.length} files).` });
       const detail = [
@@ -259,7 +260,7 @@ export class SecretsController {
     try {
       const ctx = this.ctx(await this.bucket());
       const opts = { only: p.moving, overwrite: p.differ, expected: p.etags, collect: true };
-      const r = direction === 'fetch' ? await fetchTree(ctx, this.o.secretsDir, opts) : await uploadTree(ctx, this.o.secretsDir, opts);
+      const r = direction === 'fetch' ? await (await secretsService()).fetchTree(ctx, this.o.secretsDir, opts) : await (await secretsService()).uploadTree(ctx, this.o.secretsDir, opts);
       const replaced = r.replaced?.length ?? 0;
       const refused = r.refused ?? [];
       const kept = r.kept.filter((k) => p.moving.includes(k));
