@@ -25,6 +25,10 @@ export const STATE_LINEAGE = '5e1f0c2a-9b7d-4c3e-8f61-0a2b3c4d5e6f';
 
 export const modName = (m: number): string => `m${String(m).padStart(2, '0')}`;
 export const resName = (r: number): string => `r${String(r).padStart(3, '0')}`;
+/** The address of resource `r` of module `m`. */
+export const addressOf = (m: number, r: number): string => `module.${modName(m)}.terraform_data.${resName(r)}`;
+/** The `id` {@link writeState} gives resource `r` of module `m` (a UUID, as terraform_data's). */
+export const idOf = (m: number, r: number): string => `00000000-0000-4000-8000-${(m * PER_MODULE + r).toString(16).padStart(12, '0')}`;
 
 interface Input {
   n: number;
@@ -87,7 +91,6 @@ export async function writeState(dir: string, file = 'terraform.tfstate'): Promi
   const resources: unknown[] = [];
   for (let m = 0; m < MODULES; m++) {
     for (let r = 0; r < PER_MODULE; r++) {
-      const n = m * PER_MODULE + r;
       const input = sortedKeys(inputOf(m, r, false));
       const dyn = { value: input, type: typeOf(input) };
       const t = triggerOf(r, false);
@@ -100,7 +103,7 @@ export async function writeState(dir: string, file = 'terraform.tfstate'): Promi
         instances: [
           {
             schema_version: 0,
-            attributes: { id: `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`, input: dyn, output: dyn, triggers_replace: t ? { value: t, type: typeOf(t) } : null },
+            attributes: { id: idOf(m, r), input: dyn, output: dyn, triggers_replace: t ? { value: t, type: typeOf(t) } : null },
             sensitive_attributes: [],
           },
         ],
