@@ -230,6 +230,13 @@ function keyRow(id: FilterKey, s: KeyStats): string[] {
   ];
 }
 
+/** The workers' checks, each different one once (with the rounds it was of). */
+function checkLines(checks: readonly string[]): string[] {
+  const seen = new Map<string, number[]>();
+  checks.forEach((c, i) => seen.set(c, [...(seen.get(c) ?? []), i + 1]));
+  return [...seen.entries()].map(([c, rounds], i) => `  ${i ? '        ' : 'Checks: '}round${rounds.length > 1 ? 's' : ''} ${rounds.join(', ')}: ${c}`);
+}
+
 /** `xs` in runs of `n`. */
 function chunks<T>(xs: readonly T[], n: number): T[][] {
   const out: T[][] = [];
@@ -291,7 +298,8 @@ function report(f: Figures): BenchResult {
     '',
     `  State: ${int(RESOURCES)} terraform_data in ${MODULES} modules of ${PER_MODULE} (the large-plan configuration). NOT applied (10,000 creates take far`,
     '  longer than the budget: with local state, 2,203 of 10,000 were created after 11 minutes): written as the large-plan apply would leave it,',
-    `  in Terraform 1.11.4's format, then pushed to the S3 backend with terraform state push: ${f.stored}.`,
+    '  in Terraform 1.11.4\'s format, then pushed to the S3 backend with terraform state push:',
+    `    ${f.stored}.`,
     '  Both sides read that object from the same private moto, with the same Terraform, TF_DATA_DIR, CLI configuration and environment',
     '  (the console engine\'s own: Engine.childEnv) in the engine\'s module dir. Terraform\'s CPU: this process\'s children\'s CPU time across the run',
     '  (/proc cutime + cstime, 10 ms steps).',
@@ -306,7 +314,7 @@ function report(f: Figures): BenchResult {
     '  each key pressed once Ink\'s 30-fps throttle (34 ms) has passed since the last frame, timed to the first frame whose screen shows the',
     '  right filter line, count and rows (computed from the generated configuration, not by the console); a frame that does not show them',
     '  does not count ("late": a later frame did; "wrong": none did within 5 s).',
-    `  Checks: ${f.ours.map((r) => r.check).join(' | ')}`,
+    ...checkLines(f.ours.map((r) => r.check)),
     `  Load average (1/5/15 min) at start ${f.load0.map((x) => x.toFixed(2)).join(' ')}, at end ${f.load1.map((x) => x.toFixed(2)).join(' ')}, on ${availableParallelism()} CPUs:`,
     '  other work on the machine inflates every figure (both sides alike for the ratio, which alternates their order).',
     ...(f.profileText ? ['', `  CPU profile of the console's timed first frame (STATE_BENCH_PROFILE=${f.profileDir}), self time summed over the rounds:`, f.profileText] : []),
