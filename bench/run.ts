@@ -4,7 +4,7 @@
  * is 1 only when a benchmark could not run (and 2 for an unknown benchmark name).
  *
  *   npm run bench                       # all (builds first)
- *   node dist/bench/run.js [NAME...]    # some: apply-overhead, platform, screen-load, first-frame, instances, cluster, ssh, large-plan, history
+ *   node dist/bench/run.js [NAME...]    # some: apply-overhead, platform, screen-load, first-frame, instances, cluster, ssh, large-plan, history, state
  */
 import { applyOverhead } from './apply-overhead.js';
 import { cluster } from './cluster.js';
@@ -17,6 +17,7 @@ import { platform } from './platform.js';
 import { metText, table, type Bench, type BenchResult } from './lib/report.js';
 import { screenLoad } from './screen-load.js';
 import { ssh } from './ssh.js';
+import { state } from './state.js';
 
 const BENCHES: Record<string, { bench: Bench; what: string }> = {
   'apply-overhead': { bench: applyOverhead, what: '--ci apply of 200 terraform_data vs bare terraform apply (local moto, S3 backend)' },
@@ -28,6 +29,7 @@ const BENCHES: Record<string, { bench: Bench; what: string }> = {
   ssh: { bench: ssh, what: '--ci ssh through a bastion vs OpenSSH ssh -J (real sshd on 127.0.0.1): set-up to output, 100 MB throughput' },
   'large-plan': { bench: largePlan, what: 'a 10,000-resource saved plan into the Plan/Apply pane vs bare terraform show -json: time to the rows, RSS, per-key latency' },
   history: { bench: history, what: 'the History pane over 1,000 records (~90 resources each) vs bare SDK v3 / AWS CLI (private moto); the ETA predicted vs actual of a real apply, destroy, apply' },
+  state: { bench: state, what: 'the State pane over a 10,000-resource state (S3 backend, private moto) vs bare terraform state list: first frame, / filter key latency, RSS' },
 };
 
 const USAGE = `usage: node dist/bench/run.js [NAME...]   (default: all)\n${Object.entries(BENCHES)

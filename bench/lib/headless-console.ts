@@ -9,13 +9,15 @@ import type { Controller } from '../../src/state/controller.js';
 const BSU = '\u001B[?2026h';
 const ESU = '\u001B[?2026l';
 
-/** A terminal-like stdout: isTTY, a fixed size; counts writes and bytes (synchronized-update markers left out), keeps the text while `capturing`. */
+/** A terminal-like stdout: isTTY, a fixed size; counts writes and bytes (synchronized-update markers left out), keeps the text while `capturing`, hands every chunk to `sink` when set. */
 export class FakeTty extends Writable {
   readonly isTTY = true;
   bytes = 0;
   writes = 0;
   capturing = false;
   captured = '';
+  /** Called with every chunk written (a virtual screen, bench/lib/vt.ts); keep it cheap: it runs inside Ink's render. */
+  sink: ((chunk: string) => void) | undefined;
   constructor(
     readonly columns: number,
     readonly rows: number,
@@ -23,6 +25,7 @@ export class FakeTty extends Writable {
     super({ decodeStrings: false });
   }
   override _write(chunk: string | Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.sink?.(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
     if (chunk !== BSU && chunk !== ESU) {
       this.writes++;
       if (this.capturing) this.captured += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
