@@ -108,7 +108,7 @@ export interface WorkerResult {
   startMs: number;
   /** engine.init() inside the read: the init check (module links, hash of the module tree, marker), no terraform init. */
   initMs: number;
-  /** `terraform state pull` through the console's runner: spawn → all output read (statePull minus init). */
+  /** The console's read of the state: the state object with the SDK (or `terraform state pull` through the console's runner when that fails), call → text. */
   pullMs: number;
   /** Characters of the state text. */
   pullChars: number;
@@ -276,6 +276,19 @@ async function run(a: WorkerArgs): Promise<WorkerResult> {
     marks.pullChars ||= text.length;
     return text;
   };
+  // The pane reads the state object with the SDK (terraform state pull only when that fails): the same marks.
+  const obj = svc.d.readObject;
+  if (obj) {
+    svc.d.readObject = async () => {
+      marks.pullCalled ||= performance.now();
+      pullCpu0 ??= process.cpuUsage();
+      const text = await obj();
+      if (!marks.pullReturned) marks.pullOwnCpu = cpuMs(process.cpuUsage(pullCpu0));
+      marks.pullReturned ||= performance.now();
+      marks.pullChars ||= text.length;
+      return text;
+    };
+  }
   const read = svc.read.bind(svc);
   svc.read = async () => {
     const r = await read();

@@ -4,7 +4,7 @@ import { CredentialsError } from '../core/errors.js';
 import { profileCacheDir, profilePath, type Paths } from '../core/paths.js';
 import { loadProfile, type Profile } from '../core/profile.js';
 import { callerIdentity, describeSource, resolveCredentials, type ResolvedCredentials } from './aws/credentials.js';
-import { readStateLock, type LockState } from './aws/state-lock.js';
+import { readStateLock, readStateObject, type LockState } from './aws/state-lock.js';
 import type { AwsContext } from './aws/context.js';
 import { bootstrapLocal } from './local/bootstrap.js';
 import { applyEmulatorEnv, ensureEmulator } from './local/emulator.js';
@@ -202,7 +202,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     historyRecorder: (sinks) =>
       new HistoryRecorder(engine, history, { environment: o.environment, callerArn: who.arn, profileFile, terraformDir: o.paths.terraform, terraformVersion: binary.version, ...sinks }),
     readLock,
-    state: new StateService({ engine, environment: o.environment, readLock, history, callerArn: who.arn, profileFile, terraformVersion: binary.version }),
+    state: new StateService({ engine, environment: o.environment, readLock, history, callerArn: who.arn, profileFile, terraformVersion: binary.version, readObject: () => readStateObject(s3, backend) }),
     close: () => {
       s3.destroy();
       probeS3.destroy();

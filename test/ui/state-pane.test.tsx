@@ -92,7 +92,7 @@ class StandInStateOps implements StateOps {
   }
   async read() {
     this.calls.push('read');
-    return { doc: parseState(this.text()), readMs: 3, at: Date.now() };
+    return { doc: parseState(this.text()), readMs: 3, at: Date.now(), source: 'object' as const };
   }
   async pull() {
     return this.text();

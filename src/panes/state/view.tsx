@@ -13,7 +13,7 @@ function title(state: AppState, shown: number): string {
   const d = read.doc;
   const modules = moduleCount(read);
   const count = shown !== d.resources.length ? `${shown} of ${d.resources.length}` : String(d.resources.length);
-  return `State  ${count} resource${d.resources.length === 1 ? '' : 's'} in ${modules} module${modules === 1 ? '' : 's'}  serial ${d.serial}  lineage ${d.lineage || '(none)'}  terraform ${d.terraformVersion || '?'}  ${formatBytes(d.bytes)}  read ${formatElapsed(Date.now() - read.at)} ago (state pull ${(read.readMs / 1000).toFixed(1)} s)`;
+  return `State  ${count} resource${d.resources.length === 1 ? '' : 's'} in ${modules} module${modules === 1 ? '' : 's'}  serial ${d.serial}  lineage ${d.lineage || '(none)'}  terraform ${d.terraformVersion || '?'}  ${formatBytes(d.bytes)}  read ${formatElapsed(Date.now() - read.at)} ago (${read.source === 'object' ? 'state object' : 'state pull'} ${(read.readMs / 1000).toFixed(1)} s)`;
 }
 
 /**

@@ -9,10 +9,15 @@
 import type { StateDoc } from '../../core/tf-state.js';
 import type { LockInfo } from '../terraform/backend.js';
 
-/** A state as read: the parsed document and how long `terraform state pull` took (ms). */
+/** A state as read: the parsed document, how it was read and how long that took (ms). */
 export interface StateRead {
   doc: StateDoc;
   readMs: number;
+  /**
+   * `object`: the backend's state object read with the SDK (`GetObject` of `ENV/terraform.tfstate`);
+   * `pull`: `terraform state pull` (when the object could not be read that way).
+   */
+  source: 'object' | 'pull';
   /** When it was read (ms epoch). */
   at: number;
 }
