@@ -285,6 +285,8 @@ describe('the state on the applied platform: rm, import, replace, mv, refusals u
     ui.stdin.write('7');
     let f = await frameMatching(ui.lastFrame, /State {2}\d+ resources in \d+ modules {2}serial \d+ {2}lineage [0-9a-f-]{36} {2}terraform 1\.11\.4/, 60_000);
     assert.ok(controller.store.state.tfstate.read?.doc.resources.some((r) => r.address === BASTION), 'the bastion is in the pane');
+    assert.equal(controller.store.state.tfstate.read?.source, 'object', 'the pane reads the state object itself');
+    assert.match(f, /\(state object \d+\.\d s\)/);
     selectRow(BASTION);
     ui.stdin.write('x');
     f = await frameMatching(ui.lastFrame, /Type its address to remove it:/, 10_000);
