@@ -14,6 +14,25 @@ export type SecretsCommand =
   | { op: 'fetch'; dir: string; overwrite: boolean }
   | { op: 'upload'; dir: string; overwrite: boolean };
 
+/**
+ * Refuses a command that changes something without `--auto-approve`: `--ci apply`, `--ci destroy`
+ * and the `--ci state` changes. Checked when the command line is parsed, before anything is read or
+ * written (the profile, its cache).
+ * @throws UsageError naming the command.
+ */
+export function assertApproved(command: CiCommand, state: StateCommand | undefined, autoApprove: boolean): void {
+  if (autoApprove) return;
+  if (command === 'apply' || command === 'destroy') {
+    throw new UsageError(`--ci ${command} needs --auto-approve: nothing was run`, `review with --ci plan first, then run --ci ${command} --auto-approve`);
+  }
+  if (command === 'state' && state && STATE_MUTATIONS.has(state.op)) {
+    throw new UsageError(`--ci state ${state.op} changes the state and needs --auto-approve: nothing was changed`, `look first (--ci state list / show ADDRESS), then run it again with --auto-approve`);
+  }
+}
+
+/** The `--ci state` operations that change the state (each needs `--auto-approve`). */
+export const STATE_MUTATIONS: ReadonlySet<string> = new Set(['rm', 'mv', 'import-direct', 'push', 'unlock']);
+
 /** `--ci state` sub-commands and their arguments. */
 export type StateCommand =
   | { op: 'list' }
@@ -231,6 +250,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   const secrets = v.ci === 'secrets' ? parseSecretsCommand(pos, v.overwrite === true) : undefined;
   if (v.overwrite && secrets?.op !== 'fetch' && secrets?.op !== 'upload') throw new UsageError('--overwrite only works with --ci secrets fetch DIR or upload DIR', 'see --help');
   const state = v.ci === 'state' ? parseStateCommand(pos) : undefined;
+  assertApproved(v.ci as CiCommand, state, v['auto-approve'] === true);
   if (state?.op === 'pull' && v.json) throw new UsageError('--json does not go with --ci state pull: it prints the state itself', 'e.g. ./run.kube -e ENV --ci state pull > state.json');
   if (v.ci === 'unlock' && pos.length !== 1) throw new UsageError('--ci unlock needs the lock ID (and nothing else)', 'the ID is shown with the lock: ./run.kube -e ENV --ci unlock LOCK_ID');
   let ssh: SshCliOptions | undefined;

@@ -9,7 +9,7 @@ import { ConsoleError, StateLockError, UsageError } from '../core/errors.js';
 import { IMPORT_NO_CONFIG, parseState, stateResourceLines } from '../core/tf-state.js';
 import type { Session } from '../services/session.js';
 import type { StateChange } from '../services/state/types.js';
-import type { StateCommand } from './args.js';
+import { assertApproved, type StateCommand } from './args.js';
 import type { CiReporter } from './reporter.js';
 
 /** What a `--ci state` run needs of the headless runner. */
@@ -35,19 +35,6 @@ export interface StateCiResult {
   line?: string;
   /** Plan counts (target, replace, import). */
   counts?: { add: number; change: number; destroy: number; risk?: string };
-}
-
-/** The state operations that change something (each needs `--auto-approve`). */
-const MUTATIONS: ReadonlySet<StateCommand['op']> = new Set(['rm', 'mv', 'import-direct', 'push', 'unlock']);
-
-/**
- * Refuses a change without `--auto-approve` (before anything is opened or run).
- * @throws UsageError naming the operation.
- */
-export function assertApproved(cmd: StateCommand, autoApprove: boolean): void {
-  if (MUTATIONS.has(cmd.op) && !autoApprove) {
-    throw new UsageError(`--ci state ${cmd.op} changes the state and needs --auto-approve: nothing was changed`, `look first (--ci state list / show ADDRESS), then run it again with --auto-approve`);
-  }
 }
 
 /** The summary fields of a state change. */
@@ -80,7 +67,7 @@ export async function runStateCommand(cmd: StateCommand, x: StateCiContext): Pro
   const { session, reporter } = x;
   const state = session.state;
   const bucket = session.backend.bucket;
-  assertApproved(cmd, x.autoApprove);
+  assertApproved('state', cmd, x.autoApprove);
   const progress = (t: string) => reporter.step(t);
   const warnAll = (c: StateChange) => {
     for (const w of c.warnings ?? []) reporter.warning(w);

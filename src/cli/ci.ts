@@ -5,8 +5,8 @@ import type { Profile } from '../core/profile.js';
 import { historyLine } from '../services/history/record.js';
 import type { HistoryRecorder } from '../services/history/recorder.js';
 import { openSession, type Session } from '../services/session.js';
-import type { CiCommand, SecretsCommand, StateCommand } from './args.js';
-import { assertApproved, runStateCommand, type StateCiResult } from './ci-state.js';
+import { assertApproved, type CiCommand, type SecretsCommand, type StateCommand } from './args.js';
+import { runStateCommand, type StateCiResult } from './ci-state.js';
 import { planMarkdown } from './plan-report.js';
 import { CiReporter } from './reporter.js';
 
@@ -103,10 +103,8 @@ export async function runCi(o: CiOptions): Promise<number> {
   // must never die mid-apply with the lock held and the state unwritten.
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSigint);
   try {
-    if ((o.command === 'apply' || o.command === 'destroy') && !o.autoApprove) {
-      throw new UsageError(`--ci ${o.command} needs --auto-approve: nothing was run`, `review with --ci plan first, then run --ci ${o.command} --auto-approve`);
-    }
-    if (o.command === 'state' && o.state) assertApproved(o.state, o.autoApprove);
+    // Also checked when the command line is parsed; here for callers that build CiOptions themselves.
+    assertApproved(o.command, o.state, o.autoApprove);
     session = await openSession({ environment: o.environment, profile: o.profile, local: o.local, paths: o.paths, env: o.env, onProgress: (s) => reporter.step(s) });
     for (const n of session.notices) reporter.notice(n);
     if (!aws) session.engine.on((e) => reporter.event(e));

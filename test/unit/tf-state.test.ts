@@ -144,3 +144,16 @@ describe('--ci state pull and --json', () => {
     assert.throws(() => parseInvocation(['-e', 'dev', '--ci', 'state', 'pull', '--json']), /--json does not go with --ci state pull: it prints the state itself/);
   });
 });
+
+describe('changes without --auto-approve', () => {
+  it('are refused when the command line is parsed (before the profile or anything else is read or written)', () => {
+    assert.throws(() => parseInvocation(['-e', 'dev', '--ci', 'apply']), /--ci apply needs --auto-approve: nothing was run/);
+    assert.throws(() => parseInvocation(['-e', 'dev', '--ci', 'destroy']), /--ci destroy needs --auto-approve: nothing was run/);
+    for (const args of [['rm', 'aws_x.y'], ['mv', 'aws_x.y', 'aws_x.z'], ['import-direct', 'aws_x.y', 'i-1'], ['push', 'f.json'], ['unlock', 'abc']]) {
+      assert.throws(() => parseInvocation(['-e', 'dev', '--ci', 'state', ...args]), new RegExp(`--ci state ${args[0]} changes the state and needs --auto-approve: nothing was changed`));
+    }
+    // Reads and plans need none; --ci unlock ID (the old name) never did.
+    for (const args of [['list'], ['show', 'aws_x.y'], ['target', 'aws_x.y'], ['replace', 'aws_x.y'], ['import', 'aws_x.y', 'i-1']]) assert.equal(parseInvocation(['-e', 'dev', '--ci', 'state', ...args]).kind, 'ci');
+    assert.equal(parseInvocation(['-e', 'dev', '--ci', 'unlock', 'abc']).kind, 'ci');
+  });
+});
