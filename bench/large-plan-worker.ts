@@ -23,6 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { renderHeadless } from './lib/headless-console.js';
 import { percentiles } from './lib/report.js';
+import { workerMain } from './lib/worker-main.js';
 
 export const COLUMNS = 160;
 export const ROWS = 48;
@@ -280,26 +281,4 @@ async function run(a: WorkerArgs): Promise<WorkerResult> {
   };
 }
 
-const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (isEntry) {
-  let args: WorkerArgs;
-  try {
-    args = JSON.parse(process.argv[2] ?? '') as WorkerArgs;
-  } catch {
-    process.stderr.write('usage: large-plan-worker.js JSON-ARGS (forked by bench/large-plan)\n');
-    process.exit(2);
-  }
-  run(args).then(
-    (r) => {
-      if (process.send) process.send(r, () => process.exit(0));
-      else {
-        process.stdout.write(JSON.stringify(r) + '\n');
-        process.exit(0);
-      }
-    },
-    (err: unknown) => {
-      process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+workerMain<WorkerArgs, WorkerResult>(import.meta.url, 'large-plan-worker.js JSON-ARGS (forked by bench/large-plan)', run);
