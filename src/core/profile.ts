@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { mkdir, open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
+import { BoundedReadError, readBoundedFile } from './read-bounded.js';
 import { z } from 'zod';
 import { ENVIRONMENT_NAME } from './environment-name.js';
 import { ProfileError } from './errors.js';
@@ -288,15 +288,6 @@ export async function parseProfile(file: string, text: string, expectedEnvironme
   return profile;
 }
 
-/** What a non-regular file is, for "FILE is not a regular file (it is …)". */
-function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
-  if (st.isDirectory()) return 'a directory';
-  if (st.isFIFO()) return 'a FIFO';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  if (st.isSocket()) return 'a socket';
-  return 'not a file';
-}
 
 function notRegular(file: string, kind: string, expectedEnvironment: string | undefined): ProfileError {
   return new ProfileError(`${file} is not a regular file (it is ${kind})`, `a profile is a text file: replace it with one (cp profiles/default.tfvars ${file}) and set environment = "${expectedEnvironment ?? 'ENV'}"`);
@@ -311,34 +302,16 @@ function notRegular(file: string, kind: string, expectedEnvironment: string | un
  *   is a FIFO)", "FILE is larger than 64 KiB (SIZE)", or "cannot read FILE: REASON".
  */
 async function readProfileText(file: string, expectedEnvironment: string | undefined): Promise<string> {
-  const limit = PROFILE_LIMITS.fileBytes;
-  let fh: FileHandle | undefined;
   try {
-    const before = await stat(file);
-    if (!before.isFile()) throw notRegular(file, kindOf(before), expectedEnvironment);
-    if (before.size > limit) throw tooLarge(file, before.size);
-    fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
-    const st = await fh.stat();
-    if (!st.isFile()) throw notRegular(file, kindOf(st), expectedEnvironment);
-    if (st.size > limit) throw tooLarge(file, st.size);
-    const buf = Buffer.alloc(limit + 1);
-    let n = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, n, buf.length - n, null);
-      if (bytesRead === 0) break;
-      n += bytesRead;
-      if (n > limit) throw tooLarge(file, undefined);
-    }
-    return buf.toString('utf8', 0, n);
+    return await readBoundedFile(file, PROFILE_LIMITS.fileBytes);
   } catch (err) {
-    if (err instanceof ProfileError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
+    if (!(err instanceof BoundedReadError)) throw err;
+    if (err.kind === 'not-regular') throw notRegular(file, err.detail.what ?? 'not a file', expectedEnvironment);
+    if (err.kind === 'too-large') throw tooLarge(file, err.detail.size);
+    if (err.kind === 'missing') {
       throw new ProfileError(`no profile ${file}`, `create it from profiles/default.tfvars (cp profiles/default.tfvars ${file}) and set environment = "${expectedEnvironment ?? 'ENV'}"`);
     }
-    throw new ProfileError(`cannot read ${file}: ${cut((err as Error).message, 300)}`, 'check that the file and its directory can be read');
-  } finally {
-    await fh?.close().catch(() => undefined);
+    throw new ProfileError(`cannot read ${file}: ${cut(err.detail.message ?? '', 300)}`, 'check that the file and its directory can be read');
   }
 }
 

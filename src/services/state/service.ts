@@ -10,6 +10,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write.js';
+import { BoundedReadError, readBoundedFile } from '../../core/read-bounded.js';
 import { ConsoleError } from '../../core/errors.js';
 import { isResourceAddress, parseState, stateIdentity } from '../../core/tf-state.js';
 import type { LockState } from '../aws/state-lock.js';
@@ -42,6 +43,14 @@ export interface StateServiceDeps {
    * object itself is the same state. When absent or when it fails, `state pull` is used.
    */
   readObject?: () => Promise<string>;
+}
+
+/** The largest state file `push` reads (bytes): far beyond a 10,000-resource state (~19 MB). */
+export const STATE_FILE_MAX_BYTES = 512 * 1024 * 1024;
+
+/** `a, b, c` of at most 5 addresses, then `(+N more)`. */
+function listed(addresses: readonly string[]): string {
+  return `${addresses.slice(0, 5).join(', ')}${addresses.length > 5 ? ` (+${addresses.length - 5} more)` : ''}`;
 }
 
 /** The key prefix of an environment's state backups in the state bucket: `ENV/state-backups/`. */
@@ -77,15 +86,15 @@ export class StateService implements StateOps {
     return this.d.engine.statePull();
   }
 
+  /** The state's text: the backend's object itself, else `terraform state pull` (see {@link StateServiceDeps.readObject}). */
+  private async readText(): Promise<{ text: string; source: StateRead['source'] }> {
+    const text = this.d.readObject ? await this.d.readObject().catch(() => undefined) : undefined;
+    return text !== undefined ? { text, source: 'object' } : { text: await this.d.engine.statePull(), source: 'pull' };
+  }
+
   async read(): Promise<StateRead> {
     const t0 = Date.now();
-    let text: string | undefined;
-    let source: StateRead['source'] = 'object';
-    if (this.d.readObject) text = await this.d.readObject().catch(() => undefined);
-    if (text === undefined) {
-      source = 'pull';
-      text = await this.d.engine.statePull();
-    }
+    const { text, source } = await this.readText();
     const readMs = Date.now() - t0;
     return { doc: parseState(text), readMs, at: Date.now(), source };
   }
@@ -147,7 +156,8 @@ export class StateService implements StateOps {
       this.d.onWarning?.(t);
     };
     if (!lock) await this.assertFree(what);
-    const before = await this.d.engine.statePull();
+    // The copy is the backend's object itself (byte for byte) when it can be read that way.
+    const before = (await this.readText()).text;
     check(before);
     const started = new Date();
     const id = newHistoryId(started);
@@ -186,7 +196,7 @@ export class StateService implements StateOps {
       if (h) say(await h.complete(rec));
       throw err;
     }
-    const after = await this.d.engine.statePull().catch(() => undefined);
+    const after = await this.readText().then((r) => r.text, () => undefined);
     const serialAfter = after !== undefined ? stateIdentity(after)?.serial : undefined;
     if (serialAfter !== undefined) rec.state!.serialAfter = serialAfter;
     rec.outcome = 'succeeded';
@@ -223,7 +233,7 @@ export class StateService implements StateOps {
       (text) => {
         const have = addressesOf(text);
         const missing = addresses.filter((a) => !have.has(a));
-        if (missing.length) throw new ConsoleError(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not in the state: nothing was removed`, 'list the state (--ci state list, or the State pane) for the exact address');
+        if (missing.length) throw new ConsoleError(`${listed(missing)} ${missing.length === 1 ? 'is' : 'are'} not in the state: nothing was removed`, 'list the state (--ci state list, or the State pane) for the exact address');
       },
       async () => {
         progress(`terraform state rm ${addresses.join(' ')}`);
@@ -274,9 +284,12 @@ export class StateService implements StateOps {
   async push(file: string, progress: StateProgress = () => {}): Promise<StateChange> {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      // Never blocks on a FIFO or reads without bound.
+      text = await readBoundedFile(file, STATE_FILE_MAX_BYTES);
     } catch (err) {
-      throw new ConsoleError(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): nothing was pushed`);
+      if (!(err instanceof BoundedReadError)) throw err;
+      const why = err.kind === 'not-regular' ? `it is ${err.detail.what}, not a regular file` : err.kind === 'too-large' ? `it is larger than ${STATE_FILE_MAX_BYTES / 1024 / 1024} MiB` : err.kind === 'missing' ? 'it does not exist' : (err.detail.message ?? 'unreadable');
+      throw new ConsoleError(`cannot push ${file}: ${why}: nothing was pushed`, 'push a file written by terraform state pull (--ci state pull > FILE)');
     }
     const mine = stateIdentity(text);
     if (!mine) throw new ConsoleError(`${file} is not a Terraform state (no serial and lineage): nothing was pushed`, 'push a file written by terraform state pull (--ci state pull > FILE)');
