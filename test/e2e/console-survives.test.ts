@@ -65,7 +65,8 @@ describe('kill -9 of the console during an apply', { skip }, () => {
     second = await TmuxScreen.start(command);
     const live = await second.waitFor(/is running on survive: following it live, read-only/, 60_000);
     assert.match(live, /An apply started at \S+ by \S+ \(pid \d+\) is running on survive/);
-    assert.match(live, /Applying \(followed, read-only: started \S+ by \S+, pid \d+\)/);
+    // The message and the pane's title come in separate frames: wait for the title too.
+    await second.waitFor(/Applying \(followed, read-only: started \S+ by \S+, pid \d+\)/, 60_000);
     const done = await second.waitFor(/ended: Apply complete: 3 added, 0 changed, 0 destroyed\./, 90_000);
     assert.match(done, /An apply started at \S+ by \S+ ended: Apply complete/);
 
