@@ -47,7 +47,8 @@ COPY package.json package-lock.json ./
 # Node 24 comes from the pinned npm "node" package (node_modules/.bin/node).
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN node_modules/.bin/tsc -p tsconfig.json && touch dist/.build-stamp
+# Compiled by tsc and bundled by esbuild (dist/bundle/bin.js is what run.kube runs).
+RUN node_modules/.bin/tsc -p tsconfig.json && node_modules/.bin/node scripts/bundle.mjs && touch dist/.build-stamp
 
 ENV PLATFORM_PROVIDER_MIRROR=/opt/tf-plugins
 ENTRYPOINT []

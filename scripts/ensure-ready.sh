@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Shared by play.kube and run.kube: installs the pinned dependencies (including Node 24 itself,
 # the npm "node" package) when node_modules is missing or older than package-lock.json, and
-# compiles the TypeScript when dist/ is missing or older than any source file.
+# compiles the TypeScript and bundles it (dist/bundle/, what play.kube and run.kube run) when
+# dist/ is missing or older than any source file.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -17,5 +18,6 @@ stamp=dist/.build-stamp
 if [ ! -f "$stamp" ] || [ -n "$(find src scripts tsconfig.json package.json -newer "$stamp" -type f -print -quit 2>/dev/null)" ]; then
   echo "platform-console: compiling…" >&2
   PATH="$root/node_modules/.bin:$PATH" npx --no-install tsc -p tsconfig.json >&2
+  "$root/node_modules/.bin/node" scripts/bundle.mjs >&2
   touch "$stamp"
 fi

@@ -11,8 +11,8 @@ import { readEmulatorRecord, type EmulatorRecord } from '../../src/services/loca
 import { onCleanup, runTimed, tail, type TimedRun } from './proc.js';
 
 export const ROOT = projectRoot();
-/** The built CLI entry point. */
-export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+/** The console's entry as operators run it (the esbuild bundle), or $BENCH_CLI (e.g. another checkout's, for a before/after run). */
+export const CLI = process.env.BENCH_CLI || join(ROOT, 'dist', 'bundle', 'bin.js');
 /** The Node binary running the benchmark (Node 24 from node_modules/.bin when run as documented). */
 export const NODE = process.execPath;
 /** Terraform as the console finds it: $TF_BINARY, else the machine's 1.11.4. */

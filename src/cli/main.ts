@@ -1,12 +1,9 @@
-#!/usr/bin/env node
 import { realpathSync } from 'node:fs';
-import module from 'node:module';
-import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { exitCodeOf, formatError, UsageError } from '../core/errors.js';
+import { ConsoleError, exitCodeOf, formatError, UsageError } from '../core/errors.js';
 import { checkEnvironmentName, playgroundName } from '../core/environment-name.js';
-import { profileCacheDir, profilePath, projectRoot, resolvePaths } from '../core/paths.js';
+import { profileCacheDir, profilePath, resolvePaths } from '../core/paths.js';
 import { parseInvocation, USAGE } from './args.js';
 import { ensurePlaygroundProfile } from './playground.js';
 
@@ -95,10 +92,31 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     return await runConsole({ environment, profile, local: inv.local, paths, env, ...(created ? { notice: created } : {}), ...(inv.ssh ? { ssh: inv.ssh } : {}), ...(inv.kubeconfig ? { kubeconfig: inv.kubeconfig } : {}), ...(inv.driftEveryMs ? { driftEveryMs: inv.driftEveryMs } : {}) });
   } catch (e) {
     err(formatError(e));
+    const stack = debugStack(e, env);
+    if (stack) process.stderr.write(stack);
+    else if (!(e instanceof ConsoleError)) err('hint: this is unexpected; run again with PLATFORM_DEBUG=1 for its stack trace and add it to a bug report');
     return exitCodeOf(e);
   }
 }
 
+/**
+ * Runs {@link main} and sets `process.exitCode` from it (the entry, bin.ts, calls this). An error
+ * that escapes main (never expected) is printed as one line, with its stack trace only under
+ * `PLATFORM_DEBUG=1`.
+ */
+export function runMain(argv: readonly string[]): void {
+  main(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(formatError(e) + '\n' + debugStack(e));
+      process.exitCode = 1;
+    },
+  );
+}
+
+/** Whether this module was started as the program (`node dist/src/cli/main.js`), not imported by bin.ts. */
 function isEntryPoint(): boolean {
   if (!process.argv[1]) return false;
   try {
@@ -108,19 +126,11 @@ function isEntryPoint(): boolean {
     return false;
   }
 }
-const isEntry = isEntryPoint();
-if (isEntry) {
-  // Node's compile cache (V8 code cache on disk) for what is imported from here on: Ink, React,
-  // the AWS SDK… (the static imports above are few and small). One per checkout, beside the work
-  // dir's default; a cache that cannot be written is ignored by Node.
-  (module as { enableCompileCache?: (dir?: string) => unknown }).enableCompileCache?.(process.env.NODE_COMPILE_CACHE || join(projectRoot(), '.cache', 'node-compile-cache'));
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(formatError(e) + '\n');
-      process.exitCode = 1;
-    },
-  );
+// Started directly (tsc's build, without bin.ts's compile cache): still runs.
+if (isEntryPoint()) runMain(process.argv.slice(2));
+
+/** The stack trace of an unexpected error (not a ConsoleError) when `PLATFORM_DEBUG` is set, else ''. */
+function debugStack(e: unknown, env: NodeJS.ProcessEnv = process.env): string {
+  if (!env.PLATFORM_DEBUG || e instanceof ConsoleError || !(e instanceof Error) || !e.stack) return '';
+  return `${e.stack}\n`;
 }

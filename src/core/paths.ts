@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,9 +14,21 @@ export interface Paths {
   work: string;
 }
 
-/** The project root, found from this file's place in dist/src/core/. */
+let root: string | undefined;
+
+/**
+ * The project root: the nearest directory above this module's file that holds both `package.json`
+ * and `terraform/` (the module runs from dist/src/core/ when compiled by tsc, from dist/bundle/
+ * when bundled by esbuild). Falls back to three levels up (the tsc layout) when none is found.
+ */
 export function projectRoot(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+  if (root !== undefined) return root;
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'terraform'))) return (root = dir);
+    if (dirname(dir) === dir) break;
+  }
+  return (root = resolve(here, '..', '..', '..'));
 }
 
 /** The paths for this process, from the environment overrides or the project layout. */

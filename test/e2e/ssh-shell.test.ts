@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { sshdSkipReason, startSshHosts, type SshHosts } from '../support/sshd.js';
 import { TmuxScreen, tmuxAvailable } from '../support/tmux.js';
-import { makeWorkspace, ROOT } from '../support/workspace.js';
+import { CLI, makeWorkspace, ROOT } from '../support/workspace.js';
 
 const run = promisify(execFile);
 const skip = (await sshdSkipReason()) ?? (tmuxAvailable() ? undefined : process.env.CI === 'true' ? undefined : 'tmux is not installed');
@@ -80,9 +80,8 @@ describe('SSH shell in a pseudo-terminal (tmux, real sshd)', { skip }, () => {
     const status = join(hosts.dir, 'ci-shell.status');
     const kh = await hosts.knownHostsFile(join(hosts.dir, 'kh-ci-shell'));
     const env = Object.entries(ws.env).map(([k, v]) => `${k}=${JSON.stringify(v ?? '')}`).join(' ');
-    const cli = join(ROOT, 'dist', 'src', 'cli', 'main.js');
     const pty = await TmuxScreen.start(
-      `env ${env} TERM=xterm-256color ${process.execPath} ${cli} -e sshpty --ci ssh 127.0.0.1:${hosts.nodes[0]!.port} --bastion 127.0.0.1:${hosts.bastion.port} --user ${hosts.user} --identity ${hosts.identityFile} --known-hosts ${kh}; echo $? > ${status}`,
+      `env ${env} TERM=xterm-256color ${process.execPath} ${CLI} -e sshpty --ci ssh 127.0.0.1:${hosts.nodes[0]!.port} --bastion 127.0.0.1:${hosts.bastion.port} --user ${hosts.user} --identity ${hosts.identityFile} --known-hosts ${kh}; echo $? > ${status}`,
       100,
       30,
     );

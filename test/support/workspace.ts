@@ -16,7 +16,7 @@ export interface Workspace {
   env: NodeJS.ProcessEnv;
   /** Writes profiles/NAME.tfvars from profiles/local.tfvars with environment = NAME (and optional line edits). */
   profile(name: string, edit?: (text: string) => string): Promise<string>;
-  /** Runs the CLI (dist/src/cli/main.js) to completion. */
+  /** Runs the CLI ({@link CLI}) to completion. */
   cli(args: string[], opts?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult>;
   /** Starts the CLI and returns the child (for concurrent runs and signals). */
   spawnCli(args: string[], env?: NodeJS.ProcessEnv): ReturnType<typeof spawn>;
@@ -32,7 +32,8 @@ export interface CliResult {
 }
 
 export const ROOT = projectRoot();
-export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+/** The console as operators run it: the esbuild bundle's entry (scripts/bundle.mjs). */
+export const CLI = join(ROOT, 'dist', 'bundle', 'bin.js');
 
 /**
  * Makes a workspace. `module` is `'platform'` for the real terraform/ root module, or the name of

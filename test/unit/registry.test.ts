@@ -227,7 +227,7 @@ describe('made from the registry', () => {
   });
 
   it('--help prints the --ci commands and the console keys and : commands of the registry', () => {
-    const r = spawnSync(process.execPath, [join(projectRoot(), 'dist', 'src', 'cli', 'main.js'), '--help'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(projectRoot(), 'dist', 'bundle', 'bin.js'), '--help'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /--ci state-push-errored/);
     assert.match(r.stdout, /console keys/);
