@@ -3,7 +3,7 @@ import Spinner from 'ink-spinner';
 import React from 'react';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
-import { ConsoleError, formatError } from '../core/errors.js';
+import { ConsoleError, failureText } from '../core/errors.js';
 import type { Paths } from '../core/paths.js';
 import type { Profile } from '../core/profile.js';
 import type { Session } from '../services/session.js';
@@ -102,7 +102,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   } catch (err) {
     ink.unmount();
     await ink.waitUntilExit().catch(() => {});
-    process.stderr.write(formatError(err) + '\n');
+    process.stderr.write(failureText(err, o.env));
     return 1;
   }
   if (o.notice) session.notices.unshift(o.notice);
@@ -112,7 +112,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   } catch (err) {
     ink.unmount();
     session.close();
-    process.stderr.write(formatError(err) + '\n');
+    process.stderr.write(failureText(err, o.env));
     return 1;
   }
   const { AwsController, App, ClusterController, Controller, HistoryController, SshController, Store } = m;

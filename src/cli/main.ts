@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { ConsoleError, exitCodeOf, formatError, UsageError } from '../core/errors.js';
+import { exitCodeOf, failureText, UsageError } from '../core/errors.js';
 import { checkEnvironmentName, playgroundName } from '../core/environment-name.js';
 import { profileCacheDir, profilePath, resolvePaths } from '../core/paths.js';
 import { parseInvocation, USAGE } from './args.js';
@@ -91,10 +91,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     const { runConsole } = await import('./console.js');
     return await runConsole({ environment, profile, local: inv.local, paths, env, ...(created ? { notice: created } : {}), ...(inv.ssh ? { ssh: inv.ssh } : {}), ...(inv.kubeconfig ? { kubeconfig: inv.kubeconfig } : {}), ...(inv.driftEveryMs ? { driftEveryMs: inv.driftEveryMs } : {}) });
   } catch (e) {
-    err(formatError(e));
-    const stack = debugStack(e, env);
-    if (stack) process.stderr.write(stack);
-    else if (!(e instanceof ConsoleError)) err('hint: this is unexpected; run again with PLATFORM_DEBUG=1 for its stack trace and add it to a bug report');
+    process.stderr.write(failureText(e, env));
     return exitCodeOf(e);
   }
 }
@@ -110,7 +107,7 @@ export function runMain(argv: readonly string[]): void {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(formatError(e) + '\n' + debugStack(e));
+      process.stderr.write(failureText(e));
       process.exitCode = 1;
     },
   );
@@ -128,9 +125,3 @@ function isEntryPoint(): boolean {
 }
 // Started directly (tsc's build, without bin.ts's compile cache): still runs.
 if (isEntryPoint()) runMain(process.argv.slice(2));
-
-/** The stack trace of an unexpected error (not a ConsoleError) when `PLATFORM_DEBUG` is set, else ''. */
-function debugStack(e: unknown, env: NodeJS.ProcessEnv = process.env): string {
-  if (!env.PLATFORM_DEBUG || e instanceof ConsoleError || !(e instanceof Error) || !e.stack) return '';
-  return `${e.stack}\n`;
-}

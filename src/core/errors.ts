@@ -96,6 +96,19 @@ export function messageOf(err: unknown): { text: string; hint?: string } {
   return { text: formatError(err).replace(/^error: /, '') };
 }
 
+/**
+ * What to print on stderr for an error that ends a command or the console: {@link formatError}'s
+ * lines; for an unexpected error (not a {@link ConsoleError}) also its stack trace when
+ * `PLATFORM_DEBUG` is set in `env`, else a hint saying how to get it for a bug report.
+ * @returns the text, ending with a newline.
+ */
+export function failureText(err: unknown, env: NodeJS.ProcessEnv = process.env): string {
+  const text = formatError(err) + '\n';
+  if (err instanceof ConsoleError) return text;
+  if (env.PLATFORM_DEBUG && err instanceof Error && err.stack) return `${text}${err.stack}\n`;
+  return `${text}hint: this is unexpected; run again with PLATFORM_DEBUG=1 for its stack trace and add it to a bug report\n`;
+}
+
 /** The exit code for an error that ends a CLI command: the error's own, else 1. */
 export function exitCodeOf(err: unknown): number {
   return err instanceof ConsoleError ? err.exitCode : 1;

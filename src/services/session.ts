@@ -1,20 +1,18 @@
-import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
 import { CredentialsError } from '../core/errors.js';
 import { profileCacheDir, profilePath, type Paths } from '../core/paths.js';
 import { loadProfile, type Profile } from '../core/profile.js';
-import { callerIdentity, describeSource, resolveCredentials, type ResolvedCredentials } from './aws/credentials.js';
-import { readStateLock, readStateObject, type LockState } from './aws/state-lock.js';
+import type { ResolvedCredentials } from './aws/credentials.js';
+import type { LockState } from './aws/state-lock.js';
 import type { AwsContext } from './aws/context.js';
-import { bootstrapLocal } from './local/bootstrap.js';
 import { applyEmulatorEnv, ensureEmulator } from './local/emulator.js';
 import { backendFor, type BackendSettings } from './terraform/backend.js';
 import { findTerraform, type TerraformBinary } from './terraform/binary.js';
 import { providerSource, writeCliConfig } from './terraform/cliconfig.js';
 import { Engine } from './terraform/engine.js';
 import { HistoryRecorder } from './history/recorder.js';
-import { HistoryStore } from './history/store.js';
-import { StateService } from './state/service.js';
+import type { HistoryStore } from './history/store.js';
+import type { StateService } from './state/service.js';
 
 /** An Ubuntu image moto 5.2 knows in every region, used in local mode when the profile leaves ami_id empty. */
 export const LOCAL_AMI = 'ami-785db401';
@@ -72,26 +70,6 @@ export interface Session {
   close(): void;
 }
 
-/** How long one reachability probe of the state backend may take (ms). */
-const PROBE_TIMEOUT_MS = 4_000;
-
-/**
- * Whether the state backend answers: `HeadBucket` of the state bucket within PROBE_TIMEOUT_MS.
- * Any HTTP answer (even 403) counts as reachable; no answer (refused, reset, timed out, DNS) does not.
- * @returns undefined when it answers, else a short reason naming the endpoint.
- */
-export async function probeBackend(s3: S3Client, bucket: string, endpoint: string): Promise<string | undefined> {
-  try {
-    await s3.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-    return undefined;
-  } catch (err) {
-    const e = err as { $metadata?: { httpStatusCode?: number }; code?: string; name?: string; message?: string };
-    if (e.$metadata?.httpStatusCode) return undefined;
-    const why = e.code ?? (e.name === 'AbortError' || e.name === 'TimeoutError' ? `no answer in ${PROBE_TIMEOUT_MS / 1000} s` : e.name ?? 'error');
-    return `${endpoint}: ${why}`;
-  }
-}
-
 function withoutKeys(env: NodeJS.ProcessEnv, keys: readonly string[]): NodeJS.ProcessEnv {
   const out = { ...env };
   for (const k of keys) delete out[k];
@@ -112,6 +90,10 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   const notices: string[] = [];
   const binaryP = findTerraform(o.env);
   binaryP.catch(() => {});
+  // The AWS SDK's modules (~0.1 s to evaluate) load while `terraform version` runs and the
+  // emulator is checked, not before.
+  const sdkP = import('./session-aws.js');
+  sdkP.catch(() => {});
 
   let childEnv: NodeJS.ProcessEnv;
   let creds: ResolvedCredentials;
@@ -120,17 +102,19 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   let backend = backendFor(o.environment, profile, o.local);
   let extraVars: Record<string, string> = {};
   let whoP: Promise<{ account: string; arn: string }>;
+  let sdk: typeof import('./session-aws.js');
   if (o.local) {
     const emu = await ensureEmulator({ ...(o.env.PLATFORM_LOCAL_DIR ? { stateDir: o.env.PLATFORM_LOCAL_DIR } : {}), onStarting: () => progress('starting the local AWS emulator (moto)') });
+    sdk = await sdkP;
     if (!emu.startedNow) progress(`using the local AWS emulator already running at ${emu.endpoint} (pid ${emu.pid})`);
     endpoint = emu.endpoint;
     childEnv = applyEmulatorEnv(emu, profile.aws_region, o.env);
-    creds = await resolveCredentials({ env: childEnv, environment: o.environment, awsProfile: '' });
-    whoP = callerIdentity(creds, profile.aws_region, endpoint);
+    creds = await sdk.resolveCredentials({ env: childEnv, environment: o.environment, awsProfile: '' });
+    whoP = sdk.callerIdentity(creds, profile.aws_region, endpoint);
     whoP.catch(() => undefined);
     progress('checking the state bucket and KMS key in the emulator');
     const kmsAlias = profile.kms_master_id.startsWith('alias/') ? profile.kms_master_id : 'alias/platform-console-local';
-    const boot = await bootstrapLocal({ endpoint, region: profile.aws_region, bucket: profile.terraform_bucket_name, kmsAlias, ...(o.env.PLATFORM_LOCAL_DIR ? { stateDir: o.env.PLATFORM_LOCAL_DIR } : {}) });
+    const boot = await sdk.bootstrapLocal({ endpoint, region: profile.aws_region, bucket: profile.terraform_bucket_name, kmsAlias, ...(o.env.PLATFORM_LOCAL_DIR ? { stateDir: o.env.PLATFORM_LOCAL_DIR } : {}) });
     if (!profile.kms_master_id.startsWith('alias/')) {
       // A real key id cannot exist in the emulator: use the emulator's key for state and secrets.
       extraVars = { ...extraVars, kms_master_id: boot.kmsKeyArn };
@@ -144,12 +128,13 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     local = { endpoint, pid: emu.pid, startedNow: emu.startedNow, wasReset: boot.emulatorWasReset };
     if (boot.emulatorWasReset) notices.push('the local emulator was restarted: its state is gone, so the plan starts from scratch');
   } else {
-    creds = await resolveCredentials({ env: o.env, environment: o.environment, awsProfile: profile.aws_profile });
+    sdk = await sdkP;
+    creds = await sdk.resolveCredentials({ env: o.env, environment: o.environment, awsProfile: profile.aws_profile });
     childEnv = withoutKeys(o.env, creds.terraformUnset);
     Object.assign(childEnv, creds.terraformEnv);
     childEnv.AWS_REGION = profile.aws_region;
     progress('checking credentials');
-    whoP = callerIdentity(creds, profile.aws_region, endpoint);
+    whoP = sdk.callerIdentity(creds, profile.aws_region, endpoint);
   }
   const who = await whoP;
   if (profile.aws_account && who.account !== profile.aws_account && !o.local) {
@@ -161,8 +146,8 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   const binary = await binaryP;
   const dataDir = join(o.paths.work, o.local ? `${o.environment}.local` : o.environment);
   const cliConfigFile = await writeCliConfig(o.paths.work, providerSource(o.env));
-  const s3 = new S3Client({ region: profile.aws_region, credentials: creds.provider, ...(endpoint ? { endpoint, forcePathStyle: true } : {}), maxAttempts: 2 });
-  const probeS3 = new S3Client({ region: profile.aws_region, credentials: creds.provider, ...(endpoint ? { endpoint, forcePathStyle: true } : {}), maxAttempts: 1 });
+  const s3 = new sdk.S3Client({ region: profile.aws_region, credentials: creds.provider, ...(endpoint ? { endpoint, forcePathStyle: true } : {}), maxAttempts: 2 });
+  const probeS3 = new sdk.S3Client({ region: profile.aws_region, credentials: creds.provider, ...(endpoint ? { endpoint, forcePathStyle: true } : {}), maxAttempts: 1 });
   const engine = new Engine({
     binary,
     terraformDir: o.paths.terraform,
@@ -174,10 +159,10 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     env: childEnv,
     environment: o.environment,
     local: o.local,
-    probe: () => probeBackend(probeS3, backend.bucket, endpoint ?? `https://s3.${profile.aws_region}.amazonaws.com`),
+    probe: () => sdk.probeBackend(probeS3, backend.bucket, endpoint ?? `https://s3.${profile.aws_region}.amazonaws.com`),
   });
-  const readLock = () => readStateLock(s3, backend);
-  const history = new HistoryStore({ s3, bucket: backend.bucket, kmsKeyId: backend.kmsKeyId, environment: o.environment, pendingDir: join(dataDir, 'history-pending'), ...(endpoint ? { endpoint } : {}) });
+  const readLock = () => sdk.readStateLock(s3, backend);
+  const history = new sdk.HistoryStore({ s3, bucket: backend.bucket, kmsKeyId: backend.kmsKeyId, environment: o.environment, pendingDir: join(dataDir, 'history-pending'), ...(endpoint ? { endpoint } : {}) });
   return {
     environment: o.environment,
     profile,
@@ -185,7 +170,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     region: profile.aws_region,
     account: who.account,
     callerArn: who.arn,
-    credentials: o.local ? 'local emulator (dummy credentials)' : describeSource(creds.source),
+    credentials: o.local ? 'local emulator (dummy credentials)' : sdk.describeSource(creds.source),
     ...(local ? { local } : {}),
     binary,
     backend,
@@ -202,7 +187,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     historyRecorder: (sinks) =>
       new HistoryRecorder(engine, history, { environment: o.environment, callerArn: who.arn, profileFile, terraformDir: o.paths.terraform, terraformVersion: binary.version, ...sinks }),
     readLock,
-    state: new StateService({ engine, environment: o.environment, readLock, history, callerArn: who.arn, profileFile, terraformVersion: binary.version, readObject: () => readStateObject(s3, backend) }),
+    state: new sdk.StateService({ engine, environment: o.environment, readLock, history, callerArn: who.arn, profileFile, terraformVersion: binary.version, readObject: () => sdk.readStateObject(s3, backend) }),
     close: () => {
       s3.destroy();
       probeS3.destroy();

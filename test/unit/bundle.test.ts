@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { failureText, ProfileError } from '../../src/core/errors.js';
 import { projectRoot } from '../../src/core/paths.js';
 
 const BUNDLE_MAIN = pathToFileURL(join(projectRoot(), 'dist', 'bundle', 'main.js')).href;
@@ -17,6 +18,22 @@ function unexpected(env: Record<string, string>, sourceMaps: boolean) {
   const script = `${sourceMaps ? 'process.setSourceMapsEnabled(true);' : ''} const m = await import(${JSON.stringify(BUNDLE_MAIN)}); process.exitCode = await m.main(null, ${JSON.stringify(env)});`;
   return spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
 }
+
+describe('failureText', () => {
+  it("a ConsoleError is its message and hint, never a stack trace, even under PLATFORM_DEBUG", () => {
+    const e = new ProfileError('profiles/x.tfvars: field "az_count" must be 1, 2 or 3', 'edit profiles/x.tfvars');
+    const want = 'error: profiles/x.tfvars: field "az_count" must be 1, 2 or 3\nhint: edit profiles/x.tfvars\n';
+    assert.equal(failureText(e, {}), want);
+    assert.equal(failureText(e, { PLATFORM_DEBUG: '1' }), want);
+  });
+
+  it('an unexpected error gets the PLATFORM_DEBUG hint, or its stack under PLATFORM_DEBUG', () => {
+    const e = new TypeError('boom');
+    assert.equal(failureText(e, {}), 'error: boom\nhint: this is unexpected; run again with PLATFORM_DEBUG=1 for its stack trace and add it to a bug report\n');
+    const debug = failureText(e, { PLATFORM_DEBUG: '1' });
+    assert.ok(debug.startsWith('error: boom\nTypeError: boom\n    at '), debug);
+  });
+});
 
 describe('the bundle', () => {
   it('an unexpected error is one line and a hint, without a stack trace, by default', () => {
