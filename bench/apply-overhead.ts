@@ -5,7 +5,7 @@
  * terraform/variables.tf so the profile's var file matches), applied against a private local
  * emulator (moto) with the S3 backend (KMS-encrypted state, S3 lock file):
  *
- * - ours:  `main.js -e bench --local --ci apply --json --auto-approve` (openSession, then
+ * - ours:  `bin.js -e bench --local --ci apply --json --auto-approve` (openSession, then
  *          plan -json -out, show -json, apply -json PLAN; init was done by an untimed warm-up);
  * - bare:  `terraform apply -auto-approve -var-file=PROFILE` in an equally initialised copy
  *          (same backend settings, state key bench-bare/terraform.tfstate, same moto);
@@ -13,7 +13,9 @@
  *
  * Each variant runs 3 times, interleaved (order rotated each round), and every run creates 200
  * resources: each is followed by an untimed destroy. Figures: median wall time, the ratio
- * ours/bare (target ≤ 1.05), and where ours spends its time (from the arrival times of its
+ * ours/bare (issue 16: ≤ 1.25 against plan -out + apply PLAN), the --ci fixed cost (spawn to the
+ * first progress event, target < 120 ms; spawn to Terraform's start) beside bare node and bare node
+ * importing the SDK clients a session uses, and where ours spends its time (from the arrival times of its
  * NDJSON progress / operation_start / operation_end / plan events: see lib/ci-phases.ts).
  */
 import { cp, rm } from 'node:fs/promises';
@@ -24,12 +26,23 @@ import { backendConfigArgs, backendFor } from '../src/services/terraform/backend
 import { ciPhases, phaseLabels, type Phase } from './lib/ci-phases.js';
 import { check, runTimed, type TimedRun } from './lib/proc.js';
 import { median, metText, ms, ratio, table, type Bench, type TargetCheck } from './lib/report.js';
-import { makeWorkspace, TERRAFORM, writeModule } from './lib/workspace.js';
+import { makeWorkspace, NODE, ROOT, TERRAFORM, writeModule } from './lib/workspace.js';
 
 const RESOURCES = 200;
 const REPS = 3;
 const ENV = 'bench';
-const TARGET_RATIO = 1.05;
+/** Issue 16: ours vs bare `plan -out` + `apply PLAN` (the steps ours runs). */
+const TARGET_RATIO = 1.25;
+/** Issue 16: spawn to the first progress event (node, modules, profile). */
+const FIXED_TARGET_MS = 120;
+/** What a session loads of the AWS SDK, imported bare (from node_modules) as the floor of the fixed cost. */
+const SDK_IMPORTS = ['@aws-sdk/client-s3', '@aws-sdk/client-kms', '@aws-sdk/client-sts', '@aws-sdk/credential-providers'];
+
+/** Arrival time (ms since spawn) of the first NDJSON event of `type` in a run, if any. */
+function firstEventAt(r: TimedRun, type: string): number | undefined {
+  for (const { at, text } of r.lines) if (text.startsWith(`{"type":"${type}"`)) return at;
+  return undefined;
+}
 
 type Variant = 'ours' | 'bareApply' | 'barePlanApply';
 
@@ -85,7 +98,7 @@ export const applyOverhead: Bench = async (log) => {
     const planFile = join(bareDir, 'bench.tfplan');
     const added = new RegExp(`Resources: ${RESOURCES} added`);
     const destroyed = new RegExp(`Resources: ${RESOURCES} destroyed`);
-    const runVariant = async (v: Variant): Promise<{ ms: number; phases?: Phase[]; missing?: string; split?: [number, number] }> => {
+    const runVariant = async (v: Variant): Promise<{ ms: number; phases?: Phase[]; missing?: string; split?: [number, number]; fixed?: [number, number] }> => {
       switch (v) {
         case 'ours': {
           // --json: the breakdown is cut at its progress / operation_start / operation_end / plan events.
@@ -95,8 +108,10 @@ export const applyOverhead: Bench = async (log) => {
             throw new Error(`ours --ci apply --json: expected a summary with ok and add = ${RESOURCES}, got: ${summary ? JSON.stringify(summary) : r.stdout.trimEnd().split('\n').slice(-3).join('\n')}`);
           }
           const p = ciPhases(r, ['plan', 'apply']);
+          const progress = firstEventAt(r, 'progress');
+          const tfStart = firstEventAt(r, 'operation_start');
           check('ours --ci destroy (untimed)', await ws.cli(['-e', ENV, '--local', '--ci', 'destroy', '--auto-approve'], 180_000));
-          return { ms: r.ms, ...('phases' in p ? { phases: p.phases } : { missing: p.missing }) };
+          return { ms: r.ms, ...('phases' in p ? { phases: p.phases } : { missing: p.missing }), ...(progress !== undefined && tfStart !== undefined ? { fixed: [progress, tfStart] as [number, number] } : {}) };
         }
         case 'bareApply': {
           const r = check('bare terraform apply', await tf(['apply', '-auto-approve', '-input=false', `-var-file=${profileFile}`]));
@@ -120,6 +135,7 @@ export const applyOverhead: Bench = async (log) => {
     const phases: Phase[][] = [];
     const missing = new Set<string>();
     const splits: [number, number][] = [];
+    const fixed: [number, number][] = [];
     for (let rep = 0; rep < REPS; rep++) {
       const round = [...order.slice(rep % order.length), ...order.slice(0, rep % order.length)];
       for (const v of round) {
@@ -128,9 +144,24 @@ export const applyOverhead: Bench = async (log) => {
         if (r.phases) phases.push(r.phases);
         if (r.missing) missing.add(r.missing);
         if (r.split) splits.push(r.split);
+        if (r.fixed) fixed.push(r.fixed);
         log(`apply-overhead: round ${rep + 1}/${REPS} ${v}: ${ms(r.ms)}`);
       }
     }
+
+    // The floor of the fixed cost: Node itself, and Node importing the AWS SDK clients a session
+    // uses (bare, from node_modules, with a warmed compile cache as ours has).
+    log('apply-overhead: bare node -e 0 and bare node importing the SDK clients (1 warm-up + 3 runs each)');
+    const sdkScript = SDK_IMPORTS.map((m) => `await import(${JSON.stringify(m)});`).join(' ');
+    const bareEnvNode = { ...ws.env, NODE_COMPILE_CACHE: join(ws.dir, 'bare-compile-cache') };
+    const timeNode = async (args: string[]): Promise<number[]> => {
+      check('bare node (warm-up)', await runTimed(NODE, args, { env: bareEnvNode, cwd: ROOT, timeoutMs: 30_000 }));
+      const out: number[] = [];
+      for (let i = 0; i < REPS; i++) out.push(check('bare node', await runTimed(NODE, args, { env: bareEnvNode, cwd: ROOT, timeoutMs: 30_000 })).ms);
+      return out;
+    };
+    const nodeZero = await timeNode(['-e', '0']);
+    const nodeSdk = await timeNode(['--input-type=module', '-e', sdkScript]);
 
     const mOurs = median(times.ours);
     const mApply = median(times.bareApply);
@@ -142,7 +173,7 @@ export const applyOverhead: Bench = async (log) => {
       ['variant (200 × terraform_data, S3 backend on moto)', 'median', 'runs (ms)', 'ours / this', 'target', 'met'],
       [
         ['ours: --ci apply --json --auto-approve (plan + show + apply)', ms(mOurs), runs(times.ours), '', '', ''],
-        ['bare: terraform apply -auto-approve', ms(mApply), runs(times.bareApply), ratio(rApply), `≤ ${TARGET_RATIO.toFixed(2)}×`, metText(rApply <= TARGET_RATIO)],
+        ['bare: terraform apply -auto-approve', ms(mApply), runs(times.bareApply), ratio(rApply), '', ''],
         ['bare: terraform plan -out + terraform apply PLAN', ms(mPlanApply), runs(times.barePlanApply), ratio(rPlanApply), `≤ ${TARGET_RATIO.toFixed(2)}×`, metText(rPlanApply <= TARGET_RATIO)],
       ],
       ['l', 'r', 'r', 'r', 'r', 'l'],
@@ -167,17 +198,29 @@ export const applyOverhead: Bench = async (log) => {
       const why = `  No breakdown for ${phases.length ? 'some runs' : 'any run'}: events not found in ours' --json output: ${[...missing].join('; ')}.`;
       breakdown = breakdown ? `${breakdown}\n${why}` : why;
     }
+    const mFirst = fixed.length ? median(fixed.map((f) => f[0])) : NaN;
+    const mBeforeTf = fixed.length ? median(fixed.map((f) => f[1])) : NaN;
+    const fixedTable = table(
+      ['--ci fixed cost (spawn to …; medians)', 'median', 'runs (ms)', 'target', 'met'],
+      [
+        ['ours: first progress event (node, bin.js + main.js + the --ci chunk, profile from its cache)', ms(mFirst), runs(fixed.map((f) => f[0])), `< ${FIXED_TARGET_MS} ms`, metText(mFirst < FIXED_TARGET_MS)],
+        ['ours: terraform starts (+ emulator check, SDK load, bucket/key check, STS, terraform version, init check)', ms(mBeforeTf), runs(fixed.map((f) => f[1])), '', ''],
+        ['bare: node -e 0 (spawn to exit)', ms(median(nodeZero)), runs(nodeZero), '', ''],
+        [`bare: node importing ${SDK_IMPORTS.map((m) => m.replace('@aws-sdk/', '')).join(', ')} (spawn to exit)`, ms(median(nodeSdk)), runs(nodeSdk), '', ''],
+      ],
+      ['l', 'r', 'r', 'r', 'l'],
+    );
     const notes = [
       `Median of ${REPS} runs each, interleaved (order rotated each round); each run creates ${RESOURCES} resources and is followed by an untimed destroy.`,
       'Warm: ours did init in an untimed warm-up (its init check then only hashes the module); the bare copy was initialised the same way beforehand.',
       'Ours runs with --json: its phases are cut at the arrival times of its progress, operation_start, operation_end and plan events (the rows add up to its wall time; a step\'s row lasts until the next event).',
-      `The ≤ ${TARGET_RATIO.toFixed(2)}× target cannot be judged on an apply this short (bare: ${ms(mApply)}): the fixed start-up of any Node process that loads the AWS SDK (~0.3–0.5 s) dominates it; the platform benchmark (node dist/bench/run.js platform) gives a realistic ratio on the real root module.`,
+      `The ≤ ${TARGET_RATIO.toFixed(2)}× target (issue 16) is against the steps ours runs (plan -out, then apply PLAN); against a bare one-step apply there is no target: on an apply this short (bare: ${ms(mApply)}) any Node process that loads the AWS SDK pays the SDK's load (the last row of the fixed-cost table) on top of Node's own start.`,
     ];
     const targets: TargetCheck[] = [
-      { figure: 'apply: ours / bare terraform apply -auto-approve', value: ratio(rApply), target: `≤ ${TARGET_RATIO.toFixed(2)}×`, met: rApply <= TARGET_RATIO },
       { figure: 'apply: ours / bare plan -out + apply PLAN', value: ratio(rPlanApply), target: `≤ ${TARGET_RATIO.toFixed(2)}×`, met: rPlanApply <= TARGET_RATIO },
+      { figure: '--ci fixed cost: spawn to first progress', value: ms(mFirst), target: `< ${FIXED_TARGET_MS} ms`, met: mFirst < FIXED_TARGET_MS },
     ];
-    return { name: 'apply-overhead', title: `Apply overhead: --ci apply vs bare terraform (${RESOURCES} terraform_data, local moto)`, text: [main, '', breakdown, '', ...notes.map((n) => `  ${n}`)].join('\n'), targets };
+    return { name: 'apply-overhead', title: `Apply overhead: --ci apply vs bare terraform (${RESOURCES} terraform_data, local moto)`, text: [main, '', fixedTable, '', breakdown, '', ...notes.map((n) => `  ${n}`)].join('\n'), targets };
   } finally {
     await ws.dispose();
   }

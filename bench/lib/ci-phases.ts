@@ -26,6 +26,7 @@ type Cut =
 
 /** A progress step, as a row label. */
 function describeStep(message: string): string {
+  if (/^opening the environment/.test(message)) return 'open session: spawn terraform version, load the AWS SDK (meanwhile), check the emulator';
   if (/emulator|moto/i.test(message) && !/bucket|kms/i.test(message)) return 'open session: find the running emulator (lock-free check, probe)';
   if (/bucket|kms/i.test(message)) return 'open session: bootstrap state bucket + KMS key (idempotent)';
   if (/credential/i.test(message)) return 'open session: check credentials (STS)';

@@ -88,11 +88,14 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   const profileFile = profilePath(o.paths, o.environment);
   const profile = o.profile ?? (await loadProfile(profileFile, o.environment, { cacheDir: profileCacheDir(o.paths) }));
   const notices: string[] = [];
-  const binaryP = findTerraform(o.env);
+  progress(o.local ? 'opening the environment: Terraform, the local AWS emulator' : 'opening the environment: Terraform, credentials');
+  // The AWS SDK's modules (~0.1 s to evaluate, blocking) load once `terraform version` has been
+  // spawned, so that the two overlap.
+  let spawned!: () => void;
+  const versionStarted = new Promise<void>((resolve) => (spawned = resolve));
+  const binaryP = findTerraform(o.env, spawned);
   binaryP.catch(() => {});
-  // The AWS SDK's modules (~0.1 s to evaluate) load while `terraform version` runs and the
-  // emulator is checked, not before.
-  const sdkP = import('./session-aws.js');
+  const sdkP = versionStarted.then(() => import('./session-aws.js'));
   sdkP.catch(() => {});
 
   let childEnv: NodeJS.ProcessEnv;

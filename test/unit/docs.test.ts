@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from '@cdktn/hcl2json';
 import { projectRoot } from '../../src/core/paths.js';
-import { PROFILE_FIELDS } from '../../src/core/profile.js';
+import { PROFILE_FIELDS } from '../../src/core/profile-schema.js';
 import { keyTableMarkdown } from '../../src/ui/keys/registry.js';
 
 const root = projectRoot();

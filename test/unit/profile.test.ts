@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { checkEnvironmentName, playgroundName } from '../../src/core/environment-name.js';
 import { ProfileError } from '../../src/core/errors.js';
 import { projectRoot } from '../../src/core/paths.js';
-import { loadProfile, parseProfile, profileFromTemplate, PROFILE_FIELDS } from '../../src/core/profile.js';
+import { loadProfile, parseProfile, profileFromTemplate } from '../../src/core/profile.js';
+import { PROFILE_FIELDS } from '../../src/core/profile-schema.js';
 
 const root = projectRoot();
 const defaultText = () => readFile(join(root, 'profiles', 'default.tfvars'), 'utf8');
@@ -193,7 +194,7 @@ describe('bounded profiles (issue 11)', () => {
   });
 });
 
-describe('the parsed-profile cache (the HCL parser runs only after an edit)', () => {
+describe('the parsed-profile cache (the HCL parser runs only after an edit, the schema only after an edit or a new build)', () => {
   let dir: string;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pc-profile-cache-'));
@@ -212,15 +213,27 @@ describe('the parsed-profile cache (the HCL parser runs only after an edit)', ()
     const { statSync } = await import('node:fs');
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.equal(statSync(cacheDir).mode & 0o777, 0o700);
-    // The cache is what is read: change what it holds for this text, and the result follows it.
-    const kept = JSON.parse(await readFile(file, 'utf8')) as { v: number; raw: Record<string, unknown> };
-    await writeFile(file, JSON.stringify({ v: 1, raw: { ...kept.raw, az_count: 3 } }));
+    // The cache is what is read: change the validated profile it holds for this build, and the
+    // result follows it (the schema did not run).
+    const kept = JSON.parse(await readFile(file, 'utf8')) as { v: number; raw: Record<string, unknown>; build: string; profile: Record<string, unknown> };
+    assert.equal(kept.v, 2);
+    assert.match(kept.build, /^\d+(\.\d+)?:\d+$/);
+    assert.deepEqual(kept.profile, first);
+    await writeFile(file, JSON.stringify({ ...kept, profile: { ...kept.profile, az_count: 3 } }));
     const second = await parseProfile('local.tfvars', t, 'local', { cacheDir });
     assert.equal(second.az_count, 3);
     assert.notEqual(first.az_count, 3, 'the fixture must differ for this to prove anything');
-    // …and the schema still validates what the cache holds.
-    await writeFile(file, JSON.stringify({ v: 1, raw: { ...kept.raw, az_count: 9 } }));
+    // A validated profile of another build is not trusted: the schema validates the parse again…
+    await writeFile(file, JSON.stringify({ ...kept, build: 'another build', profile: { ...kept.profile, az_count: 3 }, raw: { ...kept.raw, az_count: 9 } }));
     await assert.rejects(parseProfile('local.tfvars', t, 'local', { cacheDir }), /field "az_count" must be 1, 2 or 3/);
+    // …and keeps the result for this build.
+    await writeFile(file, JSON.stringify({ ...kept, build: 'another build', raw: { ...kept.raw, az_count: 2 } }));
+    assert.equal((await parseProfile('local.tfvars', t, 'local', { cacheDir })).az_count, 2);
+    const rewritten = JSON.parse(await readFile(file, 'utf8')) as { build: string; profile: { az_count: number } };
+    assert.equal(rewritten.build, kept.build);
+    assert.equal(rewritten.profile.az_count, 2);
+    // The environment check still runs on a cached profile.
+    await assert.rejects(parseProfile('local.tfvars', t, 'other', { cacheDir }), /field "environment" is "local" but the file is for "other"/);
     // A cache file that is not one is ignored: the text is parsed again.
     await writeFile(file, 'not json');
     assert.deepEqual(await parseProfile('local.tfvars', t, 'local', { cacheDir }), first);

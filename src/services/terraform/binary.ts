@@ -33,9 +33,19 @@ async function onPath(name: string, env: NodeJS.ProcessEnv): Promise<string | un
 /**
  * Finds the engine: `$TF_BINARY`, else `terraform` on PATH, else `tofu` on PATH, and asks its
  * version with `version -json` (`terraform_version` field; OpenTofu answers the same shape).
+ * @param onStarted called once the `version` process has been spawned (or the search ended without
+ *   one), so that a caller can do CPU work while the process runs.
  * @throws TofuError when none is found or the binary does not answer.
  */
-export async function findTerraform(env: NodeJS.ProcessEnv = process.env): Promise<TerraformBinary> {
+export async function findTerraform(env: NodeJS.ProcessEnv = process.env, onStarted?: () => void): Promise<TerraformBinary> {
+  try {
+    return await findAndAsk(env, onStarted);
+  } finally {
+    onStarted?.();
+  }
+}
+
+async function findAndAsk(env: NodeJS.ProcessEnv, onStarted: (() => void) | undefined): Promise<TerraformBinary> {
   let path: string | undefined;
   if (env.TF_BINARY) {
     path = env.TF_BINARY.includes('/') ? env.TF_BINARY : await onPath(env.TF_BINARY, env);
@@ -47,7 +57,9 @@ export async function findTerraform(env: NodeJS.ProcessEnv = process.env): Promi
     throw new TofuError('neither terraform nor tofu is on PATH', 'install Terraform 1.11 (or OpenTofu), or set TF_BINARY to its path');
   }
   try {
-    const { stdout } = await run(path, ['version', '-json'], { env: { ...env, CHECKPOINT_DISABLE: '1' }, timeout: 15_000 });
+    const asked = run(path, ['version', '-json'], { env: { ...env, CHECKPOINT_DISABLE: '1' }, timeout: 15_000 });
+    onStarted?.();
+    const { stdout } = await asked;
     const v = JSON.parse(stdout) as { terraform_version?: string };
     const flavour = /tofu[^/]*$/.test(path) ? 'tofu' : 'terraform';
     return { path, flavour, version: v.terraform_version ?? 'unknown' };
