@@ -68,10 +68,15 @@ async function followOtherRun(session: Session, reporter: CiReporter, command: s
   );
 }
 
+/** How long (ms) a command interrupted while no Terraform runs waits for its current step to end. */
+export const INTERRUPT_GRACE_MS = 2_000;
+
 /**
  * Runs one headless command with the same services as the console and returns the exit code.
  * On SIGINT it sends Terraform exactly one interrupt and waits for it to write state and release
- * the lock; further SIGINTs only print that it is waiting.
+ * the lock; further SIGINTs only print that it is waiting. Interrupted while no Terraform runs
+ * (opening the environment, an AWS command), it exits with 1 once the current step ends, within
+ * {@link INTERRUPT_GRACE_MS}, or at once on a second signal.
  * Never throws: errors are printed (and summarized in NDJSON) and give exit code 1.
  */
 export async function runCi(o: CiOptions): Promise<number> {
@@ -94,7 +99,18 @@ export async function runCi(o: CiOptions): Promise<number> {
       process.exit(EXIT.error);
     }
     if (!session?.engine.busy) {
-      if (interrupted === 1) o.err('interrupted: stopping (nothing is running in Terraform)');
+      // Nothing of Terraform's to protect: the step in progress (a request to AWS, the emulator's
+      // start) gets a moment to end, then the process exits; a second signal exits at once.
+      if (interrupted === 1) {
+        o.err(`interrupted: stopping (nothing is running in Terraform; exiting in ${INTERRUPT_GRACE_MS / 1000} s at the latest)`);
+        setTimeout(() => {
+          o.err('interrupted: exiting now (the step in progress did not end)');
+          process.exit(EXIT.error);
+        }, INTERRUPT_GRACE_MS).unref();
+      } else {
+        o.err('interrupted again: exiting now');
+        process.exit(EXIT.error);
+      }
       return;
     }
     if (!session.engine.cancel()) o.err('still waiting for Terraform to write state and release the lock; it is not interrupted twice');

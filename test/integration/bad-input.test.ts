@@ -6,6 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { exitOf, waitFor } from '../support/cli-child.js';
+import { startSilentServer } from '../support/kube-standin.js';
 import { listing, makeWorkspace, type Workspace } from '../support/workspace.js';
 
 /** A hang fails the test instead of blocking the suite; a healthy run takes well under this. */
@@ -63,6 +65,46 @@ describe('bounded input: bad profiles and options exit 1 with a short message an
       assert.match(r.stderr, /^error: .*\n(hint: .*\n)?$/, `expected one error line and an optional hint, got:\n${r.stderr.slice(0, 2000)}`);
       assert.equal(r.stdout, '');
       assert.deepEqual(await listing(ws.dir), before, 'files were written');
+    });
+  }
+});
+
+describe('interrupted while no Terraform runs: a hung AWS endpoint never keeps the process', () => {
+  let ws: Workspace;
+  let silent: Awaited<ReturnType<typeof startSilentServer>>;
+  before(async () => {
+    ws = await makeWorkspace('slow');
+    await ws.profile('away');
+    // A TCP server on 127.0.0.1 that accepts and never answers: STS hangs on it.
+    silent = await startSilentServer();
+  });
+  after(async () => {
+    await silent.stop();
+    await ws.dispose();
+  });
+
+  for (const [signals, last] of [
+    [['SIGTERM'], /interrupted: exiting now \(the step in progress did not end\)\n/],
+    [['SIGINT', 'SIGINT'], /interrupted again: exiting now\n/],
+  ] as const) {
+    it(`${signals.join(' then ')} while STS does not answer: exit 1 with what happened`, async () => {
+      const child = ws.spawnCli(['-e', 'away', '--ci', 'plan'], { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_ENDPOINT_URL: `http://127.0.0.1:${silent.port}` });
+      const done = exitOf(child);
+      await waitFor(child, /checking credentials/, 60_000);
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      for (const sig of signals) {
+        // Each signal once the previous one was handled (two at once may arrive as one).
+        const handled = stderr.split('interrupted').length;
+        child.kill(sig);
+        while (stderr.split('interrupted').length === handled && child.exitCode === null) await new Promise((res) => setTimeout(res, 20));
+      }
+      const r = await done;
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /^interrupted: stopping \(nothing is running in Terraform; exiting in 2 s at the latest\)\n/m);
+      // It is our exit (the grace timer, or the second signal), not the SDK giving up on the request.
+      assert.match(r.stderr, last);
+      assert.doesNotMatch(r.stderr, /did not accept the credentials/);
     });
   }
 });
