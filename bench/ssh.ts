@@ -23,7 +23,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -266,11 +266,15 @@ export const ssh: Bench = async (log) => {
       return out;
     };
     const nodeZero = await timeIt('node -e 0', NODE, ['-e', '0']);
+    // The bundle's main.js, ci-ssh.js and profile.js entries (beside bin.js), or a tsc build's
+    // (dist/src/cli/, dist/src/core/) when BENCH_CLI names its main.js.
+    const bundled = basename(CLI) === 'bin.js';
+    const mainModule = join(dirname(CLI), 'main.js');
     const ciSshModule = join(dirname(CLI), 'ci-ssh.js');
-    const importScript = `await import(${JSON.stringify(pathToFileURL(CLI).href)}); await import(${JSON.stringify(pathToFileURL(ciSshModule).href)});`;
+    const importScript = `await import(${JSON.stringify(pathToFileURL(mainModule).href)}); await import(${JSON.stringify(pathToFileURL(ciSshModule).href)});`;
     const imports = await timeIt('import main.js + ci-ssh.js', NODE, ['--input-type=module', '-e', importScript]);
     // main.js loads the profile before --ci ssh runs (its ssh_user / ssh_identity_file): hcl2json's WebAssembly.
-    const profileModule = join(dirname(dirname(CLI)), 'core', 'profile.js');
+    const profileModule = bundled ? join(dirname(CLI), 'profile.js') : join(dirname(dirname(CLI)), 'core', 'profile.js');
     const profileScript = `const { loadProfile } = await import(${JSON.stringify(pathToFileURL(profileModule).href)}); await loadProfile(${JSON.stringify(profileFile)}, ${JSON.stringify(ENV)});`;
     const profileLoad = await timeIt('import profile.js + loadProfile', NODE, ['--input-type=module', '-e', profileScript]);
 

@@ -15,7 +15,7 @@ if [ ! -x node_modules/.bin/node ] || [ ! -f node_modules/.package-lock.json ] |
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
 stamp=dist/.build-stamp
-if [ ! -f "$stamp" ] || [ -n "$(find src scripts tsconfig.json package.json -newer "$stamp" -type f -print -quit 2>/dev/null)" ]; then
+if [ ! -f "$stamp" ] || [ ! -f dist/bundle/bin.js ] || [ -n "$(find src scripts tsconfig.json package.json -newer "$stamp" -type f -print -quit 2>/dev/null)" ]; then
   echo "platform-console: compiling…" >&2
   PATH="$root/node_modules/.bin:$PATH" npx --no-install tsc -p tsconfig.json >&2
   "$root/node_modules/.bin/node" scripts/bundle.mjs >&2

@@ -206,14 +206,33 @@ function encryptionMatches(rules: ServerSideEncryptionRule[] | undefined, key: K
 export async function bootstrapPrerequisites(ctx: AwsContext, opts: PrerequisiteOptions): Promise<BootstrapResult> {
   checkOptions(opts);
   const { bucket, kmsAlias } = opts;
-  const changes: string[] = [];
   const s3 = new S3Client(clientConfig(ctx));
   const kms = new KMSClient(clientConfig(ctx));
   try {
+    // The key and the bucket are looked up at once (reads); what is missing is then made in the
+    // order of the steps (the key first, and nothing is made when a look-up failed or the key is
+    // unusable). The bucket's settings are then read (and set where they differ) at once. Errors
+    // are reported in the order of the steps, and the changes listed in that order.
+    const [keyLook, bucketLook] = await Promise.allSettled([
+      describe(kms, kmsAlias).catch((err: unknown) => {
+        throw wrap(err, `creating the KMS key ${kmsAlias}`, ctx);
+      }),
+      headBucket(s3, ctx, bucket).catch((err: unknown) => {
+        throw wrap(err, `creating the state bucket ${bucket}`, ctx);
+      }),
+    ]);
+    if (keyLook.status === 'rejected') throw keyLook.reason;
+    if (keyLook.value) usable(keyLook.value, kmsAlias);
+    if (bucketLook.status === 'rejected') throw bucketLook.reason;
+    const state = bucketLook.value;
+    if (state.kind === 'exists' && state.region && state.region !== ctx.region) {
+      throw new AwsError(`the state bucket ${bucket} is in ${state.region}, not ${ctx.region}`, `set aws_region = "${state.region}" in the profile, or choose another terraform_bucket_name`);
+    }
+    const changes: string[] = [];
     let key: KeyMetadata;
     let createdKey: boolean;
     try {
-      ({ key, created: createdKey } = await ensureKey(kms, opts, changes));
+      ({ key, created: createdKey } = keyLook.value ? { key: keyLook.value, created: false } : await ensureKey(kms, opts, changes));
     } catch (err) {
       throw wrap(err, `creating the KMS key ${kmsAlias}`, ctx);
     }
@@ -222,82 +241,79 @@ export async function bootstrapPrerequisites(ctx: AwsContext, opts: Prerequisite
     const keyArn = key.Arn ?? '';
 
     let createdBucket = false;
-    try {
-      const state = await headBucket(s3, ctx, bucket);
-      if (state.kind === 'exists' && state.region && state.region !== ctx.region) {
-        throw new AwsError(`the state bucket ${bucket} is in ${state.region}, not ${ctx.region}`, `set aws_region = "${state.region}" in the profile, or choose another terraform_bucket_name`);
+    if (state.kind === 'missing') {
+      try {
+        await s3.send(
+          new CreateBucketCommand({
+            Bucket: bucket,
+            ...(ctx.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: ctx.region as BucketLocationConstraint } }),
+          }),
+        );
+        createdBucket = true;
+        changes.push(`created the bucket s3://${bucket} in ${ctx.region}`);
+      } catch (err) {
+        if (nameOf(err) === 'BucketAlreadyExists') {
+          throw new AwsError(`the bucket name ${bucket} is taken by another AWS account (bucket names are global)`, 'choose another terraform_bucket_name', { cause: err });
+        }
+        if (nameOf(err) !== 'BucketAlreadyOwnedByYou') throw wrap(err, `creating the state bucket ${bucket}`, ctx);
       }
-      if (state.kind === 'missing') {
+    }
+
+    const settings = await Promise.allSettled([
+      (async (): Promise<string | undefined> => {
         try {
+          const versioning = await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }));
+          if (versioning.Status === 'Enabled') return undefined;
+          await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+          return `enabled versioning on s3://${bucket}`;
+        } catch (err) {
+          throw wrap(err, `turning on versioning of s3://${bucket}`, ctx);
+        }
+      })(),
+      (async (): Promise<string | undefined> => {
+        try {
+          let rules: ServerSideEncryptionRule[] | undefined;
+          try {
+            rules = (await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }))).ServerSideEncryptionConfiguration?.Rules;
+          } catch (err) {
+            if (nameOf(err) !== 'ServerSideEncryptionConfigurationNotFoundError') throw err;
+          }
+          if (encryptionMatches(rules, key, kmsAlias)) return undefined;
           await s3.send(
-            new CreateBucketCommand({
+            new PutBucketEncryptionCommand({
               Bucket: bucket,
-              ...(ctx.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: ctx.region as BucketLocationConstraint } }),
+              ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn }, BucketKeyEnabled: true }] },
             }),
           );
-          createdBucket = true;
-          changes.push(`created the bucket s3://${bucket} in ${ctx.region}`);
+          return `set the default encryption of s3://${bucket} to SSE-KMS with ${kmsAlias}`;
         } catch (err) {
-          if (nameOf(err) === 'BucketAlreadyExists') {
-            throw new AwsError(`the bucket name ${bucket} is taken by another AWS account (bucket names are global)`, 'choose another terraform_bucket_name', { cause: err });
-          }
-          if (nameOf(err) !== 'BucketAlreadyOwnedByYou') throw err;
+          throw wrap(err, `setting the default encryption of s3://${bucket}`, ctx);
         }
-      }
-    } catch (err) {
-      throw wrap(err, `creating the state bucket ${bucket}`, ctx);
-    }
-
-    try {
-      const versioning = await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }));
-      if (versioning.Status !== 'Enabled') {
-        await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
-        changes.push(`enabled versioning on s3://${bucket}`);
-      }
-    } catch (err) {
-      throw wrap(err, `turning on versioning of s3://${bucket}`, ctx);
-    }
-
-    try {
-      let rules: ServerSideEncryptionRule[] | undefined;
-      try {
-        rules = (await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }))).ServerSideEncryptionConfiguration?.Rules;
-      } catch (err) {
-        if (nameOf(err) !== 'ServerSideEncryptionConfigurationNotFoundError') throw err;
-      }
-      if (!encryptionMatches(rules, key, kmsAlias)) {
-        await s3.send(
-          new PutBucketEncryptionCommand({
-            Bucket: bucket,
-            ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn }, BucketKeyEnabled: true }] },
-          }),
-        );
-        changes.push(`set the default encryption of s3://${bucket} to SSE-KMS with ${kmsAlias}`);
-      }
-    } catch (err) {
-      throw wrap(err, `setting the default encryption of s3://${bucket}`, ctx);
-    }
-
-    try {
-      let block: PublicAccessBlockConfiguration | undefined;
-      try {
-        block = (await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration;
-      } catch (err) {
-        if (nameOf(err) !== 'NoSuchPublicAccessBlockConfiguration') throw err;
-      }
-      const fields = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
-      if (!fields.every((f) => block?.[f] === true)) {
-        await s3.send(
-          new PutPublicAccessBlockCommand({
-            Bucket: bucket,
-            PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
-          }),
-        );
-        changes.push(`blocked all public access to s3://${bucket}`);
-      }
-    } catch (err) {
-      throw wrap(err, `blocking public access to s3://${bucket}`, ctx);
-    }
+      })(),
+      (async (): Promise<string | undefined> => {
+        try {
+          let block: PublicAccessBlockConfiguration | undefined;
+          try {
+            block = (await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration;
+          } catch (err) {
+            if (nameOf(err) !== 'NoSuchPublicAccessBlockConfiguration') throw err;
+          }
+          const fields = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
+          if (fields.every((f) => block?.[f] === true)) return undefined;
+          await s3.send(
+            new PutPublicAccessBlockCommand({
+              Bucket: bucket,
+              PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+            }),
+          );
+          return `blocked all public access to s3://${bucket}`;
+        } catch (err) {
+          throw wrap(err, `blocking public access to s3://${bucket}`, ctx);
+        }
+      })(),
+    ]);
+    for (const step of settings) if (step.status === 'rejected') throw step.reason;
+    for (const step of settings) if (step.status === 'fulfilled' && step.value !== undefined) changes.push(step.value);
 
     return {
       bucket: { name: bucket, created: createdBucket },
