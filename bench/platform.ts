@@ -3,7 +3,7 @@
  * profile, against a private local emulator (moto) with the S3 backend. Wall time of a full apply,
  * a re-plan with no changes, and a destroy:
  *
- * - ours:  `main.js -e bench --local --ci apply --auto-approve`, `--ci plan`, `--ci destroy --auto-approve`
+ * - ours:  `bin.js -e bench --local --ci apply --auto-approve`, `--ci plan`, `--ci destroy --auto-approve`
  *          (profiles/bench.tfvars = profiles/local.tfvars with environment = "bench");
  * - bare:  `terraform apply -auto-approve`, `terraform plan -detailed-exitcode`,
  *          `terraform destroy -auto-approve`, each with `-var-file=bench-bare.tfvars -var ami_id=…`,
@@ -15,7 +15,10 @@
  * The bare side is environment "bench-bare" (its own copy of the profile): the secrets bucket, the
  * key pair and the Name tags are derived from the environment name, so the two never clash in the
  * shared emulator. Both sides are initialised and have planned once (untimed) before; then one run
- * of each phase, interleaved (apply: ours first; plan: bare first; destroy: ours first). Afterwards
+ * of each phase, interleaved (apply: ours first; plan: bare first; destroy: ours first). Then bare
+ * once more in ours' steps (`plan -out`, `show -json PLAN`, `apply PLAN`; for destroy with
+ * `plan -destroy`), from empty and back: how much of ours − bare is applying exactly the reviewed
+ * plan (three processes, each loading the provider) rather than the console. Afterwards
  * the emulator is listed (AWS SDK v3) to show that neither environment left an instance, a VPC or
  * a bucket behind.
  */
@@ -142,6 +145,22 @@ export const platform: Bench = async (log) => {
       runs[phase][side] = r;
       log(`platform: ${phase} ${side}: ${ms(r.ms)} (${resultOf(side, phase, r)})`);
     }
+    // The steps ours runs, bare: plan -out, show -json of the plan, apply PLAN (each process loads
+    // the aws provider), for apply from empty and for destroy. Shows how much of ours − bare is the
+    // process count of applying exactly the reviewed plan rather than ours.
+    const planFile = join(bareDir, 'bench.tfplan');
+    const steps = async (what: 'apply' | 'destroy'): Promise<{ ms: number; split: [number, number, number]; last: TimedRun }> => {
+      const p = check(`bare terraform plan${what === 'destroy' ? ' -destroy' : ''} -out`, await tf(['plan', ...(what === 'destroy' ? ['-destroy'] : []), ...vars, `-out=${planFile}`]));
+      const sh = check('bare terraform show -json PLAN', await tf(['show', '-json', planFile]));
+      const a = check('bare terraform apply PLAN', await tf(['apply', '-input=false', planFile]));
+      return { ms: p.ms + sh.ms + a.ms, split: [p.ms, sh.ms, a.ms], last: a };
+    };
+    const stepped: Partial<Record<'apply' | 'destroy', Awaited<ReturnType<typeof steps>>>> = {};
+    for (const what of ['apply', 'destroy'] as const) {
+      const r = await steps(what);
+      stepped[what] = r;
+      log(`platform: ${what} bare in ours' steps (plan -out, show -json, apply PLAN): ${ms(r.ms)} (${r.split.map((x) => ms(x)).join(' + ')}; ${resultOf('bare', what, r.last)})`);
+    }
     const afterDestroy = await list();
 
     const phases: { phase: Phase; label: string }[] = [
@@ -176,6 +195,16 @@ export const platform: Bench = async (log) => {
       ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
     );
 
+    const steppedTable = table(
+      ["bare in ours' steps: plan -out, show -json, apply PLAN", 'ours', 'bare, 3 steps', 'ours / that', 'plan -out', 'show -json', 'apply PLAN', 'bare, 1 step'],
+      (['apply', 'destroy'] as const).map((what) => {
+        const o = runs[what].ours!.ms;
+        const st = stepped[what]!;
+        return [what === 'apply' ? 'apply (full platform, from empty)' : 'destroy', ms(o), ms(st.ms), ratio(o / st.ms), ms(st.split[0]), ms(st.split[1]), ms(st.split[2]), ms(runs[what].bare!.ms)];
+      }),
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    );
+
     const envs = [ENV, BARE_ENV, OTHER];
     const invRow = (when: string, inv: Map<string, Holdings>, env: string) => {
       const h = inv.get(env)!;
@@ -197,7 +226,7 @@ export const platform: Bench = async (log) => {
       : `  LEFT in the emulator after destroy: ${leftText.join(', ')}.`;
 
     const notes = [
-      'One run of each phase, interleaved (apply: ours, bare; re-plan: bare, ours; destroy: ours, bare); both sides initialised and planned once beforehand (untimed).',
+      'One run of each phase, interleaved (apply: ours, bare; re-plan: bare, ours; destroy: ours, bare), then bare in ours\' steps (apply, destroy); both sides initialised and planned once beforehand (untimed).',
       `Ours plans with -out, reads the plan with terraform show -json and applies the saved plan (3 Terraform processes for apply and destroy, 2 for a plan, each loading the aws provider); bare terraform apply/destroy -auto-approve plans and applies in one process.`,
       `Ours is environment ${ENV}, bare is ${BARE_ENV} (own tfvars copy): resource names derived from the environment (secrets bucket, key pair, Name tags) never clash in the shared emulator.`,
       'The split of ours is best effort from its human lines ("── OP done in N s", 0.1 s resolution, and the plan summary line after the quiet show -json); n/a when those lines changed.',
@@ -209,7 +238,7 @@ export const platform: Bench = async (log) => {
     return {
       name: 'platform',
       title: `Platform: --ci apply / plan / destroy vs bare terraform (real root module, local moto)`,
-      text: [main, '', split, '', inv, cleanLine, '', ...notes.map((n) => `  ${n}`)].join('\n'),
+      text: [main, '', split, '', steppedTable, '', inv, cleanLine, '', ...notes.map((n) => `  ${n}`)].join('\n'),
       targets,
     };
   } finally {
