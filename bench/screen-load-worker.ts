@@ -20,6 +20,7 @@ import { TfJsonStreamParser } from '../src/services/terraform/events.js';
 import { renderHeadless } from './lib/headless-console.js';
 import { percentiles } from './lib/report.js';
 import { ApplyStream, TOTAL_EVENTS } from './lib/tf-stream.js';
+import { workerMain } from './lib/worker-main.js';
 
 export const BATCH = 1_000;
 export const TICK_MS = 10;
@@ -267,25 +268,13 @@ async function runPlain(): Promise<WorkerResult> {
   };
 }
 
-const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (isEntry) {
-  const side = process.argv[2];
-  const workDir = process.argv[3];
-  if ((side !== 'console' && side !== 'plain') || !workDir) {
-    process.stderr.write('usage: screen-load-worker.js console|plain WORKDIR (forked by bench/screen-load)\n');
-    process.exit(2);
-  }
-  (side === 'console' ? runConsole(workDir) : runPlain()).then(
-    (r) => {
-      if (process.send) process.send(r, () => process.exit(0));
-      else {
-        process.stdout.write(JSON.stringify(r) + '\n');
-        process.exit(0);
-      }
-    },
-    (err: unknown) => {
-      process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-      process.exit(1);
-    },
-  );
+/** The worker's arguments (JSON, argv[2]), as bench/screen-load passes them. */
+export interface WorkerArgs {
+  side: Side;
+  workDir: string;
 }
+
+workerMain<WorkerArgs, WorkerResult>(import.meta.url, 'screen-load-worker.js \'{"side":"console"|"plain","workDir":DIR}\' (forked by bench/screen-load)', async ({ side, workDir }) => {
+  if ((side !== 'console' && side !== 'plain') || !workDir) throw new Error(`bad arguments: side ${String(side)}, workDir ${String(workDir)}`);
+  return side === 'console' ? runConsole(workDir) : runPlain();
+});

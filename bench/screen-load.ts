@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { int, mb, metText, ms, table, type Bench, type BenchResult, type TargetCheck } from './lib/report.js';
 import { forkWorker, onCleanup } from './lib/proc.js';
-import { BATCH, COLUMNS, ROWS, TICK_MS, type Side, type WorkerResult } from './screen-load-worker.js';
+import { BATCH, COLUMNS, ROWS, TICK_MS, type Side, type WorkerArgs, type WorkerResult } from './screen-load-worker.js';
 import { RESOURCES, TOTAL_EVENTS } from './lib/tf-stream.js';
 
 const RSS_TARGET_MB = 200;
@@ -24,7 +24,8 @@ function runWorker(side: Side, workDir: string, nodeEnv?: 'production'): Promise
   const env = { ...process.env };
   delete env.NODE_ENV;
   if (nodeEnv) env.NODE_ENV = nodeEnv;
-  return forkWorker<WorkerResult>(worker, [side, workDir], { env, timeoutMs: 180_000, label: `screen-load ${side} worker` });
+  const args: WorkerArgs = { side, workDir };
+  return forkWorker<WorkerResult>(worker, [JSON.stringify(args)], { env, timeoutMs: 180_000, label: `screen-load ${side} worker` });
 }
 
 export const screenLoad: Bench = async (log) => {

@@ -58,7 +58,7 @@ export function fieldLines(text: string): Map<string, number> {
 }
 
 /** `n` bytes for a message: `300 KiB` (rounded up) below 1 MiB, else `10.0 MiB`. */
-export function sizeText(n: number): string {
+function sizeText(n: number): string {
   return n < 1024 * 1024 ? `${Math.ceil(n / 1024)} KiB` : `${(n / (1024 * 1024)).toFixed(1)} MiB`;
 }
 

@@ -34,15 +34,15 @@ interface ParseCache {
 /**
  * This build's identity, for the validated profiles in the cache: the mtime and size of this module's
  * own file (rewritten by every `tsc` run and every bundle), so that a new build, whose schema may
- * differ, validates again. '' (nothing is trusted) when the file cannot be read.
+ * differ, validates again. '' (nothing is trusted) when the file cannot be read. Read once a process.
  */
-async function buildIdentity(): Promise<string> {
-  try {
-    const st = await stat(fileURLToPath(import.meta.url));
-    return `${st.mtimeMs}:${st.size}`;
-  } catch {
-    return '';
-  }
+let identity: Promise<string> | undefined;
+function buildIdentity(): Promise<string> {
+  identity ??= stat(fileURLToPath(import.meta.url)).then(
+    (st) => `${st.mtimeMs}:${st.size}`,
+    () => '',
+  );
+  return identity;
 }
 
 /** The cache entry for `text` (see {@link ProfileParseOptions.cacheDir}); undefined when none or unreadable. */
