@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from './atomic-write.js';
@@ -45,10 +45,16 @@ function buildIdentity(): Promise<string> {
   return identity;
 }
 
-/** The cache entry for `text` (see {@link ProfileParseOptions.cacheDir}); undefined when none or unreadable. */
+/** Bytes of one cache entry at most (a profile is at most 64 KiB; its parse and its validated form are about twice that). */
+const CACHE_ENTRY_BYTES = 1024 * 1024;
+
+/**
+ * The cache entry for `text` (see {@link ProfileParseOptions.cacheDir}); undefined when none or
+ * unreadable. Read without blocking or without bound (a FIFO or a huge file there is a miss).
+ */
 async function readParseCache(dir: string, text: string): Promise<{ raw: unknown; profile?: Profile } | undefined> {
   try {
-    const [o, build] = await Promise.all([readFile(join(dir, `${sha256(text)}.json`), 'utf8').then((t) => JSON.parse(t) as Partial<ParseCache>), buildIdentity()]);
+    const [o, build] = await Promise.all([readBoundedFile(join(dir, `${sha256(text)}.json`), CACHE_ENTRY_BYTES).then((t) => JSON.parse(t) as Partial<ParseCache>), buildIdentity()]);
     if (o.v !== 2 || o.raw === undefined) return undefined;
     const trusted = build !== '' && o.build === build && o.profile !== null && typeof o.profile === 'object';
     return trusted ? { raw: o.raw, profile: o.profile! } : { raw: o.raw };

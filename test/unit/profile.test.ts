@@ -239,6 +239,23 @@ describe('the parsed-profile cache (the HCL parser runs only after an edit, the 
     assert.deepEqual(await parseProfile('local.tfvars', t, 'local', { cacheDir }), first);
   });
 
+  it('a FIFO or a huge file where a cache entry would be is a miss: parsed again, never a hang', async () => {
+    const t = await text();
+    const cacheDir = join(dir, 'absurd');
+    const first = await parseProfile('local.tfvars', t, 'local', { cacheDir });
+    const file = join(cacheDir, `${await sha(t)}.json`);
+    await rm(file);
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('mkfifo', [file]);
+    assert.deepEqual(await parseProfile('local.tfvars', t, 'local', { cacheDir }), first);
+    // The FIFO was replaced by the entry written after the parse.
+    const { statSync } = await import('node:fs');
+    assert.ok(statSync(file).isFile());
+    await writeFile(file, 'x'.repeat(2 * 1024 * 1024));
+    assert.deepEqual(await parseProfile('local.tfvars', t, 'local', { cacheDir }), first);
+    assert.ok(statSync(file).size < 64 * 1024, 'the oversized entry was rewritten');
+  });
+
   it('keeps nothing for an invalid profile (bad input writes no file)', async () => {
     const t = (await text()).replace(/^vpc_cidr\s*=.*$/m, 'vpc_cidr = "nope"');
     const cacheDir = join(dir, 'invalid');
