@@ -1,5 +1,4 @@
-import { Box, render, Text } from 'ink';
-import Spinner from 'ink-spinner';
+import { render } from 'ink';
 import React from 'react';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
@@ -8,22 +7,8 @@ import type { Paths } from '../core/paths.js';
 import type { Profile } from '../core/profile.js';
 import type { Session } from '../services/session.js';
 import type { Store } from '../state/store.js';
-
-function Boot({ environment, step }: { environment: string; step: string }): React.ReactElement {
-  return (
-    <Box flexDirection="column" padding={1}>
-      <Text bold color="cyan">
-        platform-console <Text color="white">{environment}</Text>
-      </Text>
-      <Text>
-        <Text color="yellow">
-          <Spinner type="dots" />
-        </Text>{' '}
-        {step}
-      </Text>
-    </Box>
-  );
-}
+import { Opening } from '../ui/Opening.js';
+import type { Splash } from './splash.js';
 
 /**
  * Ink's render options for the console: the alternate screen, keys handled by the console (Ctrl-C
@@ -55,7 +40,15 @@ export interface ConsoleOptions {
   kubeconfig?: string;
   /** `--drift-every`: a periodic drift check (ms); off when absent. */
   driftEveryMs?: number;
+  /** The splash main wrote before Ink loaded; handed over to Ink's first frame. */
+  splash?: Splash;
 }
+
+/**
+ * After q while the environment opens, how long (ms) the process may still wait for what is under
+ * way (an STS or S3 request to an endpoint that does not answer) before it exits anyway.
+ */
+export const QUIT_WHILE_OPENING_GRACE_MS = 2_000;
 
 /** Builds the store's header from an open session. */
 export function headerOf(s: Session): Store['state']['header'] {
@@ -72,33 +65,52 @@ export function headerOf(s: Session): Store['state']['header'] {
 }
 
 /**
- * Runs the full-screen console until the operator quits. Shows a start-up screen with the steps
- * (emulator, credentials) at once, then the console.
- * @returns the exit code (0 after a normal quit, 1 when the environment could not be opened).
+ * Runs the full-screen console until the operator quits. Its frame (header, tabs, status bar) is
+ * drawn as soon as Ink has loaded, with the steps of opening the environment (profile, Terraform,
+ * credentials, emulator) and q to quit; the panes and their keys follow once it is open.
+ * @returns the exit code (0 after a normal quit, also a quit while it opens; 1 when the
+ * environment could not be opened).
  */
 export async function runConsole(o: ConsoleOptions): Promise<number> {
   // Writes to a terminal that has gone away (SIGHUP) fail with EIO/EPIPE: ignore them, the
   // signal handler below is winding down.
   process.stdout.on('error', () => undefined);
-  const ink = render(<Boot environment={o.environment} step="opening the environment" />, CONSOLE_RENDER_OPTIONS);
-  let session: Session;
+  const steps: string[] = ['reading the profile'];
+  let region: string | undefined;
+  let quitWhileOpening!: () => void;
+  const quitP = new Promise<'quit'>((resolve) => (quitWhileOpening = () => resolve('quit')));
+  const opening = () => <Opening environment={o.environment} steps={[...steps]} onQuit={quitWhileOpening} {...(region ? { region } : {})} />;
+  o.splash?.handOver();
+  const ink = render(opening(), CONSOLE_RENDER_OPTIONS);
+  const step = (text: string) => {
+    steps.push(text);
+    ink.rerender(opening());
+  };
+  // The controllers and the App load while the environment opens (the first frame needs only Ink).
   let app: Promise<typeof import('./console-app.js')> | undefined;
-  try {
-    // The boot screen is up first; the profile is validated now (a bad one ends the console with one
-    // clear line, nothing written), then the environment is opened.
+  const open = (async () => {
+    // The profile is validated first (a bad one ends the console with one clear line, nothing
+    // written), then the environment is opened.
     const profile = await o.profile;
-    // The controllers and the App load while the environment opens (the boot screen needs only Ink).
+    region = profile.aws_region;
     app = import('./console-app.js');
     app.catch(() => undefined);
     const { openSession } = await import('../services/session.js');
-    session = await openSession({
-      profile,
-      environment: o.environment,
-      local: o.local,
-      paths: o.paths,
-      env: o.env,
-      onProgress: (step) => ink.rerender(<Boot environment={o.environment} step={step} />),
-    });
+    return openSession({ profile, environment: o.environment, local: o.local, paths: o.paths, env: o.env, onProgress: step });
+  })();
+  let session: Session;
+  try {
+    const first = await Promise.race([open, quitP]);
+    if (first === 'quit') {
+      ink.unmount();
+      await ink.waitUntilExit().catch(() => {});
+      // What was under way finishes (or fails) on its own; an open session is closed. A request
+      // that does not answer does not hold the exit for more than the grace.
+      open.then((s) => s.close(), () => undefined);
+      setTimeout(() => process.exit(process.exitCode ?? 0), QUIT_WHILE_OPENING_GRACE_MS).unref();
+      return 0;
+    }
+    session = first;
   } catch (err) {
     ink.unmount();
     await ink.waitUntilExit().catch(() => {});

@@ -3,7 +3,6 @@
  * with mode"). Readers see the old file or the new one, never a half-written one, and a failure
  * (a full disk, a read-only file system) leaves no temp file behind and says which path and what to do.
  */
-import { randomBytes } from 'node:crypto';
 import { link, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ConsoleError } from './errors.js';
@@ -115,7 +114,8 @@ export function fsWriteError(verb: string, path: string, dir: string, err: unkno
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // node:crypto loaded at the call, not imported (kept off the console's start before its splash).
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${process.getBuiltinModule('node:crypto').randomBytes(4).toString('hex')}.tmp`);
   let fh: FileHandle | undefined;
   let created = false;
   try {

@@ -99,7 +99,7 @@ export function App({ controller, size }: AppProps): React.ReactElement {
 
   return (
     <Box flexDirection="column" width={columns} height={rows}>
-      <Header state={state} width={columns} />
+      <Header header={state.header} lock={state.lock} width={columns} />
       <Tabs pane={state.pane} />
       <Box flexDirection="column" height={bodyHeight} width={columns}>
         {body}

@@ -38,7 +38,7 @@ describe('--drift-every: a periodic drift check in the console', { skip }, () =>
   });
 
   const frame = () => {
-    const ui = render(<Header state={controller.store.state} width={220} />);
+    const ui = render(<Header header={controller.store.state.header} lock={controller.store.state.lock} width={220} />);
     const f = strip(ui.lastFrame());
     ui.unmount();
     return f;

@@ -402,43 +402,62 @@ async function spawnOnce(stateDir: string, command: string[], timeoutMs: number)
   child.unref();
   await fh.close();
   const commandText = command.join(' ');
+  // Recorded at once, before it answers: a console that quits (or is killed) during the start
+  // leaves a moto that `--local stop`, the next start (which reuses or replaces it) and the tests'
+  // clean-up all know of. Removed again when this start fails.
+  const recordFile = join(stateDir, STATE_FILE);
+  const recordOf = (pid: number): EmulatorRecord => {
+    const record: EmulatorRecord = { version: 1, pid, port, endpoint: `http://${EMULATOR_HOST}:${port}`, startedAt, command };
+    const ps = procStartOf(pid);
+    if (ps !== undefined) record.procStart = ps;
+    return record;
+  };
+  if (child.pid !== undefined) await writeJsonAtomic(recordFile, recordOf(child.pid));
+  try {
+    return await waitUntilReady();
+  } catch (err) {
+    await rm(recordFile, { force: true });
+    throw err;
+  }
 
-  const deadline = startedAt + timeoutMs;
-  for (;;) {
-    if (spawnError) {
-      const missing = (spawnError as NodeJS.ErrnoException).code === 'ENOENT';
-      throw new LocalEmulatorError(
-        missing ? `the local AWS emulator command was not found: ${commandText}` : `cannot run the local AWS emulator (${commandText}): ${spawnError.message}`,
-        missing ? `${INSTALL_HINT}, or set PLATFORM_MOTO_SERVER to its command` : `see ${logPath}`,
-        { cause: spawnError },
-      );
+  async function waitUntilReady(): Promise<StartOutcome> {
+    const deadline = startedAt + timeoutMs;
+    for (;;) {
+      if (spawnError) {
+        const missing = (spawnError as NodeJS.ErrnoException).code === 'ENOENT';
+        throw new LocalEmulatorError(
+          missing ? `the local AWS emulator command was not found: ${commandText}` : `cannot run the local AWS emulator (${commandText}): ${spawnError.message}`,
+          missing ? `${INSTALL_HINT}, or set PLATFORM_MOTO_SERVER to its command` : `see ${logPath}`,
+          { cause: spawnError },
+        );
+      }
+      const pid = child.pid;
+      if (pid !== undefined && !exited && (await probeMoto(port, 500))) {
+        child.removeAllListeners('exit');
+        return { kind: 'ready', record: recordOf(pid) };
+      }
+      if (exited) {
+        const tail = await logTail(logPath);
+        if (/address already in use|errno 98/i.test(tail)) {
+          await rm(recordFile, { force: true });
+          return { kind: 'port-in-use' };
+        }
+        const how = exited.signal ? `was killed by ${exited.signal}` : `exited with code ${exited.code ?? '?'}`;
+        throw new LocalEmulatorError(
+          `the local AWS emulator (${commandText}) ${how} before it answered${tail ? `; last lines of ${logPath}:\n${tail}` : ''}`,
+          `check ${logPath}; if moto is missing or broken: ${INSTALL_HINT}`,
+        );
+      }
+      if (Date.now() > deadline) {
+        if (pid !== undefined) await terminateGroup(pid, 1_000);
+        const tail = await logTail(logPath);
+        throw new LocalEmulatorError(
+          `the local AWS emulator (${commandText}) did not answer on ${EMULATOR_HOST}:${port} within ${timeoutMs} ms${tail ? `; last lines of ${logPath}:\n${tail}` : ''}`,
+          `check ${logPath}; a slow machine may need a longer start timeout`,
+        );
+      }
+      await sleep(50);
     }
-    const pid = child.pid;
-    if (pid !== undefined && !exited && (await probeMoto(port, 500))) {
-      const record: EmulatorRecord = { version: 1, pid, port, endpoint: `http://${EMULATOR_HOST}:${port}`, startedAt, command };
-      const ps = procStartOf(pid);
-      if (ps !== undefined) record.procStart = ps;
-      child.removeAllListeners('exit');
-      return { kind: 'ready', record };
-    }
-    if (exited) {
-      const tail = await logTail(logPath);
-      if (/address already in use|errno 98/i.test(tail)) return { kind: 'port-in-use' };
-      const how = exited.signal ? `was killed by ${exited.signal}` : `exited with code ${exited.code ?? '?'}`;
-      throw new LocalEmulatorError(
-        `the local AWS emulator (${commandText}) ${how} before it answered${tail ? `; last lines of ${logPath}:\n${tail}` : ''}`,
-        `check ${logPath}; if moto is missing or broken: ${INSTALL_HINT}`,
-      );
-    }
-    if (Date.now() > deadline) {
-      if (pid !== undefined) await terminateGroup(pid, 1_000);
-      const tail = await logTail(logPath);
-      throw new LocalEmulatorError(
-        `the local AWS emulator (${commandText}) did not answer on ${EMULATOR_HOST}:${port} within ${timeoutMs} ms${tail ? `; last lines of ${logPath}:\n${tail}` : ''}`,
-        `check ${logPath}; a slow machine may need a longer start timeout`,
-      );
-    }
-    await sleep(50);
   }
 }
 

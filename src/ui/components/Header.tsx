@@ -3,8 +3,7 @@ import React from 'react';
 import type { AppState } from '../../state/store.js';
 import { formatElapsed } from '../format.js';
 
-function lockText(s: AppState): { text: string; color?: string } {
-  const l = s.lock;
+function lockText(l: AppState['lock']): { text: string; color?: string } {
   if (l.kind === 'free') return { text: 'lock free', color: 'green' };
   if (l.kind === 'held') return { text: `lock held by ${l.lock.who} (${l.lock.operation.replace(/^OperationType/, '').toLowerCase()})`, color: 'yellow' };
   return l.reason === 'not read yet' ? { text: 'lock …', color: 'gray' } : { text: `lock unknown (${l.reason.slice(0, 60)})`, color: 'gray' };
@@ -17,10 +16,12 @@ export function driftText(d: NonNullable<AppState['header']['drift']>, now = Dat
   return `${what} (${formatElapsed(Math.max(0, now - d.at))} ago${every})`;
 }
 
-/** The header: environment, account, region, backend, lock state, engine version. */
-export function Header({ state, width }: { state: AppState; width: number }): React.ReactElement {
-  const h = state.header;
-  const lock = lockText(state);
+/**
+ * The header: environment, account, region, backend, lock state, engine version. Fields not known
+ * yet (the console's frame while the environment opens) are given as "…".
+ */
+export function Header({ header: h, lock: l, width }: { header: AppState['header']; lock: AppState['lock']; width: number }): React.ReactElement {
+  const lock = lockText(l);
   return (
     <Box width={width} flexDirection="column">
       <Text wrap="truncate">
