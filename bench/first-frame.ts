@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { ensureEmulator } from '../src/services/local/emulator.js';
-import { assertNotStopping, check, isStopping, onCleanup, runTimed, track } from './lib/proc.js';
+import { assertNotStopping, BENCH_NODE_FLAGS, check, isStopping, onCleanup, runTimed, track } from './lib/proc.js';
 import { median, metText, ms, table, type Bench, type TargetCheck } from './lib/report.js';
 import { CLI, makeWorkspace, NODE, ROOT, TERRAFORM, writeModule } from './lib/workspace.js';
 
@@ -104,7 +104,7 @@ export const firstFrame: Bench = async (log) => {
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${k}=${shellQuote(v as string)}`)
       .join(' ');
-    const command = `exec env -i TERM="$TERM" ${envWords} ${shellQuote(NODE)} ${shellQuote(CLI)} -e ${ENV} --local 2>>${shellQuote(`${ws.dir}/console.stderr`)}`;
+    const command = `exec env -i TERM="$TERM" ${envWords} ${shellQuote(NODE)} ${BENCH_NODE_FLAGS.map(shellQuote).join(' ')} ${shellQuote(CLI)} -e ${ENV} --local 2>>${shellQuote(`${ws.dir}/console.stderr`)}`;
 
     // The floor of any Ink console: a bare Ink program (bench/fixtures/ink-hello.tsx), bundled with
     // the console's own esbuild options, started the same way in the same tmux server.
@@ -242,6 +242,7 @@ export const firstFrame: Bench = async (log) => {
       '  (each poll is a tmux client process: resolution ~10-15 ms). The full frame is drawn as soon as Ink has loaded, while',
       '  the environment opens; "ready" needs it open: emulator check, idempotent bootstrap of the state bucket and KMS key,',
       '  STS, `terraform version`, the CLI config. The bare Ink program is the floor of any Ink frame here (Node, Ink, React, Yoga).',
+      ...(BENCH_NODE_FLAGS.length ? [`  The console ran with BENCH_NODE_FLAGS: node ${BENCH_NODE_FLAGS.join(' ')}.`] : []),
     ].join('\n');
     const targets: TargetCheck[] = [
       { figure: 'start-up: first frame (boot screen)', value: ms(mBoot), target: `< ${BOOT_TARGET_MS} ms`, met: mBoot < BOOT_TARGET_MS },

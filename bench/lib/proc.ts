@@ -203,10 +203,19 @@ export interface WorkerOptions {
   timeoutMs?: number;
   /** What the error message calls the worker, e.g. `cluster worker`. */
   label: string;
+  /** Node's flags for the worker (default none), e.g. {@link BENCH_NODE_FLAGS} for the console's side. */
+  execArgv?: readonly string[];
 }
 
 /**
- * Forks `script` (a compiled benchmark module) with `args` on this Node, no exec arguments, and
+ * `BENCH_NODE_FLAGS` (space-separated Node/V8 flags, e.g. `--max-semi-space-size=1`): the benchmarks
+ * that time the console's own process (first-frame, screen-load) run it with these, to weigh a flag
+ * before adopting it. Empty by default: the console as the launchers start it.
+ */
+export const BENCH_NODE_FLAGS: readonly string[] = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+
+/**
+ * Forks `script` (a compiled benchmark module) with `args` on this Node (flags: `o.execArgv`), and
  * resolves with the first IPC message it sends once it exits 0. Its output (last 8,000 characters)
  * goes into the error when it fails, is killed at the timeout, or exits without a message.
  * Tracked for {@link runCleanups}.
@@ -214,7 +223,7 @@ export interface WorkerOptions {
 export function forkWorker<T>(script: string, args: readonly string[], o: WorkerOptions): Promise<T> {
   return new Promise((resolve, reject) => {
     assertNotStopping();
-    const child = fork(script, [...args], { execPath: process.execPath, execArgv: [], ...(o.env ? { env: o.env } : {}), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(script, [...args], { execPath: process.execPath, execArgv: [...(o.execArgv ?? [])], ...(o.env ? { env: o.env } : {}), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     track(child);
     let output = '';
     child.stdout?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-8_000)));
