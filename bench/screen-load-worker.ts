@@ -4,6 +4,9 @@
  *
  * - `console`: the real console screen: a Store, a Controller whose engine is a real (never run)
  *   Engine, and `<App>` rendered by Ink into a fake 160×48 TTY with the console's render options;
+ * - `ink`: the floor of any Ink screen under this stream: a bare Ink program (no project code but
+ *   the fake TTY) drawing the newest events' messages, one per line, over the whole 160×48 frame,
+ *   with the console's render options, fed and measured exactly as the console;
  * - `plain`: what the bare tool costs to show: one line per event (Terraform's own `@message`
  *   rendering) written to a null stream.
  *
@@ -29,7 +32,7 @@ export const ROWS = 48;
 /** How long to wait after the last push for every event to reach the screen. */
 const DRAIN_TIMEOUT_MS = 10_000;
 
-export type Side = 'console' | 'plain';
+export type Side = 'console' | 'ink' | 'plain';
 
 /** What a worker reports. Times in ms, sizes in bytes. */
 export interface WorkerResult {
@@ -214,6 +217,111 @@ async function runConsole(workDir: string): Promise<WorkerResult> {
   };
 }
 
+/**
+ * The bare Ink side: the newest {@link ROWS}−1 messages (a ring) drawn one per line by a component
+ * that subscribes to them, notified at most every 16 ms as the console's Store does; Ink renders at
+ * most 30 frames a second into the same fake TTY. Latency as the console's: an event is on screen
+ * when a frame rendered from a notification that included it.
+ */
+async function runInk(): Promise<WorkerResult> {
+  const React = await import('react');
+  const { Box, render, Text } = await import('ink');
+  const { FakeTty } = await import('./lib/headless-console.js');
+  const { CONSOLE_RENDER_OPTIONS } = await import('../src/cli/console.js');
+  const { PassThrough } = await import('node:stream');
+  const height = ROWS - 1;
+  const ring: string[] = new Array<string>(height).fill('');
+  let next = 0;
+  let version = 0;
+  const listeners = new Set<() => void>();
+  let timer: NodeJS.Timeout | undefined;
+  const push = new Float64Array(CAPACITY);
+  const lat = new Float64Array(CAPACITY);
+  let pushed = 0;
+  let notified = 0;
+  let shown = 0;
+  let lastShownAt = 0;
+  let frames = 0;
+  let added = 0;
+  const notify = () => {
+    timer = undefined;
+    notified = pushed;
+    version++;
+    for (const l of listeners) l();
+  };
+  function Screen(): React.ReactElement {
+    const v = React.useSyncExternalStore(
+      (l) => (listeners.add(l), () => listeners.delete(l)),
+      () => version,
+    );
+    const lines: React.ReactElement[] = [];
+    for (let i = 0; i < height; i++) lines.push(React.createElement(Text, { key: i, wrap: 'truncate' }, `${String(v).padStart(6)} ${ring[(next + i) % height]}`));
+    return React.createElement(Box, { flexDirection: 'column', width: COLUMNS, height: ROWS }, ...lines);
+  }
+  const stdout = new FakeTty(COLUMNS, ROWS);
+  const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => stdin, ref: () => stdin, unref: () => stdin });
+  const ink = render(React.createElement(Screen), {
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    stderr: new Writable({ write: (_c, _e, cb) => cb() }) as unknown as NodeJS.WriteStream,
+    ...CONSOLE_RENDER_OPTIONS,
+    onRender: () => {
+      frames++;
+      if (shown < notified) {
+        const now = performance.now();
+        for (; shown < notified; shown++) lat[shown] = now - push[shown]!;
+        lastShownAt = now;
+      }
+    },
+  });
+  await sleep(300);
+  const startRss = process.memoryUsage().rss;
+  const framesBefore = frames;
+  const writesBefore = stdout.writes;
+  const bytesBefore = stdout.bytes;
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const memory: MemoryPeaks = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0 };
+  const t0 = performance.now();
+  await feed((e) => {
+    push[pushed] = performance.now();
+    let line: string;
+    if (e.kind === 'tf') {
+      line = e.event.message;
+      if (e.event.type === 'change_summary') added = e.event.add;
+    } else line = `── ${e.kind}`;
+    ring[next] = line;
+    next = (next + 1) % height;
+    pushed++;
+    timer ??= setTimeout(notify, 16);
+  }, memory);
+  const feedEnd = performance.now();
+  const deadline = feedEnd + DRAIN_TIMEOUT_MS;
+  while (shown < pushed && performance.now() < deadline) {
+    await sleep(5);
+    sampleMemory(memory);
+  }
+  loop.disable();
+  const totalMs = (shown === pushed ? lastShownAt : performance.now()) - t0;
+  const counted = { frames: frames - framesBefore, writes: stdout.writes - writesBefore, bytes: stdout.bytes - bytesBefore };
+  ink.unmount();
+  await ink.waitUntilExit().catch(() => {});
+  const [p50, p99, max] = percentiles(lat.subarray(0, shown), [50, 99, 100]);
+  return {
+    side: 'ink',
+    events: pushed,
+    feedMs: feedEnd - t0,
+    totalMs,
+    latency: { p50: p50!, p99: p99!, max: max!, shown, unshown: pushed - shown },
+    ...counted,
+    peakRss: process.resourceUsage().maxRSS * 1024,
+    startRss,
+    memory,
+    loopDelay: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
+    check: `${counted.frames} frames, summary +${added}`,
+  };
+}
+
 async function runPlain(): Promise<WorkerResult> {
   let bytes = 0;
   let writes = 0;
@@ -274,7 +382,7 @@ export interface WorkerArgs {
   workDir: string;
 }
 
-workerMain<WorkerArgs, WorkerResult>(import.meta.url, 'screen-load-worker.js \'{"side":"console"|"plain","workDir":DIR}\' (forked by bench/screen-load)', async ({ side, workDir }) => {
-  if ((side !== 'console' && side !== 'plain') || !workDir) throw new Error(`bad arguments: side ${String(side)}, workDir ${String(workDir)}`);
-  return side === 'console' ? runConsole(workDir) : runPlain();
+workerMain<WorkerArgs, WorkerResult>(import.meta.url, 'screen-load-worker.js \'{"side":"console"|"ink"|"plain","workDir":DIR}\' (forked by bench/screen-load)', async ({ side, workDir }) => {
+  if ((side !== 'console' && side !== 'ink' && side !== 'plain') || !workDir) throw new Error(`bad arguments: side ${String(side)}, workDir ${String(workDir)}`);
+  return side === 'console' ? runConsole(workDir) : side === 'ink' ? runInk() : runPlain();
 });

@@ -44,11 +44,13 @@ async function compare(log: (line: string) => void, workDir: string): Promise<Be
   const con = await runWorker('console', workDir, 'production');
   log('screen-load: console side again with NODE_ENV unset (React development build), for comparison');
   const prod = await runWorker('console', workDir);
+  log('screen-load: bare Ink side (no project code: the newest messages over the whole frame, same render options and feed)');
+  const ink = await runWorker('ink', workDir, 'production');
   log('screen-load: plain side (one line per event to a null stream)');
   const plain = await runWorker('plain', workDir);
 
   const rssMB = con.peakRss / 1024 / 1024;
-  const all = [con, prod, plain];
+  const all = [con, prod, ink, plain];
   const row = (figure: string, f: (r: WorkerResult) => string, target = '', met = ''): string[] => [figure, ...all.map(f), target, met];
   const rows: string[][] = [
     row('events pushed', (r) => int(r.events)),
@@ -68,7 +70,7 @@ async function compare(log: (line: string) => void, workDir: string): Promise<Be
     row('event-loop delay p99 / max', (r) => `${ms(r.loopDelay.p99)} / ${ms(r.loopDelay.max)}`),
   ];
   const text = [
-    table(['figure', 'console (as run)', 'console, React dev build', 'plain lines (bare)', 'target', 'met'], rows, ['l', 'r', 'r', 'r', 'r', 'l']),
+    table(['figure', 'console (as run)', 'console, React dev build', 'bare Ink screen', 'plain lines (bare)', 'target', 'met'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'l']),
     '',
     `  Stream: ${int(TOTAL_EVENTS)} apply events for ${int(RESOURCES)} resources (start, progress every round, provisioner lines, complete; shapes from test/fixtures/tf-json),`,
     '  parsed by the real TfJsonStreamParser on every side, plus operation start/end, version and change_summary. Each side is its own process.',
@@ -76,7 +78,10 @@ async function compare(log: (line: string) => void, workDir: string): Promise<Be
     '  (maxFps 30, incrementalRendering, alternateScreen, interactive). An event is on screen when Ink has rendered a frame from a',
     '  store state that contains it (written, or unchanged because the event did not change what is visible).',
     '  "as run": NODE_ENV=production, as main.ts sets it for the console (React production build). Targets apply to that column.',
-    `  Final state check: console ${con.check}; plain ${plain.check}.`,
+    `  Bare Ink screen: no project code but the fake TTY; a component draws the newest ${ROWS - 1} messages, one per line, over the whole`,
+    '  frame, notified at most every 16 ms (as the Store), Ink with the console\'s options, React production build: the floor of any Ink',
+    '  screen under this stream (Node, React, Ink, Yoga).',
+    `  Final state check: console ${con.check}; bare Ink ${ink.check}; plain ${plain.check}.`,
     ...(BENCH_NODE_FLAGS.length ? [`  The console's sides ran with BENCH_NODE_FLAGS: node ${BENCH_NODE_FLAGS.join(' ')}.`] : []),
   ].join('\n');
   const targets: TargetCheck[] = [
