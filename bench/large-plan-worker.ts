@@ -21,7 +21,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { renderHeadless } from './lib/headless-console.js';
+import { keyContextFor, renderHeadless } from './lib/headless-console.js';
 import { percentiles } from './lib/report.js';
 import { workerMain } from './lib/worker-main.js';
 
@@ -99,15 +99,13 @@ function within<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
 }
 
 async function run(a: WorkerArgs): Promise<WorkerResult> {
-  const { Store, topOverlay, topView } = await import('../src/state/store.js');
+  const { Store, topOverlay } = await import('../src/state/store.js');
   const { Controller } = await import('../src/state/controller.js');
   const { Engine } = await import('../src/services/terraform/engine.js');
   const { backendFor } = await import('../src/services/terraform/backend.js');
   const { runTerraform } = await import('../src/services/terraform/runner.js');
   const { parsePlanJson } = await import('../src/services/terraform/plan-model.js');
   const { press } = await import('../src/ui/keys/input.js');
-  const { paneOf } = await import('../src/panes/index.js');
-  const { viewInner, viewLength } = await import('../src/ui/overlays/ViewOverlay.js');
   const { planLines } = await import('../src/panes/plan/slice.js');
 
   // The fake target: a real Engine that is never run (the Controller subscribes to it), the lock free.
@@ -198,15 +196,8 @@ async function run(a: WorkerArgs): Promise<WorkerResult> {
 
   let keys: Record<KeyId, KeyStats> | undefined;
   if (a.keys) {
-    // As App's ctx (src/ui/App.tsx): the body is the terminal's rows - 1 - header/tabs (3) - the bottom area (2).
-    const bodyHeight = ROWS - 1 - 3 - 2;
-    const ctx = () => {
-      const st = controller.store.state;
-      const v = topView(st);
-      const page = v ? viewInner(bodyHeight) : Math.max(1, bodyHeight - 3);
-      const maxScroll = v ? Math.max(0, viewLength(v, st, COLUMNS) - viewInner(bodyHeight)) : 0;
-      return { state: st, store: controller.store, controller, page, rowCount: paneOf(st.pane).rowCount(st), maxScroll };
-    };
+    // As App's ctx (src/ui/App.tsx).
+    const ctx = await keyContextFor(controller, COLUMNS, ROWS);
     const samples: Record<KeyId, { lat: number[]; sync: number[]; ink: number[]; wrong: number }> = {
       Down: { lat: [], sync: [], ink: [], wrong: 0 },
       Enter: { lat: [], sync: [], ink: [], wrong: 0 },

@@ -10,7 +10,10 @@
  * - `plain`: what the bare tool costs to show: one line per event (Terraform's own `@message`
  *   rendering) written to a null stream.
  *
- * Both sides get the same events: a synthetic `apply -json` stream (bench/lib/tf-stream.ts) parsed
+ * With `keys` (console only), the feed is slower (~20 s) and keys are pressed during it and at
+ * rest after it, each timed to Ink's next frame ({@link KeyFigures}).
+ *
+ * All sides get the same events: a synthetic `apply -json` stream (bench/lib/tf-stream.ts) parsed
  * by the real TfJsonStreamParser, 1,000 events per 10 ms tick. Sends its figures to the parent
  * over IPC.
  */
@@ -20,12 +23,23 @@ import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EngineEvent } from '../src/services/terraform/engine.js';
 import { TfJsonStreamParser } from '../src/services/terraform/events.js';
-import { renderHeadless } from './lib/headless-console.js';
+import { keyContextFor, renderHeadless } from './lib/headless-console.js';
 import { percentiles } from './lib/report.js';
 import { ApplyStream, TOTAL_EVENTS } from './lib/tf-stream.js';
 import { workerMain } from './lib/worker-main.js';
 
 export const BATCH = 1_000;
+/**
+ * With `keys`: events per tick, so that the same 100,000-event apply of 1,000 resources lasts
+ * ~20 s (5,000 events a second: still far more than Terraform sends) while keys are pressed.
+ */
+export const KEYS_BATCH = 50;
+/** Ink's render throttle at maxFps 30 is 34 ms; a key is pressed this long after the previous key's frame. */
+const KEY_GAP_MS = 36;
+/** A key whose frame has not come after this long counts as missed. */
+const KEY_FRAME_TIMEOUT_MS = 5_000;
+/** At rest: presses of each pane's number key (each from another pane), and of Down in the Plan pane. */
+export const REST_PRESSES = 40;
 export const TICK_MS = 10;
 export const COLUMNS = 160;
 export const ROWS = 48;
@@ -57,6 +71,31 @@ export interface WorkerResult {
   loopDelay: { p99: number; max: number };
   /** A check that the final state is what the stream says (console: rows done). */
   check: string;
+  /** With `keys`: press → next frame latencies (ms) by what was pressed where. */
+  keys?: KeyFigures;
+}
+
+/** Latency (ms) of key presses, press → Ink's next frame; `missed`: no frame within 5 s. */
+export interface KeyStats {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+  missed: number;
+}
+
+/** What the keys mode measures. */
+export interface KeyFigures {
+  /** During the apply: Down in the Plan pane (its rows growing to 1,000 and changing). */
+  duringApplyDown: KeyStats;
+  /** During the apply: the number keys, a pane switch each. */
+  duringApplySwitch: KeyStats;
+  /** At rest after the apply: each pane's number key (switching to it from the previous pane), by pane title. */
+  restSwitch: Record<string, KeyStats>;
+  /** At rest: Down in the Plan pane over its 1,000 rows. */
+  restDown: KeyStats;
+  /** What each pane shows at rest (rows or its message), so the reader knows what was drawn. */
+  restPanes: Record<string, string>;
 }
 
 
@@ -78,7 +117,7 @@ function sampleMemory(m: MemoryPeaks): void {
 }
 
 /** The feed: pushes the stream's events in batches on a fixed 10 ms cadence (catching up when late). */
-async function feed(deliver: (e: EngineEvent) => void, mem: MemoryPeaks): Promise<void> {
+async function feed(deliver: (e: EngineEvent) => void, mem: MemoryPeaks, batch = BATCH): Promise<void> {
   const stream = new ApplyStream();
   const parser = new TfJsonStreamParser();
   deliver({ kind: 'operation-start', operation: 'apply', at: Date.now() });
@@ -91,7 +130,7 @@ async function feed(deliver: (e: EngineEvent) => void, mem: MemoryPeaks): Promis
         const ts = new Date().toISOString();
         const lines: string[] = [];
         if (k === 0) lines.push(stream.versionLine(ts));
-        const end = Math.min(TOTAL_EVENTS, k + BATCH);
+        const end = Math.min(TOTAL_EVENTS, k + batch);
         for (; k < end; k++) lines.push(stream.line(k, ts));
         if (k >= TOTAL_EVENTS) lines.push(stream.summaryLine(ts));
         for (const event of parser.push(lines.join('\n') + '\n')) deliver({ kind: 'tf', operation: 'apply', event });
@@ -115,7 +154,7 @@ async function feed(deliver: (e: EngineEvent) => void, mem: MemoryPeaks): Promis
 
 const CAPACITY = TOTAL_EVENTS + 16;
 
-async function runConsole(workDir: string): Promise<WorkerResult> {
+async function runConsole(workDir: string, withKeys = false): Promise<WorkerResult> {
   const { Store } = await import('../src/state/store.js');
   const { Controller } = await import('../src/state/controller.js');
   const { Engine } = await import('../src/services/terraform/engine.js');
@@ -165,7 +204,11 @@ async function runConsole(workDir: string): Promise<WorkerResult> {
       for (; shown < notified; shown++) lat[shown] = now - push[shown]!;
       lastShownAt = now;
     }
+    lastFrameAt = performance.now();
+    for (const w of frameWaiters.splice(0)) w(lastFrameAt);
   };
+  let lastFrameAt = 0;
+  const frameWaiters: ((at: number) => void)[] = [];
 
   const controller = new Controller(store, { environment: 'bench', engine, readLock: async () => ({ kind: 'free' }) });
   controller.start();
@@ -179,12 +222,20 @@ async function runConsole(workDir: string): Promise<WorkerResult> {
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
   const memory: MemoryPeaks = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0 };
+  const keys = withKeys ? await keyPresser(controller, () => lastFrameAt, () => new Promise<number>((r) => frameWaiters.push(r))) : undefined;
+  let feeding = true;
   const t0 = performance.now();
-  await feed((e) => {
-    push[pushed] = performance.now();
-    store.onEngineEvent(e);
-    pushed++;
-  }, memory);
+  const fed = feed(
+    (e) => {
+      push[pushed] = performance.now();
+      store.onEngineEvent(e);
+      pushed++;
+    },
+    memory,
+    withKeys ? KEYS_BATCH : BATCH,
+  ).finally(() => (feeding = false));
+  const during = keys?.duringApply(() => feeding);
+  await fed;
   const feedEnd = performance.now();
   const deadline = feedEnd + DRAIN_TIMEOUT_MS;
   while (shown < pushed && performance.now() < deadline) {
@@ -192,6 +243,7 @@ async function runConsole(workDir: string): Promise<WorkerResult> {
     sampleMemory(memory);
   }
   loop.disable();
+  const keyFigures = keys ? { ...(await during)!, ...(await keys.atRest()) } : undefined;
   const totalMs = (shown === pushed ? lastShownAt : performance.now()) - t0;
 
   const s = store.state;
@@ -214,6 +266,69 @@ async function runConsole(workDir: string): Promise<WorkerResult> {
     memory,
     loopDelay: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
     check,
+    ...(keyFigures ? { keys: keyFigures } : {}),
+  };
+}
+
+/**
+ * Presses keys in the headless console as App would (`press` with App's context), each once Ink's
+ * render throttle has elapsed since the previous frame, and times press → Ink's next frame (the
+ * first frame after a press is drawn from a state that holds it: the press changes the store
+ * synchronously).
+ */
+async function keyPresser(controller: import('../src/state/controller.js').Controller, lastFrameAt: () => number, nextFrame: () => Promise<number>) {
+  const { press } = await import('../src/ui/keys/input.js');
+  const { PANE_LIST } = await import('../src/panes/ids.js');
+  const { paneOf } = await import('../src/panes/index.js');
+  const ctx = await keyContextFor(controller, COLUMNS, ROWS);
+  const store = controller.store;
+  type Sample = { lat: number[]; missed: number };
+  const sample = (): Sample => ({ lat: [], missed: 0 });
+  const timed = async (key: string, into: Sample): Promise<void> => {
+    const wait = lastFrameAt() + KEY_GAP_MS - performance.now();
+    if (wait > 0) await sleep(wait);
+    const frame = nextFrame();
+    const t = performance.now();
+    press(ctx, key);
+    const at = await Promise.race([frame, sleep(KEY_FRAME_TIMEOUT_MS).then(() => Number.NaN)]);
+    if (Number.isFinite(at)) into.lat.push(at - t);
+    else into.missed++;
+  };
+  const stats = (x: Sample): KeyStats => {
+    const [p50, p99, max] = x.lat.length ? percentiles(x.lat, [50, 99, 100]) : [Number.NaN, Number.NaN, Number.NaN];
+    return { count: x.lat.length + x.missed, p50: p50!, p99: p99!, max: max!, missed: x.missed };
+  };
+  const numberKey = (id: string) => String(PANE_LIST.findIndex((p) => p.id === id) + 1);
+  return {
+    /** While `on()`: Down in the Plan pane; every tenth time, a switch to Instances and back (both timed). */
+    async duringApply(on: () => boolean): Promise<Pick<KeyFigures, 'duringApplyDown' | 'duringApplySwitch'>> {
+      const down = sample();
+      const sw = sample();
+      for (let i = 0; on(); i++) {
+        if (i % 10 === 9) {
+          await timed(numberKey('instances'), sw);
+          await timed(numberKey('plan'), sw);
+        } else await timed('Down', down);
+      }
+      return { duringApplyDown: stats(down), duringApplySwitch: stats(sw) };
+    },
+    /** Each pane's number key from the previous pane, {@link REST_PRESSES} rounds; then Down ×5·REST_PRESSES in the Plan pane from its top. */
+    async atRest(): Promise<Pick<KeyFigures, 'restSwitch' | 'restDown' | 'restPanes'>> {
+      const per = new Map(PANE_LIST.map((p) => [p.title, sample()]));
+      const restPanes: Record<string, string> = {};
+      for (let round = 0; round < REST_PRESSES; round++) {
+        for (const p of PANE_LIST) {
+          await timed(numberKey(p.id), per.get(p.title)!);
+          if (store.state.pane !== p.id) throw new Error(`the ${p.title} pane's key did not switch to it`);
+          if (round === 0) restPanes[p.title] = `${paneOf(p.id).rowCount(store.state)} rows`;
+        }
+      }
+      await timed(numberKey('plan'), sample());
+      const down = sample();
+      for (let i = 0; i < 5 * REST_PRESSES; i++) await timed('Down', down);
+      restPanes['Plan/Apply'] += `, Down went to row ${store.state.selected}`;
+      return { restSwitch: Object.fromEntries([...per].map(([t, x]) => [t, stats(x)])), restDown: stats(down), restPanes };
+    },
   };
 }
 
@@ -380,9 +495,11 @@ async function runPlain(): Promise<WorkerResult> {
 export interface WorkerArgs {
   side: Side;
   workDir: string;
+  /** console only: the keys mode (a ~20 s feed of the same stream while keys are pressed, then keys at rest). */
+  keys?: boolean;
 }
 
-workerMain<WorkerArgs, WorkerResult>(import.meta.url, 'screen-load-worker.js \'{"side":"console"|"ink"|"plain","workDir":DIR}\' (forked by bench/screen-load)', async ({ side, workDir }) => {
+workerMain<WorkerArgs, WorkerResult>(import.meta.url, 'screen-load-worker.js \'{"side":"console"|"ink"|"plain","workDir":DIR}\' (forked by bench/screen-load)', async ({ side, workDir, keys }) => {
   if ((side !== 'console' && side !== 'ink' && side !== 'plain') || !workDir) throw new Error(`bad arguments: side ${String(side)}, workDir ${String(workDir)}`);
-  return side === 'console' ? runConsole(workDir) : side === 'ink' ? runInk() : runPlain();
+  return side === 'console' ? runConsole(workDir, keys === true) : side === 'ink' ? runInk() : runPlain();
 });

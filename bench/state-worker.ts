@@ -31,7 +31,7 @@ import { Session as Inspector } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { renderHeadless } from './lib/headless-console.js';
+import { keyContextFor, renderHeadless } from './lib/headless-console.js';
 import { addressOf, idOf, MODULES, modName, PER_MODULE, RESOURCES } from './lib/large-config.js';
 import { childrenCpuMs } from './lib/proc.js';
 import { percentiles } from './lib/report.js';
@@ -244,9 +244,6 @@ async function run(a: WorkerArgs): Promise<WorkerResult> {
   const { Controller } = await import('../src/state/controller.js');
   const { headerOf } = await import('../src/cli/console.js');
   const { press } = await import('../src/ui/keys/input.js');
-  const { paneOf } = await import('../src/panes/index.js');
-  const { topView } = await import('../src/state/store.js');
-  const { viewInner, viewLength } = await import('../src/ui/overlays/ViewOverlay.js');
 
   const s0 = performance.now();
   const session = await openSession({ environment: a.environment, local: true, paths: resolvePaths(process.env), env: process.env });
@@ -344,15 +341,8 @@ async function run(a: WorkerArgs): Promise<WorkerResult> {
     });
   };
 
-  // As App's ctx (src/ui/App.tsx): the body is the terminal's rows - 1 - header/tabs (3) - the bottom area (2).
-  const bodyHeight = ROWS - 1 - 3 - 2;
-  const ctx = () => {
-    const st = controller.store.state;
-    const v = topView(st);
-    const page = v ? viewInner(bodyHeight) : Math.max(1, bodyHeight - 3);
-    const maxScroll = v ? Math.max(0, viewLength(v, st, COLUMNS) - viewInner(bodyHeight)) : 0;
-    return { state: st, store: controller.store, controller, page, rowCount: paneOf(st.pane).rowCount(st), maxScroll };
-  };
+  // As App's ctx (src/ui/App.tsx).
+  const ctx = await keyContextFor(controller, COLUMNS, ROWS);
 
   // ---- timed: 7 → the first frame with the rows
   const all = expectedFor('');

@@ -67,3 +67,22 @@ export async function renderHeadless(controller: Controller, o: { columns: numbe
   });
   return { ink, stdout };
 }
+
+/**
+ * The key context App builds for each key (src/ui/App.tsx `ctx`), for a console rendered by
+ * {@link renderHeadless} at `columns` × `rows` with the status bar at the bottom: the body is the
+ * rows − 1 − header and tabs (3) − the bottom area (2). Give it to `press(ctx, key)`.
+ */
+export async function keyContextFor(controller: Controller, columns: number, rows: number): Promise<() => import('../../src/ui/keys/action.js').ActionContext> {
+  const { topView } = await import('../../src/state/store.js');
+  const { paneOf } = await import('../../src/panes/index.js');
+  const { viewInner, viewLength } = await import('../../src/ui/overlays/ViewOverlay.js');
+  const bodyHeight = rows - 1 - 3 - 2;
+  return () => {
+    const st = controller.store.state;
+    const v = topView(st);
+    const page = v ? viewInner(bodyHeight) : Math.max(1, bodyHeight - 3);
+    const maxScroll = v ? Math.max(0, viewLength(v, st, columns) - viewInner(bodyHeight)) : 0;
+    return { state: st, store: controller.store, controller, page, rowCount: paneOf(st.pane).rowCount(st), maxScroll };
+  };
+}
