@@ -13,8 +13,9 @@ export type { Profile } from './profile-schema.js';
 /** Options of {@link parseProfile}. */
 export interface ProfileParseOptions {
   /**
-   * A directory (created 0700) for the results of parsing, one file (0600) per profile text named
-   * by the text's sha256: the HCL parser's result (Go compiled to WebAssembly, ~0.3–0.5 s and
+   * A directory (created 0700) for the results of parsing, one file (0600) per profile text, named
+   * by {@link profileCacheKey} and holding the text itself (an entry is used only for exactly that
+   * text): the HCL parser's result (Go compiled to WebAssembly, ~0.3–0.5 s and
    * ~80 MB per process), and the validated profile with the build that validated it. So the parser
    * runs only after an edit, and the schema (zod) only after an edit or a new build. Only a valid
    * profile's parse is kept.
@@ -22,9 +23,10 @@ export interface ProfileParseOptions {
   cacheDir?: string;
 }
 
-/** One cache file: the parser's result, and the validated profile of build `build`. */
+/** One cache file: the text it is for, the parser's result, and the validated profile of build `build`. */
 interface ParseCache {
-  v: 2;
+  v: 3;
+  text: string;
   raw: unknown;
   build: string;
   profile: Profile;
@@ -53,8 +55,9 @@ const CACHE_ENTRY_BYTES = 1024 * 1024;
  */
 async function readParseCache(dir: string, text: string): Promise<{ raw: unknown; profile?: Profile } | undefined> {
   try {
-    const [o, build] = await Promise.all([readBoundedFile(join(dir, `${sha256(text)}.json`), CACHE_ENTRY_BYTES).then((t) => JSON.parse(t) as Partial<ParseCache>), buildIdentity()]);
-    if (o.v !== 2 || o.raw === undefined) return undefined;
+    const [o, build] = await Promise.all([readBoundedFile(join(dir, `${profileCacheKey(text)}.json`), CACHE_ENTRY_BYTES).then((t) => JSON.parse(t) as Partial<ParseCache>), buildIdentity()]);
+    // Another text with the same key (or an older entry) is a miss: parsed again, and replaced.
+    if (o.v !== 3 || o.text !== text || o.raw === undefined) return undefined;
     const trusted = build !== '' && o.build === build && o.profile !== null && typeof o.profile === 'object';
     return trusted ? { raw: o.raw, profile: o.profile! } : { raw: o.raw };
   } catch {
@@ -68,17 +71,23 @@ async function writeParseCache(dir: string, text: string, raw: unknown, profile:
     const build = await buildIdentity();
     if (build === '') return;
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const entry: ParseCache = { v: 2, raw, build, profile };
-    await writeFileAtomic(join(dir, `${sha256(text)}.json`), JSON.stringify(entry), { mode: 0o600 });
+    const entry: ParseCache = { v: 3, text, raw, build, profile };
+    await writeFileAtomic(join(dir, `${profileCacheKey(text)}.json`), JSON.stringify(entry), { mode: 0o600 });
   } catch {
     /* parsed again next time */
   }
 }
 
-function sha256(text: string): string {
-  // node:crypto loaded here, not imported: ~10 ms of Node's own modules kept off the start before
-  // the console's splash (main imports this module).
-  return process.getBuiltinModule('node:crypto').createHash('sha256').update(text).digest('hex');
+/**
+ * The name of `text`'s cache entry: its length (UTF-16 code units) and its 32-bit FNV-1a hash, in
+ * hex (`1234-89abcdef`). Not a cryptographic hash, and it need not be one: the entry holds the text
+ * and is used only when that text equals the profile's exactly. Computed without node:crypto,
+ * whose loading (~10 ms) would be most of every start's profile read.
+ */
+export function profileCacheKey(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return `${text.length}-${(h >>> 0).toString(16).padStart(8, '0')}`;
 }
 
 /**

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { checkEnvironmentName, playgroundName } from '../../src/core/environment-name.js';
 import { ProfileError } from '../../src/core/errors.js';
 import { projectRoot } from '../../src/core/paths.js';
-import { loadProfile, parseProfile, profileFromTemplate } from '../../src/core/profile.js';
+import { loadProfile, parseProfile, profileCacheKey, profileFromTemplate } from '../../src/core/profile.js';
 import { PROFILE_FIELDS } from '../../src/core/profile-schema.js';
 
 const root = projectRoot();
@@ -203,20 +203,20 @@ describe('the parsed-profile cache (the HCL parser runs only after an edit, the 
     await rm(dir, { recursive: true, force: true });
   });
   const text = async () => readFile(join(projectRoot(), 'profiles', 'local.tfvars'), 'utf8');
-  const sha = async (t: string) => (await import('node:crypto')).createHash('sha256').update(t).digest('hex');
 
   it('keeps a valid profile\'s parse (0600, in a 0700 dir) and reads it back instead of parsing', async () => {
     const t = await text();
     const cacheDir = join(dir, 'valid');
     const first = await parseProfile('local.tfvars', t, 'local', { cacheDir });
-    const file = join(cacheDir, `${await sha(t)}.json`);
+    const file = join(cacheDir, `${profileCacheKey(t)}.json`);
     const { statSync } = await import('node:fs');
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.equal(statSync(cacheDir).mode & 0o777, 0o700);
     // The cache is what is read: change the validated profile it holds for this build, and the
     // result follows it (the schema did not run).
-    const kept = JSON.parse(await readFile(file, 'utf8')) as { v: number; raw: Record<string, unknown>; build: string; profile: Record<string, unknown> };
-    assert.equal(kept.v, 2);
+    const kept = JSON.parse(await readFile(file, 'utf8')) as { v: number; text: string; raw: Record<string, unknown>; build: string; profile: Record<string, unknown> };
+    assert.equal(kept.v, 3);
+    assert.equal(kept.text, t);
     assert.match(kept.build, /^\d+(\.\d+)?:\d+$/);
     assert.deepEqual(kept.profile, first);
     await writeFile(file, JSON.stringify({ ...kept, profile: { ...kept.profile, az_count: 3 } }));
@@ -239,11 +239,31 @@ describe('the parsed-profile cache (the HCL parser runs only after an edit, the 
     assert.deepEqual(await parseProfile('local.tfvars', t, 'local', { cacheDir }), first);
   });
 
+  it('an entry is used only for exactly its text: another text under the same name (a key collision) is a miss, parsed again and replaced', async () => {
+    const t = await text();
+    const cacheDir = join(dir, 'collision');
+    const first = await parseProfile('local.tfvars', t, 'local', { cacheDir });
+    const file = join(cacheDir, `${profileCacheKey(t)}.json`);
+    const kept = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown> & { profile: Record<string, unknown> };
+    // As if another profile text had the same key: its entry (text and results) is there.
+    const other = t.replace(/^az_count\s*=.*$/m, 'az_count = 3');
+    assert.notEqual(other, t, 'the fixture must have an az_count line');
+    await writeFile(file, JSON.stringify({ ...kept, text: other, profile: { ...kept.profile, az_count: 3 } }));
+    const again = await parseProfile('local.tfvars', t, 'local', { cacheDir });
+    assert.deepEqual(again, first);
+    assert.notEqual(first.az_count, 3);
+    assert.equal((JSON.parse(await readFile(file, 'utf8')) as { text: string }).text, t, 'the entry was replaced by this text\'s');
+    // The key itself: length and FNV-1a, so different texts of one length differ too.
+    assert.match(profileCacheKey(t), new RegExp(`^${t.length}-[0-9a-f]{8}$`));
+    assert.notEqual(profileCacheKey('az_count = 2'), profileCacheKey('az_count = 3'));
+    assert.equal(profileCacheKey(''), '0-811c9dc5');
+  });
+
   it('a FIFO or a huge file where a cache entry would be is a miss: parsed again, never a hang', async () => {
     const t = await text();
     const cacheDir = join(dir, 'absurd');
     const first = await parseProfile('local.tfvars', t, 'local', { cacheDir });
-    const file = join(cacheDir, `${await sha(t)}.json`);
+    const file = join(cacheDir, `${profileCacheKey(t)}.json`);
     await rm(file);
     const { execFileSync } = await import('node:child_process');
     execFileSync('mkfifo', [file]);
