@@ -13,10 +13,16 @@
  *    much of the CLI's time is Node and how much is SSH.
  * 2. Throughput: {@link BYTES} bytes of `head -c … /dev/zero` on the node, through the bastion,
  *    into a pipe read by this process and counted (the count is checked), {@link BULK_RUNS} runs
- *    each, alternating. MB/s (MiB) from the first byte to the exit (the transfer), and from spawn
- *    to exit (set-up included). CPU time of the client processes (ssh and its ProxyJump ssh; our
- *    node) is from this process's cutime/cstime, their peak RSS from /proc (VmHWM, sampled). Our
- *    in-process figure is shown as well.
+ *    each of three clients, the order rotating: ours, a bare ssh2 client
+ *    (bench/fixtures/ssh2-bare.ts: only `ssh2` and Node's built-ins, the same hop, default
+ *    algorithm offer and host-key check as connection.ts, stdout piped out; checked once with
+ *    `echo ok` first), the floor any ssh2-based client in Node pays, and OpenSSH. MB/s (MiB)
+ *    from the first byte to the exit (the transfer), and from spawn to exit (set-up included).
+ *    CPU time of the client processes (ssh and its ProxyJump ssh; our node; the bare node) is
+ *    from this process's cutime/cstime, their peak RSS from /proc (VmHWM, sampled), with the CPU
+ *    ratios ours / bare ssh2 / OpenSSH. Beside them the peak RSS of a bare Node process
+ *    (`node -e 0`, kept alive 300 ms by a timer so the sampler sees it), and our in-process
+ *    figure.
  *
  * The ciphers each side negotiates with this sshd are printed under the table (OpenSSH from
  * `ssh -v`, ssh2 from its `handshake` event with the algorithms connection.ts offers).
@@ -26,7 +32,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import ssh2 from 'ssh2';
 
 import { connect, type SshSettings } from '../src/services/ssh/connection.js';
@@ -44,6 +50,12 @@ const SETUP_TARGET = 1.2;
 const BULK_TARGET = 0.8;
 const ENV = 'sshbench';
 const TIMEOUT_MS = 120_000;
+/** The bare ssh2 client (bench/fixtures/ssh2-bare.ts, compiled by tsc beside this file). */
+const BARE_SSH2 = fileURLToPath(new URL('./fixtures/ssh2-bare.js', import.meta.url));
+/** Runs of `node -e 0` for its peak RSS. */
+const NODE_RSS_RUNS = 3;
+/** How long that bare Node process stays up so the 50 ms sampler reads its VmHWM, ms. */
+const NODE_RSS_HOLD_MS = 300;
 
 /** A run whose stdout is counted, not kept. */
 interface CountedRun {
@@ -204,6 +216,10 @@ export const ssh: Bench = async (log) => {
       '--', cmd,
     ];
     const openssh = (cmd: string) => ['-F', cfg, 'node0', cmd];
+    const bare = (cmd: string) => [BARE_SSH2, JSON.stringify({
+      bastion: { host: '127.0.0.1', port: hosts.bastion.port }, node: { host: '127.0.0.1', port: node.port },
+      user: hosts.user, identityFile: hosts.identityFile, knownHostsFile: kh, command: cmd,
+    })];
     const env = ws.env;
 
     // ---- 1. set-up time to a command's output -------------------------------------------------
@@ -280,16 +296,27 @@ export const ssh: Bench = async (log) => {
 
     // ---- 2. throughput -----------------------------------------------------------------------------
     const bulkCmd = `head -c ${BYTES} /dev/zero`;
+    checkOk('bare ssh2 (warm-up)', await runTimed(NODE, bare('echo ok'), { env, timeoutMs: TIMEOUT_MS }));
     log(`ssh: throughput: ${int(BYTES)} bytes, ${BULK_RUNS} runs each`);
-    const bulk: Record<'ours' | 'openssh', CountedRun[]> = { ours: [], openssh: [] };
+    const sides = ['ours', 'bare', 'openssh'] as const;
+    const bulk: Record<(typeof sides)[number], CountedRun[]> = { ours: [], bare: [], openssh: [] };
     for (let i = 0; i < BULK_RUNS; i++) {
-      for (const side of i % 2 ? (['openssh', 'ours'] as const) : (['ours', 'openssh'] as const)) {
+      for (const side of [...sides.slice(i % 3), ...sides.slice(0, i % 3)]) {
         const r = side === 'ours'
           ? checkCounted('ours --ci ssh -- head -c', await runCounted(NODE, ours(bulkCmd), env))
-          : checkCounted('ssh -F CFG node0 head -c', await runCounted(SSH, openssh(bulkCmd), env));
+          : side === 'bare'
+            ? checkCounted('bare ssh2 head -c', await runCounted(NODE, bare(bulkCmd), env))
+            : checkCounted('ssh -F CFG node0 head -c', await runCounted(SSH, openssh(bulkCmd), env));
         bulk[side].push(r);
       }
-      log(`ssh: throughput run ${i + 1}/${BULK_RUNS}: ours ${mbs(transferRate(bulk.ours.at(-1)!))}, openssh ${mbs(transferRate(bulk.openssh.at(-1)!))}`);
+      log(`ssh: throughput run ${i + 1}/${BULK_RUNS}: ${sides.map((s) => `${s} ${mbs(transferRate(bulk[s].at(-1)!))}`).join(', ')}`);
+    }
+    log(`ssh: node -e 0 peak RSS, ${NODE_RSS_RUNS} runs`);
+    const nodeRss: number[] = [];
+    for (let i = 0; i < NODE_RSS_RUNS; i++) {
+      const r = await runCounted(NODE, ['-e', `setTimeout(() => {}, ${NODE_RSS_HOLD_MS})`], env);
+      if (r.code !== 0 || !r.peakRss) throw new Error(`node -e 0 (held ${NODE_RSS_HOLD_MS} ms): exit ${r.code}, peak RSS ${r.peakRss}:\n${tail(r.stderr)}`);
+      nodeRss.push(r.peakRss);
     }
     const bulkIn: { rate: number; wall: number }[] = [];
     for (let i = 0; i < BULK_RUNS; i++) {
@@ -310,49 +337,61 @@ export const ssh: Bench = async (log) => {
     const p90 = (xs: number[]) => percentile(xs, 90);
     const rateOurs = median(bulk.ours.map(transferRate));
     const rateSsh = median(bulk.openssh.map(transferRate));
+    const rateBare = median(bulk.bare.map(transferRate));
     const bulkRatio = rateOurs / rateSsh;
     const runsMs = (xs: number[]) => xs.map((x) => Math.round(x)).join(' / ');
-    const cpuMed = (rs: CountedRun[]) => ms(median(rs.map((r) => r.cpuMs)));
+    const runsOf = (rs: CountedRun[]) => rs.map((r) => mbs(transferRate(r))).join(' / ');
+    const cpu = (rs: CountedRun[]) => median(rs.map((r) => r.cpuMs));
+    const peak = (rs: CountedRun[]) => mb(Math.max(...rs.map((r) => r.peakRss)));
 
+    // Columns: figure, ours, bare ssh2, OpenSSH, target, met (the set-up part has no bare ssh2 figure).
     const rows: string[][] = [
-      [`set-up to a command's output (echo ok), median of ${SETUP_RUNS}`, ms(oursMed), ms(sshMed), `≤ ${SETUP_TARGET}× ssh`, metText(setupRatio <= SETUP_TARGET)],
-      ['  ratio ours / openssh', ratio(setupRatio), '', '', ''],
-      ['  p90', ms(p90(wall(setup.ours))), ms(p90(wall(setup.openssh))), '', ''],
-      ['  "ok" line arrives, median', ms(median(setup.ours.map(okAt))), ms(median(setup.openssh.map(okAt))), '', ''],
-      ['  in this process: connect() + runCommand(), median / p90', `${ms(median(inProc))} / ${ms(p90(inProc))}`, '', '', ''],
-      ['  node -e 0, median', ms(median(nodeZero)), '', '', ''],
-      ['  node: import main.js + ci-ssh.js, nothing run, median', ms(median(imports)), '', '', ''],
-      ['  node: import profile.js + loadProfile (hcl2json WebAssembly), median', ms(median(profileLoad)), '', '', ''],
-      [`throughput, ${int(BYTES / 1024 / 1024)} MB node → bastion → us, median of ${BULK_RUNS} (first byte to exit)`, mbs(rateOurs), mbs(rateSsh), `≥ ${BULK_TARGET}× ssh`, metText(bulkRatio >= BULK_TARGET)],
-      ['  ratio ours / openssh', ratio(bulkRatio), '', '', ''],
-      ['  spawn to exit (set-up included), median', mbs(median(bulk.ours.map(wallRate))), mbs(median(bulk.openssh.map(wallRate))), '', ''],
-      ['  client CPU (user + system) per run, median', cpuMed(bulk.ours), cpuMed(bulk.openssh), '', ''],
-      ['  client peak RSS (all its processes), max', mb(Math.max(...bulk.ours.map((r) => r.peakRss))), mb(Math.max(...bulk.openssh.map((r) => r.peakRss))), '', ''],
-      ['  in this process: connect() + runCommand(), first byte to end / with set-up', `${mbs(median(bulkIn.map((r) => r.rate)))} / ${mbs(median(bulkIn.map((r) => r.wall)))}`, '', '', ''],
+      [`set-up to a command's output (echo ok), median of ${SETUP_RUNS}`, ms(oursMed), '', ms(sshMed), `≤ ${SETUP_TARGET}× ssh`, metText(setupRatio <= SETUP_TARGET)],
+      ['  ratio ours / openssh', ratio(setupRatio), '', '', '', ''],
+      ['  p90', ms(p90(wall(setup.ours))), '', ms(p90(wall(setup.openssh))), '', ''],
+      ['  "ok" line arrives, median', ms(median(setup.ours.map(okAt))), '', ms(median(setup.openssh.map(okAt))), '', ''],
+      ['  in this process: connect() + runCommand(), median / p90', `${ms(median(inProc))} / ${ms(p90(inProc))}`, '', '', '', ''],
+      ['  node -e 0, median', ms(median(nodeZero)), '', '', '', ''],
+      ['  node: import main.js + ci-ssh.js, nothing run, median', ms(median(imports)), '', '', '', ''],
+      ['  node: import profile.js + loadProfile (hcl2json WebAssembly), median', ms(median(profileLoad)), '', '', '', ''],
+      [`throughput, ${int(BYTES / 1024 / 1024)} MB node → bastion → us, median of ${BULK_RUNS} (first byte to exit)`, mbs(rateOurs), mbs(rateBare), mbs(rateSsh), `≥ ${BULK_TARGET}× ssh`, metText(bulkRatio >= BULK_TARGET)],
+      ['  ratio ours / openssh', ratio(bulkRatio), '', '', '', ''],
+      ['  spawn to exit (set-up included), median', mbs(median(bulk.ours.map(wallRate))), mbs(median(bulk.bare.map(wallRate))), mbs(median(bulk.openssh.map(wallRate))), '', ''],
+      ['  client CPU (user + system) per run, median', ms(cpu(bulk.ours)), ms(cpu(bulk.bare)), ms(cpu(bulk.openssh)), '', ''],
+      ['    ratio ours / openssh', ratio(cpu(bulk.ours) / cpu(bulk.openssh)), '', '', '', ''],
+      ['    ratio ours / bare ssh2', ratio(cpu(bulk.ours) / cpu(bulk.bare)), '', '', '', ''],
+      ['    ratio bare ssh2 / openssh', '', ratio(cpu(bulk.bare) / cpu(bulk.openssh)), '', '', ''],
+      ['  client peak RSS (all its processes), max', peak(bulk.ours), peak(bulk.bare), peak(bulk.openssh), '', ''],
+      [`  node -e 0 peak RSS (a bare Node process), max of ${NODE_RSS_RUNS}`, mb(Math.max(...nodeRss)), '', '', '', ''],
+      ['  in this process: connect() + runCommand(), first byte to end / with set-up', `${mbs(median(bulkIn.map((r) => r.rate)))} / ${mbs(median(bulkIn.map((r) => r.wall)))}`, '', '', '', ''],
     ];
     const text = [
-      table(['figure', 'ours (--ci ssh)', 'OpenSSH ssh -J', 'target', 'met'], rows, ['l', 'r', 'r', 'r', 'l']),
+      table(['figure', 'ours (--ci ssh)', 'bare ssh2', 'OpenSSH ssh -J', 'target', 'met'], rows, ['l', 'r', 'r', 'r', 'r', 'l']),
       '',
       `  OpenSSH ${hosts.bastion.hostKeyType} host keys, sshd's on 127.0.0.1 (bastion with AllowTcpForwarding, one node); same user, key and known_hosts.`,
       `  ours:    node main.js --ci ssh 127.0.0.1:NODE -e ${ENV} --bastion 127.0.0.1:BASTION --user U --identity F --known-hosts KH -- CMD`,
       '  openssh: ssh -F CFG node0 CMD   (CFG: Host node0 … ProxyJump bastion, BatchMode, StrictHostKeyChecking yes; -J runs a second ssh for the hop)',
+      '  bare ssh2: node bench/fixtures/ssh2-bare.js JSON   (only ssh2 + Node built-ins: bastion, forwardOut, a second Client over it, exec, pipe to stdout;',
+      '           ssh2\'s default algorithms and TCP_NODELAY as connection.ts, host keys compared with KH; throughput part only)',
       `  Set-up: wall time from spawn to exit, after one untimed warm-up of each, the order alternating; the in-process line is the service alone`,
       '  (warm: identity read once, JIT warmed up). The node lines are fresh processes, spawn to exit, each on its own (not additive:',
       '  they share Node start-up and modules).',
       `    runs (ms), ours: ${runsMs(wall(setup.ours))}`,
       `    runs (ms), OpenSSH: ${runsMs(wall(setup.openssh))}`,
-      `  Throughput: \`head -c ${BYTES} /dev/zero\` on the node, stdout piped into this process and counted (exactly ${int(BYTES)} bytes each);`,
-      '  MB = MiB. Client CPU comes from cutime/cstime (10 ms ticks): ours one node process (both encryption layers on one thread),',
-      '  OpenSSH two ssh processes (the outer hop in the ProxyJump ssh, the inner in the main one). Peak RSS: VmHWM of the client',
-      '  process and its descendants, sampled every 50 ms, summed.',
-      `    runs, ours: ${bulk.ours.map((r) => mbs(transferRate(r))).join(' / ')}; OpenSSH: ${bulk.openssh.map((r) => mbs(transferRate(r))).join(' / ')} (first byte to exit)`,
-      `  Ciphers negotiated: OpenSSH ${cipherOpenssh}; ours (ssh2) ${cipherOurs}.`,
+      `  Throughput: \`head -c ${BYTES} /dev/zero\` on the node, stdout piped into this process and counted (exactly ${int(BYTES)} bytes each),`,
+      '  the order of the three clients rotating; MB = MiB. Client CPU comes from cutime/cstime (10 ms ticks): ours and bare ssh2 one',
+      '  node process each (both encryption layers on one thread), OpenSSH two ssh processes (the outer hop in the ProxyJump ssh, the',
+      '  inner in the main one). Peak RSS: VmHWM of the client process and its descendants, sampled every 50 ms, summed; node -e 0 is',
+      `  measured the same way (held ${NODE_RSS_HOLD_MS} ms by a timer so a sample sees it).`,
+      `    runs, ours: ${runsOf(bulk.ours)}; bare ssh2: ${runsOf(bulk.bare)}; OpenSSH: ${runsOf(bulk.openssh)} (first byte to exit)`,
+      `    CPU per run (ms), ours: ${runsMs(bulk.ours.map((r) => r.cpuMs))}; bare ssh2: ${runsMs(bulk.bare.map((r) => r.cpuMs))}; OpenSSH: ${runsMs(bulk.openssh.map((r) => r.cpuMs))}`,
+      `  Ciphers negotiated: OpenSSH ${cipherOpenssh}; ours and bare ssh2 (ssh2, the same default offer) ${cipherOurs}.`,
     ].join('\n');
     const targets: TargetCheck[] = [
       { figure: 'ssh: set-up to output, ours / ssh -J (median)', value: ratio(setupRatio), target: `≤ ${SETUP_TARGET}×`, met: setupRatio <= SETUP_TARGET },
       { figure: 'ssh: 100 MB throughput, ours / ssh -J (median)', value: ratio(bulkRatio), target: `≥ ${BULK_TARGET}×`, met: bulkRatio >= BULK_TARGET },
     ];
-    return { name: 'ssh', title: 'SSH through the bastion: --ci ssh vs OpenSSH ssh -J (ProxyJump), real sshd on 127.0.0.1', text, targets };
+    return { name: 'ssh', title: 'SSH through the bastion: --ci ssh vs OpenSSH ssh -J (ProxyJump), with a bare ssh2 client, real sshd on 127.0.0.1', text, targets };
   } finally {
     await ws.dispose();
     await stopHosts();
