@@ -76,14 +76,16 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   // signal handler below is winding down.
   process.stdout.on('error', () => undefined);
   const steps: string[] = ['reading the profile'];
+  let since = Date.now();
   let region: string | undefined;
   let quitWhileOpening!: () => void;
   const quitP = new Promise<'quit'>((resolve) => (quitWhileOpening = () => resolve('quit')));
-  const opening = () => <Opening environment={o.environment} steps={[...steps]} onQuit={quitWhileOpening} {...(region ? { region } : {})} />;
+  const opening = () => <Opening environment={o.environment} steps={[...steps]} since={since} onQuit={quitWhileOpening} {...(region ? { region } : {})} />;
   o.splash?.handOver();
   const ink = render(opening(), CONSOLE_RENDER_OPTIONS);
   const step = (text: string) => {
     steps.push(text);
+    since = Date.now();
     ink.rerender(opening());
   };
   // The controllers and the App load while the environment opens (the first frame needs only Ink).
