@@ -8,7 +8,7 @@ import { Tabs } from './components/Tabs.js';
 /** Props of {@link Opening}. */
 export interface OpeningProps {
   environment: string;
-  /** The profile's region once it is read; "…" before. */
+  /** The profile's region once it is read; "..." before. */
   region?: string;
   /** The steps of opening the environment so far, oldest first; the last one is under way. */
   steps: readonly string[];
@@ -18,9 +18,13 @@ export interface OpeningProps {
   onQuit: () => void;
 }
 
-/** What the header says before the environment is open: only what is known, "…" for the rest. */
+/**
+ * What the header says before the environment is open: only what is known, "..." for the rest.
+ * ASCII on purpose, like the rest of the first frame: the first non-ASCII text Ink measures loads
+ * Unicode's segmentation tables (~15 ms), which can wait for the next frame.
+ */
 function openingHeader(environment: string, region: string | undefined): AppState['header'] {
-  return { environment, account: '', region: region ?? '…', backend: '…', engine: 'terraform …', credentials: '…' };
+  return { environment, account: '', region: region ?? '...', backend: '...', engine: 'terraform ...', credentials: '...' };
 }
 
 /**
@@ -60,7 +64,7 @@ export function Opening({ environment, region, steps, since, onQuit }: OpeningPr
           </Text>
         ))}
         <Text wrap="truncate">
-          <Text color="yellow">{'→ '}</Text>
+          <Text color="yellow">{'> '}</Text>
           {current}
           {seconds > 0 ? <Text dimColor>{` (${seconds} s)`}</Text> : null}
         </Text>

@@ -48,7 +48,7 @@ describe('the console’s start in a terminal', { skip }, () => {
     const screen = await TmuxScreen.start(command);
     screens.push(screen);
     const s = await screen.waitFor(/starting the local AWS emulator \(moto\)/, 30_000);
-    assert.match(s, /platform-console {2}env start {2}account … {2}region us-east-1 {2}lock …/);
+    assert.match(s, /platform-console {2}env start {2}account \.\.\. {2}region us-east-1 {2}lock \.\.\./);
     assert.match(s, / 1 Plan\/Apply {2}2 Instances/);
     assert.match(s, /Opening the environment/);
     assert.match(s, /✓ reading the profile/);

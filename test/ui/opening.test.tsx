@@ -14,10 +14,10 @@ describe('the frame while the environment opens', () => {
     const ui = render(<Opening environment="play-ana" region="eu-west-1" steps={['reading the profile', 'checking the state bucket and KMS key in the emulator']} since={Date.now()} onQuit={() => undefined} />);
     const f = strip(ui.lastFrame() ?? '');
     ui.unmount();
-    assert.match(f, /platform-console {2}env play-ana {2}account … {2}region eu-west-1 {2}lock …/);
-    assert.match(f, /backend … {3}credentials …/);
+    assert.match(f, /platform-console {2}env play-ana {2}account \.\.\. {2}region eu-west-1 {2}lock \.\.\./);
+    assert.match(f, /backend \.\.\. {3}credentials \.\.\./);
     assert.match(f, / 1 Plan\/Apply {2}2 Instances/);
-    assert.match(f, /Opening the environment\n✓ reading the profile\n→ checking the state bucket and KMS key in the emulator\n/);
+    assert.match(f, /Opening the environment\n✓ reading the profile\n> checking the state bucket and KMS key in the emulator\n/);
     assert.doesNotMatch(f, /\(\d+ s\)/, 'a step under way for less than a second shows no seconds');
     assert.match(f, /opening play-ana: the other keys work once it is open/);
     assert.match(f, / q {2}quit/);
@@ -25,12 +25,12 @@ describe('the frame while the environment opens', () => {
     assert.doesNotMatch(f, /✓ checking the state bucket/, 'the step under way is not shown as done');
   });
 
-  it('the region is "…" until the profile is read', () => {
+  it('the region is "..." until the profile is read', () => {
     const ui = render(<Opening environment="e2e" steps={['reading the profile']} since={Date.now()} onQuit={() => undefined} />);
     const f = strip(ui.lastFrame() ?? '');
     ui.unmount();
-    assert.match(f, /region … {2}lock …/);
-    assert.match(f, /→ reading the profile/);
+    assert.match(f, /region \.\.\. {2}lock \.\.\./);
+    assert.match(f, /> reading the profile/);
     assert.doesNotMatch(f, /✓/);
   });
 
@@ -38,7 +38,7 @@ describe('the frame while the environment opens', () => {
     const ui = render(<Opening environment="e2e" steps={['reading the profile', 'checking credentials']} since={Date.now() - 3_400} onQuit={() => undefined} />);
     const f = strip(ui.lastFrame() ?? '');
     ui.unmount();
-    assert.match(f, /→ checking credentials \(3 s\)/);
+    assert.match(f, /> checking credentials \(3 s\)/);
     assert.match(f, /✓ reading the profile\n/, 'a step done shows no seconds');
   });
 

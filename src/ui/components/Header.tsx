@@ -6,7 +6,7 @@ import { formatElapsed } from '../format.js';
 function lockText(l: AppState['lock']): { text: string; color?: string } {
   if (l.kind === 'free') return { text: 'lock free', color: 'green' };
   if (l.kind === 'held') return { text: `lock held by ${l.lock.who} (${l.lock.operation.replace(/^OperationType/, '').toLowerCase()})`, color: 'yellow' };
-  return l.reason === 'not read yet' ? { text: 'lock …', color: 'gray' } : { text: `lock unknown (${l.reason.slice(0, 60)})`, color: 'gray' };
+  return l.reason === 'not read yet' ? { text: 'lock ...', color: 'gray' } : { text: `lock unknown (${l.reason.slice(0, 60)})`, color: 'gray' };
 }
 
 /** `drift none (4m ago)`, `drift 2 (4m ago)`, `drift check failed (4m ago)`; with `--drift-every`, `every 30m`. */
@@ -18,7 +18,7 @@ export function driftText(d: NonNullable<AppState['header']['drift']>, now = Dat
 
 /**
  * The header: environment, account, region, backend, lock state, engine version. Fields not known
- * yet (the console's frame while the environment opens) are given as "…".
+ * yet (the console's frame while the environment opens) are given as "...".
  */
 export function Header({ header: h, lock: l, width }: { header: AppState['header']; lock: AppState['lock']; width: number }): React.ReactElement {
   const lock = lockText(l);
@@ -31,7 +31,7 @@ export function Header({ header: h, lock: l, width }: { header: AppState['header
         {'  env '}
         <Text bold>{h.environment}</Text>
         {'  account '}
-        <Text bold>{h.account || '…'}</Text>
+        <Text bold>{h.account || '...'}</Text>
         {'  region '}
         <Text bold>{h.region}</Text>
         {'  '}
