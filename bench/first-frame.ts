@@ -111,7 +111,7 @@ export const firstFrame: Bench = async (log) => {
     const hello = join(ws.dir, 'ink-hello');
     const { build } = await import('esbuild');
     const { BUNDLE_OPTIONS } = (await import(pathToFileURL(join(ROOT, 'scripts', 'bundle-options.mjs')).href)) as { BUNDLE_OPTIONS: Record<string, unknown> };
-    await build({ ...BUNDLE_OPTIONS, absWorkingDir: ROOT, entryPoints: { hello: join(ROOT, 'bench', 'fixtures', 'ink-hello.tsx') }, outdir: hello, sourcemap: false });
+    await build({ ...BUNDLE_OPTIONS, absWorkingDir: ROOT, entryPoints: { hello: join(ROOT, 'bench', 'fixtures', 'ink-hello.tsx'), 'ink-import': join(ROOT, 'bench', 'fixtures', 'ink-import.ts') }, outdir: hello, sourcemap: false });
     const helloCommand = `exec env -i TERM="$TERM" NODE_ENV=production NODE_COMPILE_CACHE=${shellQuote(join(ws.dir, 'ink-hello-cache'))} ${shellQuote(NODE)} ${shellQuote(join(hello, 'hello.js'))} 2>>${shellQuote(`${ws.dir}/console.stderr`)}`;
 
     /**
@@ -211,6 +211,7 @@ export const firstFrame: Bench = async (log) => {
     const importScript = `await import(${JSON.stringify(pathToFileURL(mainModule).href)}); await import(${JSON.stringify(pathToFileURL(consoleModule).href)});`;
     // With the compile cache the console uses (bin.js turns it on before loading main.js).
     const imports = await timeIt('import main.js + console.js', NODE, ['--input-type=module', '-e', importScript], { ...ws.env, NODE_COMPILE_CACHE: join(ROOT, '.cache', 'node-compile-cache') });
+    const inkImport = await timeIt('import ink + react (bare, bundled as ours)', NODE, [join(hello, 'ink-import.js')], { ...ws.env, NODE_ENV: 'production', NODE_COMPILE_CACHE: join(ws.dir, 'ink-hello-cache') });
 
     const runs = (xs: number[]) => xs.map((x) => Math.round(x)).join(' / ');
     const mBoot = median(boots);
@@ -233,6 +234,7 @@ export const firstFrame: Bench = async (log) => {
           ['bare: node -e 0 (spawn to exit)', ms(median(nodeZero)), runs(nodeZero), '', ''],
           ['ours: bin.js --version (spawn to exit: bin.js, main.js and their static imports, no Ink)', ms(median(cliVersion)), runs(cliVersion), '', ''],
           ['ours: import main.js + console.js (Ink, React, Yoga; compile cache on), nothing run', ms(median(imports)), runs(imports), '', ''],
+          ['bare: import ink + react, bundled as ours (compile cache on), nothing run', ms(median(inkImport)), runs(inkImport), '', ''],
         ],
         ['l', 'r', 'r', 'r', 'l'],
       ),
