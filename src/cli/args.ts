@@ -3,7 +3,7 @@ import { UsageError } from '../core/errors.js';
 import type { SshCliOptions } from './ci-ssh.js';
 
 /** Headless commands (`--ci CMD`). */
-export const CI_COMMANDS = ['plan', 'apply', 'destroy', 'drift', 'output', 'instances', 'elbs', 'secrets', 'bootstrap', 'ssh', 'exec', 'cluster', 'unlock', 'state-push-errored', 'history', 'state'] as const;
+export const CI_COMMANDS = ['plan', 'apply', 'destroy', 'drift', 'output', 'instances', 'elbs', 'secrets', 'bootstrap', 'ssh', 'exec', 'cluster', 'unlock', 'state-push-errored', 'history', 'state', 'fleet'] as const;
 export type CiCommand = (typeof CI_COMMANDS)[number];
 
 /** `--ci secrets` sub-commands and their arguments. */
@@ -86,6 +86,14 @@ export type Invocation =
       /** With `--ci history --limit N` (1 to 1000). */
       limit?: number;
     }
+  | {
+      /** `--ci fleet`: every environment of profiles/, from its state bucket (no -e). */
+      kind: 'fleet';
+      local: boolean;
+      json: boolean;
+      /** `--playground-age DAYS`: a playground whose first apply is older needs attention (ms; default 7 days). */
+      playgroundAgeMs?: number;
+    }
   | { kind: 'local-stop' }
   | { kind: 'help' }
   | { kind: 'version' };
@@ -111,6 +119,8 @@ export const USAGE = `usage:
                                                  state repairs: refused while the lock is held, a copy of the state kept first, recorded in the history
   ./run.kube -e ENV --ci ssh TARGET [SSH OPTIONS] [-- COMMAND]
   ./run.kube -e ENV --ci exec (--role ROLE | TARGET...) [--concurrency N] [SSH OPTIONS] [--json] -- COMMAND
+  ./run.kube [--local] --ci fleet [--playground-age DAYS] [--json]   every environment of profiles/: lock, last operation, drift, playground age;
+                                                 exit 0 all clear, 2 something needs attention, 1 error
   ./run.kube --local stop                        stop the local AWS emulator
 
 options:
@@ -125,6 +135,7 @@ options:
       --overwrite      with --ci secrets fetch/upload: also replace files that differ (default: kept and listed)
       --format FORMAT  with --ci plan: text (default) or markdown (one document on stdout, progress on stderr)
       --limit N        with --ci history: the newest N records (1 to 1000, default 20)
+      --playground-age DAYS  with --ci fleet: a playground whose first apply is older needs attention (default 7)
       --drift-every D    console: a drift check every D (e.g. 30m; 1m to 24h), never while an operation runs, the lock is held or a plan awaits apply; the result and its age in the header
       --kubeconfig FILE  the cluster's kubeconfig (default: the admin kubeconfig in the secrets bucket)
   -h, --help           this text
@@ -165,9 +176,26 @@ const OPTIONS = {
   kubeconfig: { type: 'string' },
   limit: { type: 'string' },
   'drift-every': { type: 'string' },
+  'playground-age': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
+
+/** `--ci fleet`: no environment (it lists them all), no other command's options. */
+function parseFleet(v: Record<string, string | boolean | undefined>, pos: readonly string[]): Invocation {
+  if (v.env !== undefined || v.play) throw new UsageError('--ci fleet lists every environment: it takes no -e ENV or --play', 'run ./run.kube [--local] --ci fleet');
+  if (pos.length) throw new UsageError(`unexpected argument "${pos[0]}"`, 'see --help');
+  const other = ['auto-approve', 'write-profile', 'overwrite', 'format', 'limit', 'kubeconfig', 'drift-every'].find((k) => v[k] !== undefined);
+  if (other) throw new UsageError(`--${other} does not work with --ci fleet`, 'see --help');
+  let playgroundAgeMs: number | undefined;
+  const age = v['playground-age'];
+  if (typeof age === 'string') {
+    const days = Number(age);
+    if (!/^\d+(\.\d+)?$/.test(age) || days <= 0 || days > 3650) throw new UsageError(`--playground-age "${age.slice(0, 40)}" is not a number of days from 0 to 3650`, 'e.g. --playground-age 7');
+    playgroundAgeMs = Math.round(days * 24 * 60 * 60_000);
+  }
+  return { kind: 'fleet', local: v.local === true, json: v.json === true, ...(playgroundAgeMs !== undefined ? { playgroundAgeMs } : {}) };
+}
 
 /**
  * Parses the command line (node's util.parseArgs, strict).
@@ -215,6 +243,8 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   if (misplaced.length && !sshLike) throw new UsageError(`--${misplaced[0]} only works with --ci ssh or --ci exec${consoleSsh.includes(misplaced[0]!) ? ', or in the console' : ''}`, 'see --help');
   if (dd >= 0 && !sshLike) throw new UsageError('"--" (a remote command) only works with --ci ssh or --ci exec', 'see --help');
   if (pos.length && v.ci !== 'secrets' && v.ci !== 'unlock' && v.ci !== 'state' && !sshLike) throw new UsageError(`unexpected argument "${pos[0]}"`, 'see --help');
+  if (v['playground-age'] !== undefined && v.ci !== 'fleet') throw new UsageError('--playground-age only works with --ci fleet', 'see --help');
+  if (v.ci === 'fleet') return parseFleet(v, pos);
   const play = v.play === true;
   if (play && v.env !== undefined) throw new UsageError('--play and -e ENV cannot be used together', 'use ./play.kube, or ./run.kube -e ENV');
   if (!play && v.env === undefined) throw new UsageError('no environment given', 'pass -e ENV (profiles/ENV.tfvars), or use ./play.kube for your playground');

@@ -46,6 +46,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       return 0;
     }
     const paths = resolvePaths(env);
+    if (inv.kind === 'fleet') {
+      const { runCiFleet } = await import('./ci-fleet.js');
+      return await runCiFleet({ local: inv.local, json: inv.json, ...(inv.playgroundAgeMs ? { playgroundAgeMs: inv.playgroundAgeMs } : {}), paths, env, out, err });
+    }
     const environment = inv.play ? playgroundName(env.USER || env.LOGNAME || safeUserName()) : checkEnvironmentName(inv.environment);
     const created = inv.play ? await ensurePlaygroundProfile(paths, environment) : undefined;
     if (created) err(created);

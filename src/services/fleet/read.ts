@@ -1,0 +1,127 @@
+/**
+ * Reads the fleet: every environment of `profiles/*.tfvars`, from its state bucket only (no
+ * Terraform process): the state object's HEAD, the lock object, and the newest history records
+ * (one ListObjectsV2 and a GET per record read). Each environment with its profile's credentials,
+ * as the console would open it; environments in parallel, at most `concurrency` at once. Plain
+ * TypeScript, no Ink.
+ */
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { mapLimit } from '../../core/concurrency.js';
+import { ConsoleError } from '../../core/errors.js';
+import { profileCacheDir, type Paths } from '../../core/paths.js';
+import { loadProfile, type Profile } from '../../core/profile.js';
+import { resolveCredentials } from '../aws/credentials.js';
+import { historyErrorReason, HistoryStore } from '../history/store.js';
+import { readStateLock } from '../aws/state-lock.js';
+import { applyEmulatorEnv } from '../local/emulator.js';
+import { backendFor } from '../terraform/backend.js';
+import { attentionOf, DEFAULT_RULES, historyPart, sortRows, type AttentionRules, type FleetLock, type FleetRow } from './rows.js';
+
+/** Environments read at once (issue 17: bounded concurrency 8). */
+export const FLEET_CONCURRENCY = 8;
+/** The newest history records read per environment (for the last operation, the last drift check and a playground's age). */
+export const FLEET_RECORDS = 20;
+/** One S3 request of the fleet may take this long (ms). */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** How to read the fleet. */
+export interface FleetReadOptions {
+  paths: Paths;
+  /** The process environment (credentials, AWS_CONFIG_FILE, …). */
+  env: NodeJS.ProcessEnv;
+  /** The local emulator's endpoint in local mode (every environment is read there, with its credentials). */
+  emulator?: { endpoint: string };
+  concurrency?: number;
+  rules?: AttentionRules;
+  /** The clock (ms since the epoch), for ages. */
+  now?: () => number;
+}
+
+/** The environments of `profiles/`: every `NAME.tfvars` but the playground template `default.tfvars`, in name order. */
+export async function fleetEnvironments(paths: Paths): Promise<string[]> {
+  const names = await readdir(paths.profiles).catch(() => [] as string[]);
+  return names
+    .filter((n) => n.endsWith('.tfvars') && n !== 'default.tfvars')
+    .map((n) => n.slice(0, -'.tfvars'.length))
+    .sort();
+}
+
+/** A short reason for a failure of the row's reads: the console's own errors say it in their first line. */
+function reasonOf(err: unknown): string {
+  if (err instanceof ConsoleError) return err.message.split('\n')[0]!;
+  return historyErrorReason(err);
+}
+
+/** The state bucket does not exist (S3's NoSuchBucket, possibly wrapped by toAwsError). */
+function noSuchBucket(err: unknown): boolean {
+  const e = err as { name?: string; cause?: { name?: string } };
+  return e.name === 'NoSuchBucket' || e.cause?.name === 'NoSuchBucket';
+}
+
+function lockOf(l: Awaited<ReturnType<typeof readStateLock>>, now: number): FleetLock {
+  if (l.kind === 'free') return { state: 'free' };
+  if (l.kind === 'unknown') return { state: 'unknown', reason: l.reason };
+  const created = Date.parse(l.lock.created);
+  return { state: 'held', who: l.lock.who, operation: l.lock.operation.replace(/^OperationType/, '').toLowerCase(), created: l.lock.created, ageMs: Number.isFinite(created) ? Math.max(0, now - created) : 0 };
+}
+
+/**
+ * Reads one environment's row. Never throws: a failure (profile, credentials, access, no answer)
+ * is the row's `error`.
+ * @returns undefined in local mode for an environment with neither state nor history in the emulator.
+ */
+async function readRow(environment: string, o: FleetReadOptions, rules: AttentionRules, now: number): Promise<FleetRow | undefined> {
+  const base = { environment, account: '', region: '', playground: environment.startsWith('play-'), lock: { state: 'unknown', reason: 'not read' } as FleetLock, state: { exists: false } };
+  let profile: Profile;
+  try {
+    profile = await loadProfile(join(o.paths.profiles, `${environment}.tfvars`), environment, { cacheDir: profileCacheDir(o.paths) });
+  } catch (err) {
+    const row = { ...base, error: reasonOf(err) };
+    return { ...row, attention: attentionOf(row, rules, now) };
+  }
+  const head = { ...base, account: profile.aws_account, region: profile.aws_region };
+  let s3: S3Client | undefined;
+  try {
+    const local = o.emulator;
+    const env = local ? applyEmulatorEnv(local, profile.aws_region, o.env) : o.env;
+    const creds = await resolveCredentials({ env, environment, awsProfile: local ? '' : profile.aws_profile });
+    s3 = new S3Client({ region: profile.aws_region, credentials: creds.provider, ...(local ? { endpoint: local.endpoint, forcePathStyle: true } : {}), maxAttempts: 2 });
+    const client = s3;
+    const backend = backendFor(environment, profile, Boolean(local));
+    const history = new HistoryStore({ s3: client, bucket: backend.bucket, kmsKeyId: backend.kmsKeyId, environment, pendingDir: '', ...(local ? { endpoint: local.endpoint } : {}) });
+    const stateP = client.send(new HeadObjectCommand({ Bucket: backend.bucket, Key: backend.key }), { abortSignal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).then(
+      (h) => ({ exists: true, ...(h.ContentLength !== undefined ? { bytes: h.ContentLength } : {}) }),
+      (err: unknown) => {
+        const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        if (status === 404) return { exists: false };
+        throw err;
+      },
+    );
+    const [state, lock, records] = await Promise.all([stateP, readStateLock(client, backend), history.listKeys(FLEET_RECORDS).then((keys) => history.readMany(keys))]);
+    if (local && !state.exists && records.length === 0) return undefined;
+    const row = { ...head, lock: lockOf(lock, now), state, ...historyPart(records.map((r) => r.record)) };
+    return { ...row, attention: attentionOf(row, rules, now) };
+  } catch (err) {
+    // Local mode lists the environments with state in the emulator: no bucket, no state.
+    if (o.emulator && noSuchBucket(err)) return undefined;
+    const row = { ...head, error: reasonOf(err) };
+    return { ...row, attention: attentionOf(row, rules, now) };
+  } finally {
+    s3?.destroy();
+  }
+}
+
+/**
+ * The fleet's rows, those that need attention first (see {@link attentionOf} and {@link sortRows}).
+ * In local mode only the environments with state or history in the emulator are listed.
+ * Never throws for one environment's failure: that row says why, and the others fill.
+ */
+export async function readFleet(o: FleetReadOptions): Promise<FleetRow[]> {
+  const rules = o.rules ?? DEFAULT_RULES;
+  const now = (o.now ?? Date.now)();
+  const envs = await fleetEnvironments(o.paths);
+  const rows = await mapLimit(envs, o.concurrency ?? FLEET_CONCURRENCY, (e) => readRow(e, o, rules, now));
+  return sortRows(rows.filter((r): r is FleetRow => r !== undefined));
+}

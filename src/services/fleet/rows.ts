@@ -1,0 +1,116 @@
+/**
+ * The fleet's rows: what one environment needs from its operator, from its state lock and its
+ * history records (no Terraform run). Pure: the shape, the attention rules, the order and the text;
+ * reading is in read.ts.
+ */
+import type { HistoryRecord } from '../history/record.js';
+
+/** The state lock as the fleet shows it; `ageMs` from the lock's `Created` to the read. */
+export type FleetLock =
+  | { state: 'free' }
+  | { state: 'held'; who: string; operation: string; created: string; ageMs: number }
+  | { state: 'unknown'; reason: string };
+
+/** One environment's row. Times are ISO 8601 (UTC); ages in ms at the time of the read. */
+export interface FleetRow {
+  environment: string;
+  /** The profile's `aws_account` (empty when it names none) and region. */
+  account: string;
+  region: string;
+  /** A personal playground (`play-…`). */
+  playground: boolean;
+  lock: FleetLock;
+  /** The newest history record: what, how it went, who, when. */
+  last?: { operation: string; outcome: string; who: string; startedAt: string; endedAt?: string };
+  /** The newest drift check among the newest records read: when, and what it found. */
+  drift?: { checkedAt: string; outcome: string; changed: number };
+  /** Whether the state object exists, and its size (bytes). */
+  state: { exists: boolean; bytes?: number };
+  /** Playgrounds: the start of the oldest apply since the last destroy, among the records read. */
+  firstApplyAt?: string;
+  /** Why the row could not be read (credentials, access, the profile): the rest of the row is empty. */
+  error?: string;
+  /** What needs the operator, most urgent first (empty: nothing). */
+  attention: string[];
+}
+
+/** The rules' thresholds. */
+export interface AttentionRules {
+  /** A held lock older than this (ms) needs attention (default 1 h). */
+  lockAgeMs: number;
+  /** A playground whose first apply is older than this (ms) needs attention (`--playground-age`, default 7 days). */
+  playgroundAgeMs: number;
+}
+
+export const DEFAULT_RULES: AttentionRules = { lockAgeMs: 60 * 60_000, playgroundAgeMs: 7 * 24 * 60 * 60_000 };
+
+/** The rank of each reason, for the order of rows: lower is more urgent. */
+const RANK = { error: 0, lock: 1, failed: 2, drift: 3, playground: 4 } as const;
+
+/**
+ * What a row needs, most urgent first, by the fleet's rules: a row that could not be read; a held
+ * lock older than `lockAgeMs`; a last operation that failed, was interrupted or cancelled; drift
+ * found by the newest drift check (when no apply succeeded after it); a playground older than
+ * `playgroundAgeMs`.
+ * @returns the reasons, each a short phrase ("drift: 2 changed outside Terraform (3h ago)").
+ */
+export function attentionOf(row: Omit<FleetRow, 'attention'>, rules: AttentionRules, now: number): string[] {
+  const out: { rank: number; text: string }[] = [];
+  if (row.error) out.push({ rank: RANK.error, text: `cannot read: ${row.error}` });
+  if (row.lock.state === 'held' && row.lock.ageMs > rules.lockAgeMs) out.push({ rank: RANK.lock, text: `lock held ${age(row.lock.ageMs)} by ${row.lock.who} (${row.lock.operation})` });
+  const last = row.last;
+  if (last && (last.outcome === 'failed' || last.outcome === 'interrupted' || last.outcome === 'cancelled')) out.push({ rank: RANK.failed, text: `last ${last.operation} ${last.outcome} (${age(now - Date.parse(last.endedAt ?? last.startedAt))} ago)` });
+  const d = row.drift;
+  if (d && d.changed > 0) {
+    const appliedSince = last && last.operation === 'apply' && last.outcome === 'succeeded' && Date.parse(last.startedAt) > Date.parse(d.checkedAt);
+    if (!appliedSince) out.push({ rank: RANK.drift, text: `drift: ${d.changed} changed outside Terraform (${age(now - Date.parse(d.checkedAt))} ago)` });
+  }
+  if (row.playground && row.firstApplyAt) {
+    const a = now - Date.parse(row.firstApplyAt);
+    if (a > rules.playgroundAgeMs) out.push({ rank: RANK.playground, text: `playground up ${age(a)}` });
+  }
+  return out.sort((x, y) => x.rank - y.rank).map((x) => x.text);
+}
+
+/** Rows that need attention first (by their most urgent reason), then the rest; by environment name within each. */
+export function sortRows(rows: readonly FleetRow[]): FleetRow[] {
+  const rank = (r: FleetRow): number => {
+    const first = r.attention[0];
+    if (!first) return 99;
+    if (first.startsWith('cannot read')) return RANK.error;
+    if (first.startsWith('lock held')) return RANK.lock;
+    if (first.startsWith('last ')) return RANK.failed;
+    if (first.startsWith('drift')) return RANK.drift;
+    return RANK.playground;
+  };
+  return [...rows].sort((a, b) => rank(a) - rank(b) || a.environment.localeCompare(b.environment));
+}
+
+/** A duration as the fleet says it: `45s`, `12m`, `3h`, `9d`. */
+export function age(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86_400)}d`;
+}
+
+/**
+ * The row's history part from records, newest first (as listed): the newest is `last`; the newest
+ * drift check is `drift`; for a playground the oldest apply after the newest succeeded destroy is
+ * `firstApplyAt`.
+ */
+export function historyPart(records: readonly HistoryRecord[]): Pick<FleetRow, 'last' | 'drift' | 'firstApplyAt'> {
+  const out: Pick<FleetRow, 'last' | 'drift' | 'firstApplyAt'> = {};
+  const newest = records[0];
+  if (newest) out.last = { operation: newest.operation, outcome: newest.outcome, who: newest.who.login || newest.who.arn, startedAt: newest.startedAt, ...(newest.endedAt ? { endedAt: newest.endedAt } : {}) };
+  const drift = records.find((r) => r.operation === 'drift' && r.outcome === 'succeeded');
+  if (drift) out.drift = { checkedAt: drift.endedAt ?? drift.startedAt, outcome: drift.outcome, changed: drift.drift?.changed.length ?? 0 };
+  let first: string | undefined;
+  for (const r of records) {
+    if (r.operation === 'destroy' && r.outcome === 'succeeded') break;
+    if (r.operation === 'apply' && r.outcome !== 'running') first = r.startedAt;
+  }
+  if (first) out.firstApplyAt = first;
+  return out;
+}
