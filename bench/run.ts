@@ -4,11 +4,12 @@
  * is 1 only when a benchmark could not run (and 2 for an unknown benchmark name).
  *
  *   npm run bench                       # all (builds first)
- *   node dist/bench/run.js [NAME...]    # some: apply-overhead, platform, screen-load, first-frame, instances, cluster, ssh, large-plan, history, state
+ *   node dist/bench/run.js [NAME...]    # some: apply-overhead, platform, screen-load, first-frame, instances, cluster, ssh, large-plan, history, state, fleet
  */
 import { applyOverhead } from './apply-overhead.js';
 import { cluster } from './cluster.js';
 import { firstFrame } from './first-frame.js';
+import { fleet } from './fleet.js';
 import { history } from './history.js';
 import { instances } from './instances.js';
 import { largePlan } from './large-plan.js';
@@ -29,6 +30,7 @@ const BENCHES: Record<string, { bench: Bench; what: string }> = {
   ssh: { bench: ssh, what: '--ci ssh through a bastion vs OpenSSH ssh -J (real sshd on 127.0.0.1): set-up to output, 100 MB throughput' },
   'large-plan': { bench: largePlan, what: 'a 10,000-resource saved plan into the Plan/Apply pane vs bare terraform show -json: time to the rows, RSS, per-key latency' },
   history: { bench: history, what: 'the History pane over 1,000 records (~90 resources each) vs bare SDK v3 / AWS CLI (private moto); the ETA predicted vs actual of a real apply, destroy, apply' },
+  fleet: { bench: fleet, what: '--ci fleet over 50 environments with history (private moto) vs 50 --ci history processes and an aws s3api loop' },
   state: { bench: state, what: 'the State pane over a 10,000-resource state (S3 backend, private moto) vs bare terraform state list: first frame, / filter key latency, RSS' },
 };
 

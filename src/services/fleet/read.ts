@@ -72,7 +72,7 @@ function lockOf(l: Awaited<ReturnType<typeof readStateLock>>, now: number): Flee
  * is the row's `error`.
  * @returns undefined in local mode for an environment with neither state nor history in the emulator.
  */
-async function readRow(environment: string, o: FleetReadOptions, rules: AttentionRules, now: number): Promise<FleetRow | undefined> {
+async function readRow(environment: string, o: FleetReadOptions, rules: AttentionRules, now: number, clients: Clients): Promise<FleetRow | undefined> {
   const base = { environment, account: '', region: '', playground: environment.startsWith('play-'), lock: { state: 'unknown', reason: 'not read' } as FleetLock, state: { exists: false } };
   let profile: Profile;
   try {
@@ -82,13 +82,9 @@ async function readRow(environment: string, o: FleetReadOptions, rules: Attentio
     return { ...row, attention: attentionOf(row, rules, now) };
   }
   const head = { ...base, account: profile.aws_account, region: profile.aws_region };
-  let s3: S3Client | undefined;
   try {
     const local = o.emulator;
-    const env = local ? applyEmulatorEnv(local, profile.aws_region, o.env) : o.env;
-    const creds = await resolveCredentials({ env, environment, awsProfile: local ? '' : profile.aws_profile });
-    s3 = new S3Client({ region: profile.aws_region, credentials: creds.provider, ...(local ? { endpoint: local.endpoint, forcePathStyle: true } : {}), maxAttempts: 2 });
-    const client = s3;
+    const client = await clients.get(environment, profile);
     const backend = backendFor(environment, profile, Boolean(local));
     const history = new HistoryStore({ s3: client, bucket: backend.bucket, kmsKeyId: backend.kmsKeyId, environment, pendingDir: '', ...(local ? { endpoint: local.endpoint } : {}) });
     const stateP = client.send(new HeadObjectCommand({ Bucket: backend.bucket, Key: backend.key }), { abortSignal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).then(
@@ -108,8 +104,39 @@ async function readRow(environment: string, o: FleetReadOptions, rules: Attentio
     if (o.emulator && noSuchBucket(err)) return undefined;
     const row = { ...head, error: reasonOf(err) };
     return { ...row, attention: attentionOf(row, rules, now) };
-  } finally {
-    s3?.destroy();
+  }
+}
+
+/**
+ * The S3 clients of a fleet read: one per region and credentials (the profile's `aws_profile`, or
+ * the environment's name when it names none; in local mode one per region), shared by the
+ * environments that have the same, so their requests reuse connections. Destroyed by {@link close}.
+ */
+class Clients {
+  private readonly byKey = new Map<string, Promise<S3Client>>();
+  constructor(private readonly o: FleetReadOptions) {}
+
+  /** The client for `environment` with `profile`. @throws CredentialsError when its credentials cannot be resolved. */
+  get(environment: string, profile: Profile): Promise<S3Client> {
+    const local = this.o.emulator;
+    // Credentials from the environment variables are the same for every profile; else the shared profile decides.
+    const who = local || (this.o.env.AWS_ACCESS_KEY_ID && this.o.env.AWS_SECRET_ACCESS_KEY) ? '' : profile.aws_profile || environment;
+    const key = `${profile.aws_region}\u0000${who}`;
+    let c = this.byKey.get(key);
+    if (!c) {
+      c = (async () => {
+        const env = local ? applyEmulatorEnv(local, profile.aws_region, this.o.env) : this.o.env;
+        const creds = await resolveCredentials({ env, environment, awsProfile: local ? '' : profile.aws_profile });
+        return new S3Client({ region: profile.aws_region, credentials: creds.provider, ...(local ? { endpoint: local.endpoint, forcePathStyle: true } : {}), maxAttempts: 2 });
+      })();
+      this.byKey.set(key, c);
+    }
+    return c;
+  }
+
+  /** Destroys every client made. */
+  async close(): Promise<void> {
+    for (const c of this.byKey.values()) (await c.catch(() => undefined))?.destroy();
   }
 }
 
@@ -122,6 +149,11 @@ export async function readFleet(o: FleetReadOptions): Promise<FleetRow[]> {
   const rules = o.rules ?? DEFAULT_RULES;
   const now = (o.now ?? Date.now)();
   const envs = await fleetEnvironments(o.paths);
-  const rows = await mapLimit(envs, o.concurrency ?? FLEET_CONCURRENCY, (e) => readRow(e, o, rules, now));
-  return sortRows(rows.filter((r): r is FleetRow => r !== undefined));
+  const clients = new Clients(o);
+  try {
+    const rows = await mapLimit(envs, o.concurrency ?? FLEET_CONCURRENCY, (e) => readRow(e, o, rules, now, clients));
+    return sortRows(rows.filter((r): r is FleetRow => r !== undefined));
+  } finally {
+    await clients.close();
+  }
 }

@@ -1,0 +1,136 @@
+/**
+ * The fleet over 50 environments (issue 17), side by side with what an operator would do without
+ * it, on a private moto (the workspace's emulator, started and bootstrapped untimed):
+ *
+ * - seeded, untimed: 50 profiles `fleet-00` … `fleet-49` (from profiles/local.tfvars), each with a
+ *   small state object and 5 history records written with the project's HistoryStore (SSE-KMS),
+ *   every tenth with a drift check that found a change, every seventh with its lock object held;
+ * - ours: `bin.js --local --ci fleet --json`, spawn to exit (every row read: the state's HEAD, the
+ *   lock, the newest records; 8 environments at a time). The Fleet screen's first complete frame
+ *   is not measured yet (the screen does not exist yet): this is the same reading, headless;
+ * - bare, our own CLI: 50 sequential `bin.js -e ENV --local --ci history --limit 1 --json` (what a
+ *   script over the environments would run: each opens its environment);
+ * - bare, AWS CLI: a shell loop of one `aws s3api list-objects-v2 --prefix ENV/history/ --max-items 1`
+ *   per environment (the newest key only: less than the fleet reads).
+ *
+ * Targets (issue 17): ours ≤ 0.1× the 50 history processes, ≤ 1.5× the AWS CLI loop.
+ */
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { join } from 'node:path';
+import { historyKey, newHistoryId, type HistoryRecord } from '../src/services/history/record.js';
+import { HistoryStore } from '../src/services/history/store.js';
+import { check, runTimed, type TimedRun } from './lib/proc.js';
+import { median, metText, ms, ratio, table, type Bench, type TargetCheck } from './lib/report.js';
+import { makeWorkspace } from './lib/workspace.js';
+
+const ENVS = 50;
+const RECORDS = 5;
+const RUNS = 3;
+const REGION = 'us-east-1';
+const BUCKET = 'platform-console-local-state';
+const KMS_ALIAS = 'alias/platform-console-local';
+const TARGET_VS_HISTORY = 0.1;
+const TARGET_VS_AWS = 1.5;
+
+const name = (i: number) => `fleet-${String(i).padStart(2, '0')}`;
+
+function record(environment: string, i: number, startedMs: number): HistoryRecord {
+  const drift = i % 10 === 3;
+  return {
+    version: 1,
+    id: newHistoryId(new Date(startedMs)),
+    environment,
+    operation: drift ? 'drift' : 'apply',
+    outcome: 'succeeded',
+    who: { arn: 'arn:aws:iam::123456789012:user/bench', login: 'bench@fleet' },
+    startedAt: new Date(startedMs).toISOString(),
+    endedAt: new Date(startedMs + 60_000).toISOString(),
+    terraformVersion: '1.11.4',
+    profileHash: 'bench',
+    resources: [],
+    diagnostics: [],
+    ...(drift ? { drift: { changed: ['terraform_data.r[0]'], notDrift: 0 } } : {}),
+  };
+}
+
+export const fleet: Bench = async (log) => {
+  const ws = await makeWorkspace('fleet');
+  try {
+    for (let i = 0; i < ENVS; i++) await ws.profile(name(i));
+    log(`fleet: starting a private emulator, bootstrapping the state bucket and KMS key (not counted)`);
+    check('--ci bootstrap', await ws.cli([...['-e', name(0)], '--local', '--ci', 'bootstrap'], 120_000));
+    const emu = await ws.emulator();
+    const creds = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+    const s3 = new S3Client({ region: REGION, endpoint: emu.endpoint, forcePathStyle: true, credentials: creds });
+    log(`fleet: seeding ${ENVS} environments: a state object and ${RECORDS} history records each (not counted)`);
+    const now = Date.now();
+    try {
+      for (let i = 0; i < ENVS; i++) {
+        const env = name(i);
+        await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${env}/terraform.tfstate`, Body: JSON.stringify({ version: 4, serial: 1, lineage: env, resources: [] }), ServerSideEncryption: 'aws:kms', SSEKMSKeyId: KMS_ALIAS }));
+        if (i % 7 === 5) {
+          const lock = { ID: `lock-${i}`, Operation: 'OperationTypeApply', Info: '', Who: 'bench@fleet', Version: '1.11.4', Created: new Date(now - 30 * 60_000).toISOString(), Path: `${BUCKET}/${env}/terraform.tfstate` };
+          await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${env}/terraform.tfstate.tflock`, Body: JSON.stringify(lock) }));
+        }
+        const store = new HistoryStore({ s3, bucket: BUCKET, kmsKeyId: KMS_ALIAS, environment: env, pendingDir: join(ws.work, env, 'history-pending'), endpoint: emu.endpoint });
+        for (let k = 0; k < RECORDS; k++) {
+          const rec = record(env, i + k, now - (RECORDS - k) * 3_600_000);
+          const w = await store.create(rec);
+          if (w.stored !== 'bucket') throw new Error(`seeding ${historyKey(rec)}: ${JSON.stringify(w)}`);
+        }
+      }
+    } finally {
+      s3.destroy();
+    }
+
+    const awsEnv: NodeJS.ProcessEnv = { ...ws.env, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_DEFAULT_REGION: REGION, AWS_CONFIG_FILE: join(ws.dir, 'no-config'), AWS_SHARED_CREDENTIALS_FILE: join(ws.dir, 'no-credentials'), AWS_PAGER: '' };
+    const loop = `for e in ${Array.from({ length: ENVS }, (_, i) => name(i)).join(' ')}; do aws s3api list-objects-v2 --bucket ${BUCKET} --prefix "$e/history/" --max-items 1 --endpoint-url ${emu.endpoint} --output json > /dev/null || exit 1; done`;
+    const ours: TimedRun[] = [];
+    const history: number[] = [];
+    const aws: TimedRun[] = [];
+    let rows = 0;
+    let attention = 0;
+    // Warm-ups: the fleet once (profile parse cache, compile cache), one history process, one aws call.
+    check('--ci fleet (warm-up)', await ws.cli(['--local', '--ci', 'fleet', '--json'], 120_000), [0, 2]);
+    check('--ci history (warm-up)', await ws.cli(['-e', name(0), '--local', '--ci', 'history', '--limit', '1', '--json'], 120_000));
+    for (let r = 0; r < RUNS; r++) {
+      log(`fleet: round ${r + 1}/${RUNS}: --ci fleet; ${ENVS} × --ci history --limit 1; the aws s3api loop`);
+      const f = check('--ci fleet', await ws.cli(['--local', '--ci', 'fleet', '--json'], 120_000), [0, 2]);
+      ours.push(f);
+      const lines = f.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; attention?: unknown });
+      rows = lines.filter((l) => l.type === 'fleet_row').length;
+      attention = (lines.at(-1) as { attention?: number }).attention ?? -1;
+      let total = 0;
+      for (let i = 0; i < ENVS; i++) total += check('--ci history', await ws.cli(['-e', name(i), '--local', '--ci', 'history', '--limit', '1', '--json'], 120_000)).ms;
+      history.push(total);
+      aws.push(check('aws s3api loop', await runTimed('bash', ['-c', loop], { env: awsEnv, timeoutMs: 300_000 })));
+    }
+    if (rows !== ENVS) throw new Error(`--ci fleet listed ${rows} environments, ${ENVS} expected`);
+    const mOurs = median(ours.map((r) => r.ms));
+    const mHist = median(history);
+    const mAws = median(aws.map((r) => r.ms));
+    const runs = (xs: number[]) => xs.map((x) => Math.round(x)).join(' / ');
+    const text = [
+      table(
+        [`${ENVS} environments (${RECORDS} records each, private moto)`, 'median', 'runs (ms)', 'ours / this', 'target', 'met'],
+        [
+          ['ours: --ci fleet --json (every row: state HEAD, lock, newest records)', ms(mOurs), runs(ours.map((r) => r.ms)), '', '', ''],
+          [`bare: ${ENVS} sequential --ci history --limit 1 --json processes`, ms(mHist), runs(history), ratio(mOurs / mHist), `≤ ${TARGET_VS_HISTORY}×`, metText(mOurs / mHist <= TARGET_VS_HISTORY)],
+          [`bare: a shell loop of ${ENVS} aws s3api list-objects-v2 --max-items 1`, ms(mAws), runs(aws.map((r) => r.ms)), ratio(mOurs / mAws), `≤ ${TARGET_VS_AWS}×`, metText(mOurs / mAws <= TARGET_VS_AWS)],
+        ],
+        ['l', 'r', 'r', 'r', 'r', 'l'],
+      ),
+      '',
+      `  ${RUNS} rounds after one warm-up of each, interleaved. Every tenth environment has a drift check that found a change, every seventh a lock`,
+      `  held for 30 minutes: the fleet listed ${rows} rows, ${attention} needing attention. The aws loop reads less than the fleet (the newest key only;`,
+      '  no lock, no state, no record body). The Fleet screen (its first complete frame) does not exist yet: this is its reading, headless.',
+    ].join('\n');
+    const targets: TargetCheck[] = [
+      { figure: `fleet: --ci fleet vs ${ENVS} --ci history processes`, value: ratio(mOurs / mHist), target: `≤ ${TARGET_VS_HISTORY}×`, met: mOurs / mHist <= TARGET_VS_HISTORY },
+      { figure: `fleet: --ci fleet vs ${ENVS} aws s3api calls`, value: ratio(mOurs / mAws), target: `≤ ${TARGET_VS_AWS}×`, met: mOurs / mAws <= TARGET_VS_AWS },
+    ];
+    return { name: 'fleet', title: `Fleet: ${ENVS} environments from their state buckets vs ${ENVS} processes`, text, targets };
+  } finally {
+    await ws.dispose();
+  }
+};
