@@ -13,7 +13,8 @@ import { ConsoleError } from '../../core/errors.js';
 import { profileCacheDir, type Paths } from '../../core/paths.js';
 import { loadProfile, type Profile } from '../../core/profile.js';
 import { resolveCredentials } from '../aws/credentials.js';
-import { historyErrorReason, HistoryStore } from '../history/store.js';
+import { toAwsError } from '../aws/errors.js';
+import { HistoryStore } from '../history/store.js';
 import { readStateLock } from '../aws/state-lock.js';
 import { applyEmulatorEnv } from '../local/emulator.js';
 import { backendFor } from '../terraform/backend.js';
@@ -48,10 +49,14 @@ export async function fleetEnvironments(paths: Paths): Promise<string[]> {
     .sort();
 }
 
-/** A short reason for a failure of the row's reads: the console's own errors say it in their first line. */
-function reasonOf(err: unknown): string {
-  if (err instanceof ConsoleError) return err.message.split('\n')[0]!;
-  return historyErrorReason(err);
+/**
+ * Why a row's reads failed, in one line: the console's own errors (profile, credentials) say it in
+ * their first line; an SDK error is named as the console names it (what was read, access denied,
+ * cannot reach the endpoint, …).
+ */
+function reasonOf(err: unknown, what: string, endpoint?: string): string {
+  const e = err instanceof ConsoleError ? err : toAwsError(err, what, endpoint);
+  return e.message.split('\n')[0]!;
 }
 
 /** The state bucket does not exist (S3's NoSuchBucket, possibly wrapped by toAwsError). */
@@ -78,7 +83,7 @@ async function readRow(environment: string, o: FleetReadOptions, rules: Attentio
   try {
     profile = await loadProfile(join(o.paths.profiles, `${environment}.tfvars`), environment, { cacheDir: profileCacheDir(o.paths) });
   } catch (err) {
-    const row = { ...base, error: reasonOf(err) };
+    const row = { ...base, error: reasonOf(err, `reading profiles/${environment}.tfvars`) };
     return { ...row, attention: attentionOf(row, rules, now) };
   }
   const head = { ...base, account: profile.aws_account, region: profile.aws_region };
@@ -102,7 +107,7 @@ async function readRow(environment: string, o: FleetReadOptions, rules: Attentio
   } catch (err) {
     // Local mode lists the environments with state in the emulator: no bucket, no state.
     if (o.emulator && noSuchBucket(err)) return undefined;
-    const row = { ...head, error: reasonOf(err) };
+    const row = { ...head, error: reasonOf(err, `reading s3://${profile.terraform_bucket_name}/${environment}/`, o.emulator?.endpoint) };
     return { ...row, attention: attentionOf(row, rules, now) };
   }
 }
