@@ -154,6 +154,89 @@ async function feed(deliver: (e: EngineEvent) => void, mem: MemoryPeaks, batch =
 
 const CAPACITY = TOTAL_EVENTS + 16;
 
+/**
+ * What the two Ink sides measure alike: each event's push time; the store's (or the component's)
+ * notification, which hands the events pushed so far to React; Ink's frames, each of which shows
+ * the events of the last notification before it (their latency); the output, RSS, heap and
+ * event-loop delay over the feed and the drain.
+ */
+class ScreenMeter {
+  private readonly push = new Float64Array(CAPACITY);
+  private readonly lat = new Float64Array(CAPACITY);
+  pushed = 0;
+  /** Events handed to React by the last notification. */
+  private notified = 0;
+  private shown = 0;
+  private lastShownAt = 0;
+  private frames = 0;
+  lastFrameAt = 0;
+  private waiters: ((at: number) => void)[] = [];
+  private before = { frames: 0, writes: 0, bytes: 0, rss: 0 };
+  private t0 = 0;
+  private feedEnd = 0;
+  private loop = monitorEventLoopDelay({ resolution: 5 });
+  readonly memory: MemoryPeaks = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0 };
+
+  /** An event is about to be delivered (call before delivering it). */
+  pushing(): void {
+    this.push[this.pushed++] = performance.now();
+  }
+  /** The events pushed so far are handed to React (the next frame is rendered from them). */
+  notify(): void {
+    this.notified = this.pushed;
+  }
+  /** Ink's onRender: the tree was rendered and the frame written (or found unchanged). */
+  readonly frame = (): void => {
+    this.frames++;
+    const now = performance.now();
+    if (this.shown < this.notified) {
+      for (; this.shown < this.notified; this.shown++) this.lat[this.shown] = now - this.push[this.shown]!;
+      this.lastShownAt = now;
+    }
+    this.lastFrameAt = now;
+    for (const w of this.waiters.splice(0)) w(now);
+  };
+  /** The time of Ink's next frame. */
+  nextFrame(): Promise<number> {
+    return new Promise((r) => this.waiters.push(r));
+  }
+  /** Starts the measured part (after the first frame): counters, RSS, the event-loop monitor. */
+  begin(stdout: { writes: number; bytes: number }): void {
+    this.before = { frames: this.frames, writes: stdout.writes, bytes: stdout.bytes, rss: process.memoryUsage().rss };
+    this.loop.enable();
+    this.t0 = performance.now();
+  }
+  /** The feed has ended: waits (sampling memory) until every event is on screen, at most {@link DRAIN_TIMEOUT_MS}. */
+  async drain(): Promise<void> {
+    this.feedEnd = performance.now();
+    const deadline = this.feedEnd + DRAIN_TIMEOUT_MS;
+    while (this.shown < this.pushed && performance.now() < deadline) {
+      await sleep(5);
+      sampleMemory(this.memory);
+    }
+    this.loop.disable();
+  }
+  /** The side's figures (call after {@link drain}, before unmounting). */
+  result(side: Side, stdout: { writes: number; bytes: number }, check: string): WorkerResult {
+    const [p50, p99, max] = percentiles(this.lat.subarray(0, this.shown), [50, 99, 100]);
+    return {
+      side,
+      events: this.pushed,
+      feedMs: this.feedEnd - this.t0,
+      totalMs: (this.shown === this.pushed ? this.lastShownAt : performance.now()) - this.t0,
+      latency: { p50: p50!, p99: p99!, max: max!, shown: this.shown, unshown: this.pushed - this.shown },
+      frames: this.frames - this.before.frames,
+      writes: stdout.writes - this.before.writes,
+      bytes: stdout.bytes - this.before.bytes,
+      peakRss: process.resourceUsage().maxRSS * 1024,
+      startRss: this.before.rss,
+      memory: this.memory,
+      loopDelay: { p99: this.loop.percentile(99) / 1e6, max: this.loop.max / 1e6 },
+      check,
+    };
+  }
+}
+
 async function runConsole(workDir: string, withKeys = false): Promise<WorkerResult> {
   const { Store } = await import('../src/state/store.js');
   const { Controller } = await import('../src/state/controller.js');
@@ -182,92 +265,37 @@ async function runConsole(workDir: string, withKeys = false): Promise<WorkerResu
     local: 'local emulator http://127.0.0.1:5000',
   });
 
-  const push = new Float64Array(CAPACITY);
-  const lat = new Float64Array(CAPACITY);
-  let pushed = 0;
-  /** Events in the store when it last notified its subscribers (React renders from that state). */
-  let notified = 0;
-  let shown = 0;
-  let lastShownAt = 0;
-  let frames = 0;
+  const meter = new ScreenMeter();
   // Subscribed before the App mounts, so it runs first in every notification: no event is pushed
   // between this and the React render that follows it (both run in the store's timer callback).
-  store.subscribe(() => {
-    notified = pushed;
-  });
-  const onFrame = (): void => {
-    // Ink has rendered the tree (committed from the store state at `notified`) and written the
-    // frame synchronously (or found it unchanged): those events are on screen now.
-    frames++;
-    if (shown < notified) {
-      const now = performance.now();
-      for (; shown < notified; shown++) lat[shown] = now - push[shown]!;
-      lastShownAt = now;
-    }
-    lastFrameAt = performance.now();
-    for (const w of frameWaiters.splice(0)) w(lastFrameAt);
-  };
-  let lastFrameAt = 0;
-  const frameWaiters: ((at: number) => void)[] = [];
-
+  store.subscribe(() => meter.notify());
   const controller = new Controller(store, { environment: 'bench', engine, readLock: async () => ({ kind: 'free' }) });
   controller.start();
-  const { ink, stdout } = await renderHeadless(controller, { columns: COLUMNS, rows: ROWS, onRender: onFrame });
+  const { ink, stdout } = await renderHeadless(controller, { columns: COLUMNS, rows: ROWS, onRender: meter.frame });
   await sleep(300); // the first frame and the controller's "Ready" message
-  const startRss = process.memoryUsage().rss;
-  const framesBefore = frames;
-  const writesBefore = stdout.writes;
-  const bytesBefore = stdout.bytes;
-
-  const loop = monitorEventLoopDelay({ resolution: 5 });
-  loop.enable();
-  const memory: MemoryPeaks = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0 };
-  const keys = withKeys ? await keyPresser(controller, () => lastFrameAt, () => new Promise<number>((r) => frameWaiters.push(r))) : undefined;
+  meter.begin(stdout);
+  const keys = withKeys ? await keyPresser(controller, () => meter.lastFrameAt, () => meter.nextFrame()) : undefined;
   let feeding = true;
-  const t0 = performance.now();
   const fed = feed(
     (e) => {
-      push[pushed] = performance.now();
+      meter.pushing();
       store.onEngineEvent(e);
-      pushed++;
     },
-    memory,
+    meter.memory,
     withKeys ? KEYS_BATCH : BATCH,
   ).finally(() => (feeding = false));
   const during = keys?.duringApply(() => feeding);
   await fed;
-  const feedEnd = performance.now();
-  const deadline = feedEnd + DRAIN_TIMEOUT_MS;
-  while (shown < pushed && performance.now() < deadline) {
-    await sleep(5);
-    sampleMemory(memory);
-  }
-  loop.disable();
+  await meter.drain();
   const keyFigures = keys ? { ...(await during)!, ...(await keys.atRest()) } : undefined;
-  const totalMs = (shown === pushed ? lastShownAt : performance.now()) - t0;
 
   const s = store.state;
   const done = s.plan.rows.filter((r) => r.status === 'done').length;
-  const check = `${s.plan.rows.length} rows, ${done} done, summary ${s.plan.summary ? `+${s.plan.summary.add}` : 'missing'}, log ${s.log.pushed} lines pushed (${s.log.length} kept)`;
-  const counted = { frames: frames - framesBefore, writes: stdout.writes - writesBefore, bytes: stdout.bytes - bytesBefore };
+  const result = meter.result('console', stdout, `${s.plan.rows.length} rows, ${done} done, summary ${s.plan.summary ? `+${s.plan.summary.add}` : 'missing'}, log ${s.log.pushed} lines pushed (${s.log.length} kept)`);
   ink.unmount();
   await ink.waitUntilExit().catch(() => {});
   controller.stop();
-  const [p50, p99, max] = percentiles(lat.subarray(0, shown), [50, 99, 100]);
-  return {
-    side: 'console',
-    events: pushed,
-    feedMs: feedEnd - t0,
-    totalMs,
-    latency: { p50: p50!, p99: p99!, max: max!, shown, unshown: pushed - shown },
-    ...counted,
-    peakRss: process.resourceUsage().maxRSS * 1024,
-    startRss,
-    memory,
-    loopDelay: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
-    check,
-    ...(keyFigures ? { keys: keyFigures } : {}),
-  };
+  return { ...result, ...(keyFigures ? { keys: keyFigures } : {}) };
 }
 
 /**
@@ -350,17 +378,11 @@ async function runInk(): Promise<WorkerResult> {
   let version = 0;
   const listeners = new Set<() => void>();
   let timer: NodeJS.Timeout | undefined;
-  const push = new Float64Array(CAPACITY);
-  const lat = new Float64Array(CAPACITY);
-  let pushed = 0;
-  let notified = 0;
-  let shown = 0;
-  let lastShownAt = 0;
-  let frames = 0;
   let added = 0;
+  const meter = new ScreenMeter();
   const notify = () => {
     timer = undefined;
-    notified = pushed;
+    meter.notify();
     version++;
     for (const l of listeners) l();
   };
@@ -380,26 +402,12 @@ async function runInk(): Promise<WorkerResult> {
     stdin: stdin as unknown as NodeJS.ReadStream,
     stderr: new Writable({ write: (_c, _e, cb) => cb() }) as unknown as NodeJS.WriteStream,
     ...CONSOLE_RENDER_OPTIONS,
-    onRender: () => {
-      frames++;
-      if (shown < notified) {
-        const now = performance.now();
-        for (; shown < notified; shown++) lat[shown] = now - push[shown]!;
-        lastShownAt = now;
-      }
-    },
+    onRender: meter.frame,
   });
   await sleep(300);
-  const startRss = process.memoryUsage().rss;
-  const framesBefore = frames;
-  const writesBefore = stdout.writes;
-  const bytesBefore = stdout.bytes;
-  const loop = monitorEventLoopDelay({ resolution: 5 });
-  loop.enable();
-  const memory: MemoryPeaks = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0 };
-  const t0 = performance.now();
+  meter.begin(stdout);
   await feed((e) => {
-    push[pushed] = performance.now();
+    meter.pushing();
     let line: string;
     if (e.kind === 'tf') {
       line = e.event.message;
@@ -407,34 +415,13 @@ async function runInk(): Promise<WorkerResult> {
     } else line = `── ${e.kind}`;
     ring[next] = line;
     next = (next + 1) % height;
-    pushed++;
     timer ??= setTimeout(notify, 16);
-  }, memory);
-  const feedEnd = performance.now();
-  const deadline = feedEnd + DRAIN_TIMEOUT_MS;
-  while (shown < pushed && performance.now() < deadline) {
-    await sleep(5);
-    sampleMemory(memory);
-  }
-  loop.disable();
-  const totalMs = (shown === pushed ? lastShownAt : performance.now()) - t0;
-  const counted = { frames: frames - framesBefore, writes: stdout.writes - writesBefore, bytes: stdout.bytes - bytesBefore };
+  }, meter.memory);
+  await meter.drain();
+  const result = meter.result('ink', stdout, '');
   ink.unmount();
   await ink.waitUntilExit().catch(() => {});
-  const [p50, p99, max] = percentiles(lat.subarray(0, shown), [50, 99, 100]);
-  return {
-    side: 'ink',
-    events: pushed,
-    feedMs: feedEnd - t0,
-    totalMs,
-    latency: { p50: p50!, p99: p99!, max: max!, shown, unshown: pushed - shown },
-    ...counted,
-    peakRss: process.resourceUsage().maxRSS * 1024,
-    startRss,
-    memory,
-    loopDelay: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
-    check: `${counted.frames} frames, summary +${added}`,
-  };
+  return { ...result, check: `${result.frames} frames, summary +${added}` };
 }
 
 async function runPlain(): Promise<WorkerResult> {
