@@ -19,7 +19,8 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
 import { historyKey, newHistoryId, type HistoryRecord } from '../src/services/history/record.js';
 import { HistoryStore } from '../src/services/history/store.js';
-import { check, runTimed, type TimedRun } from './lib/proc.js';
+import { readFileSync } from 'node:fs';
+import { check, childrenCpuMs, runTimed, type TimedRun } from './lib/proc.js';
 import { median, metText, ms, ratio, table, type Bench, type TargetCheck } from './lib/report.js';
 import { makeWorkspace } from './lib/workspace.js';
 
@@ -33,6 +34,17 @@ const TARGET_VS_HISTORY = 0.1;
 const TARGET_VS_AWS = 1.5;
 
 const name = (i: number) => `fleet-${String(i).padStart(2, '0')}`;
+
+/** CPU time (user + system, ms) of process `pid` so far (Linux /proc, 100 ticks a second); NaN when unreadable. */
+function processCpuMs(pid: number): number {
+  try {
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10; // fields 14 and 15: utime, stime
+  } catch {
+    return Number.NaN;
+  }
+}
 
 function record(environment: string, i: number, startedMs: number): HistoryRecord {
   const drift = i % 10 === 3;
@@ -86,6 +98,8 @@ export const fleet: Bench = async (log) => {
     const awsEnv: NodeJS.ProcessEnv = { ...ws.env, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_DEFAULT_REGION: REGION, AWS_CONFIG_FILE: join(ws.dir, 'no-config'), AWS_SHARED_CREDENTIALS_FILE: join(ws.dir, 'no-credentials'), AWS_PAGER: '' };
     const loop = `for e in ${Array.from({ length: ENVS }, (_, i) => name(i)).join(' ')}; do aws s3api list-objects-v2 --bucket ${BUCKET} --prefix "$e/history/" --max-items 1 --endpoint-url ${emu.endpoint} --output json > /dev/null || exit 1; done`;
     const ours: TimedRun[] = [];
+    /** Per fleet run: the CPU of our process and of moto meanwhile (ms). */
+    const cpu: { ours: number; moto: number }[] = [];
     const history: number[] = [];
     const aws: TimedRun[] = [];
     let rows = 0;
@@ -95,7 +109,10 @@ export const fleet: Bench = async (log) => {
     check('--ci history (warm-up)', await ws.cli(['-e', name(0), '--local', '--ci', 'history', '--limit', '1', '--json'], 120_000));
     for (let r = 0; r < RUNS; r++) {
       log(`fleet: round ${r + 1}/${RUNS}: --ci fleet; ${ENVS} × --ci history --limit 1; the aws s3api loop`);
+      const c0 = childrenCpuMs();
+      const m0 = processCpuMs(emu.pid);
       const f = check('--ci fleet', await ws.cli(['--local', '--ci', 'fleet', '--json'], 120_000), [0, 2]);
+      cpu.push({ ours: childrenCpuMs() - c0, moto: processCpuMs(emu.pid) - m0 });
       ours.push(f);
       const lines = f.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; attention?: unknown });
       rows = lines.filter((l) => l.type === 'fleet_row').length;
@@ -115,6 +132,7 @@ export const fleet: Bench = async (log) => {
         [`${ENVS} environments (${RECORDS} records each, private moto)`, 'median', 'runs (ms)', 'ours / this', 'target', 'met'],
         [
           ['ours: --ci fleet --json (every row: state HEAD, lock, newest records)', ms(mOurs), runs(ours.map((r) => r.ms)), '', '', ''],
+          ['  its CPU (user + system) / moto\'s CPU meanwhile', `${ms(median(cpu.map((c) => c.ours)))} / ${ms(median(cpu.map((c) => c.moto)))}`, runs(cpu.map((c) => c.ours)), '', '', ''],
           [`bare: ${ENVS} sequential --ci history --limit 1 --json processes`, ms(mHist), runs(history), ratio(mOurs / mHist), `≤ ${TARGET_VS_HISTORY}×`, metText(mOurs / mHist <= TARGET_VS_HISTORY)],
           [`bare: a shell loop of ${ENVS} aws s3api list-objects-v2 --max-items 1`, ms(mAws), runs(aws.map((r) => r.ms)), ratio(mOurs / mAws), `≤ ${TARGET_VS_AWS}×`, metText(mOurs / mAws <= TARGET_VS_AWS)],
         ],
@@ -124,6 +142,8 @@ export const fleet: Bench = async (log) => {
       `  ${RUNS} rounds after one warm-up of each, interleaved. Every tenth environment has a drift check that found a change, every seventh a lock`,
       `  held for 30 minutes: the fleet listed ${rows} rows, ${attention} needing attention. The aws loop reads less than the fleet (the newest key only;`,
       '  no lock, no state, no record body). The Fleet screen (its first complete frame) does not exist yet: this is its reading, headless.',
+      `  CPU from /proc (10 ms ticks): ours from this process's cutime/cstime across the run, moto's (pid ${emu.pid}) utime/stime meanwhile`,
+      '  (about 8 requests per environment). Their sum against the wall time on 2 cores says how CPU-bound the reading is on each side.',
     ].join('\n');
     const targets: TargetCheck[] = [
       { figure: `fleet: --ci fleet vs ${ENVS} --ci history processes`, value: ratio(mOurs / mHist), target: `≤ ${TARGET_VS_HISTORY}×`, met: mOurs / mHist <= TARGET_VS_HISTORY },
