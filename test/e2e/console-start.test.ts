@@ -4,6 +4,7 @@
 // was under way is recorded (the next start reuses it; `--local stop` and the clean-up find it).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { processAlive } from '../../src/core/process.js';
 import { readEmulatorRecord } from '../../src/services/local/emulator.js';
 import { motoSkipReason } from '../support/moto.js';
 import { TmuxScreen, tmuxAvailable } from '../support/tmux.js';
@@ -15,15 +16,6 @@ if (tmuxSkip && process.env.CI === 'true') throw new Error(`end-to-end tests nee
 const skip = motoSkip ?? tmuxSkip;
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('the console’s start in a terminal', { skip }, () => {
   let ws: Workspace;
@@ -62,7 +54,7 @@ describe('the console’s start in a terminal', { skip }, () => {
     // The moto whose start was under way is known by its record (it finishes starting on its own).
     const record = await readEmulatorRecord({ stateDir: ws.local });
     assert.ok(record, 'emulator.json was written when moto was spawned');
-    assert.ok(alive(record.pid), `the recorded moto (pid ${record.pid}) runs`);
+    assert.ok(processAlive(record.pid), `the recorded moto (pid ${record.pid}) runs`);
   });
 
   it('the next start reuses that emulator and opens: header filled in, the panes’ keys offered', async () => {

@@ -49,8 +49,24 @@ describe('fleet rows: what needs the operator', () => {
   });
 
   it('rows that need attention come first, by their most urgent reason, then by name', () => {
-    const mk = (environment: string, attention: string[]): FleetRow => ({ ...row({ environment }), attention });
-    const sorted = sortRows([mk('a', []), mk('b', ['playground up 9d']), mk('c', ['drift: 1 changed outside Terraform (1h ago)']), mk('d', ['cannot read: x']), mk('e', ['last apply failed (1h ago)']), mk('f', ['lock held 2h by x (apply)']), mk('0', [])]);
+    const mk = (environment: string, p: Partial<Omit<FleetRow, 'attention'>>): FleetRow => {
+      const r = row({ environment, ...p });
+      return { ...r, attention: attentionOf(r, DEFAULT_RULES, NOW) };
+    };
+    const sorted = sortRows(
+      [
+        mk('a', {}),
+        mk('b', { playground: true, firstApplyAt: new Date(NOW - 9 * 24 * H).toISOString() }),
+        mk('c', historyPart([rec('drift', 'succeeded', H, { drift: { changed: ['x'], notDrift: 0 } })])),
+        mk('d', { error: 'x' }),
+        mk('e', historyPart([rec('apply', 'failed', H)])),
+        mk('f', { lock: { state: 'held', who: 'x', operation: 'apply', created: '', ageMs: 2 * H } }),
+        mk('0', {}),
+      ],
+      DEFAULT_RULES,
+      NOW,
+    );
+    assert.deepEqual(sorted.map((r) => r.attention[0]?.split(' ')[0] ?? ''), ['cannot', 'lock', 'last', 'drift:', 'playground', '', '']);
     assert.deepEqual(sorted.map((r) => r.environment), ['d', 'f', 'e', 'c', 'b', '0', 'a']);
   });
 

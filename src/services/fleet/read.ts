@@ -157,7 +157,7 @@ export async function readFleet(o: FleetReadOptions): Promise<FleetRow[]> {
   const clients = new Clients(o);
   try {
     const rows = await mapLimit(envs, o.concurrency ?? FLEET_CONCURRENCY, (e) => readRow(e, o, rules, now, clients));
-    return sortRows(rows.filter((r): r is FleetRow => r !== undefined));
+    return sortRows(rows.filter((r): r is FleetRow => r !== undefined), rules, now);
   } finally {
     await clients.close();
   }

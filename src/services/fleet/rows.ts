@@ -47,15 +47,15 @@ export const DEFAULT_RULES: AttentionRules = { lockAgeMs: 60 * 60_000, playgroun
 /** The rank of each reason, for the order of rows: lower is more urgent. */
 const RANK = { error: 0, lock: 1, failed: 2, drift: 3, playground: 4 } as const;
 
-/**
- * What a row needs, most urgent first, by the fleet's rules: a row that could not be read; a held
- * lock older than `lockAgeMs`; a last operation that failed, was interrupted or cancelled; drift
- * found by the newest drift check (when no apply succeeded after it); a playground older than
- * `playgroundAgeMs`.
- * @returns the reasons, each a short phrase ("drift: 2 changed outside Terraform (3h ago)").
- */
-export function attentionOf(row: Omit<FleetRow, 'attention'>, rules: AttentionRules, now: number): string[] {
-  const out: { rank: number; text: string }[] = [];
+/** One reason a row needs the operator: its rank ({@link RANK}: lower is more urgent) and its text. */
+interface Reason {
+  rank: number;
+  text: string;
+}
+
+/** The reasons of {@link attentionOf}, with their ranks, most urgent first. */
+function reasonsOf(row: Omit<FleetRow, 'attention'>, rules: AttentionRules, now: number): Reason[] {
+  const out: Reason[] = [];
   if (row.error) out.push({ rank: RANK.error, text: `cannot read: ${row.error}` });
   if (row.lock.state === 'held' && row.lock.ageMs > rules.lockAgeMs) out.push({ rank: RANK.lock, text: `lock held ${age(row.lock.ageMs)} by ${row.lock.who} (${row.lock.operation})` });
   const last = row.last;
@@ -69,21 +69,28 @@ export function attentionOf(row: Omit<FleetRow, 'attention'>, rules: AttentionRu
     const a = now - Date.parse(row.firstApplyAt);
     if (a > rules.playgroundAgeMs) out.push({ rank: RANK.playground, text: `playground up ${age(a)}` });
   }
-  return out.sort((x, y) => x.rank - y.rank).map((x) => x.text);
+  return out.sort((x, y) => x.rank - y.rank);
 }
 
-/** Rows that need attention first (by their most urgent reason), then the rest; by environment name within each. */
-export function sortRows(rows: readonly FleetRow[]): FleetRow[] {
-  const rank = (r: FleetRow): number => {
-    const first = r.attention[0];
-    if (!first) return 99;
-    if (first.startsWith('cannot read')) return RANK.error;
-    if (first.startsWith('lock held')) return RANK.lock;
-    if (first.startsWith('last ')) return RANK.failed;
-    if (first.startsWith('drift')) return RANK.drift;
-    return RANK.playground;
-  };
-  return [...rows].sort((a, b) => rank(a) - rank(b) || a.environment.localeCompare(b.environment));
+/**
+ * What a row needs, most urgent first, by the fleet's rules: a row that could not be read; a held
+ * lock older than `lockAgeMs`; a last operation that failed, was interrupted or cancelled; drift
+ * found by the newest drift check (when no apply succeeded after it); a playground older than
+ * `playgroundAgeMs`.
+ * @returns the reasons, each a short phrase ("drift: 2 changed outside Terraform (3h ago)").
+ */
+export function attentionOf(row: Omit<FleetRow, 'attention'>, rules: AttentionRules, now: number): string[] {
+  return reasonsOf(row, rules, now).map((r) => r.text);
+}
+
+/**
+ * Rows that need attention first (by their most urgent reason under the same `rules` at `now`),
+ * then the rest; by environment name within each.
+ */
+export function sortRows(rows: readonly FleetRow[], rules: AttentionRules, now: number): FleetRow[] {
+  const ranked = rows.map((row) => ({ row, rank: reasonsOf(row, rules, now)[0]?.rank ?? Number.MAX_SAFE_INTEGER }));
+  ranked.sort((a, b) => a.rank - b.rank || a.row.environment.localeCompare(b.row.environment));
+  return ranked.map((x) => x.row);
 }
 
 /** A duration as the fleet says it: `45s`, `12m`, `3h`, `9d`. */
