@@ -10,6 +10,9 @@ import type { Paths } from '../core/paths.js';
 import { readFleet } from '../services/fleet/read.js';
 import { age, DEFAULT_RULES, type FleetLock, type FleetRow } from '../services/fleet/rows.js';
 
+/** While the fleet is read, a progress line this often (ms). */
+export const PROGRESS_EVERY_MS = 2_000;
+
 /** Options of {@link runCiFleet}. */
 export interface CiFleetOptions {
   local: boolean;
@@ -57,7 +60,27 @@ export async function runCiFleet(o: CiFleetOptions): Promise<number> {
       emulator = { endpoint: emu.endpoint };
     }
     const now = Date.now();
-    const rows = await readFleet({ paths: o.paths, env: o.env, ...(emulator ? { emulator } : {}), rules: { ...DEFAULT_RULES, ...(o.playgroundAgeMs ? { playgroundAgeMs: o.playgroundAgeMs } : {}) }, now: () => now });
+    // Progress: the count at the start, then every PROGRESS_EVERY_MS while reading (stderr, or
+    // {"type":"progress"} events with --json, as the other commands say theirs).
+    const progress = (text: string) => (o.json ? o.out(JSON.stringify({ type: 'progress', message: text, timestamp: new Date().toISOString() })) : o.err(`fleet: ${text}`));
+    let read = { done: 0, total: 0 };
+    const ticker = setInterval(() => progress(`read ${read.done} of ${read.total} environments`), PROGRESS_EVERY_MS);
+    let rows: Awaited<ReturnType<typeof readFleet>>;
+    try {
+      rows = await readFleet({
+        paths: o.paths,
+        env: o.env,
+        ...(emulator ? { emulator } : {}),
+        rules: { ...DEFAULT_RULES, ...(o.playgroundAgeMs ? { playgroundAgeMs: o.playgroundAgeMs } : {}) },
+        now: () => now,
+        onProgress: (done, total) => {
+          if (done === 0) progress(`reading ${total} environment${total === 1 ? '' : 's'} of ${o.paths.profiles}`);
+          read = { done, total };
+        },
+      });
+    } finally {
+      clearInterval(ticker);
+    }
     const attention = rows.filter((r) => r.attention.length).length;
     const code = attention ? 2 : 0;
     if (o.json) {

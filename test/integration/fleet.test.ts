@@ -106,6 +106,7 @@ describe('--ci fleet: every environment on one screen, from the state buckets', 
     assert.match(by['play-old']!.attention[0]!, /^playground up 10d$/);
     assert.match(String(by.broken!.error), /broken\.tfvars.*az_count/);
     assert.match(by.broken!.attention[0]!, /^cannot read: /);
+    assert.match(String(events[0]!.type === 'progress' ? events[0]!.message : ''), /^reading 6 environments of .*profiles$/, 'the count of profiles read is said first (default.tfvars is the template)');
     const summary = events.at(-1)!;
     assert.deepEqual({ type: summary.type, command: summary.command, exit_code: summary.exit_code, count: summary.count, attention: summary.attention }, { type: 'summary', command: 'fleet', exit_code: 2, count: 5, attention: 3 });
   });
@@ -113,6 +114,7 @@ describe('--ci fleet: every environment on one screen, from the state buckets', 
   it('text: one line each with what it needs, and the count said; --playground-age 30 clears the playground', async () => {
     const r = await ws.cli(['--local', '--ci', 'fleet', '--playground-age', '30'], { timeoutMs: 60_000 });
     assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /^fleet: reading 6 environments of .*profiles$/m);
     const lines = r.stdout.trim().split('\n');
     assert.match(lines[0]!, /^ENVIRONMENT\s+REGION\s+LOCK\s+LAST OPERATION\s+DRIFT\s+STATE\s+NEEDS$/);
     assert.match(r.stdout, /^busy\s+us-east-1\s+held \d+[sm] by \S+@\S+ \(apply\)\s+apply running/m);

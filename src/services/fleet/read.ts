@@ -38,6 +38,8 @@ export interface FleetReadOptions {
   rules?: AttentionRules;
   /** The clock (ms since the epoch), for ages. */
   now?: () => number;
+  /** Called once the environments are known (`done` 0) and after each one is read. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** The environments of `profiles/`: every `NAME.tfvars` but the playground template `default.tfvars`, in name order. */
@@ -156,7 +158,13 @@ export async function readFleet(o: FleetReadOptions): Promise<FleetRow[]> {
   const envs = await fleetEnvironments(o.paths);
   const clients = new Clients(o);
   try {
-    const rows = await mapLimit(envs, o.concurrency ?? FLEET_CONCURRENCY, (e) => readRow(e, o, rules, now, clients));
+    let done = 0;
+    o.onProgress?.(0, envs.length);
+    const rows = await mapLimit(envs, o.concurrency ?? FLEET_CONCURRENCY, async (e) => {
+      const row = await readRow(e, o, rules, now, clients);
+      o.onProgress?.(++done, envs.length);
+      return row;
+    });
     return sortRows(rows.filter((r): r is FleetRow => r !== undefined), rules, now);
   } finally {
     await clients.close();
