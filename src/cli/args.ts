@@ -60,6 +60,12 @@ export type Invocation =
       kubeconfig?: string;
       /** `--drift-every DURATION`: a drift check this often (ms) while the console is open. */
       driftEveryMs?: number;
+      /** `--fleet`: open the Fleet screen (every environment) instead of one environment (no -e then). */
+      fleet?: boolean;
+      /** With `--fleet`: `--concurrency N`, the Fleet screen's drift checks at once (`:drift-all`). */
+      concurrency?: number;
+      /** With `--fleet`: `--playground-age DAYS` (ms). */
+      playgroundAgeMs?: number;
     }
   | {
       kind: 'ci';
@@ -119,6 +125,7 @@ export const USAGE = `usage:
                                                  state repairs: refused while the lock is held, a copy of the state kept first, recorded in the history
   ./run.kube -e ENV --ci ssh TARGET [SSH OPTIONS] [-- COMMAND]
   ./run.kube -e ENV --ci exec (--role ROLE | TARGET...) [--concurrency N] [SSH OPTIONS] [--json] -- COMMAND
+  ./run.kube [--local] --fleet [--concurrency N] [--playground-age DAYS]   the Fleet screen: every environment of profiles/ (Enter opens one)
   ./run.kube [--local] --ci fleet [--playground-age DAYS] [--json]   every environment of profiles/: lock, last operation, drift, playground age;
                                                  exit 0 all clear, 2 something needs attention, 1 error
   ./run.kube --local stop                        stop the local AWS emulator
@@ -135,7 +142,8 @@ options:
       --overwrite      with --ci secrets fetch/upload: also replace files that differ (default: kept and listed)
       --format FORMAT  with --ci plan: text (default) or markdown (one document on stdout, progress on stderr)
       --limit N        with --ci history: the newest N records (1 to 1000, default 20)
-      --playground-age DAYS  with --ci fleet: a playground whose first apply is older needs attention (default 7)
+      --fleet          the console on the Fleet screen: every environment's row (0 shows it from any environment's console)
+      --playground-age DAYS  with --fleet and --ci fleet: a playground whose first apply is older needs attention (default 7)
       --drift-every D    console: a drift check every D (e.g. 30m; 1m to 24h), never while an operation runs, the lock is held or a plan awaits apply; the result and its age in the header
       --kubeconfig FILE  the cluster's kubeconfig (default: the admin kubeconfig in the secrets bucket)
   -h, --help           this text
@@ -147,7 +155,7 @@ SSH OPTIONS (TARGET: an instance id, a Name tag or HOST[:PORT]; always through t
       --known-hosts FILE     OpenSSH known_hosts (default ~/.ssh/known_hosts)
       --accept-new-host-key  accept and remember an unknown host key (a changed one is always refused)
       --role ROLE            with --ci exec: every running bastion|secure|compute instance
-      --concurrency N        with --ci exec: nodes at once (default 8)
+      --concurrency N        with --ci exec: nodes at once (default 8); with --fleet: :drift-all's checks at once (default 2)
       --connect-timeout S    seconds for each hop's connect, handshake and login (default 10)
 exit codes (--ci): 0 success and no changes, 2 plan has changes, 1 any error;
   ssh: the remote command's status, 255 when the connection, host key or login fails;
@@ -177,9 +185,42 @@ const OPTIONS = {
   limit: { type: 'string' },
   'drift-every': { type: 'string' },
   'playground-age': { type: 'string' },
+  fleet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
+
+/** `--playground-age DAYS` → ms (undefined when not given). @throws UsageError outside 0 to 3650 days. */
+function parsePlaygroundAge(age: string | boolean | undefined): number | undefined {
+  if (typeof age !== 'string') return undefined;
+  const days = Number(age);
+  if (!/^\d+(\.\d+)?$/.test(age) || days <= 0 || days > 3650) throw new UsageError(`--playground-age "${age.slice(0, 40)}" is not a number of days from 0 to 3650`, 'e.g. --playground-age 7');
+  return Math.round(days * 24 * 60 * 60_000);
+}
+
+/** `--concurrency N` → N (undefined when not given). @throws UsageError outside 1 to 64. */
+function parseConcurrency(text: string | boolean | undefined): number | undefined {
+  if (typeof text !== 'string') return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 64) throw new UsageError(`--concurrency "${text.slice(0, 40)}" is not a number from 1 to 64`, 'e.g. --concurrency 8');
+  return n;
+}
+
+/**
+ * `--fleet`: the console on the Fleet screen. No environment (Enter there opens one; `--play`,
+ * which play.kube passes, is ignored); `--concurrency` and `--playground-age` set its drift
+ * checks at once and its playground age; no other option.
+ */
+function parseFleetConsole(v: Record<string, string | boolean | undefined>, pos: readonly string[]): Invocation {
+  if (v.ci !== undefined) throw new UsageError('--fleet opens the console on the Fleet screen and does not work with --ci', 'for pipelines: ./run.kube [--local] --ci fleet');
+  if (v.env !== undefined) throw new UsageError('--fleet shows every environment: it takes no -e ENV', 'run ./run.kube [--local] --fleet, then Enter on a row opens that environment');
+  if (pos.length) throw new UsageError(`unexpected argument "${pos[0]}"`, 'see --help');
+  const other = ['json', 'auto-approve', 'write-profile', 'overwrite', 'format', 'limit', 'kubeconfig', 'drift-every', 'bastion', 'user', 'identity', 'known-hosts', 'accept-new-host-key', 'role', 'connect-timeout'].find((k) => v[k] !== undefined);
+  if (other) throw new UsageError(`--${other} does not work with --fleet`, 'see --help');
+  const concurrency = parseConcurrency(v.concurrency);
+  const playgroundAgeMs = parsePlaygroundAge(v['playground-age']);
+  return { kind: 'console', play: false, local: v.local === true, fleet: true, ...(concurrency !== undefined ? { concurrency } : {}), ...(playgroundAgeMs !== undefined ? { playgroundAgeMs } : {}) };
+}
 
 /** `--ci fleet`: no environment (it lists them all), no other command's options. */
 function parseFleet(v: Record<string, string | boolean | undefined>, pos: readonly string[]): Invocation {
@@ -187,13 +228,7 @@ function parseFleet(v: Record<string, string | boolean | undefined>, pos: readon
   if (pos.length) throw new UsageError(`unexpected argument "${pos[0]}"`, 'see --help');
   const other = ['auto-approve', 'write-profile', 'overwrite', 'format', 'limit', 'kubeconfig', 'drift-every'].find((k) => v[k] !== undefined);
   if (other) throw new UsageError(`--${other} does not work with --ci fleet`, 'see --help');
-  let playgroundAgeMs: number | undefined;
-  const age = v['playground-age'];
-  if (typeof age === 'string') {
-    const days = Number(age);
-    if (!/^\d+(\.\d+)?$/.test(age) || days <= 0 || days > 3650) throw new UsageError(`--playground-age "${age.slice(0, 40)}" is not a number of days from 0 to 3650`, 'e.g. --playground-age 7');
-    playgroundAgeMs = Math.round(days * 24 * 60 * 60_000);
-  }
+  const playgroundAgeMs = parsePlaygroundAge(v['playground-age']);
   return { kind: 'fleet', local: v.local === true, json: v.json === true, ...(playgroundAgeMs !== undefined ? { playgroundAgeMs } : {}) };
 }
 
@@ -236,14 +271,15 @@ export function parseInvocation(argv: readonly string[]): Invocation {
     if (!v.local) throw new UsageError('"stop" stops the local emulator and needs --local', 'run ./run.kube --local stop');
     return { kind: 'local-stop' };
   }
+  if (v.fleet) return parseFleetConsole(v, pos);
   const sshLike = v.ci === 'ssh' || v.ci === 'exec';
   const sshOnly = (['bastion', 'user', 'identity', 'known-hosts', 'accept-new-host-key', 'role', 'concurrency', 'connect-timeout'] as const).filter((k) => v[k] !== undefined);
   const consoleSsh = ['bastion', 'user', 'identity', 'known-hosts'];
   const misplaced = sshOnly.filter((k) => !(v.ci === undefined && consoleSsh.includes(k)));
-  if (misplaced.length && !sshLike) throw new UsageError(`--${misplaced[0]} only works with --ci ssh or --ci exec${consoleSsh.includes(misplaced[0]!) ? ', or in the console' : ''}`, 'see --help');
+  if (misplaced.length && !sshLike) throw new UsageError(`--${misplaced[0]} only works with --ci ssh or --ci exec${consoleSsh.includes(misplaced[0]!) ? ', or in the console' : misplaced[0] === 'concurrency' ? ', or with --fleet' : ''}`, 'see --help');
   if (dd >= 0 && !sshLike) throw new UsageError('"--" (a remote command) only works with --ci ssh or --ci exec', 'see --help');
   if (pos.length && v.ci !== 'secrets' && v.ci !== 'unlock' && v.ci !== 'state' && !sshLike) throw new UsageError(`unexpected argument "${pos[0]}"`, 'see --help');
-  if (v['playground-age'] !== undefined && v.ci !== 'fleet') throw new UsageError('--playground-age only works with --ci fleet', 'see --help');
+  if (v['playground-age'] !== undefined && v.ci !== 'fleet') throw new UsageError('--playground-age only works with --fleet or --ci fleet', 'see --help');
   if (v.ci === 'fleet') return parseFleet(v, pos);
   const play = v.play === true;
   if (play && v.env !== undefined) throw new UsageError('--play and -e ENV cannot be used together', 'use ./play.kube, or ./run.kube -e ENV');
@@ -285,11 +321,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   if (v.ci === 'unlock' && pos.length !== 1) throw new UsageError('--ci unlock needs the lock ID (and nothing else)', 'the ID is shown with the lock: ./run.kube -e ENV --ci unlock LOCK_ID');
   let ssh: SshCliOptions | undefined;
   if (sshLike) {
-    let concurrency: number | undefined;
-    if (v.concurrency !== undefined) {
-      concurrency = Number(v.concurrency);
-      if (!/^\d+$/.test(v.concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency "${v.concurrency}" is not a number from 1 to 64`, 'e.g. --concurrency 8');
-    }
+    const concurrency = parseConcurrency(v.concurrency);
     let connectTimeoutMs: number | undefined;
     if (v['connect-timeout'] !== undefined) {
       const n = Number(v['connect-timeout']);

@@ -8,7 +8,8 @@
 import { failureText } from '../core/errors.js';
 import type { Paths } from '../core/paths.js';
 import { readFleet } from '../services/fleet/read.js';
-import { age, DEFAULT_RULES, type FleetLock, type FleetRow } from '../services/fleet/rows.js';
+import { fleetCells } from '../core/fleet-cells.js';
+import { DEFAULT_RULES, type FleetRow } from '../services/fleet/rows.js';
 
 /** While the fleet is read, a progress line this often (ms). */
 export const PROGRESS_EVERY_MS = 2_000;
@@ -24,19 +25,10 @@ export interface CiFleetOptions {
   err: (line: string) => void;
 }
 
-function lockText(l: FleetLock): string {
-  if (l.state === 'free') return 'free';
-  if (l.state === 'held') return `held ${age(l.ageMs)} by ${l.who} (${l.operation})`;
-  return `unknown (${l.reason.slice(0, 40)})`;
-}
-
 /** The row as one line of text columns (environment, region, lock, last operation, drift, state, what it needs). */
 export function fleetLine(r: FleetRow, now: number): string[] {
-  if (r.error) return [r.environment, r.region || '-', '-', '-', '-', '-', r.attention.join('; ')];
-  const last = r.last ? `${r.last.operation} ${r.last.outcome} ${age(now - Date.parse(r.last.endedAt ?? r.last.startedAt))} ago by ${r.last.who}` : 'no records';
-  const drift = r.drift ? `${r.drift.changed ? `${r.drift.changed} changed` : 'none'} (${age(now - Date.parse(r.drift.checkedAt))} ago)` : 'never checked';
-  const state = r.state.exists ? `${Math.max(1, Math.round((r.state.bytes ?? 0) / 1024))} KiB${r.playground && r.firstApplyAt ? `, up ${age(now - Date.parse(r.firstApplyAt))}` : ''}` : 'none';
-  return [r.environment, r.region, lockText(r.lock), last, drift, state, r.attention.join('; ') || 'ok'];
+  const c = fleetCells(r, now);
+  return [r.environment, r.region || '-', c.lock, c.last, c.drift, c.state, c.needs];
 }
 
 /** Columns padded to their widest cell (the last one left as it is). */

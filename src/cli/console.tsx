@@ -1,10 +1,11 @@
-import { render } from 'ink';
+import { render, Text, type Instance } from 'ink';
 import React from 'react';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
-import { ConsoleError, failureText } from '../core/errors.js';
-import type { Paths } from '../core/paths.js';
+import { ConsoleError, failureText, messageOf } from '../core/errors.js';
+import { profileCacheDir, profilePath, type Paths } from '../core/paths.js';
 import type { Profile } from '../core/profile.js';
+import type { ProgramPath } from '../services/fleet/child.js';
 import type { Session } from '../services/session.js';
 import type { Store } from '../state/store.js';
 import { Opening } from '../ui/Opening.js';
@@ -26,12 +27,13 @@ export const CONSOLE_RENDER_OPTIONS = {
 
 /** Options of {@link runConsole}. */
 export interface ConsoleOptions {
-  environment: string;
+  /** The environment to open first; absent: the console starts on the Fleet screen (`--fleet`). */
+  environment?: string;
   local: boolean;
   paths: Paths;
   env: NodeJS.ProcessEnv;
-  /** The profile being loaded (parsing started by the caller); a rejection ends the console with its error. */
-  profile: Promise<Profile>;
+  /** With `environment`: its profile being loaded (parsing started by the caller); a rejection ends the console with its error. */
+  profile?: Promise<Profile>;
   /** A message to show once the console is up (e.g. "created profiles/play-…tfvars"). */
   notice?: string;
   /** SSH options of the command line. */
@@ -42,6 +44,10 @@ export interface ConsoleOptions {
   driftEveryMs?: number;
   /** The splash main wrote before Ink loaded; handed over to Ink's first frame. */
   splash?: Splash;
+  /** The Fleet screen's `--concurrency` and `--playground-age` (ms). */
+  fleet?: { concurrency?: number; playgroundAgeMs?: number };
+  /** This program, for the Fleet screen's child runs; default `process.execPath` and `process.argv[1]`. */
+  program?: ProgramPath;
 }
 
 /**
@@ -64,25 +70,123 @@ export function headerOf(s: Session): Store['state']['header'] {
   };
 }
 
+/** What an environment's console ended with: quit, `0` (the Fleet screen), or it could not be opened (the error). */
+type EnvironmentEnd = { kind: 'quit' } | { kind: 'quit-while-opening' } | { kind: 'fleet' } | { kind: 'failed'; error: unknown };
+
+/** The environment a console opens next. */
+interface Opening_ {
+  environment: string;
+  profile: Promise<Profile>;
+  notice?: string;
+}
+
 /**
- * Runs the full-screen console until the operator quits. Its frame (header, tabs, status bar) is
- * drawn as soon as Ink has loaded, with the steps of opening the environment (profile, Terraform,
- * credentials, emulator) and q to quit; the panes and their keys follow once it is open.
- * @returns the exit code (0 after a normal quit, also a quit while it opens; 1 when the
- * environment could not be opened).
+ * Runs the full-screen console until the operator quits: an environment's console, or the Fleet
+ * screen (every environment), switching between them in place (`0` shows the Fleet screen and
+ * closes the environment; `Enter` there opens another). An environment's frame (header, tabs,
+ * status bar) is drawn as soon as Ink has loaded, with the steps of opening it and q to quit.
+ * @returns the exit code (0 after a normal quit, also a quit while an environment opens; 1 when
+ * the environment given on the command line could not be opened; one opened from the Fleet screen
+ * that cannot be opened brings the Fleet screen back with the error).
  */
 export async function runConsole(o: ConsoleOptions): Promise<number> {
   // Writes to a terminal that has gone away (SIGHUP) fail with EIO/EPIPE: ignore them, the
   // signal handler below is winding down.
   process.stdout.on('error', () => undefined);
+  o.splash?.handOver();
+  const first: Opening_ | undefined = o.environment && o.profile ? { environment: o.environment, profile: o.profile, ...(o.notice ? { notice: o.notice } : {}) } : undefined;
+  const ink = render(first ? <Opening environment={first.environment} steps={['reading the profile']} since={Date.now()} onQuit={() => undefined} /> : <Text>platform-console fleet: loading the Fleet screen...</Text>, CONSOLE_RENDER_OPTIONS);
+  const exited = ink.waitUntilExit().then(
+    () => 'exit' as const,
+    () => 'exit' as const,
+  );
+  // SIGTERM and SIGHUP: the environment open now handles them (its run), else the console ends.
+  let onSignalNow: (sig: NodeJS.Signals) => void = () => ink.unmount();
+  const onSignal = (sig: NodeJS.Signals) => onSignalNow(sig);
+  process.on('SIGHUP', onSignal);
+  process.on('SIGTERM', onSignal);
+  let fleet: import('./fleet-app.js').FleetController | undefined;
+  let fleetChoice: (r: { kind: 'open'; environment: string } | { kind: 'quit' }) => void = () => undefined;
+  let next: Opening_ | undefined = first;
+  let code = 0;
+  try {
+    for (;;) {
+      if (next) {
+        const end = await runEnvironment(ink, exited, next, o, (h) => (onSignalNow = h));
+        onSignalNow = () => ink.unmount();
+        if (end.kind === 'quit') break;
+        if (end.kind === 'quit-while-opening') {
+          // What was under way finishes (or fails) on its own; a request that does not answer
+          // does not hold the exit for more than the grace.
+          setTimeout(() => process.exit(process.exitCode ?? 0), QUIT_WHILE_OPENING_GRACE_MS).unref();
+          break;
+        }
+        if (end.kind === 'failed') {
+          if (!fleet) {
+            // The environment of the command line: the console ends with its error.
+            ink.unmount();
+            await exited;
+            process.stderr.write(failureText(end.error, o.env));
+            code = 1;
+            break;
+          }
+          const { text, hint } = messageOf(end.error);
+          fleet.store.say('error', `${next.environment} could not be opened: ${text}`, hint);
+        }
+        next = undefined;
+      }
+      // The Fleet screen (loaded the first time it is shown).
+      const m = await import('./fleet-app.js');
+      fleet ??= m.makeFleet({
+        local: o.local,
+        paths: o.paths,
+        env: o.env,
+        program: o.program ?? { node: process.execPath, script: process.argv[1] ?? '' },
+        ...(o.fleet?.concurrency ? { concurrency: o.fleet.concurrency } : {}),
+        ...(o.fleet?.playgroundAgeMs ? { playgroundAgeMs: o.fleet.playgroundAgeMs } : {}),
+        open: (environment) => fleetChoice({ kind: 'open', environment }),
+        quit: () => fleetChoice({ kind: 'quit' }),
+      });
+      const choice = new Promise<{ kind: 'open'; environment: string } | { kind: 'quit' }>((resolve) => (fleetChoice = resolve));
+      fleet.store.update((s) => {
+        s.overlays = [];
+      });
+      ink.rerender(<m.FleetApp fleet={fleet} where={o.local ? 'local emulator' : 'AWS'} />);
+      fleet.resume();
+      const r = await Promise.race([choice, exited]);
+      fleet.pause();
+      if (r === 'exit' || r.kind === 'quit') break;
+      next = { environment: r.environment, profile: import('../core/profile.js').then((p) => p.loadProfile(profilePath(o.paths, r.environment), r.environment, { cacheDir: profileCacheDir(o.paths) })) };
+      next.profile.catch(() => undefined);
+    }
+  } finally {
+    process.off('SIGHUP', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  ink.unmount();
+  await exited;
+  if (fleet) {
+    // Drift checks started from the Fleet screen and still running get one interrupt each
+    // (Terraform writes the state and releases the lock); the console waits for them to stop.
+    const running = fleet.running();
+    if (running) process.stderr.write(`platform-console: interrupting ${running} drift check${running === 1 ? '' : 's'} started from the Fleet screen and waiting for ${running === 1 ? 'it' : 'them'} to stop…\n`);
+    await fleet.stop();
+  }
+  return code;
+}
+
+/**
+ * One environment's console: opens it (the opening frame), runs its App until the operator quits
+ * or asks for the Fleet screen, then stops its work and closes it.
+ */
+async function runEnvironment(ink: Instance, exited: Promise<'exit'>, next: Opening_, o: ConsoleOptions, setSignalHandler: (h: (sig: NodeJS.Signals) => void) => void): Promise<EnvironmentEnd> {
   const steps: string[] = ['reading the profile'];
   let since = Date.now();
   let region: string | undefined;
   let quitWhileOpening!: () => void;
   const quitP = new Promise<'quit'>((resolve) => (quitWhileOpening = () => resolve('quit')));
-  const opening = () => <Opening environment={o.environment} steps={[...steps]} since={since} onQuit={quitWhileOpening} {...(region ? { region } : {})} />;
-  o.splash?.handOver();
-  const ink = render(opening(), CONSOLE_RENDER_OPTIONS);
+  const opening = () => <Opening environment={next.environment} steps={[...steps]} since={since} onQuit={quitWhileOpening} {...(region ? { region } : {})} />;
+  ink.rerender(opening());
   const step = (text: string) => {
     steps.push(text);
     since = Date.now();
@@ -93,41 +197,32 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   const open = (async () => {
     // The profile is validated first (a bad one ends the console with one clear line, nothing
     // written), then the environment is opened.
-    const profile = await o.profile;
+    const profile = await next.profile;
     region = profile.aws_region;
     app = import('./console-app.js');
     app.catch(() => undefined);
     const { openSession } = await import('../services/session.js');
-    return openSession({ profile, environment: o.environment, local: o.local, paths: o.paths, env: o.env, onProgress: step });
+    return openSession({ profile, environment: next.environment, local: o.local, paths: o.paths, env: o.env, onProgress: step });
   })();
   let session: Session;
   try {
-    const first = await Promise.race([open, quitP]);
-    if (first === 'quit') {
-      ink.unmount();
-      await ink.waitUntilExit().catch(() => {});
-      // What was under way finishes (or fails) on its own; an open session is closed. A request
-      // that does not answer does not hold the exit for more than the grace.
+    const first = await Promise.race([open, quitP, exited]);
+    if (first === 'quit' || first === 'exit') {
+      // An open session is closed once it is open.
       open.then((s) => s.close(), () => undefined);
-      setTimeout(() => process.exit(process.exitCode ?? 0), QUIT_WHILE_OPENING_GRACE_MS).unref();
-      return 0;
+      return { kind: 'quit-while-opening' };
     }
     session = first;
   } catch (err) {
-    ink.unmount();
-    await ink.waitUntilExit().catch(() => {});
-    process.stderr.write(failureText(err, o.env));
-    return 1;
+    return { kind: 'failed', error: err };
   }
-  if (o.notice) session.notices.unshift(o.notice);
+  if (next.notice) session.notices.unshift(next.notice);
   let m: typeof import('./console-app.js');
   try {
     m = await (app ?? import('./console-app.js'));
   } catch (err) {
-    ink.unmount();
     session.close();
-    process.stderr.write(failureText(err, o.env));
-    return 1;
+    return { kind: 'failed', error: err };
   }
   const { AwsController, App, ClusterController, Controller, HistoryController, SshController, Store } = m;
   const store = new Store(headerOf(session));
@@ -189,7 +284,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   // closed terminal (SIGHUP) leaves a plan or apply running (the next console follows it). A kill
   // (SIGTERM) of the console that started it interrupts it once, waits for it to write state and
   // release the lock, then exits.
-  const onSignal = (sig: NodeJS.Signals) => {
+  setSignalHandler((sig: NodeJS.Signals) => {
     const engine = session.engine;
     if (!engine.busy || engine.attached || (sig as string) === 'SIGHUP') {
       ink.unmount();
@@ -203,14 +298,10 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
         process.exitCode = sig === 'SIGHUP' ? 129 : 143;
       }
     });
-  };
-  process.on('SIGHUP', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
   ink.rerender(<App controller={controller} />);
-  await ink.waitUntilExit();
-  process.off('SIGHUP', onSignal);
-  process.off('SIGTERM', onSignal);
+  const end = await Promise.race([controller.quitRequested.then(() => 'quit' as const), controller.fleetRequested.then(() => 'fleet' as const), exited.then(() => 'quit' as const)]);
   controller.stop();
   session.close();
-  return 0;
+  return { kind: end };
 }

@@ -50,6 +50,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       const { runCiFleet } = await import('./ci-fleet.js');
       return await runCiFleet({ local: inv.local, json: inv.json, ...(inv.playgroundAgeMs ? { playgroundAgeMs: inv.playgroundAgeMs } : {}), paths, env, out, err });
     }
+    if (inv.kind === 'console' && inv.fleet) {
+      if (!process.stdout.isTTY || !process.stdin.isTTY) throw new UsageError('the Fleet screen needs a terminal (stdin and stdout are not a TTY)', 'run headless with ./run.kube [--local] --ci fleet');
+      splash = showSplash(process.stdout, 'fleet');
+      env.NODE_ENV ??= 'production';
+      process.env.NODE_ENV ??= env.NODE_ENV;
+      const { runConsole } = await import('./console.js');
+      return await runConsole({ local: inv.local, paths, env, fleet: { ...(inv.concurrency ? { concurrency: inv.concurrency } : {}), ...(inv.playgroundAgeMs ? { playgroundAgeMs: inv.playgroundAgeMs } : {}) }, splash });
+    }
     const environment = inv.play ? playgroundName(env.USER || env.LOGNAME || safeUserName()) : checkEnvironmentName(inv.environment);
     const created = inv.play ? await ensurePlaygroundProfile(paths, environment) : undefined;
     if (created) err(created);

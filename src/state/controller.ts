@@ -60,6 +60,9 @@ export class Controller {
   /** Resolves when the operator's quit is accepted (the UI exits then). */
   readonly quitRequested: Promise<void>;
   private resolveQuit!: () => void;
+  /** Resolves when the operator's `0` (the Fleet screen) is accepted and this console's work has stopped. */
+  readonly fleetRequested: Promise<void>;
+  private resolveFleet!: () => void;
   /** The State pane; made from {@link ControllerTarget.state}, absent when the target has none. */
   readonly statePane: StateController | undefined;
 
@@ -76,6 +79,7 @@ export class Controller {
     readonly history?: HistoryController,
   ) {
     this.quitRequested = new Promise((r) => (this.resolveQuit = r));
+    this.fleetRequested = new Promise((r) => (this.resolveFleet = r));
     this.statePane = target.state ? new StateController(this) : undefined;
   }
 
@@ -556,37 +560,50 @@ export class Controller {
 
   /** `q`, Ctrl-C: quits, unless an apply of this console runs (a plan is interrupted first). */
   quit(): void {
+    this.leave('quitting', () => this.resolveQuit());
+  }
+
+  /**
+   * `0`, `:fleet`: closes this environment for the Fleet screen, on the same terms as quitting
+   * (refused while an apply of this console runs; a plan is interrupted first; a followed run goes
+   * on without it). Resolves {@link fleetRequested} once this console's work has stopped.
+   */
+  requestFleet(): void {
+    this.leave('leaving', () => this.resolveFleet());
+  }
+
+  private leave(what: 'quitting' | 'leaving', done: () => void): void {
     const busy = this.target.engine.busy;
     if (busy && this.target.engine.attached) {
       // A followed run is not this console's: it goes on without it.
-      this.finishQuit();
+      this.finishLeave(done);
       return;
     }
     if (busy === 'apply') {
-      this.store.say('warn', 'An apply is running: quitting now could leave the state locked or half-written.', 'wait for it to end, or cancel it (c) and quit once it has stopped');
+      this.store.say('warn', `An apply is running: ${what} now could leave the state locked or half-written.`, `wait for it to end, or cancel it (c) and ${what === 'quitting' ? 'quit' : 'leave'} once it has stopped`);
       return;
     }
     if (busy) {
-      // A plan or init holds the lock too: interrupt it once and quit when it has released the lock.
+      // A plan or init holds the lock too: interrupt it once and go when it has released the lock.
       this.target.engine.cancel();
-      this.store.say('warn', `Stopping the ${busy} before quitting…`);
+      this.store.say('warn', `Stopping the ${busy} before ${what}…`);
       const off = this.target.engine.on((e) => {
         if (e.kind === 'operation-end') {
           off();
-          this.finishQuit();
+          this.finishLeave(done);
         }
       });
       return;
     }
-    this.finishQuit();
+    this.finishLeave(done);
   }
 
-  private finishQuit(): void {
+  private finishLeave(done: () => void): void {
     this.store.update((st) => {
       st.quitting = true;
     });
     this.stop();
     // The history's last write (an apply's end) goes out before the console exits.
-    void (this.recorder?.flush() ?? Promise.resolve()).finally(() => this.resolveQuit());
+    void (this.recorder?.flush() ?? Promise.resolve()).finally(done);
   }
 }

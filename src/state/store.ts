@@ -7,6 +7,7 @@ import type { LockState } from '../services/aws/state-lock.js';
 import type { EngineEvent } from '../services/terraform/engine.js';
 import { clusterSlice, type ClusterSlice } from '../panes/cluster/slice.js';
 import { elbsSlice, type ElbsSlice } from '../panes/elbs/slice.js';
+import { fleetSlice, type FleetSlice } from '../panes/fleet/slice.js';
 import { historySlice, type HistorySlice } from '../panes/history/slice.js';
 import { instancesSlice, type InstancesSlice } from '../panes/instances/slice.js';
 import { planOnEngineEvent, planSlice, type PlanSlice } from '../panes/plan/slice.js';
@@ -102,6 +103,8 @@ export interface AppState {
     drift?: { at: number; count?: number; error?: string; every?: number };
   };
   lock: LockState;
+  /** What is on screen: an environment's console (its panes), or the Fleet screen (every environment, none open). */
+  screen: 'console' | 'fleet';
   pane: PaneId;
   /** Bottom first; the last is on top. */
   overlays: Overlay[];
@@ -122,6 +125,8 @@ export interface AppState {
   history: HistorySlice;
   /** The State pane (`terraform state pull`, parsed). */
   tfstate: StateSlice;
+  /** The Fleet screen (its store only). */
+  fleet: FleetSlice;
 }
 
 /** Capacity of the raw log ring buffer (lines). */
@@ -196,11 +201,14 @@ export class Store {
   constructor(
     header: AppState['header'],
     private readonly throttleMs = 16,
+    /** The screen this store is for: an environment's console, or the Fleet screen. */
+    screen: AppState['screen'] = 'console',
   ) {
     this.state = {
       version: 0,
       header,
       lock: { kind: 'unknown', reason: 'not read yet' },
+      screen,
       pane: 'plan',
       overlays: [],
       filter: '',
@@ -214,6 +222,7 @@ export class Store {
       cluster: clusterSlice(),
       history: historySlice(),
       tfstate: stateSlice(),
+      fleet: fleetSlice(),
     };
   }
 

@@ -3,15 +3,13 @@ import React, { useEffect } from 'react';
 import { paneOf } from '../panes/index.js';
 import { PANE_VIEWS } from '../panes/views.js';
 import type { Controller } from '../state/controller.js';
-import { topOverlay, topView, type AppState } from '../state/store.js';
-import { Confirm } from './components/Confirm.js';
+import { topView } from '../state/store.js';
+import { Bottom, bottomHeight } from './components/Bottom.js';
 import { Header } from './components/Header.js';
-import { StatusBar } from './components/StatusBar.js';
 import { Tabs } from './components/Tabs.js';
 import { useStore } from './hooks/useStore.js';
 import type { ActionContext } from './keys/action.js';
 import { handleInput } from './keys/input.js';
-import { completions, keysOf, statusBarActions } from './keys/registry.js';
 import { viewInner, viewLength, ViewOverlayBody } from './overlays/ViewOverlay.js';
 
 /** Props of the console's root component. */
@@ -19,14 +17,6 @@ export interface AppProps {
   controller: Controller;
   /** Fixed size (tests); else the terminal's. */
   size?: { columns: number; rows: number };
-}
-
-/** Lines of the bottom area: the status bar (2), or a question's box, or a prompt's. */
-function bottomHeight(s: AppState): number {
-  const top = topOverlay(s);
-  if (top?.kind === 'confirm') return 8 + Math.min(6, top.detail?.length ?? 0);
-  if (top?.kind === 'prompt') return 8;
-  return 2;
 }
 
 /**
@@ -68,35 +58,6 @@ export function App({ controller, size }: AppProps): React.ReactElement {
   const view = topView(state);
   const Pane = PANE_VIEWS[state.pane];
   const body = view ? <ViewOverlayBody overlay={view} state={state} width={columns} height={bodyHeight} /> : <Pane state={state} width={columns} height={bodyHeight} />;
-  const top = topOverlay(state);
-  let bottom: React.ReactElement;
-  if (top?.kind === 'confirm') {
-    bottom = <Confirm prompt={top.prompt} typed={top.typed} input={top.input} width={columns} danger={top.typed} {...(top.detail ? { detail: top.detail } : {})} {...(state.message?.level === 'error' ? { error: state.message.text } : {})} />;
-  } else if (top?.kind === 'prompt') {
-    bottom = <Confirm prompt={top.label} typed input={top.input} width={columns} danger={false} hint={top.hint} />;
-  } else if (top?.kind === 'command') {
-    const fit = completions(top.input.split(/\s/)[0] ?? '');
-    bottom = (
-      <Text wrap="truncate">
-        {':'}
-        {top.input}
-        <Text inverse> </Text>
-        <Text dimColor>{`  ${fit.length ? fit.join(' ') : 'no command starts so'} · Tab completes, Enter runs, Esc back`}</Text>
-      </Text>
-    );
-  } else if (top?.kind === 'filter') {
-    bottom = (
-      <Text>
-        {'/'}
-        {top.input}
-        <Text inverse> </Text>
-        <Text dimColor>{'  Enter keep, Esc clear'}</Text>
-      </Text>
-    );
-  } else {
-    bottom = <StatusBar keys={statusBarActions(state).map((a) => ({ key: keysOf(a), label: a.label, danger: a.dangerous === true }))} {...(state.message ? { message: state.message } : {})} width={columns} />;
-  }
-
   return (
     <Box flexDirection="column" width={columns} height={rows}>
       <Header header={state.header} lock={state.lock} width={columns} />
@@ -104,7 +65,7 @@ export function App({ controller, size }: AppProps): React.ReactElement {
       <Box flexDirection="column" height={bodyHeight} width={columns}>
         {body}
       </Box>
-      {bottom}
+      <Bottom state={state} width={columns} />
     </Box>
   );
 }

@@ -5,14 +5,14 @@
 // written by the test (a drift record as `--ci drift` writes it; a playground's first apply
 // backdated); the drift check itself is tested in platform.test.
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { newHistoryId, type HistoryRecord } from '../../src/services/history/record.js';
 import { HistoryStore } from '../../src/services/history/store.js';
-import { exitOf, s3For } from '../support/cli-child.js';
+import { emulatorEndpoint, exitOf, s3For } from '../support/cli-child.js';
 import { motoSkipReason } from '../support/moto.js';
 import { until } from '../support/procs.js';
 import { makeWorkspace, ndjson, type Workspace } from '../support/workspace.js';
@@ -124,6 +124,30 @@ describe('--ci fleet: every environment on one screen, from the state buckets', 
     assert.equal(lines.at(-1), 'fleet: 5 environments, 2 need attention');
   });
 
+  it('credentials per profile (not --local: each profile’s aws_profile, the S3 endpoint pointed at moto): a profile whose credentials cannot be resolved says so in its row; the others fill', async () => {
+    // Real AWS mode, as on a machine with a credentials file: idle's profile names [good] (keys in
+    // the file), broke's names [nobody] (not in it). Only the endpoint is moto's (AWS_ENDPOINT_URL).
+    const dir = join(ws.dir, 'profiles-creds');
+    await mkdir(dir, { recursive: true });
+    const text = await readFile(join(ws.profiles, 'idle.tfvars'), 'utf8');
+    await writeFile(join(dir, 'idle.tfvars'), text.replace(/^aws_profile\s*=.*$/m, 'aws_profile = "good"'));
+    await writeFile(join(dir, 'broke.tfvars'), text.replace(/^(\s*environment\s*=\s*)"[^"]*"/m, '$1"broke"').replace(/^aws_profile\s*=.*$/m, 'aws_profile = "nobody"'));
+    const creds = join(ws.dir, 'aws-credentials');
+    await writeFile(creds, '[good]\naws_access_key_id = AKIAFLEETTEST\naws_secret_access_key = fleet-test-secret\n');
+    const r = await ws.cli(['--ci', 'fleet', '--json'], {
+      timeoutMs: 60_000,
+      env: { PLATFORM_PROFILES_DIR: dir, AWS_ENDPOINT_URL: await emulatorEndpoint(ws), AWS_SHARED_CREDENTIALS_FILE: creds, AWS_CONFIG_FILE: join(ws.dir, 'no-aws-config') },
+    });
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    const rows = ndjson(r.stdout).filter((e) => e.type === 'fleet_row') as unknown as { environment: string; error?: string; lock: { state: string }; last?: { operation: string; outcome: string }; attention: string[] }[];
+    assert.deepEqual(rows.map((x) => x.environment), ['broke', 'idle']);
+    assert.match(String(rows[0]!.error), /^no AWS credentials for environment "broke": .*no usable profile \[nobody\]/);
+    assert.match(rows[0]!.attention[0]!, /^cannot read: no AWS credentials/);
+    assert.deepEqual(rows[1]!.lock, { state: 'free' });
+    assert.deepEqual({ operation: rows[1]!.last?.operation, outcome: rows[1]!.last?.outcome }, { operation: 'apply', outcome: 'succeeded' });
+    assert.deepEqual(rows[1]!.attention, []);
+  });
+
   it('bad input: -e with --ci fleet, a bad --playground-age: one clear line, exit 1, nothing read', async () => {
     const a = await ws.cli(['-e', 'idle', '--local', '--ci', 'fleet']);
     assert.equal(a.code, 1);
@@ -133,6 +157,6 @@ describe('--ci fleet: every environment on one screen, from the state buckets', 
     assert.match(b.stderr, /--playground-age "soon" is not a number of days/);
     const c = await ws.cli(['--local', '--ci', 'plan', '--playground-age', '3', '-e', 'idle']);
     assert.equal(c.code, 1);
-    assert.match(c.stderr, /--playground-age only works with --ci fleet/);
+    assert.match(c.stderr, /--playground-age only works with --fleet or --ci fleet/);
   });
 });

@@ -14,7 +14,7 @@ import { press } from '../../src/ui/keys/input.js';
 import { ACTIONS, commandWords, complete, completions, consoleUsage, helpLines, keyTableMarkdown, lookup, parseCommand, statusBarActions } from '../../src/ui/keys/registry.js';
 
 /** A controller that records every call (nested controllers too) and does nothing else. */
-function recorder(calls: string[]): Controller {
+function recorder(calls: string[], root = 'controller'): Controller {
   const make = (path: string): unknown =>
     new Proxy(function () {}, {
       get: (_t, p) => (p === 'then' ? undefined : make(`${path}.${String(p)}`)),
@@ -23,7 +23,7 @@ function recorder(calls: string[]): Controller {
         return undefined;
       },
     });
-  return make('controller') as Controller;
+  return make(root) as Controller;
 }
 
 const HEADER = { environment: 'reg', account: '1', region: 'eu-west-1', backend: 'b', engine: 't', credentials: 'c' };
@@ -54,6 +54,7 @@ function overlaysFor(scope: Scope): Overlay[] {
 /** States in which an action of `scope` is meant to work. */
 function statesFor(scope: Scope): AppState[] {
   const fresh = () => new Store(HEADER).state;
+  if (scope === 'fleet') return [new Store(HEADER, 16, 'fleet').state];
   if (scope === 'global') return PANE_LIST.map((p) => Object.assign(fresh(), { pane: p.id }));
   if (!scope.startsWith('overlay:')) return [Object.assign(fresh(), { pane: scope })];
   return overlaysFor(scope).map((o) => {
@@ -63,8 +64,8 @@ function statesFor(scope: Scope): AppState[] {
   });
 }
 
-function ctxOf(store: Store, calls: string[]): () => ActionContext {
-  return () => ({ state: store.state, store, controller: recorder(calls), page: 10, rowCount: 5, maxScroll: 20 });
+function ctxOf(store: Store, calls: string[]): () => ActionContext & { fleet: unknown } {
+  return () => ({ state: store.state, store, controller: recorder(calls), fleet: recorder(calls, 'fleet'), page: 10, rowCount: 5, maxScroll: 20 });
 }
 
 describe('the registry of key actions', () => {
@@ -78,7 +79,7 @@ describe('the registry of key actions', () => {
           const found = lookup(st, key);
           if (found?.id !== a.id) continue;
           const store = new Store(HEADER);
-          Object.assign(store.state, { pane: st.pane, overlays: st.overlays });
+          Object.assign(store.state, { pane: st.pane, overlays: st.overlays, screen: st.screen });
           const calls: string[] = [];
           assert.equal(press(ctxOf(store, calls), key), a.id, `${key} in ${a.scope}`);
           reached.push(st.pane);
@@ -188,17 +189,29 @@ describe(': command line', () => {
   });
 
   it('every command word parses to its action; arguments where they are taken, and only there', () => {
-    for (const a of ACTIONS.filter((x) => x.command))
+    const fleet = new Store(HEADER, 16, 'fleet').state;
+    for (const a of ACTIONS.filter((x) => x.command)) {
+      // A Fleet screen's command parses there; the others in an environment's console.
+      const st = a.scope === 'fleet' ? fleet : undefined;
       for (const w of a.command!.words) {
         if (a.command!.arg === 'required') {
-          assert.equal(parseCommand(w), undefined, `${w} needs its argument`);
-          assert.deepEqual(parseCommand(`${w.toUpperCase()}  some thing `), { action: a, arg: 'some thing' });
+          assert.equal(parseCommand(w, st), undefined, `${w} needs its argument`);
+          assert.deepEqual(parseCommand(`${w.toUpperCase()}  some thing `, st), { action: a, arg: 'some thing' });
         } else {
-          assert.deepEqual(parseCommand(`:${w}`), { action: a });
-          if (a.command!.arg === 'optional') assert.deepEqual(parseCommand(`${w} x y`), { action: a, arg: 'x y' });
-          else assert.equal(parseCommand(`${w} x`), undefined, `${w} takes no argument`);
+          assert.deepEqual(parseCommand(`:${w}`, st), { action: a });
+          if (a.command!.arg === 'optional') assert.deepEqual(parseCommand(`${w} x y`, st), { action: a, arg: 'x y' });
+          else assert.equal(parseCommand(`${w} x`, st), undefined, `${w} takes no argument`);
         }
       }
+    }
+    assert.equal(parseCommand('plan', fleet), undefined, ':plan is not a Fleet screen command');
+    assert.equal(parseCommand('drift-all'), undefined, ':drift-all is not an environment console command');
+    assert.equal(parseCommand('quit', fleet)?.action.id, 'fleet.quit');
+    assert.equal(parseCommand('quit')?.action.id, 'global.quit');
+    // On the Fleet screen no environment is open: its panes' keys do nothing there.
+    for (const k of ['1', '7', 'p', 'a', 'l', 'Tab'] as const) assert.equal(lookup(fleet, k), undefined, `${k} on the Fleet screen`);
+    assert.equal(lookup(fleet, 'Enter')?.id, 'fleet.open');
+    assert.equal(lookup(new Store(HEADER).state, '0')?.id, 'global.fleet');
     assert.deepEqual(parseCommand('run uptime -p'), { action: ACTIONS.find((a) => a.id === 'instances.run'), arg: 'uptime -p' });
   });
 

@@ -5,13 +5,14 @@
  * as the console would open it; environments in parallel, at most `concurrency` at once. Plain
  * TypeScript, no Ink.
  */
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mapLimit } from '../../core/concurrency.js';
 import { ConsoleError } from '../../core/errors.js';
 import { profileCacheDir, type Paths } from '../../core/paths.js';
 import { loadProfile, type Profile } from '../../core/profile.js';
+import { parseState } from '../../core/tf-state.js';
 import { resolveCredentials } from '../aws/credentials.js';
 import { toAwsError } from '../aws/errors.js';
 import { HistoryStore } from '../history/store.js';
@@ -121,7 +122,7 @@ async function readRow(environment: string, o: FleetReadOptions, rules: Attentio
  */
 class Clients {
   private readonly byKey = new Map<string, Promise<S3Client>>();
-  constructor(private readonly o: FleetReadOptions) {}
+  constructor(private readonly o: Pick<FleetReadOptions, 'env' | 'emulator'>) {}
 
   /** The client for `environment` with `profile`. @throws CredentialsError when its credentials cannot be resolved. */
   get(environment: string, profile: Profile): Promise<S3Client> {
@@ -166,6 +167,34 @@ export async function readFleet(o: FleetReadOptions): Promise<FleetRow[]> {
       return row;
     });
     return sortRows(rows.filter((r): r is FleetRow => r !== undefined), rules, now);
+  } finally {
+    await clients.close();
+  }
+}
+
+/**
+ * The managed resource instances of one environment's state (what its destroy deletes), read
+ * from its state object (one GET) with its profile's credentials, as the fleet reads it. For the
+ * Fleet screen's destroy question, which says how many resources go.
+ * @returns the addresses, in the state's order; empty when the state object does not exist.
+ * @throws ConsoleError (the profile, the credentials) or the S3 client's error, named by toAwsError.
+ */
+export async function readStateResources(o: Pick<FleetReadOptions, 'paths' | 'env' | 'emulator'>, environment: string): Promise<string[]> {
+  const profile = await loadProfile(join(o.paths.profiles, `${environment}.tfvars`), environment, { cacheDir: profileCacheDir(o.paths) });
+  const clients = new Clients(o);
+  try {
+    const client = await clients.get(environment, profile);
+    const backend = backendFor(environment, profile, Boolean(o.emulator));
+    let text: string;
+    try {
+      const r = await client.send(new GetObjectCommand({ Bucket: backend.bucket, Key: backend.key }), { abortSignal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      text = (await r.Body?.transformToString('utf8')) ?? '';
+    } catch (err) {
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 404) return [];
+      throw toAwsError(err, `reading s3://${backend.bucket}/${backend.key}`, o.emulator?.endpoint);
+    }
+    return parseState(text).resources.filter((r) => r.mode === 'managed').map((r) => r.address);
   } finally {
     await clients.close();
   }

@@ -3,7 +3,10 @@
  * history records (no Terraform run). Pure: the shape, the attention rules, the order and the text;
  * reading is in read.ts.
  */
+import { age } from '../../core/fleet-cells.js';
 import type { HistoryRecord } from '../history/record.js';
+
+export { age } from '../../core/fleet-cells.js';
 
 /** The state lock as the fleet shows it; `ageMs` from the lock's `Created` to the read. */
 export type FleetLock =
@@ -91,15 +94,6 @@ export function sortRows(rows: readonly FleetRow[], rules: AttentionRules, now: 
   const ranked = rows.map((row) => ({ row, rank: reasonsOf(row, rules, now)[0]?.rank ?? Number.MAX_SAFE_INTEGER }));
   ranked.sort((a, b) => a.rank - b.rank || a.row.environment.localeCompare(b.row.environment));
   return ranked.map((x) => x.row);
-}
-
-/** A duration as the fleet says it: `45s`, `12m`, `3h`, `9d`. */
-export function age(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86_400)}d`;
 }
 
 /**

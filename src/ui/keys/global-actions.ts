@@ -3,9 +3,9 @@
  * views, questions, prompts, the `:` command line and the `/` filter line.
  */
 import { closeOverlay, openOverlay, select, setFilter, topOverlay, type Prompt, type Question } from '../../state/store.js';
-import type { ActionContext, ActionDef } from './action.js';
+import type { ActionContext, ActionDef, BaseContext, Scope } from './action.js';
 
-function scroll(ctx: ActionContext, to: (n: number) => number): void {
+function scroll(ctx: BaseContext, to: (n: number) => number): void {
   ctx.store.update((s) => {
     const top = topOverlay(s);
     const clamp = (n: number) => Math.max(0, Math.min(n, ctx.maxScroll));
@@ -13,18 +13,18 @@ function scroll(ctx: ActionContext, to: (n: number) => number): void {
   });
 }
 
-function closeTop(ctx: ActionContext): void {
+function closeTop(ctx: BaseContext): void {
   ctx.store.update((s) => closeOverlay(s));
 }
 
 /** The question on top, if the top overlay is one. */
-function question(ctx: ActionContext): Question | undefined {
+function question(ctx: BaseContext): Question | undefined {
   const top = topOverlay(ctx.state);
   return top?.kind === 'confirm' ? top : undefined;
 }
 
 /** Answers the question on top with yes: a typed one only when the text is exactly what it asks for. */
-export function answerYes(ctx: ActionContext): void {
+export function answerYes(ctx: BaseContext): void {
   const q = question(ctx);
   if (!q) return;
   if (q.typed && q.input !== q.expect) {
@@ -40,7 +40,7 @@ export function answerYes(ctx: ActionContext): void {
 }
 
 /** Answers the question on top with no (n, Esc, Ctrl-C, Enter on a y/N question). */
-export function answerNo(ctx: ActionContext): void {
+export function answerNo(ctx: BaseContext): void {
   const q = question(ctx);
   if (!q) return;
   ctx.store.update((s) => closeOverlay(s, q));
@@ -49,7 +49,7 @@ export function answerNo(ctx: ActionContext): void {
 }
 
 /** Edits the text of the line overlay on top (a typed question, a prompt, the command or filter line). */
-export function editLine(ctx: ActionContext, edit: (text: string) => string): void {
+export function editLine(ctx: BaseContext, edit: (text: string) => string): void {
   const top = topOverlay(ctx.state);
   if (!top) return;
   ctx.store.update((s) => {
@@ -64,7 +64,7 @@ export function editLine(ctx: ActionContext, edit: (text: string) => string): vo
   });
 }
 
-function submitPrompt(ctx: ActionContext): void {
+function submitPrompt(ctx: BaseContext): void {
   const top = topOverlay(ctx.state);
   if (top?.kind !== 'prompt') return;
   const p: Prompt = top;
@@ -73,17 +73,28 @@ function submitPrompt(ctx: ActionContext): void {
   if (input) p.onSubmit(input);
 }
 
+/**
+ * The selection's movement in a table (↑↓ j k, PgUp PgDn, g G), for a scope: the panes' (`global`)
+ * and the Fleet screen's. `upNote` is added to the up key's description.
+ */
+export function moveActions<C extends BaseContext>(scope: Scope, prefix: string, upNote = ''): ActionDef<C>[] {
+  return [
+    { id: `${prefix}.up`, keys: ['Up', 'k'], scope, label: 'move', description: `move the selection up${upNote}`, run: (c) => c.store.update((s) => select(s, s.selected - 1, c.rowCount)) },
+    { id: `${prefix}.down`, keys: ['Down', 'j'], scope, label: 'move', description: 'move the selection down', run: (c) => c.store.update((s) => select(s, s.selected + 1, c.rowCount)) },
+    { id: `${prefix}.page-up`, keys: ['PgUp'], scope, label: 'page', description: 'move a page up', run: (c) => c.store.update((s) => select(s, s.selected - c.page, c.rowCount)) },
+    { id: `${prefix}.page-down`, keys: ['PgDn'], scope, label: 'page', description: 'move a page down', run: (c) => c.store.update((s) => select(s, s.selected + c.page, c.rowCount)) },
+    { id: `${prefix}.top`, keys: ['g'], scope, label: 'top', description: 'go to the first row', run: (c) => c.store.update((s) => select(s, 0, c.rowCount)) },
+    { id: `${prefix}.bottom`, keys: ['G'], scope, label: 'bottom', description: 'go to the last row', run: (c) => c.store.update((s) => select(s, c.rowCount - 1, c.rowCount)) },
+  ];
+}
+
 /** Actions that work in every pane (no overlay open). */
 export const GLOBAL_ACTIONS: readonly ActionDef[] = [
   { id: 'global.log', keys: ['l'], command: { words: ['log'] }, scope: 'global', label: 'log', description: 'show the raw log of Terraform messages (↑↓ PgUp PgDn g G to scroll)', statusBar: true, run: (c) => c.store.open({ kind: 'log', scroll: 0 }) },
   { id: 'global.filter', keys: ['/'], scope: 'global', label: 'filter', description: 'filter the current table (substring over all columns; Enter keeps it, Esc clears it)', run: (c) => c.store.update((s) => openOverlay(s, { kind: 'filter', input: s.filter })) },
-  { id: 'global.up', keys: ['Up', 'k'], scope: 'global', label: 'move', description: 'move the selection up (in the Cluster pane k writes the kubeconfig: use ↑)', run: (c) => c.store.update((s) => select(s, s.selected - 1, c.rowCount)) },
-  { id: 'global.down', keys: ['Down', 'j'], scope: 'global', label: 'move', description: 'move the selection down', run: (c) => c.store.update((s) => select(s, s.selected + 1, c.rowCount)) },
-  { id: 'global.page-up', keys: ['PgUp'], scope: 'global', label: 'page', description: 'move a page up', run: (c) => c.store.update((s) => select(s, s.selected - c.page, c.rowCount)) },
-  { id: 'global.page-down', keys: ['PgDn'], scope: 'global', label: 'page', description: 'move a page down', run: (c) => c.store.update((s) => select(s, s.selected + c.page, c.rowCount)) },
-  { id: 'global.top', keys: ['g'], scope: 'global', label: 'top', description: 'go to the first row', run: (c) => c.store.update((s) => select(s, 0, c.rowCount)) },
-  { id: 'global.bottom', keys: ['G'], scope: 'global', label: 'bottom', description: 'go to the last row', run: (c) => c.store.update((s) => select(s, c.rowCount - 1, c.rowCount)) },
+  ...moveActions<ActionContext>('global', 'global', ' (in the Cluster pane k writes the kubeconfig: use ↑)'),
   { id: 'global.pane', keys: ['1', '2', '3', '4', '5', '6', '7'], keyLabel: '1-7', scope: 'global', label: 'panes', description: 'switch pane: 1 Plan/Apply, 2 Instances, 3 Load balancers, 4 Secrets, 5 Cluster, 6 History, 7 State', run: (c, arg) => c.controller.showPaneNumber(Number(arg)) },
+  { id: 'global.fleet', keys: ['0'], command: { words: ['fleet'] }, scope: 'global', label: 'fleet', description: 'the Fleet screen: every environment, what needs attention first (this environment is closed; refused while its apply runs)', run: (c) => c.controller.requestFleet() },
   { id: 'global.next-pane', keys: ['Tab'], scope: 'global', label: 'next pane', description: 'next pane', run: (c) => c.controller.stepPane(1) },
   { id: 'global.prev-pane', keys: ['S-Tab'], scope: 'global', label: 'previous pane', description: 'previous pane', run: (c) => c.controller.stepPane(-1) },
   { id: 'global.command', keys: [':'], scope: 'global', label: 'command', description: 'the command line: type a command (Tab completes it; every command is listed in this help), Enter runs it', run: (c) => c.store.open({ kind: 'command', input: '' }) },
@@ -93,7 +104,7 @@ export const GLOBAL_ACTIONS: readonly ActionDef[] = [
 ];
 
 /** Actions of the overlays every pane shares. */
-export const OVERLAY_ACTIONS: readonly ActionDef[] = [
+export const OVERLAY_ACTIONS: readonly ActionDef<BaseContext>[] = [
   // Scrollable views (help, log, details, outputs, diagnostics, the run and tunnels views, the secret viewer).
   { id: 'view.close', keys: ['Esc', 'q'], scope: 'overlay:view', label: 'close', description: 'close the view (the one below, or the pane, comes back)', statusBar: true, run: closeTop },
   { id: 'view.up', keys: ['Up', 'k'], scope: 'overlay:view', label: 'scroll', description: 'scroll up', run: (c) => scroll(c, (n) => n + 1) },

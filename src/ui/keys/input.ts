@@ -4,7 +4,7 @@
  */
 import type { Key } from 'ink';
 import { topOverlay, type AppState } from '../../state/store.js';
-import type { ActionContext } from './action.js';
+import type { BaseContext } from './action.js';
 import { editLine } from './global-actions.js';
 import { charName, keyName, type KeyName } from './key-name.js';
 import { lookup } from './registry.js';
@@ -20,11 +20,12 @@ function takesText(s: AppState): boolean {
  * of key-family actions such as `1-5`), or types it into the line overlay on top.
  * @returns the id of the action run, `text` when typed, or undefined when the key does nothing here.
  */
-export function press(ctx: () => ActionContext, key: KeyName): string | undefined {
+export function press(ctx: () => BaseContext, key: KeyName): string | undefined {
   const c = ctx();
   const a = lookup(c.state, key);
   if (a) {
-    a.run(c, a.keys.length > 1 && /^[0-9]$/.test(key) ? key : undefined);
+    // The screen's context carries what its scopes' actions need (see AnyAction).
+    (a.run as (c: BaseContext, arg?: string) => void)(c, a.keys.length > 1 && /^[0-9]$/.test(key) ? key : undefined);
     return a.id;
   }
   if (takesText(c.state)) {
@@ -43,7 +44,7 @@ export function press(ctx: () => ActionContext, key: KeyName): string | undefine
  * `:plan⏎` typed in one chunk opens the command line, types `plan` and runs it.
  * `ctx` gives a fresh context for each key.
  */
-export function handleInput(input: string, key: Key, ctx: () => ActionContext): void {
+export function handleInput(input: string, key: Key, ctx: () => BaseContext): void {
   const name = keyName(input, key);
   if (input.length <= 1 || key.return || key.escape || key.upArrow || key.downArrow || key.pageUp || key.pageDown || key.tab || key.ctrl || key.meta) {
     if (name !== undefined) press(ctx, name);

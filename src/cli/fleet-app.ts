@@ -1,0 +1,63 @@
+/**
+ * What the Fleet screen needs (loaded when it is first shown, not at start): its controller and
+ * view, the store, the fleet's reads and its child runs. {@link makeFleet} wires them.
+ */
+import { FleetController } from '../panes/fleet/controller.js';
+import type { Paths } from '../core/paths.js';
+import { runChild, type ProgramPath } from '../services/fleet/child.js';
+import { readFleet, readStateResources } from '../services/fleet/read.js';
+import { DEFAULT_RULES } from '../services/fleet/rows.js';
+import { Store } from '../state/store.js';
+
+export { FleetApp } from '../ui/FleetApp.js';
+export { FleetController } from '../panes/fleet/controller.js';
+
+/** Options of {@link makeFleet}. */
+export interface MakeFleetOptions {
+  local: boolean;
+  paths: Paths;
+  env: NodeJS.ProcessEnv;
+  /** This program, to run each environment's `--ci drift` / `--ci destroy` in a child. */
+  program: ProgramPath;
+  /** `:drift-all`'s checks at once. */
+  concurrency?: number;
+  /** `--playground-age` (ms). */
+  playgroundAgeMs?: number;
+  /** Opens an environment's console in place of the Fleet screen. */
+  open(environment: string): void;
+  /** Ends the program. */
+  quit(): void;
+}
+
+/**
+ * The Fleet screen's controller on its own store, reading with the services: in local mode the
+ * emulator is started (or found) at the first read, and every child runs with `--local`.
+ */
+export function makeFleet(o: MakeFleetOptions): FleetController {
+  const store = new Store({ environment: 'fleet', account: '', region: '', backend: '', engine: '', credentials: '' }, 16, 'fleet');
+  let emulator: Promise<{ endpoint: string }> | undefined;
+  const endpoint = async (): Promise<{ endpoint: string } | undefined> => {
+    if (!o.local) return undefined;
+    if (!emulator) {
+      emulator = import('../services/local/emulator.js').then((m) => m.ensureEmulator({ ...(o.env.PLATFORM_LOCAL_DIR ? { stateDir: o.env.PLATFORM_LOCAL_DIR } : {}) })).then((e) => ({ endpoint: e.endpoint }));
+      // A failed start is tried again at the next read.
+      emulator.catch(() => (emulator = undefined));
+    }
+    return emulator;
+  };
+  const rules = { ...DEFAULT_RULES, ...(o.playgroundAgeMs ? { playgroundAgeMs: o.playgroundAgeMs } : {}) };
+  return new FleetController(store, {
+    read: async (onProgress) => {
+      const emu = await endpoint();
+      return readFleet({ paths: o.paths, env: o.env, ...(emu ? { emulator: emu } : {}), rules, onProgress });
+    },
+    stateResources: async (environment) => {
+      const emu = await endpoint();
+      return readStateResources({ paths: o.paths, env: o.env, ...(emu ? { emulator: emu } : {}) }, environment);
+    },
+    run: (_environment, args, onEvent, signal) => runChild(o.program, [...(o.local ? ['--local'] : []), ...args], o.env, onEvent, signal),
+    open: o.open,
+    quit: o.quit,
+    ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+  });
+}

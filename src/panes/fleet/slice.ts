@@ -1,0 +1,107 @@
+/**
+ * The Fleet screen's slice: every environment's row (from the state buckets, see
+ * `services/fleet`), the read in progress, and what this screen started on a row (a drift check,
+ * a playground's destroy) with its progress. Written only by the named transitions here. Plain
+ * TypeScript.
+ */
+import type { FleetRow } from '../../services/fleet/rows.js';
+import type { Message } from '../../state/list-slice.js';
+import type { AppState } from '../../state/store.js';
+
+/** What the Fleet screen runs on one row, and how it is going. */
+export interface FleetRun {
+  operation: 'drift' | 'destroy';
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped';
+  /** The row's words for it: the latest progress, or the outcome. */
+  text: string;
+  /** ms epoch: when it started running (absent while queued or skipped). */
+  startedAt?: number;
+  /** ms epoch: when it ended. */
+  endedAt?: number;
+}
+
+/** The Fleet screen's state. */
+export interface FleetSlice {
+  /** The rows of the last complete read, those that need attention first. */
+  rows: FleetRow[];
+  /** True once one read has completed. */
+  loaded: boolean;
+  /** The read in progress: environments read of all, and when it started (ms epoch). */
+  reading?: { done: number; total: number; startedAt: number };
+  /** ms epoch when the last complete read started (the rows' ages are as of then). */
+  readAt?: number;
+  /** Why the last read failed as a whole (the profiles directory, the emulator); rows keep the previous read. */
+  error?: Message;
+  /** By environment: what this screen ran on it since the rows were last read after it ended. */
+  runs: Record<string, FleetRun>;
+  /** `:drift-all` in progress: checks done of all, and the limit of checks at once. */
+  driftAll?: { done: number; total: number; concurrency: number };
+}
+
+/** An empty Fleet screen. */
+export function fleetSlice(): FleetSlice {
+  return { rows: [], loaded: false, runs: {} };
+}
+
+/** A read started. */
+export function fleetReadStarted(sl: FleetSlice, now: number): void {
+  sl.reading = { done: 0, total: 0, startedAt: now };
+}
+
+/** A read's progress: `done` of `total` environments read. */
+export function fleetReadProgress(sl: FleetSlice, done: number, total: number): void {
+  if (sl.reading) Object.assign(sl.reading, { done, total });
+}
+
+/**
+ * A read completed: its rows replace the old ones. A run that ended is dropped once the rows say
+ * what it did: the read started after it ended, or the row's history has its record; running and
+ * queued ones stay.
+ */
+export function fleetLoaded(sl: FleetSlice, rows: FleetRow[], startedAt: number): void {
+  sl.rows = rows;
+  sl.loaded = true;
+  sl.readAt = startedAt;
+  sl.reading = undefined;
+  sl.error = undefined;
+  for (const [env, run] of Object.entries(sl.runs)) {
+    if (run.endedAt === undefined) continue;
+    const row = rows.find((r) => r.environment === env);
+    if (run.endedAt < startedAt || (row && run.startedAt !== undefined && recordedSince(row, run.operation, run.startedAt))) delete sl.runs[env];
+  }
+}
+
+/** Whether the row's history shows an operation of this kind that started at or after `since` (ms epoch). */
+function recordedSince(row: FleetRow, operation: FleetRun['operation'], since: number): boolean {
+  // A child starts its operation a moment after the fleet starts the child: a second of slack for clocks.
+  const at = operation === 'drift' ? row.drift?.checkedAt : row.last?.operation === 'destroy' ? row.last.startedAt : undefined;
+  return at !== undefined && Date.parse(at) >= since - 1_000;
+}
+
+/** A read failed as a whole: the previous rows stay, with the error above them. */
+export function fleetReadFailed(sl: FleetSlice, error: Message): void {
+  sl.reading = undefined;
+  sl.error = error;
+}
+
+/** Sets a row's run (queued, running with progress, or its outcome). */
+export function setFleetRun(sl: FleetSlice, environment: string, run: FleetRun): void {
+  sl.runs[environment] = run;
+}
+
+/** The text `/` matches in a row: every column's words. */
+function haystack(r: FleetRow, run: FleetRun | undefined): string {
+  return [r.environment, r.account, r.region, r.lock.state, r.lock.state === 'held' ? r.lock.who : '', r.last?.operation ?? '', r.last?.outcome ?? '', r.last?.who ?? '', r.error ?? '', ...r.attention, run?.text ?? '', r.playground ? 'playground' : ''].join(' ').toLowerCase();
+}
+
+/** The rows shown: all, or those whose words contain the `/` filter (any case). */
+export function visibleFleet(s: AppState): readonly FleetRow[] {
+  const f = s.screen === 'fleet' ? s.filter.toLowerCase() : '';
+  const sl = s.fleet;
+  return f ? sl.rows.filter((r) => haystack(r, sl.runs[r.environment]).includes(f)) : sl.rows;
+}
+
+/** The selected row, if any. */
+export function selectedFleetRow(s: AppState): FleetRow | undefined {
+  return visibleFleet(s)[s.selected];
+}

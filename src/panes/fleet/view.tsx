@@ -1,0 +1,75 @@
+import { Box, Text } from 'ink';
+import React from 'react';
+import { fleetCells } from '../../core/fleet-cells.js';
+import type { FleetRow } from '../../services/fleet/rows.js';
+import type { AppState } from '../../state/store.js';
+import { PaneError } from '../../ui/components/PaneTitle.js';
+import { Table, type Column } from '../../ui/components/Table.js';
+import { formatElapsed } from '../../ui/format.js';
+import { useTick } from '../../ui/hooks/useTick.js';
+import { visibleFleet, type FleetRun } from './slice.js';
+
+/** The NEEDS column: what this screen runs on the row (with its time), else what the row needs. */
+function needsText(run: FleetRun | undefined, needs: string, now: number): string {
+  if (!run) return needs;
+  if (run.status === 'running' && run.startedAt !== undefined) return `${run.text} (${formatElapsed(now - run.startedAt)})`;
+  return run.text;
+}
+
+function needsColor(r: FleetRow, run: FleetRun | undefined): string | undefined {
+  if (run) return run.status === 'failed' ? 'red' : run.status === 'running' || run.status === 'queued' ? 'cyan' : run.status === 'skipped' ? 'yellow' : undefined;
+  if (r.error) return 'red';
+  return r.attention.length ? 'yellow' : 'green';
+}
+
+/**
+ * The Fleet screen's body: a title line (how many environments, how many need attention, the read
+ * in progress or the rows' age, the filter, `:drift-all`'s progress) and a row per environment,
+ * those that need attention first.
+ */
+export function FleetView({ state, width, height }: { state: AppState; width: number; height: number }): React.ReactElement {
+  const sl = state.fleet;
+  const rows = visibleFleet(state);
+  const busy = sl.reading !== undefined || Object.values(sl.runs).some((r) => r.status === 'running');
+  useTick(busy || sl.readAt !== undefined, 1000);
+  const now = Date.now();
+  const readAt = sl.readAt ?? now;
+  const attention = sl.rows.filter((r) => r.attention.length).length;
+  const columns: Column<FleetRow>[] = [
+    { title: 'ENVIRONMENT', width: Math.min(24, Math.max(11, ...rows.map((r) => r.environment.length))), value: (r) => r.environment },
+    { title: 'ACCOUNT', width: 12, value: (r) => r.account || '-' },
+    { title: 'REGION', width: 12, value: (r) => r.region || '-' },
+    { title: 'LOCK', width: 32, value: (r) => fleetCells(r, readAt).lock, color: (r) => (r.lock.state === 'held' ? 'yellow' : r.lock.state === 'free' ? undefined : 'gray') },
+    { title: 'LAST OPERATION', width: 36, value: (r) => fleetCells(r, readAt).last, color: (r) => (r.last && r.last.outcome !== 'succeeded' && r.last.outcome !== 'running' ? 'red' : undefined) },
+    { title: 'DRIFT', width: 20, value: (r) => fleetCells(r, readAt).drift, color: (r) => (r.drift?.changed ? 'magenta' : undefined) },
+    { title: 'STATE', width: 15, value: (r) => fleetCells(r, readAt).state },
+    { title: 'NEEDS', width: 'flex', value: (r) => needsText(sl.runs[r.environment], fleetCells(r, readAt).needs, now), color: (r) => needsColor(r, sl.runs[r.environment]) },
+  ];
+  const status = sl.reading
+    ? `reading ${sl.reading.total ? `${sl.reading.done} of ${sl.reading.total}` : 'the'} environments (${formatElapsed(now - sl.reading.startedAt)})`
+    : sl.readAt !== undefined
+      ? `read ${formatElapsed(now - sl.readAt)} ago (r reads again; every 60 s)`
+      : '';
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Text wrap="truncate">
+        <Text bold>Fleet</Text>
+        <Text>{`  ${rows.length}${rows.length !== sl.rows.length ? ` of ${sl.rows.length}` : ''} environment${sl.rows.length === 1 ? '' : 's'}`}</Text>
+        {sl.loaded ? <Text color={attention ? 'yellow' : 'green'}>{`  ${attention} need${attention === 1 ? 's' : ''} attention`}</Text> : null}
+        {status ? <Text dimColor>{`  ${status}`}</Text> : null}
+        {sl.driftAll ? <Text color="cyan">{`  drift checks ${sl.driftAll.done} of ${sl.driftAll.total} done (${sl.driftAll.concurrency} at a time)`}</Text> : null}
+        {state.filter ? <Text color="cyan">{`  filter: ${state.filter}`}</Text> : null}
+      </Text>
+      <PaneError error={sl.error} />
+      <Table
+        columns={columns}
+        rows={rows}
+        height={Math.max(3, height - 2 - (sl.error ? 1 : 0))}
+        width={width}
+        selected={state.selected}
+        rowKey={(r) => r.environment}
+        empty={!sl.loaded ? 'reading every environment of profiles/…' : state.filter ? `no environment matches "${state.filter}"` : 'no environment to show (profiles/*.tfvars; on the local emulator only those with state or history there)'}
+      />
+    </Box>
+  );
+}
