@@ -133,6 +133,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
           const { text, hint } = messageOf(end.error);
           fleet.store.say('error', `${next.environment} could not be opened: ${text}`, hint);
         }
+        if (end.kind === 'fleet') fleet?.store.say('info', `Closed ${next.environment}: its console's work has stopped.`);
         next = undefined;
       }
       // The Fleet screen (loaded the first time it is shown).

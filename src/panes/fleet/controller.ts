@@ -134,7 +134,7 @@ export class FleetController {
    * Runs one environment's `--ci` command, the row showing its progress; resolves with its
    * outcome (never rejects).
    */
-  private async runOn(environment: string, operation: FleetRun['operation'], args: readonly string[]): Promise<ChildOutcome> {
+  private async runOn(environment: string, operation: FleetRun['operation'], args: readonly string[]): Promise<ChildOutcome & { startedAt: number }> {
     const abort = new AbortController();
     this.aborts.set(environment, abort);
     const startedAt = Date.now();
@@ -146,7 +146,7 @@ export class FleetController {
     }, abort.signal);
     this.runs.add(p);
     try {
-      return await p;
+      return { ...(await p), startedAt };
     } finally {
       this.runs.delete(p);
       this.aborts.delete(environment);
@@ -205,13 +205,13 @@ export class FleetController {
       let run: FleetRun;
       if (out.code === 0 && s?.ok === true) {
         counts.clean++;
-        run = { operation: 'drift', status: 'succeeded', text: 'drift check: no drift', endedAt: Date.now() };
+        run = { operation: 'drift', status: 'succeeded', text: 'drift check: no drift', startedAt: out.startedAt, endedAt: Date.now() };
       } else if (out.code === 2 && s?.ok === true) {
         counts.drifted++;
-        run = { operation: 'drift', status: 'succeeded', text: `drift check: ${plural(Number(s.drift ?? 0), 'resource')} changed outside Terraform`, endedAt: Date.now() };
+        run = { operation: 'drift', status: 'succeeded', text: `drift check: ${plural(Number(s.drift ?? 0), 'resource')} changed outside Terraform`, startedAt: out.startedAt, endedAt: Date.now() };
       } else {
         counts.failed++;
-        run = { operation: 'drift', status: 'failed', text: `drift check failed: ${typeof s?.error === 'string' ? s.error : lastError(out.stderr) || `exit ${out.code}`}`, endedAt: Date.now() };
+        run = { operation: 'drift', status: 'failed', text: `drift check failed: ${typeof s?.error === 'string' ? s.error : lastError(out.stderr) || `exit ${out.code}`}`, startedAt: out.startedAt, endedAt: Date.now() };
       }
       this.setRun(r.environment, run);
       this.store.update((st) => {
@@ -296,11 +296,11 @@ export class FleetController {
     const s = out.summary;
     if (out.code === 0 && s?.ok === true) {
       const n = Number(s.destroy ?? 0);
-      this.setRun(environment, { operation: 'destroy', status: 'succeeded', text: `destroy: ${plural(n, 'resource')} destroyed`, endedAt: Date.now() });
+      this.setRun(environment, { operation: 'destroy', status: 'succeeded', text: `destroy: ${plural(n, 'resource')} destroyed`, startedAt: out.startedAt, endedAt: Date.now() });
       this.store.say('info', `Destroyed ${environment}: ${plural(n, 'resource')} destroyed.`);
     } else {
       const why = typeof s?.error === 'string' ? s.error : lastError(out.stderr) || `exit ${out.code}`;
-      this.setRun(environment, { operation: 'destroy', status: 'failed', text: `destroy failed: ${why}`, endedAt: Date.now() });
+      this.setRun(environment, { operation: 'destroy', status: 'failed', text: `destroy failed: ${why}`, startedAt: out.startedAt, endedAt: Date.now() });
       this.store.say('error', `The destroy of ${environment} failed: ${why}`, 'its history has the record; Enter opens its console');
     }
     if (!this.stopped) await this.refresh();

@@ -67,7 +67,7 @@ export function fleetLoaded(sl: FleetSlice, rows: FleetRow[], startedAt: number)
   for (const [env, run] of Object.entries(sl.runs)) {
     if (run.endedAt === undefined) continue;
     const row = rows.find((r) => r.environment === env);
-    if (run.endedAt < startedAt || (row && run.startedAt !== undefined && recordedSince(row, run.operation, run.startedAt))) delete sl.runs[env];
+    if (run.endedAt <= startedAt || (row && run.startedAt !== undefined && recordedSince(row, run.operation, run.startedAt))) delete sl.runs[env];
   }
 }
 

@@ -35,15 +35,19 @@ export function FleetView({ state, width, height }: { state: AppState; width: nu
   const now = Date.now();
   const readAt = sl.readAt ?? now;
   const attention = sl.rows.filter((r) => r.attention.length).length;
+  const cells = new Map(rows.map((r) => [r, fleetCells(r, readAt)]));
+  const cell = (r: FleetRow) => cells.get(r) ?? fleetCells(r, readAt);
+  // Each column as wide as its widest cell (within bounds): what the row needs gets the rest.
+  const fit = (title: string, texts: string[], max: number) => Math.min(max, Math.max(title.length, ...texts.map((t) => t.length)));
   const columns: Column<FleetRow>[] = [
-    { title: 'ENVIRONMENT', width: Math.min(24, Math.max(11, ...rows.map((r) => r.environment.length))), value: (r) => r.environment },
-    { title: 'ACCOUNT', width: 12, value: (r) => r.account || '-' },
-    { title: 'REGION', width: 12, value: (r) => r.region || '-' },
-    { title: 'LOCK', width: 32, value: (r) => fleetCells(r, readAt).lock, color: (r) => (r.lock.state === 'held' ? 'yellow' : r.lock.state === 'free' ? undefined : 'gray') },
-    { title: 'LAST OPERATION', width: 36, value: (r) => fleetCells(r, readAt).last, color: (r) => (r.last && r.last.outcome !== 'succeeded' && r.last.outcome !== 'running' ? 'red' : undefined) },
-    { title: 'DRIFT', width: 20, value: (r) => fleetCells(r, readAt).drift, color: (r) => (r.drift?.changed ? 'magenta' : undefined) },
-    { title: 'STATE', width: 15, value: (r) => fleetCells(r, readAt).state },
-    { title: 'NEEDS', width: 'flex', value: (r) => needsText(sl.runs[r.environment], fleetCells(r, readAt).needs, now), color: (r) => needsColor(r, sl.runs[r.environment]) },
+    { title: 'ENVIRONMENT', width: fit('ENVIRONMENT', rows.map((r) => r.environment), 24), value: (r) => r.environment },
+    { title: 'ACCOUNT', width: fit('ACCOUNT', rows.map((r) => r.account || '-'), 12), value: (r) => r.account || '-' },
+    { title: 'REGION', width: fit('REGION', rows.map((r) => r.region || '-'), 14), value: (r) => r.region || '-' },
+    { title: 'LOCK', width: fit('LOCK', rows.map((r) => cell(r).lock), 32), value: (r) => cell(r).lock, color: (r) => (r.lock.state === 'held' ? 'yellow' : r.lock.state === 'free' ? undefined : 'gray') },
+    { title: 'LAST OPERATION', width: fit('LAST OPERATION', rows.map((r) => cell(r).last), 36), value: (r) => cell(r).last, color: (r) => (r.last && r.last.outcome !== 'succeeded' && r.last.outcome !== 'running' ? 'red' : undefined) },
+    { title: 'DRIFT', width: fit('DRIFT', rows.map((r) => cell(r).drift), 20), value: (r) => cell(r).drift, color: (r) => (r.drift?.changed ? 'magenta' : undefined) },
+    { title: 'STATE', width: fit('STATE', rows.map((r) => cell(r).state), 15), value: (r) => cell(r).state },
+    { title: 'NEEDS', width: 'flex', value: (r) => needsText(sl.runs[r.environment], cell(r).needs, now), color: (r) => needsColor(r, sl.runs[r.environment]) },
   ];
   const status = sl.reading
     ? `reading ${sl.reading.total ? `${sl.reading.done} of ${sl.reading.total}` : 'the'} environments (${formatElapsed(now - sl.reading.startedAt)})`
