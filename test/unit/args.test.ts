@@ -57,6 +57,21 @@ describe('repeated options', () => {
     assert.deepEqual((inv as { ssh?: { command: string[] } }).ssh?.command, ['ls', '-e', '-e', '--ci']);
   });
 
+  it('--fleet: the console on the Fleet screen, no environment; --concurrency and --playground-age there; everything else refused with why', () => {
+    assert.deepEqual(parseInvocation(['--fleet']), { kind: 'console', play: false, local: false, fleet: true });
+    assert.deepEqual(parseInvocation(['--local', '--fleet', '--concurrency', '3', '--playground-age', '2']), { kind: 'console', play: false, local: true, fleet: true, concurrency: 3, playgroundAgeMs: 2 * 24 * 60 * 60_000 });
+    assert.deepEqual(parseInvocation(['--play', '--local', '--fleet']), { kind: 'console', play: false, local: true, fleet: true }, 'play.kube passes --play: ignored');
+    const refused = (argv: string[], re: RegExp) => assert.throws(() => parseInvocation(argv), (e: unknown) => e instanceof UsageError && re.test(e.message), argv.join(' '));
+    refused(['--fleet', '-e', 'dev'], /--fleet shows every environment: it takes no -e ENV/);
+    refused(['--fleet', '--ci', 'plan'], /--fleet opens the console on the Fleet screen and does not work with --ci/);
+    refused(['--fleet', '--concurrency', '0'], /--concurrency "0" is not a number from 1 to 64/);
+    refused(['--fleet', '--concurrency', 'lots'], /--concurrency "lots" is not a number from 1 to 64/);
+    refused(['--fleet', '--json'], /--json does not work with --fleet/);
+    refused(['--fleet', 'extra'], /unexpected argument "extra"/);
+    refused(['-e', 'dev', '--concurrency', '2'], /--concurrency only works with --ci ssh or --ci exec, or with --fleet/);
+    refused(['-e', 'dev', '--playground-age', '2'], /--playground-age only works with --fleet or --ci fleet/);
+  });
+
   it('--drift-every: a duration from 1m to 24h, in the console only', () => {
     assert.equal(parseDriftEvery('30m'), 1_800_000);
     assert.equal(parseDriftEvery('90s'), 90_000);
