@@ -62,6 +62,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     const created = inv.play ? await ensurePlaygroundProfile(paths, environment) : undefined;
     if (created) err(created);
     if (inv.kind === 'ci') {
+      // A reader that goes away (the Fleet screen that started this run and was killed, `| head`)
+      // must not stop a run half-way: writes to the closed pipe are dropped, and the run ends as
+      // it would have (the state written, the lock released, the history record finished).
+      for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
       // Validate the profile before anything starts: a bad profile is one clear line and exit 1.
       const { loadProfile } = await import('../core/profile.js');
       const profile = await loadProfile(profilePath(paths, environment), environment, { cacheDir: profileCacheDir(paths) });

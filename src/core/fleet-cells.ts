@@ -25,6 +25,6 @@ export function fleetCells(r: FleetRow, now: number): { lock: string; last: stri
   if (r.error) return { lock: '-', last: '-', drift: '-', state: '-', needs: r.attention.join('; ') };
   const last = r.last ? `${r.last.operation} ${r.last.outcome} ${age(now - Date.parse(r.last.endedAt ?? r.last.startedAt))} ago by ${r.last.who}` : 'no records';
   const drift = r.drift ? `${r.drift.changed ? `${r.drift.changed} changed` : 'none'} (${age(now - Date.parse(r.drift.checkedAt))} ago)` : 'never checked';
-  const state = r.state.exists ? `${Math.max(1, Math.round((r.state.bytes ?? 0) / 1024))} KiB${r.playground && r.firstApplyAt ? `, up ${age(now - Date.parse(r.firstApplyAt))}` : ''}` : 'none';
+  const state = !r.state.exists ? 'none' : r.destroyed ? 'destroyed' : `${Math.max(1, Math.round((r.state.bytes ?? 0) / 1024))} KiB${r.playground && r.firstApplyAt ? `, up ${age(now - Date.parse(r.firstApplyAt))}` : ''}`;
   return { lock: lockCell(r.lock), last, drift, state, needs: r.attention.join('; ') || 'ok' };
 }

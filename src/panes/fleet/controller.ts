@@ -178,9 +178,9 @@ export class FleetController {
           skipped.push(`${r.environment} (${run.operation === 'drift' ? 'a drift check' : 'a destroy'} running)`);
           continue;
         }
-        const why = r.error ? `cannot read: ${r.error}` : r.lock.state === 'held' ? `lock held by ${r.lock.who} (${r.lock.operation}, ${age(r.lock.ageMs)})` : r.lock.state === 'unknown' ? `lock unknown (${r.lock.reason})` : !r.state.exists ? 'no state to check' : undefined;
+        const why = r.error ? `cannot read: ${r.error}` : r.lock.state === 'held' ? `lock held by ${r.lock.who} (${r.lock.operation}, ${age(r.lock.ageMs)})` : r.lock.state === 'unknown' ? `lock unknown (${r.lock.reason})` : !r.state.exists ? 'no state to check' : r.destroyed ? 'destroyed, nothing to check' : undefined;
         if (why) {
-          skipped.push(`${r.environment} (${why.replace(/ by .*| \(.*|:.*/, '')})`);
+          skipped.push(`${r.environment} (${why.replace(/ by .*| \(.*|:.*|, .*/, '')})`);
           setFleetRun(s.fleet, r.environment, { operation: 'drift', status: 'skipped', text: `drift check skipped: ${why}`, endedAt: Date.now() });
         } else {
           todo.push(r);

@@ -31,6 +31,8 @@ export interface FleetRow {
   state: { exists: boolean; bytes?: number };
   /** Playgrounds: the start of the oldest apply since the last destroy, among the records read. */
   firstApplyAt?: string;
+  /** The newest apply or destroy among the records read is a destroy that succeeded: nothing runs there. */
+  destroyed?: boolean;
   /** Why the row could not be read (credentials, access, the profile): the rest of the row is empty. */
   error?: string;
   /** What needs the operator, most urgent first (empty: nothing). */
@@ -99,10 +101,12 @@ export function sortRows(rows: readonly FleetRow[], rules: AttentionRules, now: 
 /**
  * The row's history part from records, newest first (as listed): the newest is `last`; the newest
  * drift check is `drift`; for a playground the oldest apply after the newest succeeded destroy is
- * `firstApplyAt`.
+ * `firstApplyAt`; `destroyed` when the newest apply or destroy is a destroy that succeeded.
  */
-export function historyPart(records: readonly HistoryRecord[]): Pick<FleetRow, 'last' | 'drift' | 'firstApplyAt'> {
-  const out: Pick<FleetRow, 'last' | 'drift' | 'firstApplyAt'> = {};
+export function historyPart(records: readonly HistoryRecord[]): Pick<FleetRow, 'last' | 'drift' | 'firstApplyAt' | 'destroyed'> {
+  const out: Pick<FleetRow, 'last' | 'drift' | 'firstApplyAt' | 'destroyed'> = {};
+  const change = records.find((r) => (r.operation === 'apply' || r.operation === 'destroy') && r.outcome !== 'running');
+  if (change?.operation === 'destroy' && change.outcome === 'succeeded') out.destroyed = true;
   const newest = records[0];
   if (newest) out.last = { operation: newest.operation, outcome: newest.outcome, who: newest.who.login || newest.who.arn, startedAt: newest.startedAt, ...(newest.endedAt ? { endedAt: newest.endedAt } : {}) };
   const drift = records.find((r) => r.operation === 'drift' && r.outcome === 'succeeded');
