@@ -48,6 +48,14 @@ describe('fleet rows: what needs the operator', () => {
     assert.deepEqual(attentionOf(row({ ...p, playground: false }), DEFAULT_RULES, NOW), [], 'only playgrounds');
   });
 
+  it('destroyed: the newest apply or destroy (a drift check or a running one aside) is a destroy that succeeded', () => {
+    assert.equal(historyPart([rec('drift', 'failed', H), rec('destroy', 'succeeded', 2 * H), rec('apply', 'succeeded', 3 * H)]).destroyed, true);
+    assert.equal(historyPart([rec('apply', 'running', H), rec('destroy', 'succeeded', 2 * H)]).destroyed, true, 'an apply still running has not made anything yet');
+    assert.equal(historyPart([rec('apply', 'succeeded', H), rec('destroy', 'succeeded', 2 * H)]).destroyed, undefined);
+    assert.equal(historyPart([rec('destroy', 'failed', H), rec('apply', 'succeeded', 2 * H)]).destroyed, undefined, 'a failed destroy leaves resources');
+    assert.equal(historyPart([]).destroyed, undefined);
+  });
+
   it('rows that need attention come first, by their most urgent reason, then by name', () => {
     const mk = (environment: string, p: Partial<Omit<FleetRow, 'attention'>>): FleetRow => {
       const r = row({ environment, ...p });
