@@ -101,11 +101,11 @@ export function sortRows(rows: readonly FleetRow[], rules: AttentionRules, now: 
 /**
  * The row's history part from records, newest first (as listed): the newest is `last`; the newest
  * drift check is `drift`; for a playground the oldest apply after the newest succeeded destroy is
- * `firstApplyAt`; `destroyed` when the newest apply or destroy is a destroy that succeeded.
+ * `firstApplyAt`; `destroyed` when the newest apply or destroy (running or not) is a destroy that succeeded.
  */
 export function historyPart(records: readonly HistoryRecord[]): Pick<FleetRow, 'last' | 'drift' | 'firstApplyAt' | 'destroyed'> {
   const out: Pick<FleetRow, 'last' | 'drift' | 'firstApplyAt' | 'destroyed'> = {};
-  const change = records.find((r) => (r.operation === 'apply' || r.operation === 'destroy') && r.outcome !== 'running');
+  const change = records.find((r) => r.operation === 'apply' || r.operation === 'destroy');
   if (change?.operation === 'destroy' && change.outcome === 'succeeded') out.destroyed = true;
   const newest = records[0];
   if (newest) out.last = { operation: newest.operation, outcome: newest.outcome, who: newest.who.login || newest.who.arn, startedAt: newest.startedAt, ...(newest.endedAt ? { endedAt: newest.endedAt } : {}) };
