@@ -12,15 +12,15 @@
  * each run: the floor of any Ink frame. Each run is ended with `q`; the tmux server is a private
  * one (-L) of this process.
  */
-import { execFile } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { ensureEmulator } from '../src/services/local/emulator.js';
-import { assertNotStopping, BENCH_NODE_FLAGS, check, isStopping, onCleanup, runTimed, track } from './lib/proc.js';
+import { assertNotStopping, BENCH_NODE_FLAGS, check, isStopping, onCleanup, runTimed } from './lib/proc.js';
 import { median, metText, ms, table, type Bench, type TargetCheck } from './lib/report.js';
+import { shellQuote, tmux } from './lib/tmux.js';
 import { CLI, makeWorkspace, NODE, ROOT, TERRAFORM, writeModule } from './lib/workspace.js';
 
 const RUNS = 5;
@@ -31,23 +31,6 @@ const FULL_TARGET_MS = 300;
 const REST_CPU_TARGET_PCT = 1;
 const REST_RSS_TARGET_MB = 120;
 const ENV = 'bench';
-
-function tmux(socket: string, args: readonly string[], duringCleanup = false): Promise<{ code: number; stdout: string; stderr: string }> {
-  // While interrupted, only the cleanup's own tmux commands run: no new session (and no new server).
-  if (isStopping() && !duringCleanup) return Promise.resolve({ code: 1, stdout: '', stderr: 'interrupted: cleaning up' });
-  return new Promise((resolve) => {
-    const child = execFile('tmux', ['-L', socket, '-f', '/dev/null', ...args], { timeout: 10_000 }, (err, stdout, stderr) => {
-      const c = (err as { code?: unknown } | null)?.code;
-      const code = err ? (typeof c === 'number' ? c : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-    track(child);
-  });
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 interface FrameRun {
   boot?: number;
