@@ -71,7 +71,7 @@ function record(environment: string, i: number, startedMs: number): HistoryRecor
   const drift = i % 10 === 3;
   return {
     version: 1,
-    id: newHistoryId(new Date(startedMs)),
+    id: newHistoryId(new Date(startedMs), drift ? 'drift' : 'apply'),
     environment,
     operation: drift ? 'drift' : 'apply',
     outcome: 'succeeded',

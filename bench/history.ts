@@ -193,7 +193,7 @@ function makeRecord(i: number, now: number): HistoryRecord {
   const replace = resources.filter((x) => x.action === 'replace').length;
   return {
     version: 1,
-    id: newHistoryId(started),
+    id: newHistoryId(started, operation),
     environment: LIST_ENV,
     operation,
     outcome: failed ? 'failed' : 'succeeded',

@@ -25,7 +25,7 @@ function record(environment: string, operation: HistoryRecord['operation'], star
   const startedAt = new Date(startedMs).toISOString();
   return {
     version: 1,
-    id: newHistoryId(new Date(startedMs)),
+    id: newHistoryId(new Date(startedMs), operation),
     environment,
     operation,
     outcome: 'succeeded',
@@ -59,7 +59,8 @@ describe('--ci fleet: every environment on one screen, from the state buckets', 
     const w1 = await history('drifty').create(record('drifty', 'drift', Date.now() - 1_000, { drift: { changed: ['terraform_data.fast[0]'], notDrift: 0 } }));
     assert.equal(w1.stored, 'bucket');
     // play-old: its first apply (of the current state) ten days ago; the real apply since.
-    const w2 = await history('play-old').create(record('play-old', 'apply', Date.now() - 10 * DAY));
+    // Its id as written before ids named their operation: the fleet then reads every record of the row.
+    const w2 = await history('play-old').create(record('play-old', 'apply', Date.now() - 10 * DAY, { id: newHistoryId(new Date(Date.now() - 10 * DAY)) }));
     assert.equal(w2.stored, 'bucket');
     // busy: an apply that sleeps 60 s in its last resource, holding the lock meanwhile.
     busy = ws.spawnCli(['-e', 'busy', '--local', '--ci', 'apply', '--auto-approve', '--json'], { PC_TEST_SLEEP: '60' });

@@ -57,7 +57,7 @@ describe('history: an apply and a destroy each leave a record in ENV/history/ (S
     s3 = await s3For(ws);
     const keys = await historyKeys(s3, 'hist');
     assert.equal(keys.length, 1, keys.join(', '));
-    assert.match(keys[0]!, /^hist\/history\/\d{13}-\d{8}T\d{6}Z-[0-9a-f]{6}\.json$/);
+    assert.match(keys[0]!, /^hist\/history\/\d{13}-\d{8}T\d{6}Z-(apply|destroy)-[0-9a-f]{6}\.json$/);
     const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: keys[0]! }));
     assert.equal(head.ServerSideEncryption, 'aws:kms');
     assert.ok(head.SSEKMSKeyId, 'a KMS key id');
@@ -98,7 +98,7 @@ describe('history: an apply and a destroy each leave a record in ENV/history/ (S
     assert.equal(text.code, 0, text.stderr);
     const lines = text.stdout.trim().split('\n');
     assert.equal(lines.length, 2, text.stdout);
-    assert.match(lines[0]!, /^\S+Z {2}destroy +succeeded +-?\+0 ~0 -4 {2}risk medium {2}\d+\.\d s {2}\S+@\S+ \(arn:aws:\S+\) {2}\d{8}T\d{6}Z-[0-9a-f]{6}$/);
+    assert.match(lines[0]!, /^\S+Z {2}destroy +succeeded +-?\+0 ~0 -4 {2}risk medium {2}\d+\.\d s {2}\S+@\S+ \(arn:aws:\S+\) {2}\d{8}T\d{6}Z-destroy-[0-9a-f]{6}$/);
     assert.match(lines[1]!, /^\S+Z {2}apply +succeeded +\+4 ~0 -0 {2}risk low {2}\d+\.\d s {2}\S+@/);
 
     const json = await ws.cli(['-e', 'hist', '--local', '--ci', 'history', '--json', '--limit', '1']);

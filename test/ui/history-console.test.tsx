@@ -88,7 +88,7 @@ describe('the console: an apply whose history record cannot be written', { skip 
     controller.start();
     const ui = render(<App controller={controller} size={{ columns: 400, rows: 40 }} />);
     uis.push(ui);
-    const f = await frameMatching(ui.lastFrame, /history: uploaded 1 record an earlier run kept locally \(apply \d{8}T\d{6}Z-[0-9a-f]{6}\)/, 60_000);
+    const f = await frameMatching(ui.lastFrame, /history: uploaded 1 record an earlier run kept locally \(apply \d{8}T\d{6}Z-apply-[0-9a-f]{6}\)/, 60_000);
     const id = /\(apply (\S+)\)/.exec(f)![1]!;
     assert.deepEqual(await readdir(pendingDir), []);
     const s3 = await s3For(ws);

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { parseInvocation } from '../../src/cli/args.js';
 import { UsageError } from '../../src/core/errors.js';
 import { historyDetailLines, historyDuration } from '../../src/panes/history/slice.js';
-import { historyKey, historyLine, historyPrefix, parseHistoryRecord, type HistoryRecord } from '../../src/services/history/record.js';
+import { historyKey, historyLine, historyPrefix, newHistoryId, operationOfKey, parseHistoryRecord, type HistoryRecord } from '../../src/services/history/record.js';
 import { gitStateOf } from '../../src/services/history/recorder.js';
 
 const base: HistoryRecord = {
@@ -40,6 +40,17 @@ describe('history records', () => {
     assert.ok(newer < older, `${newer} sorts before ${older}`);
     // Padded: an early start still has 13 digits (and still sorts after any later one).
     assert.match(historyKey({ ...base, startedAt: '1970-01-01T00:00:00.000Z' }), /^dev\/history\/9999999999999-/);
+  });
+
+  it('an id names its operation, so a reader picks records from a listing by key; ids written before name none', () => {
+    const at = new Date('2026-11-29T10:04:12.345Z');
+    assert.match(newHistoryId(at, 'drift'), /^20261129T100412Z-drift-[0-9a-f]{6}$/);
+    assert.match(newHistoryId(at), /^20261129T100412Z-[0-9a-f]{6}$/);
+    for (const op of ['apply', 'destroy', 'drift', 'state-rm', 'state-force-unlock'] as const) {
+      assert.equal(operationOfKey(historyKey({ ...base, id: newHistoryId(at, op) })), op);
+    }
+    assert.equal(operationOfKey(historyKey({ ...base, id: newHistoryId(at) })), undefined, 'an id written before');
+    assert.equal(operationOfKey('dev/history/notes.json'), undefined);
   });
 
   it('parses a stored record; rejects what is not one', () => {

@@ -1,7 +1,7 @@
 /**
  * Reads the fleet: every environment of `profiles/*.tfvars`, from its state bucket only (no
  * Terraform process): the state object's HEAD, the lock object, and the newest history records
- * (one ListObjectsV2 and a GET per record read). Each environment with its profile's credentials,
+ * (one ListObjectsV2, then a GET of each record the row needs: the keys name their operations). Each environment with its profile's credentials,
  * as the console would open it; environments in parallel, at most `concurrency` at once. Plain
  * TypeScript, no Ink.
  */
@@ -15,6 +15,7 @@ import { loadProfile, type Profile } from '../../core/profile.js';
 import { parseState } from '../../core/tf-state.js';
 import { resolveCredentials } from '../aws/credentials.js';
 import { toAwsError } from '../aws/errors.js';
+import { operationOfKey, type HistoryRecord } from '../history/record.js';
 import { HistoryStore } from '../history/store.js';
 import { readStateLock } from '../aws/state-lock.js';
 import { applyEmulatorEnv } from '../local/emulator.js';
@@ -103,9 +104,9 @@ async function readRow(environment: string, o: FleetReadOptions, rules: Attentio
         throw err;
       },
     );
-    const [state, lock, records] = await Promise.all([stateP, readStateLock(client, backend), history.listKeys(FLEET_RECORDS).then((keys) => history.readMany(keys))]);
+    const [state, lock, records] = await Promise.all([stateP, readStateLock(client, backend), history.listKeys(FLEET_RECORDS).then((keys) => readNeeded(history, keys, head.playground))]);
     if (local && !state.exists && records.length === 0) return undefined;
-    const row = { ...head, lock: lockOf(lock, now), state, ...historyPart(records.map((r) => r.record)) };
+    const row = { ...head, lock: lockOf(lock, now), state, ...historyPart(records) };
     return { ...row, attention: attentionOf(row, rules, now) };
   } catch (err) {
     // Local mode lists the environments with state in the emulator: no bucket, no state.
@@ -113,6 +114,27 @@ async function readRow(environment: string, o: FleetReadOptions, rules: Attentio
     const row = { ...head, error: reasonOf(err, `reading s3://${profile.terraform_bucket_name}/${environment}/`, o.emulator?.endpoint) };
     return { ...row, attention: attentionOf(row, rules, now) };
   }
+}
+
+/**
+ * The records a row needs, of `keys` (newest first): when every key names its operation (ids since
+ * they carry it), only the newest record, the newest apply or destroy, the drift checks up to the
+ * newest that succeeded, and for a playground every apply and destroy (its age runs from the first
+ * apply after the last destroy); else every record (keys written before). In key order, so
+ * {@link historyPart} reads them as it reads all. @throws AwsError when a read fails.
+ */
+async function readNeeded(history: HistoryStore, keys: readonly string[], playground: boolean): Promise<HistoryRecord[]> {
+  const ops = keys.map(operationOfKey);
+  if (ops.some((o) => o === undefined)) return (await history.readMany(keys)).map((r) => r.record);
+  const change = (o: string | undefined) => o === 'apply' || o === 'destroy';
+  const firstChange = ops.findIndex(change);
+  const drifts = keys.filter((_, i) => ops[i] === 'drift');
+  const want = new Set(keys.filter((_, i) => i === 0 || i === firstChange || (playground && change(ops[i]))));
+  if (drifts[0]) want.add(drifts[0]);
+  const byKey = new Map((await history.readMany([...want])).map((r) => [r.key, r.record]));
+  // The newest drift check did not succeed (failed, running): the older ones, for the newest that did.
+  if (drifts[0] && byKey.get(drifts[0])?.outcome !== 'succeeded' && drifts.length > 1) for (const r of await history.readMany(drifts.slice(1))) byKey.set(r.key, r.record);
+  return keys.flatMap((k) => byKey.get(k) ?? []);
 }
 
 /**

@@ -113,9 +113,23 @@ export function historyKey(rec: Pick<HistoryRecord, 'environment' | 'startedAt' 
   return `${historyPrefix(rec.environment)}${inv}-${rec.id}.json`;
 }
 
-/** A new record id: UTC start time to the second plus 6 random hex digits. */
-export function newHistoryId(now = new Date()): string {
-  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+/**
+ * A new record id: UTC start time to the second, the operation when given, and 6 random hex
+ * digits, e.g. `20261129T120000Z-drift-a1b2c3`. The operation in the id (so in the key) lets a
+ * reader that needs only some records (the fleet: the newest, the newest drift check) pick them
+ * from a listing without reading the others; ids written before it was added have none.
+ */
+export function newHistoryId(now = new Date(), operation?: HistoryOperation): string {
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${operation ? `${operation}-` : ''}${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * The operation a record's key names (see {@link newHistoryId}), or undefined for a key without
+ * one (written before ids carried it) or not a record key.
+ */
+export function operationOfKey(key: string): HistoryOperation | undefined {
+  const m = /-\d{8}T\d{6}Z-(apply|destroy|drift|state-[a-z-]+)-[0-9a-f]{6}\.json$/.exec(key);
+  return m ? (m[1] as HistoryOperation) : undefined;
 }
 
 /** sha256 (hex) of some bytes (the profile file). */

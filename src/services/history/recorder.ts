@@ -133,12 +133,13 @@ export class HistoryRecorder {
     if (e.kind === 'operation-start' && (e.operation === 'apply' || e.operation === 'plan-refresh-only')) {
       const plan = e.operation === 'apply' ? this.engine.savedPlan : undefined;
       const startedAt = new Date(e.at);
+      // A drift check; the apply of its plan changes only the state.
+      const operation: HistoryRecord['operation'] = e.operation === 'plan-refresh-only' ? 'drift' : plan?.refreshOnly ? 'state-refresh' : plan?.destroyMode ? 'destroy' : 'apply';
       const rec: HistoryRecord = {
         version: 1,
-        id: newHistoryId(startedAt),
+        id: newHistoryId(startedAt, operation),
         environment: this.ctx.environment,
-        // A drift check; the apply of its plan changes only the state.
-        operation: e.operation === 'plan-refresh-only' ? 'drift' : plan?.refreshOnly ? 'state-refresh' : plan?.destroyMode ? 'destroy' : 'apply',
+        operation,
         outcome: 'running',
         who: { arn: this.ctx.callerArn, login: thisLogin() },
         startedAt: startedAt.toISOString(),

@@ -114,11 +114,12 @@ export class StateService implements StateOps {
   }
 
   /** Writes the copy of `text` locally (0600) and in the bucket (SSE-KMS); the bucket's failure is a warning. */
-  private async backup(text: string, operation: string, id: string, progress: StateProgress, warn: (t: string) => void): Promise<StateBackup> {
+  private async backup(text: string, id: string, progress: StateProgress, warn: (t: string) => void): Promise<StateBackup> {
     const ident = stateIdentity(text);
     const serial = ident?.serial ?? 0;
     await mkdir(this.backupDir, { recursive: true, mode: 0o700 });
-    const name = `${id}-${operation}-serial${serial}.tfstate`;
+    // The id names the operation (newHistoryId): ID-serialN.tfstate.
+    const name = `${id}-serial${serial}.tfstate`;
     const path = join(this.backupDir, name);
     await writeFileAtomic(path, text, { mode: 0o600 });
     const h = this.d.history;
@@ -160,8 +161,8 @@ export class StateService implements StateOps {
     const before = (await this.readText()).text;
     check(before);
     const started = new Date();
-    const id = newHistoryId(started);
-    const backup = lock ? undefined : await this.backup(before, operation, id, progress, warn);
+    const id = newHistoryId(started, operation as HistoryRecord['operation']);
+    const backup = lock ? undefined : await this.backup(before, id, progress, warn);
     const rec: HistoryRecord = {
       version: 1,
       id,
