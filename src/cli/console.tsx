@@ -5,7 +5,9 @@ import { homedir } from 'node:os';
 import { ConsoleError, failureText, messageOf } from '../core/errors.js';
 import { profileCacheDir, profilePath, type Paths } from '../core/paths.js';
 import type { Profile } from '../core/profile.js';
+import type { FleetController } from '../panes/fleet/controller.js';
 import type { ProgramPath } from '../services/fleet/child.js';
+import type { FleetRoute } from './fleet-app.js';
 import type { Session } from '../services/session.js';
 import type { Store } from '../state/store.js';
 import { Opening } from '../ui/Opening.js';
@@ -48,6 +50,8 @@ export interface ConsoleOptions {
   fleet?: { concurrency?: number; playgroundAgeMs?: number };
   /** This program, for the Fleet screen's child runs; default `process.execPath` and `process.argv[1]`. */
   program?: ProgramPath;
+  /** The Fleet screen made (and reading) before Ink loaded (`--fleet`); else made when first shown. */
+  fleetStart?: { fleet: FleetController; route: FleetRoute };
 }
 
 /**
@@ -105,7 +109,8 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   const onSignal = (sig: NodeJS.Signals) => onSignalNow(sig);
   process.on('SIGHUP', onSignal);
   process.on('SIGTERM', onSignal);
-  let fleet: import('./fleet-app.js').FleetController | undefined;
+  let made = o.fleetStart;
+  let fleet: FleetController | undefined = made?.fleet;
   let fleetChoice: (r: { kind: 'open'; environment: string } | { kind: 'quit' }) => void = () => undefined;
   let next: Opening_ | undefined = first;
   let code = 0;
@@ -136,23 +141,24 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
         if (end.kind === 'fleet') fleet?.store.say('info', `Closed ${next.environment}: its console's work has stopped.`);
         next = undefined;
       }
-      // The Fleet screen (loaded the first time it is shown).
-      const m = await import('./fleet-app.js');
-      fleet ??= m.makeFleet({
+      // The Fleet screen (made the first time it is shown, unless main made it to read early).
+      made ??= (await import('./fleet-app.js')).makeFleet({
         local: o.local,
         paths: o.paths,
         env: o.env,
         program: o.program ?? { node: process.execPath, script: process.argv[1] ?? '' },
         ...(o.fleet?.concurrency ? { concurrency: o.fleet.concurrency } : {}),
         ...(o.fleet?.playgroundAgeMs ? { playgroundAgeMs: o.fleet.playgroundAgeMs } : {}),
-        open: (environment) => fleetChoice({ kind: 'open', environment }),
-        quit: () => fleetChoice({ kind: 'quit' }),
       });
+      fleet = made.fleet;
+      made.route.open = (environment) => fleetChoice({ kind: 'open', environment });
+      made.route.quit = () => fleetChoice({ kind: 'quit' });
+      const { FleetApp } = await import('../ui/FleetApp.js');
       const choice = new Promise<{ kind: 'open'; environment: string } | { kind: 'quit' }>((resolve) => (fleetChoice = resolve));
       fleet.store.update((s) => {
         s.overlays = [];
       });
-      ink.rerender(<m.FleetApp fleet={fleet} where={o.local ? 'local emulator' : 'AWS'} />);
+      ink.rerender(<FleetApp fleet={fleet} where={o.local ? 'local emulator' : 'AWS'} />);
       fleet.resume();
       const r = await Promise.race([choice, exited]);
       fleet.pause();

@@ -1,6 +1,7 @@
 /**
- * What the Fleet screen needs (loaded when it is first shown, not at start): its controller and
- * view, the store, the fleet's reads and its child runs. {@link makeFleet} wires them.
+ * What the Fleet screen needs but its view (no Ink here: `--fleet` starts reading before Ink has
+ * loaded): its controller, the store, the fleet's reads and its child runs. {@link makeFleet}
+ * wires them.
  */
 import { FleetController } from '../panes/fleet/controller.js';
 import type { Paths } from '../core/paths.js';
@@ -9,8 +10,13 @@ import { readFleet, readStateResources } from '../services/fleet/read.js';
 import { DEFAULT_RULES } from '../services/fleet/rows.js';
 import { Store } from '../state/store.js';
 
-export { FleetApp } from '../ui/FleetApp.js';
 export { FleetController } from '../panes/fleet/controller.js';
+
+/** Where the Fleet screen's Enter and q lead: set by the console that shows it (a no-op until then). */
+export interface FleetRoute {
+  open(environment: string): void;
+  quit(): void;
+}
 
 /** Options of {@link makeFleet}. */
 export interface MakeFleetOptions {
@@ -23,17 +29,15 @@ export interface MakeFleetOptions {
   concurrency?: number;
   /** `--playground-age` (ms). */
   playgroundAgeMs?: number;
-  /** Opens an environment's console in place of the Fleet screen. */
-  open(environment: string): void;
-  /** Ends the program. */
-  quit(): void;
 }
 
 /**
  * The Fleet screen's controller on its own store, reading with the services: in local mode the
- * emulator is started (or found) at the first read, and every child runs with `--local`.
+ * emulator is started (or found) at the first read, and every child runs with `--local`. Its
+ * `route` says where Enter and q lead; the console that shows the screen sets it.
  */
-export function makeFleet(o: MakeFleetOptions): FleetController {
+export function makeFleet(o: MakeFleetOptions): { fleet: FleetController; route: FleetRoute } {
+  const route: FleetRoute = { open: () => undefined, quit: () => undefined };
   const store = new Store({ environment: 'fleet', account: '', region: '', backend: '', engine: '', credentials: '' }, 16, 'fleet');
   let emulator: Promise<{ endpoint: string }> | undefined;
   const endpoint = async (): Promise<{ endpoint: string } | undefined> => {
@@ -46,7 +50,7 @@ export function makeFleet(o: MakeFleetOptions): FleetController {
     return emulator;
   };
   const rules = { ...DEFAULT_RULES, ...(o.playgroundAgeMs ? { playgroundAgeMs: o.playgroundAgeMs } : {}) };
-  return new FleetController(store, {
+  const fleet = new FleetController(store, {
     read: async (onProgress) => {
       const emu = await endpoint();
       return readFleet({ paths: o.paths, env: o.env, ...(emu ? { emulator: emu } : {}), rules, onProgress });
@@ -56,8 +60,9 @@ export function makeFleet(o: MakeFleetOptions): FleetController {
       return readStateResources({ paths: o.paths, env: o.env, ...(emu ? { emulator: emu } : {}) }, environment);
     },
     run: (_environment, args, onEvent, signal) => runChild(o.program, [...(o.local ? ['--local'] : []), ...args], o.env, onEvent, signal),
-    open: o.open,
-    quit: o.quit,
+    open: (environment) => route.open(environment),
+    quit: () => route.quit(),
     ...(o.concurrency ? { concurrency: o.concurrency } : {}),
   });
+  return { fleet, route };
 }

@@ -55,8 +55,19 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       splash = showSplash(process.stdout, 'fleet');
       env.NODE_ENV ??= 'production';
       process.env.NODE_ENV ??= env.NODE_ENV;
+      // The rows are read from here on: the requests are under way while Ink and React load.
+      const { makeFleet } = await import('./fleet-app.js');
+      const fleetStart = makeFleet({
+        local: inv.local,
+        paths,
+        env,
+        program: { node: process.execPath, script: process.argv[1] ?? '' },
+        ...(inv.concurrency ? { concurrency: inv.concurrency } : {}),
+        ...(inv.playgroundAgeMs ? { playgroundAgeMs: inv.playgroundAgeMs } : {}),
+      });
+      fleetStart.fleet.resume();
       const { runConsole } = await import('./console.js');
-      return await runConsole({ local: inv.local, paths, env, fleet: { ...(inv.concurrency ? { concurrency: inv.concurrency } : {}), ...(inv.playgroundAgeMs ? { playgroundAgeMs: inv.playgroundAgeMs } : {}) }, splash });
+      return await runConsole({ local: inv.local, paths, env, fleetStart, splash });
     }
     const environment = inv.play ? playgroundName(env.USER || env.LOGNAME || safeUserName()) : checkEnvironmentName(inv.environment);
     const created = inv.play ? await ensurePlaygroundProfile(paths, environment) : undefined;

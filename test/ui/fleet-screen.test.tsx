@@ -22,7 +22,7 @@ import { FleetApp } from '../../src/ui/FleetApp.js';
 import { emulatorEndpoint, s3For } from '../support/cli-child.js';
 import { frameMatching, sleep } from '../support/frames.js';
 import { motoSkipReason } from '../support/moto.js';
-import { CLI, makeWorkspace, type Workspace } from '../support/workspace.js';
+import { CLI, makeWorkspace, ndjson, type Workspace } from '../support/workspace.js';
 
 const skip = await motoSkipReason();
 const BUCKET = 'platform-console-local-state';
@@ -73,14 +73,10 @@ describe('the Fleet screen: rows, :drift-all and a playground’s destroy, on mo
       diagnostics: [],
     };
     assert.equal((await history('play-old').create(old)).stored, 'bucket');
-    fleet = makeFleet({
-      local: true,
-      paths: resolvePaths(ws.env),
-      env: ws.env,
-      program: { node: process.execPath, script: CLI },
-      open: (e) => opened.push(e),
-      quit: () => quits++,
-    });
+    const made = makeFleet({ local: true, paths: resolvePaths(ws.env), env: ws.env, program: { node: process.execPath, script: CLI } });
+    fleet = made.fleet;
+    made.route.open = (e) => opened.push(e);
+    made.route.quit = () => quits++;
     ui = render(<FleetApp fleet={fleet} where="local emulator" size={{ columns: 220, rows: 30 }} />);
     fleet.resume();
   });
@@ -118,6 +114,20 @@ describe('the Fleet screen: rows, :drift-all and a playground’s destroy, on mo
       assert.equal(recs[0]?.record.outcome, 'succeeded');
     }
     assert.notEqual((await history('busy').list(5))[0]?.record.operation, 'drift', 'busy was not checked');
+    // The pipeline's view of the same: --ci fleet --json returns the rows (free / held / drifted) and exits 2.
+    const r = await ws.cli(['--local', '--ci', 'fleet', '--json'], { timeoutMs: 60_000 });
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    const rows = Object.fromEntries(
+      ndjson(r.stdout)
+        .filter((e) => e.type === 'fleet_row')
+        .map((e) => [e.environment, e as { lock: { state: string; who?: string }; drift?: { changed: number }; attention: string[] }]),
+    );
+    assert.deepEqual(rows.idle!.lock, { state: 'free' });
+    assert.equal(rows.idle!.drift?.changed, 0);
+    assert.equal(rows.busy!.lock.state, 'held');
+    assert.equal(rows.busy!.lock.who, 'ci@runner-7');
+    assert.ok((rows.drifty!.drift?.changed ?? 0) >= 1, JSON.stringify(rows.drifty));
+    assert.match(rows.drifty!.attention[0]!, /^drift: [1-9]\d* changed outside Terraform/);
   });
 
   it('d on a non-playground row destroys nothing and says why', async () => {

@@ -15,6 +15,10 @@ import { fleetLoaded, fleetReadFailed, fleetReadProgress, fleetReadStarted, sele
 
 /** While the Fleet screen shows, its rows are read again this often (ms). */
 export const FLEET_REFRESH_MS = 60_000;
+/** While the rows are read, the count read so far is shown at most this often (ms). */
+export const READ_PROGRESS_MS = 250;
+/** {@link FleetController.resume} reads again unless a read started less than this long ago (ms). */
+const FRESH_MS = 5_000;
 /** `:drift-all` runs this many checks at once unless `--concurrency N` says otherwise. */
 export const DRIFT_ALL_CONCURRENCY = 2;
 
@@ -60,10 +64,14 @@ export class FleetController {
     private readonly o: FleetControllerOptions,
   ) {}
 
-  /** Shows the screen: reads the rows now and every refresh period until {@link pause}. */
+  /**
+   * Shows the screen: reads the rows now (unless a read is under way or one started in the last
+   * {@link FRESH_MS}) and every refresh period until {@link pause}.
+   */
   resume(): void {
     this.stopped = false;
-    void this.refresh();
+    const readAt = this.store.state.fleet.readAt;
+    if (!this.reading && (readAt === undefined || Date.now() - readAt > FRESH_MS)) void this.refresh();
     if (this.timer) clearInterval(this.timer);
     this.timer = setInterval(() => void this.refresh(), this.o.refreshMs ?? FLEET_REFRESH_MS);
     this.timer.unref();
@@ -85,7 +93,15 @@ export class FleetController {
     this.store.update((s) => fleetReadStarted(s.fleet, startedAt));
     this.reading = (async () => {
       try {
-        const rows = await this.o.read((done, total) => this.store.update((s) => fleetReadProgress(s.fleet, done, total)));
+        // The count read so far, at most every READ_PROGRESS_MS: each update is a frame, and a frame
+        // of the whole screen costs more than reading an environment.
+        let said = 0;
+        const rows = await this.o.read((done, total) => {
+          const now = Date.now();
+          if (done !== 0 && done !== total && now - said < READ_PROGRESS_MS) return;
+          said = now;
+          this.store.update((s) => fleetReadProgress(s.fleet, done, total));
+        });
         this.store.update((s) => {
           fleetLoaded(s.fleet, rows, startedAt);
           s.selected = Math.min(s.selected, Math.max(0, visibleFleet(s).length - 1));
@@ -140,9 +156,13 @@ export class FleetController {
     const startedAt = Date.now();
     const what = operation === 'drift' ? 'drift check' : 'destroy';
     this.setRun(environment, { operation, status: 'running', text: `${what}: starting`, startedAt });
+    let said = 0;
     const p = this.o.run(environment, args, (e) => {
       const line = progressOf(e);
-      if (line) this.setRun(environment, { operation, status: 'running', text: `${what}: ${line.slice(0, 200)}`, startedAt });
+      // Terraform's messages come in bursts: the row shows the latest, at most every READ_PROGRESS_MS.
+      if (!line || Date.now() - said < READ_PROGRESS_MS) return;
+      said = Date.now();
+      this.setRun(environment, { operation, status: 'running', text: `${what}: ${line.slice(0, 200)}`, startedAt });
     }, abort.signal);
     this.runs.add(p);
     try {
