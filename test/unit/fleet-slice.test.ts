@@ -10,7 +10,7 @@ const T = Date.parse('2026-11-29T12:00:00Z');
 const row = (environment: string, extra: Partial<FleetRow> = {}): FleetRow => ({ environment, account: '1', region: 'eu-west-1', playground: environment.startsWith('play-'), lock: { state: 'free' }, state: { exists: true }, attention: [], ...extra });
 
 describe('the Fleet screen slice', () => {
-  it('a finished run is dropped by a read that started when or after it ended (the same millisecond too); a running one stays', () => {
+  it('a run that succeeded is dropped by a read that started when or after it ended (the same millisecond too); a skipped one by r; a running one stays', () => {
     const sl = fleetSlice();
     setFleetRun(sl, 'a', { operation: 'drift', status: 'succeeded', text: 'drift check: no drift', startedAt: T - 10_000, endedAt: T });
     setFleetRun(sl, 'b', { operation: 'drift', status: 'running', text: 'drift check: terraform plan', startedAt: T - 5_000 });
@@ -18,8 +18,10 @@ describe('the Fleet screen slice', () => {
     fleetLoaded(sl, [row('a'), row('b'), row('c')], T);
     assert.deepEqual(Object.keys(sl.runs).sort(), ['b', 'c'], 'a ended at the read’s start: dropped; c ended after it: kept');
     fleetLoaded(sl, [row('a'), row('b'), row('c')], T + 2);
-    assert.deepEqual(Object.keys(sl.runs), ['b']);
-    assert.equal(sl.readAt, T + 2);
+    assert.deepEqual(Object.keys(sl.runs).sort(), ['b', 'c'], 'why c was skipped is not in the rows: it stays');
+    fleetLoaded(sl, [row('a'), row('b'), row('c')], T + 3, { clearFailed: true });
+    assert.deepEqual(Object.keys(sl.runs), ['b'], 'the operator read again (r): cleared');
+    assert.equal(sl.readAt, T + 3);
     assert.equal(sl.loaded, true);
   });
 

@@ -5,7 +5,7 @@ import { moveActions } from '../../ui/keys/global-actions.js';
 
 export const FLEET_ACTIONS: readonly ActionDef<FleetContext>[] = [
   { id: 'fleet.open', keys: ['Enter'], scope: 'fleet', label: 'open', description: "open the selected environment's console here (0 there comes back to this screen)", statusBar: true, run: (c) => c.fleet.enter() },
-  { id: 'fleet.refresh', keys: ['r'], command: { words: ['refresh'] }, scope: 'fleet', label: 'refresh', description: 'read every row again (also every 60 s while this screen shows)', statusBar: true, run: (c) => void c.fleet.refresh() },
+  { id: 'fleet.refresh', keys: ['r'], command: { words: ['refresh'] }, scope: 'fleet', label: 'refresh', description: 'read every row again, and clear what failed or was skipped here (also read every 60 s while this screen shows)', statusBar: true, run: (c) => void c.fleet.refresh(true) },
   { id: 'fleet.drift-all', keys: [], command: { words: ['drift-all'] }, scope: 'fleet', label: 'drift all', description: 'a drift check of every listed environment (--concurrency N at a time, default 2), each recorded in its history; never where the lock is held', run: (c) => c.fleet.driftAll() },
   { id: 'fleet.destroy', keys: ['d'], scope: 'fleet', label: 'destroy', description: "destroy the selected playground (play-…): all its state's resources, after its typed name; recorded in its history", dangerous: true, statusBar: true, run: (c) => void c.fleet.askDestroy() },
   ...moveActions<FleetContext>('fleet', 'fleet'),

@@ -55,6 +55,8 @@ export class FleetController {
   private reading: Promise<void> | undefined;
   /** A read asked for while one ran: it runs once that one ends (a run's outcome is then in the rows). */
   private again = false;
+  /** The next read clears the reasons of failed and skipped runs (the operator pressed r). */
+  private clearFailed = false;
   private readonly aborts = new Map<string, AbortController>();
   private readonly runs = new Set<Promise<unknown>>();
   private stopped = false;
@@ -83,12 +85,18 @@ export class FleetController {
     this.timer = undefined;
   }
 
-  /** `r`, and every refresh period: reads every row again (one read at a time; one asked for meanwhile follows it). */
-  refresh(): Promise<void> {
+  /**
+   * `r` (`manual`: the reasons of failed and skipped runs are cleared too), and every refresh period
+   * and after runs: reads every row again (one read at a time; one asked for meanwhile follows it).
+   */
+  refresh(manual = false): Promise<void> {
+    if (manual) this.clearFailed = true;
     if (this.reading) {
       this.again = true;
       return this.reading;
     }
+    const clearFailed = this.clearFailed;
+    this.clearFailed = false;
     const startedAt = Date.now();
     this.store.update((s) => fleetReadStarted(s.fleet, startedAt));
     this.reading = (async () => {
@@ -103,7 +111,7 @@ export class FleetController {
           this.store.update((s) => fleetReadProgress(s.fleet, done, total));
         });
         this.store.update((s) => {
-          fleetLoaded(s.fleet, rows, startedAt);
+          fleetLoaded(s.fleet, rows, startedAt, { clearFailed });
           s.selected = Math.min(s.selected, Math.max(0, visibleFleet(s).length - 1));
         });
       } catch (err) {

@@ -54,11 +54,12 @@ export function fleetReadProgress(sl: FleetSlice, done: number, total: number): 
 }
 
 /**
- * A read completed: its rows replace the old ones. A run that ended is dropped once the rows say
- * what it did: the read started after it ended, or the row's history has its record; running and
- * queued ones stay.
+ * A read completed: its rows replace the old ones. A run that succeeded is dropped once the rows
+ * say what it did: the read started after it ended, or the row's history has its record. One that
+ * failed or was skipped stays (its reason is not in the rows) until a read with `clearFailed` (the
+ * operator's `r`); running and queued ones stay.
  */
-export function fleetLoaded(sl: FleetSlice, rows: FleetRow[], startedAt: number): void {
+export function fleetLoaded(sl: FleetSlice, rows: FleetRow[], startedAt: number, o: { clearFailed?: boolean } = {}): void {
   sl.rows = rows;
   sl.loaded = true;
   sl.readAt = startedAt;
@@ -66,6 +67,8 @@ export function fleetLoaded(sl: FleetSlice, rows: FleetRow[], startedAt: number)
   sl.error = undefined;
   for (const [env, run] of Object.entries(sl.runs)) {
     if (run.endedAt === undefined) continue;
+    // Why a run failed or was skipped is not in the rows: it stays until the operator reads again (r).
+    if ((run.status === 'failed' || run.status === 'skipped') && !o.clearFailed) continue;
     const row = rows.find((r) => r.environment === env);
     if (run.endedAt <= startedAt || (row && run.startedAt !== undefined && recordedSince(row, run.operation, run.startedAt))) delete sl.runs[env];
   }
