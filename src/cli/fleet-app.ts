@@ -33,21 +33,20 @@ export interface MakeFleetOptions {
 
 /**
  * The Fleet screen's controller on its own store, reading with the services: in local mode the
- * emulator is started (or found) at the first read, and every child runs with `--local`. Its
+ * emulator is found (or started) at each read, and every child runs with `--local`. Its
  * `route` says where Enter and q lead; the console that shows the screen sets it.
  */
 export function makeFleet(o: MakeFleetOptions): { fleet: FleetController; route: FleetRoute } {
   const route: FleetRoute = { open: () => undefined, quit: () => undefined };
   const store = new Store({ environment: 'fleet', account: '', region: '', backend: '', engine: '', credentials: '' }, 16, 'fleet');
-  let emulator: Promise<{ endpoint: string }> | undefined;
+  // Found (or started) at each read: an emulator restarted meanwhile (another port) is followed.
   const endpoint = async (): Promise<{ endpoint: string } | undefined> => {
     if (!o.local) return undefined;
-    if (!emulator) {
-      emulator = import('../services/local/emulator.js').then((m) => m.ensureEmulator({ ...(o.env.PLATFORM_LOCAL_DIR ? { stateDir: o.env.PLATFORM_LOCAL_DIR } : {}) })).then((e) => ({ endpoint: e.endpoint }));
-      // A failed start is tried again at the next read.
-      emulator.catch(() => (emulator = undefined));
-    }
-    return emulator;
+    const { ensureEmulator } = await import('../services/local/emulator.js');
+    const e = await ensureEmulator({ ...(o.env.PLATFORM_LOCAL_DIR ? { stateDir: o.env.PLATFORM_LOCAL_DIR } : {}) });
+    // A fresh emulator holds nothing: say so, or the rows would silently be fewer.
+    if (e.startedNow) store.say('warn', 'The local emulator was not running (or did not answer) and was started again: it holds no state, so environments applied before are not listed.', 'apply an environment again (--local) to see it here');
+    return { endpoint: e.endpoint };
   };
   const rules = { ...DEFAULT_RULES, ...(o.playgroundAgeMs ? { playgroundAgeMs: o.playgroundAgeMs } : {}) };
   const fleet = new FleetController(store, {

@@ -237,6 +237,10 @@ describe('made from the registry', () => {
       assert.ok(usage.includes(a.description), `--help lists ${a.id}`);
     }
     assert.match(help, /^a {13}:apply {2}apply the saved plan exactly as shown .* — asks first$/m);
+    const fleet = helpLines('fleet');
+    assert.equal(fleet[0], '── Fleet screen', 'on the Fleet screen its keys come first');
+    assert.match(fleet[1]!, /^Enter {9}open the selected environment's console here/);
+    assert.equal(fleet.filter((l) => l.startsWith('── ')).length, helpLines().filter((l) => l.startsWith('── ')).length, 'the same groups, in another order');
   });
 
   it('--help prints the --ci commands and the console keys and : commands of the registry', () => {

@@ -182,11 +182,13 @@ export function commandOf(a: AnyAction): string {
   return `:${w}${arg}${aliases.length ? ` (${aliases.map((x) => `:${x}`).join(', ')})` : ''}`;
 }
 
-/** The help overlay's lines: every action, grouped by where it works. */
-export function helpLines(): string[] {
+/** The help overlay's lines: every action, grouped by where it works; those of `screen` first. */
+export function helpLines(screen: AppState['screen'] = 'console'): string[] {
   const out: string[] = [];
   let last = '';
-  for (const a of ACTIONS) {
+  // The keys of the screen on display first: on the Fleet screen its own, then the rest.
+  const order = screen === 'fleet' ? [...ACTIONS.filter((a) => a.scope === 'fleet'), ...ACTIONS.filter((a) => a.scope !== 'fleet')] : ACTIONS;
+  for (const a of order) {
     const where = scopeName(a.scope);
     if (where !== last) {
       if (out.length) out.push('');

@@ -10,7 +10,7 @@ import type { AppState, ViewOverlay } from '../../state/store.js';
 import { LogView } from '../components/LogView.js';
 import { helpLines } from '../keys/registry.js';
 
-const HELP = helpLines();
+const HELP = { console: helpLines('console'), fleet: helpLines('fleet') };
 
 const diffCache = new WeakMap<ResourceChange, Map<string, string[]>>();
 
@@ -32,7 +32,7 @@ function content(o: ViewOverlay, state: AppState, columns: number): { title: str
   const lines = (title: string, ls: readonly string[], footer: string, empty = '') => ({ title, length: ls.length || 1, line: (i: number) => ls[i] ?? empty, footer });
   switch (o.kind) {
     case 'help':
-      return lines('Keys', HELP, '↑↓ scroll, Esc or ? close');
+      return lines('Keys', HELP[state.screen], '↑↓ scroll, Esc or ? close');
     case 'details':
       return lines(o.title, o.lines, '↑↓ scroll, Esc close');
     case 'secret': {
