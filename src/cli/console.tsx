@@ -100,9 +100,14 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   o.splash?.handOver();
   const first: Opening_ | undefined = o.environment && o.profile ? { environment: o.environment, profile: o.profile, ...(o.notice ? { notice: o.notice } : {}) } : undefined;
   const ink = render(first ? <Opening environment={first.environment} steps={['reading the profile']} since={Date.now()} onQuit={() => undefined} /> : <Text>platform-console fleet: loading the Fleet screen...</Text>, CONSOLE_RENDER_OPTIONS);
+  // A view that throws ends Ink with its error: the console then ends with it (exit 1), said once the screen is back.
+  let inkError: unknown;
   const exited = ink.waitUntilExit().then(
     () => 'exit' as const,
-    () => 'exit' as const,
+    (err: unknown) => {
+      inkError = err;
+      return 'exit' as const;
+    },
   );
   // SIGTERM and SIGHUP: the environment open now handles them (its run), else the console ends.
   let onSignalNow: (sig: NodeJS.Signals) => void = () => ink.unmount();
@@ -114,6 +119,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   let fleetChoice: (r: { kind: 'open'; environment: string } | { kind: 'quit' }) => void = () => undefined;
   let next: Opening_ | undefined = first;
   let code = 0;
+  let quitWhileOpening = false;
   try {
     for (;;) {
       if (next) {
@@ -121,9 +127,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
         onSignalNow = () => ink.unmount();
         if (end.kind === 'quit') break;
         if (end.kind === 'quit-while-opening') {
-          // What was under way finishes (or fails) on its own; a request that does not answer
-          // does not hold the exit for more than the grace.
-          setTimeout(() => process.exit(process.exitCode ?? 0), QUIT_WHILE_OPENING_GRACE_MS).unref();
+          quitWhileOpening = true;
           break;
         }
         if (end.kind === 'failed') {
@@ -173,11 +177,25 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   ink.unmount();
   await exited;
   if (fleet) {
-    // Drift checks started from the Fleet screen and still running get one interrupt each
-    // (Terraform writes the state and releases the lock); the console waits for them to stop.
+    // Runs started from the Fleet screen and still running get one interrupt each (Terraform
+    // writes the state and releases the lock); the console waits for them to stop.
     const running = fleet.running();
-    if (running) process.stderr.write(`platform-console: interrupting ${running} drift check${running === 1 ? '' : 's'} started from the Fleet screen and waiting for ${running === 1 ? 'it' : 'them'} to stop…\n`);
+    const n = running.drift + running.destroy;
+    if (n) {
+      const what = [running.drift ? `${running.drift} drift check${running.drift === 1 ? '' : 's'}` : '', running.destroy ? `${running.destroy} destroy${running.destroy === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
+      process.stderr.write(`platform-console: interrupting ${what} started from the Fleet screen and waiting for ${n === 1 ? 'it' : 'them'} to stop…\n`);
+    }
     await fleet.stop();
+  }
+  if (quitWhileOpening || fleet) {
+    // What was under way finishes (or fails) on its own (an environment being opened, a read of
+    // the fleet: reads only, no run): a request that does not answer does not hold the exit for
+    // more than the grace.
+    setTimeout(() => process.exit(process.exitCode ?? code), QUIT_WHILE_OPENING_GRACE_MS).unref();
+  }
+  if (inkError !== undefined) {
+    process.stderr.write(failureText(inkError, o.env));
+    return 1;
   }
   return code;
 }
@@ -256,15 +274,17 @@ async function runEnvironment(ink: Instance, exited: Promise<'exit'>, next: Open
         }),
   });
   const home = o.env.HOME || homedir();
+  // The command line's SSH options and --kubeconfig name the environment it opened, not others opened from the Fleet screen.
+  const own = next.environment === o.environment;
   const ssh = new SshController(store, {
     environment: session.environment,
     local: o.local,
-    ...(o.ssh?.bastion ? { bastion: o.ssh.bastion } : {}),
-    ...(o.ssh?.user ? { user: o.ssh.user } : {}),
-    ...(o.ssh?.identity ? { identityFile: o.ssh.identity } : {}),
+    ...(own && o.ssh?.bastion ? { bastion: o.ssh.bastion } : {}),
+    ...(own && o.ssh?.user ? { user: o.ssh.user } : {}),
+    ...(own && o.ssh?.identity ? { identityFile: o.ssh.identity } : {}),
     profileUser: session.profile.ssh_user,
     profileIdentityFile: session.profile.ssh_identity_file,
-    knownHostsFile: o.ssh?.knownHosts ?? join(home, '.ssh', 'known_hosts'),
+    knownHostsFile: (own ? o.ssh?.knownHosts : undefined) ?? join(home, '.ssh', 'known_hosts'),
     home,
     agentSocket: o.env.SSH_AUTH_SOCK ?? '',
     outputs: async () => (engine.busy ? [] : engine.outputs()),
@@ -277,7 +297,7 @@ async function runEnvironment(ink: Instance, exited: Promise<'exit'>, next: Open
       if (engine.busy) throw new ConsoleError(`terraform is busy (${engine.busy}): the kubeconfig's place is read from its outputs`, 'try again when it has finished (r)');
       return engine.outputs();
     },
-    ...(o.kubeconfig ? { kubeconfigFile: o.kubeconfig } : {}),
+    ...(own && o.kubeconfig ? { kubeconfigFile: o.kubeconfig } : {}),
     kubeapiAccessList: session.profile.kubeapi_access_list,
     kubeconfigTarget: join(home, '.kube', 'config'),
     ssh,

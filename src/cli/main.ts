@@ -47,6 +47,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     }
     const paths = resolvePaths(env);
     if (inv.kind === 'fleet') {
+      // `--ci fleet | head`: a reader that goes away is not an error with a stack trace.
+      for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
       const { runCiFleet } = await import('./ci-fleet.js');
       return await runCiFleet({ local: inv.local, json: inv.json, ...(inv.playgroundAgeMs ? { playgroundAgeMs: inv.playgroundAgeMs } : {}), paths, env, out, err });
     }

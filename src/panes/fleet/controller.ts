@@ -11,7 +11,7 @@ import { progressOf, type ChildOutcome } from '../../services/fleet/child.js';
 import { age } from '../../core/fleet-cells.js';
 import type { FleetRow } from '../../services/fleet/rows.js';
 import type { Store } from '../../state/store.js';
-import { fleetLoaded, fleetReadFailed, fleetReadProgress, fleetReadStarted, selectedFleetRow, setFleetRun, visibleFleet, type FleetRun } from './slice.js';
+import { clearFleetRun, fleetLoaded, fleetReadFailed, fleetReadProgress, fleetReadStarted, selectedFleetRow, setFleetRun, visibleFleet, type FleetRun } from './slice.js';
 
 /** While the Fleet screen shows, its rows are read again this often (ms). */
 export const FLEET_REFRESH_MS = 60_000;
@@ -177,7 +177,7 @@ export class FleetController {
       return { ...(await p), startedAt };
     } finally {
       this.runs.delete(p);
-      this.aborts.delete(environment);
+      if (this.aborts.get(environment) === abort) this.aborts.delete(environment);
     }
   }
 
@@ -290,16 +290,21 @@ export class FleetController {
       this.store.say('warn', `A ${run.operation === 'drift' ? 'drift check' : 'destroy'} of ${env} is running: wait for it to end.`);
       return;
     }
+    // Queued from here on: a second d or a :drift-all meanwhile leaves this row alone.
+    this.setRun(env, { operation: 'destroy', status: 'queued', text: 'destroy: reading its state' });
+    const drop = () => this.store.update((s) => clearFleetRun(s.fleet, env));
     this.store.say('info', `Reading ${env}'s state…`);
     let addresses: string[];
     try {
       addresses = await this.o.stateResources(env);
     } catch (err) {
+      drop();
       const { text, hint } = messageOf(err);
       this.store.say('error', `${env}'s state could not be read, so nothing was destroyed: ${text}`, hint);
       return;
     }
     if (!addresses.length) {
+      drop();
       this.store.say('info', `Nothing to destroy: ${env}'s state holds no resources.`);
       return;
     }
@@ -313,7 +318,10 @@ export class FleetController {
       detail: shown,
       mismatch: (input) => ({ text: `"${input.slice(0, 40)}" is not "${env}": nothing destroyed.`, hint: 'type the environment name exactly, or Esc to back out' }),
       onYes: () => void this.destroy(env),
-      onNo: () => this.store.say('info', 'Nothing destroyed.'),
+      onNo: () => {
+        drop();
+        this.store.say('info', 'Nothing destroyed.');
+      },
     });
   }
 
@@ -344,9 +352,14 @@ export class FleetController {
     this.o.quit();
   }
 
-  /** How many runs (child processes) of this screen are under way. */
-  running(): number {
-    return this.aborts.size;
+  /** How many runs (child processes) of this screen are under way, by operation. */
+  running(): { drift: number; destroy: number } {
+    const out = { drift: 0, destroy: 0 };
+    for (const env of this.aborts.keys()) {
+      const op = this.store.state.fleet.runs[env]?.operation;
+      if (op) out[op]++;
+    }
+    return out;
   }
 
   /**

@@ -5,7 +5,7 @@
  * TypeScript.
  */
 import type { FleetRow } from '../../services/fleet/rows.js';
-import type { Message } from '../../state/list-slice.js';
+import { memo1, type Message } from '../../state/list-slice.js';
 import type { AppState } from '../../state/store.js';
 
 /** What the Fleet screen runs on one row, and how it is going. */
@@ -92,16 +92,33 @@ export function setFleetRun(sl: FleetSlice, environment: string, run: FleetRun):
   sl.runs[environment] = run;
 }
 
+/** Drops a row's run (a question backed out of before anything ran). */
+export function clearFleetRun(sl: FleetSlice, environment: string): void {
+  delete sl.runs[environment];
+}
+
 /** The text `/` matches in a row: every column's words. */
 function haystack(r: FleetRow, run: FleetRun | undefined): string {
   return [r.environment, r.account, r.region, r.lock.state, r.lock.state === 'held' ? r.lock.who : '', r.last?.operation ?? '', r.last?.outcome ?? '', r.last?.who ?? '', r.error ?? '', ...r.attention, run?.text ?? '', r.playground ? 'playground' : ''].join(' ').toLowerCase();
 }
 
+/** The filtered rows, computed once per rows, filter and runs (a frame a second must not redo 2,000 rows). */
+const filtered = memo1((sl: FleetSlice, key: string) => {
+  const f = key.slice(0, key.indexOf('\u0000'));
+  return f ? sl.rows.filter((r) => haystack(r, sl.runs[r.environment]).includes(f)) : sl.rows;
+});
+/** Identities of the rows arrays and runs maps, for the memo's key. */
+const ids = new WeakMap<object, number>();
+let nextId = 0;
+const idOf = (o: object) => ids.get(o) ?? (ids.set(o, ++nextId), nextId);
+
 /** The rows shown: all, or those whose words contain the `/` filter (any case). */
 export function visibleFleet(s: AppState): readonly FleetRow[] {
   const f = s.screen === 'fleet' ? s.filter.toLowerCase() : '';
   const sl = s.fleet;
-  return f ? sl.rows.filter((r) => haystack(r, sl.runs[r.environment]).includes(f)) : sl.rows;
+  if (!f) return sl.rows;
+  // The runs' texts are matched too: they change without a new rows array.
+  return filtered(sl, `${f}\u0000${idOf(sl.rows)}\u0000${Object.values(sl.runs).map((r) => r.text).join('\u0001')}`);
 }
 
 /** The selected row, if any. */

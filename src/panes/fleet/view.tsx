@@ -9,6 +9,16 @@ import { formatElapsed } from '../../ui/format.js';
 import { useTick } from '../../ui/hooks/useTick.js';
 import { visibleFleet, type FleetRun } from './slice.js';
 
+/** A row's cells as of a read, computed once per row and read (the screen redraws every second). */
+const cellCache = new WeakMap<FleetRow, { at: number; cells: ReturnType<typeof fleetCells> }>();
+function cellsOf(r: FleetRow, readAt: number): ReturnType<typeof fleetCells> {
+  const c = cellCache.get(r);
+  if (c && c.at === readAt) return c.cells;
+  const cells = fleetCells(r, readAt);
+  cellCache.set(r, { at: readAt, cells });
+  return cells;
+}
+
 /** The NEEDS column: what this screen runs on the row (with its time), else what the row needs. */
 function needsText(run: FleetRun | undefined, needs: string, now: number): string {
   if (!run) return needs;
@@ -31,12 +41,12 @@ export function FleetView({ state, width, height }: { state: AppState; width: nu
   const sl = state.fleet;
   const rows = visibleFleet(state);
   const busy = sl.reading !== undefined || Object.values(sl.runs).some((r) => r.status === 'running');
-  useTick(busy || sl.readAt !== undefined, 1000);
+  // Elapsed times tick every second while something runs; at rest only the rows' age moves (5 s).
+  useTick(busy || sl.readAt !== undefined, busy ? 1000 : 5000);
   const now = Date.now();
   const readAt = sl.readAt ?? now;
   const attention = sl.rows.filter((r) => r.attention.length).length;
-  const cells = new Map(rows.map((r) => [r, fleetCells(r, readAt)]));
-  const cell = (r: FleetRow) => cells.get(r) ?? fleetCells(r, readAt);
+  const cell = (r: FleetRow) => cellsOf(r, readAt);
   // Each column as wide as its widest cell (within bounds): what the row needs gets the rest.
   const fit = (title: string, texts: string[], max: number) => Math.min(max, Math.max(title.length, ...texts.map((t) => t.length)));
   const columns: Column<FleetRow>[] = [

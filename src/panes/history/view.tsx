@@ -20,7 +20,7 @@ export function HistoryPane({ state, width, height }: { state: AppState; width: 
     { title: 'DURATION', width: 8, align: 'right', value: (r) => historyDuration(r.record) },
     { title: 'FAILED', width: 6, align: 'right', value: (r) => String(r.record.resources.filter((x) => x.result === 'failed').length || ''), color: () => 'red' },
     { title: 'WHO', width: 'flex', value: (r) => `${r.record.who.login}  ${r.record.who.arn}` },
-    { title: 'ID', width: 34, value: (r) => r.record.id },
+    { title: 'ID', width: 37, value: (r) => r.record.id },
   ];
   return (
     <Box flexDirection="column" width={width} height={height}>

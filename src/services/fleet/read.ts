@@ -106,7 +106,10 @@ async function readRow(environment: string, o: FleetReadOptions, rules: Attentio
     );
     const [state, lock, records] = await Promise.all([stateP, readStateLock(client, backend), history.listKeys(FLEET_RECORDS).then((keys) => readNeeded(history, keys, head.playground))]);
     if (local && !state.exists && records.length === 0) return undefined;
-    const row = { ...head, lock: lockOf(lock, now), state, ...historyPart(records) };
+    const part = historyPart(records);
+    // A playground's age: only its rows read every apply since the last destroy (readNeeded).
+    if (!head.playground) delete part.firstApplyAt;
+    const row = { ...head, lock: lockOf(lock, now), state, ...part };
     return { ...row, attention: attentionOf(row, rules, now) };
   } catch (err) {
     // Local mode lists the environments with state in the emulator: no bucket, no state.
@@ -125,6 +128,7 @@ async function readRow(environment: string, o: FleetReadOptions, rules: Attentio
  */
 async function readNeeded(history: HistoryStore, keys: readonly string[], playground: boolean): Promise<HistoryRecord[]> {
   const ops = keys.map(operationOfKey);
+  if (!keys.length) return [];
   if (ops.some((o) => o === undefined)) return (await history.readMany(keys)).map((r) => r.record);
   const change = (o: string | undefined) => o === 'apply' || o === 'destroy';
   const firstChange = ops.findIndex(change);
@@ -132,6 +136,9 @@ async function readNeeded(history: HistoryStore, keys: readonly string[], playgr
   const want = new Set(keys.filter((_, i) => i === 0 || i === firstChange || (playground && change(ops[i]))));
   if (drifts[0]) want.add(drifts[0]);
   const byKey = new Map((await history.readMany([...want])).map((r) => [r.key, r.record]));
+  // The newest record, or the newest apply or destroy, could not be read (gone meanwhile, not a
+  // record): the row is what reading every record makes of it.
+  if (!byKey.has(keys[0]!) || (firstChange >= 0 && !byKey.has(keys[firstChange]!))) return (await history.readMany(keys)).map((r) => r.record);
   // The newest drift check did not succeed (failed, running): the older ones, for the newest that did.
   if (drifts[0] && byKey.get(drifts[0])?.outcome !== 'succeeded' && drifts.length > 1) for (const r of await history.readMany(drifts.slice(1))) byKey.set(r.key, r.record);
   return keys.flatMap((k) => byKey.get(k) ?? []);
