@@ -1,6 +1,6 @@
 /**
  * `--ci fleet [--json] [--playground-age DAYS]`: every environment of `profiles/` on one screen,
- * read from the state buckets only (lock, history records, the state object's HEAD), with what
+ * read from the state buckets only (the state and lock objects, history records), with what
  * needs the operator first. Exit 0 when nothing needs attention, 2 when something does, 1 on an
  * error that stops the whole listing (the emulator, the profiles directory); one environment that
  * cannot be read is a row that says why (and needs attention).

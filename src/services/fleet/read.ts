@@ -1,11 +1,12 @@
 /**
  * Reads the fleet: every environment of `profiles/*.tfvars`, from its state bucket only (no
- * Terraform process): the state object's HEAD, the lock object, and the newest history records
- * (one ListObjectsV2, then a GET of each record the row needs: the keys name their operations). Each environment with its profile's credentials,
+ * Terraform process): one listing of `ENV/terraform.tfstate*` (the state's size; whether a lock
+ * object is there, read only when it is), and the newest history records (one ListObjectsV2, then a
+ * GET of each record the row needs: the keys name their operations). Each environment with its profile's credentials,
  * as the console would open it; environments in parallel, at most `concurrency` at once. Plain
  * TypeScript, no Ink.
  */
-import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mapLimit } from '../../core/concurrency.js';
@@ -19,7 +20,7 @@ import { operationOfKey, type HistoryRecord } from '../history/record.js';
 import { HistoryStore } from '../history/store.js';
 import { readStateLock } from '../aws/state-lock.js';
 import { applyEmulatorEnv } from '../local/emulator.js';
-import { backendFor } from '../terraform/backend.js';
+import { backendFor, lockKey } from '../terraform/backend.js';
 import { attentionOf, DEFAULT_RULES, historyPart, sortRows, type AttentionRules, type FleetLock, type FleetRow } from './rows.js';
 
 /** Environments read at once (issue 17: bounded concurrency 8). */
@@ -96,15 +97,17 @@ async function readRow(environment: string, o: FleetReadOptions, rules: Attentio
     const client = await clients.get(environment, profile);
     const backend = backendFor(environment, profile, Boolean(local));
     const history = new HistoryStore({ s3: client, bucket: backend.bucket, kmsKeyId: backend.kmsKeyId, environment, pendingDir: '', ...(local ? { endpoint: local.endpoint } : {}) });
-    const stateP = client.send(new HeadObjectCommand({ Bucket: backend.bucket, Key: backend.key }), { abortSignal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).then(
-      (h) => ({ exists: true, ...(h.ContentLength !== undefined ? { bytes: h.ContentLength } : {}) }),
-      (err: unknown) => {
-        const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-        if (status === 404) return { exists: false };
-        throw err;
-      },
-    );
-    const [state, lock, records] = await Promise.all([stateP, readStateLock(client, backend), history.listKeys(FLEET_RECORDS).then((keys) => readNeeded(history, keys, head.playground))]);
+    // One listing of ENV/terraform.tfstate* gives the state's size and whether a lock object is
+    // there; the lock is read (its holder) only when it is.
+    const stateP = client.send(new ListObjectsV2Command({ Bucket: backend.bucket, Prefix: backend.key, MaxKeys: 10 }), { abortSignal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).then(async (out) => {
+      const stateObj = out.Contents?.find((c) => c.Key === backend.key);
+      const locked = out.Contents?.some((c) => c.Key === lockKey(backend)) ?? false;
+      return {
+        state: stateObj ? { exists: true, ...(stateObj.Size !== undefined ? { bytes: stateObj.Size } : {}) } : { exists: false },
+        lock: locked ? await readStateLock(client, backend) : ({ kind: 'free' } as const),
+      };
+    });
+    const [{ state, lock }, records] = await Promise.all([stateP, history.listKeys(FLEET_RECORDS).then((keys) => readNeeded(history, keys, head.playground))]);
     if (local && !state.exists && records.length === 0) return undefined;
     const part = historyPart(records);
     // A playground's age: only its rows read every apply since the last destroy (readNeeded).
