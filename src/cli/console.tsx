@@ -46,11 +46,12 @@ export interface ConsoleOptions {
   driftEveryMs?: number;
   /** The splash main wrote before Ink loaded; handed over to Ink's first frame. */
   splash?: Splash;
-  /** The Fleet screen's `--concurrency` and `--playground-age` (ms). */
-  fleet?: { concurrency?: number; playgroundAgeMs?: number };
   /** This program, for the Fleet screen's child runs; default `process.execPath` and `process.argv[1]`. */
   program?: ProgramPath;
-  /** The Fleet screen made (and reading) before Ink loaded (`--fleet`); else made when first shown. */
+  /**
+   * The Fleet screen made (and reading) before Ink loaded, with `--fleet`'s `--concurrency` and
+   * `--playground-age`; else made with the defaults when first shown (`0`).
+   */
   fleetStart?: { fleet: FleetController; route: FleetRoute };
 }
 
@@ -151,8 +152,6 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
         paths: o.paths,
         env: o.env,
         program: o.program ?? { node: process.execPath, script: process.argv[1] ?? '' },
-        ...(o.fleet?.concurrency ? { concurrency: o.fleet.concurrency } : {}),
-        ...(o.fleet?.playgroundAgeMs ? { playgroundAgeMs: o.fleet.playgroundAgeMs } : {}),
       });
       fleet = made.fleet;
       made.route.open = (environment) => fleetChoice({ kind: 'open', environment });
