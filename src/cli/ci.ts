@@ -90,6 +90,7 @@ export async function runCi(o: CiOptions): Promise<number> {
   const counts: { add: number; change: number; destroy: number; risk?: string; drift?: number; state_updated?: boolean } = { add: 0, change: 0, destroy: 0 };
   let session: Session | undefined;
   let recorder: HistoryRecorder | undefined;
+  let reconciling: Promise<unknown> | undefined;
   let interrupted = 0;
   const onSigint = () => {
     interrupted++;
@@ -135,10 +136,17 @@ export async function runCi(o: CiOptions): Promise<number> {
       recorder = session.historyRecorder({ onWarning: (t) => reporter.warning(t), onNotice: (t) => reporter.notice(t) });
       if (terraformCommand) recorder.attach();
     }
+    // The lock is read (for the history's check of records left "running") before Terraform can
+    // take it, beside the check of this machine's other runs.
+    const lockRead = recorder ? session.readLock() : undefined;
+    lockRead?.catch(() => undefined);
     // A state command refuses at once while the lock is held (named); plan, apply, … follow the run that holds it.
     if (planLike) await session.state.assertFree(`state ${o.state!.op}`);
     else if (terraformCommand) await followOtherRun(session, reporter, o.command);
-    if (recorder) await recorder.reconcile(await session.readLock());
+    // That check (uploading records kept locally, marking records whose process is gone) needs
+    // nothing of Terraform's and Terraform nothing of it: it runs beside the plan, and is waited
+    // for before the history's last write. It never throws (its failures are warnings).
+    if (recorder && lockRead) reconciling = recorder.reconcile(await lockRead);
     switch (o.command) {
       case 'plan': {
         // No change but drift reported (exit 0): the detail is --ci drift's; not a third Terraform process here.
@@ -190,6 +198,7 @@ export async function runCi(o: CiOptions): Promise<number> {
         });
         if (r.counts) Object.assign(counts, r.counts);
         code = r.code;
+        await reconciling;
         await recorder?.flush();
         if (o.json) o.out(JSON.stringify({ type: 'summary', command: o.command, ...(o.command === 'state' ? { state_command: cmd.op } : {}), environment: o.environment, ok: true, exit_code: code, ...(r.counts ? counts : {}), ...r.fields, duration_ms: Date.now() - started }));
         else if (r.line) o.out(`${r.line} (${((Date.now() - started) / 1000).toFixed(1)} s, exit ${code})`);
@@ -206,6 +215,8 @@ export async function runCi(o: CiOptions): Promise<number> {
         break;
       }
       case 'history': {
+        // Records just marked interrupted are listed as such.
+        await reconciling;
         const limit = o.limit ?? HISTORY_DEFAULT_LIMIT;
         const records = await session.history.list(limit);
         if (o.json) {
@@ -234,6 +245,7 @@ export async function runCi(o: CiOptions): Promise<number> {
         return EXIT.ok;
       }
     }
+    await reconciling;
     await recorder?.flush();
     reporter.summary({ command: o.command, environment: o.environment, ok: true, exit_code: code, ...counts, duration_ms: Date.now() - started });
     return code;
@@ -241,6 +253,7 @@ export async function runCi(o: CiOptions): Promise<number> {
     const text = formatError(err);
     o.err(text);
     const ce = err instanceof ConsoleError ? err : undefined;
+    await reconciling;
     await recorder?.flush();
     if (o.json) {
       reporter.summary({
@@ -257,6 +270,7 @@ export async function runCi(o: CiOptions): Promise<number> {
     return EXIT.error;
   } finally {
     // The history's last write (an apply's end) goes out before the clients are closed.
+    await reconciling;
     await recorder?.flush();
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSigint);
     session?.close();

@@ -152,6 +152,7 @@ describe('local mode against a real moto', { skip }, () => {
   it('bootstrapLocal creates the bucket (versioned, SSE-KMS, public access blocked) and the key with its alias', async () => {
     const res = await bootstrapLocal({ endpoint: first.endpoint, region: REGION, bucket: BUCKET, kmsAlias: ALIAS, stateDir });
     assert.deepEqual(res.created, { bucket: true, key: true });
+    assert.equal(res.checked, 'all');
     assert.equal(res.emulatorWasReset, false);
     assert.equal(res.bucket, BUCKET);
     assert.match(res.kmsKeyArn, new RegExp(`^arn:aws:kms:${REGION}:\\d{12}:key/${res.kmsKeyId}$`));
@@ -193,6 +194,27 @@ describe('local mode against a real moto', { skip }, () => {
     assert.deepEqual(again.created, { bucket: false, key: false });
     assert.equal(again.emulatorWasReset, false);
     assert.equal(again.kmsKeyId, before.kmsKeyId);
+    assert.equal(again.kmsKeyArn, before.kmsKeyArn);
+    // The marker names this very emulator process and the key's ARN: one HeadBucket was enough.
+    assert.equal(again.checked, 'bucket');
+
+    // A marker entry that names another emulator process (or was written without the key's ARN,
+    // before the one-request repeat) is not trusted: the full bootstrap runs and rewrites it.
+    const markerFile = join(stateDir, 'bootstrap.json');
+    const marker = JSON.parse(await readFile(markerFile, 'utf8')) as { buckets: Record<string, { emulator: { pid: number }; kmsKeyArn?: string }> };
+    marker.buckets[BUCKET]!.emulator.pid += 1;
+    await writeFile(markerFile, JSON.stringify(marker));
+    const otherPid = await bootstrapLocal({ endpoint: first.endpoint, region: REGION, bucket: BUCKET, kmsAlias: ALIAS, stateDir });
+    assert.equal(otherPid.checked, 'all');
+    assert.deepEqual(otherPid.created, { bucket: false, key: false });
+    assert.equal(otherPid.emulatorWasReset, false);
+    const rewritten = JSON.parse(await readFile(markerFile, 'utf8')) as typeof marker;
+    assert.equal(rewritten.buckets[BUCKET]!.emulator.pid, first.pid);
+    delete rewritten.buckets[BUCKET]!.kmsKeyArn;
+    await writeFile(markerFile, JSON.stringify(rewritten));
+    assert.equal((await bootstrapLocal({ endpoint: first.endpoint, region: REGION, bucket: BUCKET, kmsAlias: ALIAS, stateDir })).checked, 'all');
+    // The full bootstrap wrote the ARN again: the next repeat is one request again.
+    assert.equal((await bootstrapLocal({ endpoint: first.endpoint, region: REGION, bucket: BUCKET, kmsAlias: ALIAS, stateDir })).checked, 'bucket');
   });
 
   it('an emulator wiped in place (bucket gone, same process) is reported as reset', async () => {
@@ -221,6 +243,7 @@ describe('local mode against a real moto', { skip }, () => {
     }
     const res = await bootstrapLocal({ endpoint: first.endpoint, region: REGION, bucket: BUCKET, kmsAlias: ALIAS, stateDir });
     assert.equal(res.emulatorWasReset, true);
+    assert.equal(res.checked, 'all', 'the HeadBucket found no bucket: the full bootstrap ran');
     assert.deepEqual(res.created, { bucket: true, key: false });
     const again = await bootstrapLocal({ endpoint: first.endpoint, region: REGION, bucket: BUCKET, kmsAlias: ALIAS, stateDir });
     assert.equal(again.emulatorWasReset, false, 'the reset is reported once');

@@ -24,11 +24,17 @@
  *   (`POST /moto-api/reset`) does too, and is reported the same way, since either way the
  *   Terraform state is gone. The recorded `{ pid, startedAt }` is replaced by the current
  *   emulator's after every successful bootstrap, so the message is given once per restart.
+ * - It also lets a repeat bootstrap on the same emulator process be one request: when the entry
+ *   for the bucket names this emulator (`pid`, `startedAt`, `endpoint`), the same region and alias,
+ *   and the key's ARN, a `HeadBucket` that finds the bucket is enough (the key and the bucket's
+ *   settings were made by that same process, which keeps everything until it stops or is wiped,
+ *   and a wipe takes the bucket too). Anything else (no entry, another emulator, the bucket gone,
+ *   any error) takes the full bootstrap. `--ci bootstrap` always checks everything.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { bootstrapPrerequisites } from '../aws/bootstrap.js';
+import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { reasonOf } from '../../core/atomic-write.js';
 import { ConsoleError, LocalEmulatorError } from '../../core/errors.js';
 import { readEmulatorRecord, resolveStateDir, writeJsonAtomic } from './emulator.js';
@@ -64,6 +70,11 @@ export interface BootstrapLocalResult {
   /** Whether this call created the bucket / the key (with its alias). Both false on a repeat call. */
   created: { bucket: boolean; key: boolean };
   /**
+   * What was checked: `all` (the key, the bucket and its settings: the full bootstrap), or `bucket`
+   * (one `HeadBucket`: the reset marker shows this very emulator process made the rest).
+   */
+  checked: 'all' | 'bucket';
+  /**
    * True when this state directory's emulator had been bootstrapped before (see the marker
    * above) but the bucket is gone now: the emulator was restarted or wiped and its state,
    * Terraform's included, is lost. The console says "the local emulator was restarted: its
@@ -76,6 +87,8 @@ interface MarkerEntry {
   region: string;
   kmsAlias: string;
   kmsKeyId: string;
+  /** Written since the one-request repeat bootstrap; an entry without it takes the full bootstrap. */
+  kmsKeyArn?: string;
   endpoint: string;
   emulator: { pid: number; startedAt: number };
   bootstrappedAt: number;
@@ -138,6 +151,23 @@ export async function bootstrapLocal(opts: BootstrapLocalOptions): Promise<Boots
   const record = await readEmulatorRecord({ stateDir });
   const own = record !== undefined && originOf(record.endpoint) === endpoint;
 
+  if (own && record) {
+    const entry = (await readMarker(stateDir)).buckets[bucket];
+    if (
+      entry?.kmsKeyArn &&
+      entry.emulator.pid === record.pid &&
+      entry.emulator.startedAt === record.startedAt &&
+      entry.endpoint === endpoint &&
+      entry.region === region &&
+      entry.kmsAlias === kmsAlias &&
+      (await bucketExists(endpoint, region, bucket))
+    ) {
+      return { bucket, kmsKeyId: entry.kmsKeyId, kmsKeyArn: entry.kmsKeyArn, created: { bucket: false, key: false }, checked: 'bucket', emulatorWasReset: false };
+    }
+  }
+
+  // The full bootstrap loads the KMS client too: only when it runs.
+  const { bootstrapPrerequisites } = await import('../aws/bootstrap.js');
   let kmsKeyId: string;
   let kmsKeyArn: string;
   let created: { bucket: boolean; key: boolean };
@@ -161,6 +191,7 @@ export async function bootstrapLocal(opts: BootstrapLocalOptions): Promise<Boots
       region,
       kmsAlias,
       kmsKeyId,
+      kmsKeyArn,
       endpoint,
       emulator: { pid: record.pid, startedAt: record.startedAt },
       bootstrappedAt: Date.now(),
@@ -172,5 +203,22 @@ export async function bootstrapLocal(opts: BootstrapLocalOptions): Promise<Boots
     }
   }
 
-  return { bucket, kmsKeyId, kmsKeyArn, created, emulatorWasReset };
+  return { bucket, kmsKeyId, kmsKeyArn, created, checked: 'all', emulatorWasReset };
+}
+
+/**
+ * Whether `bucket` exists in the emulator at `endpoint` (`HeadBucket` with the dummy credentials).
+ * False on any error (missing, refused, no answer): the caller then runs the full bootstrap, which
+ * says what is wrong. Never throws.
+ */
+async function bucketExists(endpoint: string, region: string, bucket: string): Promise<boolean> {
+  const s3 = new S3Client({ region, endpoint, forcePathStyle: true, credentials: DUMMY_CREDENTIALS, maxAttempts: 1 });
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: AbortSignal.timeout(5_000) });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    s3.destroy();
+  }
 }
