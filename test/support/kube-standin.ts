@@ -22,6 +22,13 @@
  *   of the stream (or, with `goneAs = 'http'`, an HTTP 410 answer). `timeoutSeconds` ends the
  *   stream.
  *
+ * - For a roll's drain (issue 18): PATCH of a node (a JSON merge of the body, as a strategic merge
+ *   patch of `spec.unschedulable` is: cordon), POST of a pod's `eviction` subresource (policy/v1
+ *   Eviction: 201 and the pod deleted; or, for a pod the test made refuse, what the API server
+ *   answers when a PodDisruptionBudget does not allow it: 429 TooManyRequests with a `Status` whose
+ *   reason is TooManyRequests and the message "Cannot evict pod as it would violate the pod's
+ *   disruption budget."), DELETE of a pod, and `fieldSelector=spec.nodeName=NAME` on pod lists.
+ *
  * Every object change bumps one global resourceVersion (like etcd's revision) and is pushed to the
  * open watches. Tests drive it with add/modify/remove, `compact`, `closeWatches`, `expire`, and
  * read the request log to prove a relist happened and that nothing polls.
@@ -51,7 +58,7 @@ type Obj = { metadata: { name: string; namespace?: string; resourceVersion?: str
 
 /** One request the stand-in answered. */
 export interface StandinRequest {
-  verb: 'list' | 'watch' | 'get' | 'discovery' | 'other';
+  verb: 'list' | 'watch' | 'get' | 'discovery' | 'patch' | 'evict' | 'delete' | 'other';
   kind?: StandinKind;
   path: string;
   query: Record<string, string>;
@@ -164,13 +171,13 @@ const uid = () => `00000000-0000-4000-8000-${(++uidN).toString(16).padStart(12, 
 const ts = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
 /** A `core/v1` Node. `roles` become `node-role.kubernetes.io/ROLE` labels. */
-export function makeNode(name: string, o: { ready?: 'True' | 'False' | 'Unknown'; roles?: string[]; ip?: string; version?: string; createdAt?: number; unschedulable?: boolean } = {}): Obj {
+export function makeNode(name: string, o: { ready?: 'True' | 'False' | 'Unknown'; roles?: string[]; ip?: string; version?: string; createdAt?: number; unschedulable?: boolean; providerID?: string } = {}): Obj {
   const labels: Record<string, string> = { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' };
   for (const r of o.roles ?? []) labels[`node-role.kubernetes.io/${r}`] = '';
   const now = ts(o.createdAt ?? T0);
   return {
     metadata: { name, uid: uid(), creationTimestamp: now, labels, annotations: { 'node.alpha.kubernetes.io/ttl': '0' } },
-    spec: { podCIDR: '10.244.0.0/24', providerID: `aws:///us-east-1a/i-${name}`, ...(o.unschedulable ? { unschedulable: true } : {}) },
+    spec: { podCIDR: '10.244.0.0/24', providerID: o.providerID ?? `aws:///us-east-1a/i-${name}`, ...(o.unschedulable ? { unschedulable: true } : {}) },
     status: {
       capacity: { cpu: '2', memory: '8025424Ki', pods: '110' },
       allocatable: { cpu: '2', memory: '7923024Ki', pods: '110' },
@@ -197,12 +204,25 @@ export function makeNamespace(name: string, phase = 'Active'): Obj {
  * A `core/v1` Pod with one container. `waiting` (e.g. CrashLoopBackOff) makes the container
  * waiting and not ready; `ready` defaults to true for Running pods without `waiting`.
  */
-export function makePod(namespace: string, name: string, o: { phase?: string; node?: string; waiting?: string; restarts?: number; ready?: boolean; reason?: string } = {}): Obj {
+export function makePod(
+  namespace: string,
+  name: string,
+  o: { phase?: string; node?: string; waiting?: string; restarts?: number; ready?: boolean; reason?: string; owner?: { kind: string; name: string }; mirror?: boolean } = {},
+): Obj {
   const phase = o.phase ?? 'Running';
   const ready = o.ready ?? (phase === 'Running' && !o.waiting);
   const now = ts(T0);
   return {
-    metadata: { name, namespace, uid: uid(), creationTimestamp: now, labels: { app: name.replace(/-[a-z0-9]{5}$/, '') } },
+    metadata: {
+      name,
+      namespace,
+      uid: uid(),
+      creationTimestamp: now,
+      labels: { app: name.replace(/-[a-z0-9]{5}$/, '') },
+      ...(o.owner ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: o.owner.kind, name: o.owner.name, uid: uid(), controller: true }] } : {}),
+      // A static pod's mirror in the API (kubeadm's etcd, kube-apiserver…): drain leaves it.
+      ...(o.mirror ? { annotations: { 'kubernetes.io/config.mirror': 'f0a1b2c3d4e5', 'kubernetes.io/config.source': 'file' } } : {}),
+    },
     spec: { nodeName: o.node ?? '', containers: [{ name: 'main', image: 'registry.k8s.io/pause:3.10' }], restartPolicy: 'Always' },
     status: {
       phase,
@@ -266,6 +286,11 @@ export interface KubeStandin {
    * see the changes.
    */
   expire(changes?: () => void): void;
+  /**
+   * Makes the eviction of pod NAMESPACE/NAME refused by a PodDisruptionBudget (HTTP 429) the next
+   * `times` times (default: always).
+   */
+  refuseEviction(namespace: string, name: string, times?: number): void;
   /** Every request answered, in order. */
   requests: StandinRequest[];
   /** Successful LISTs (of `kind`, or all). */
@@ -283,6 +308,15 @@ interface OpenWatch {
   namespace?: string;
   res: ServerResponse;
   timer?: NodeJS.Timeout;
+}
+
+/** RFC 7386 JSON merge of `patch` into `target` (null deletes). */
+function mergeInto(target: Record<string, unknown>, patch: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete target[k];
+    else if (typeof v === 'object' && !Array.isArray(v) && typeof target[k] === 'object' && target[k] !== null && !Array.isArray(target[k])) mergeInto(target[k] as Record<string, unknown>, v as Record<string, unknown>);
+    else target[k] = v;
+  }
 }
 
 const STATUS = (code: number, reason: string, message: string) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
@@ -347,7 +381,7 @@ export async function startKubeStandin(opts: StandinOptions = {}): Promise<KubeS
       send(res, status, body);
     };
     if (req.headers.authorization !== `Bearer ${token}`) return reply(401, STATUS(401, 'Unauthorized', 'Unauthorized'));
-    if (req.method !== 'GET') return reply(405, STATUS(405, 'MethodNotAllowed', `the stand-in serves GET only, not ${req.method}`));
+    if (req.method !== 'GET') return write(req, path, log, reply);
 
     if (path === '/version') {
       log.verb = 'discovery';
@@ -389,7 +423,10 @@ export async function startKubeStandin(opts: StandinOptions = {}): Promise<KubeS
       return watch(kind, namespace, query, res, log);
     }
     log.verb = 'list';
-    const all = sorted(kind, namespace);
+    let all = sorted(kind, namespace);
+    const onNode = /^spec\.nodeName=(.*)$/.exec(query.fieldSelector ?? '');
+    if (kind === 'pods' && onNode) all = all.filter((o) => (o.spec as { nodeName?: string } | undefined)?.nodeName === onNode[1]);
+    else if (query.fieldSelector) return reply(400, STATUS(400, 'BadRequest', `the stand-in knows only the field selector spec.nodeName=NAME on pods, not ${query.fieldSelector}`));
     let start = 0;
     if (query.continue) {
       try {
@@ -406,6 +443,59 @@ export async function startKubeStandin(opts: StandinOptions = {}): Promise<KubeS
       metadata.remainingItemCount = all.length - end;
     }
     return reply(200, { kind: LIST_KIND[kind], apiVersion: 'v1', metadata, items: all.slice(start, end) });
+  }
+
+  const refusals = new Map<string, number>();
+
+  /** PATCH of a node, POST of a pod's eviction, DELETE of a pod (the body is read first). */
+  function write(req: IncomingMessage, path: string, log: StandinRequest, reply: (status: number, body: unknown) => void): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let body: Record<string, unknown> = {};
+      try {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (text) body = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        return reply(400, STATUS(400, 'BadRequest', 'the body is not JSON'));
+      }
+      let m: RegExpExecArray | null;
+      if (req.method === 'PATCH' && (m = /^\/api\/v1\/nodes\/([^/]+)$/.exec(path))) {
+        log.verb = 'patch';
+        log.kind = 'nodes';
+        const node = store.nodes.get(`/${m[1]}`);
+        if (!node) return reply(404, STATUS(404, 'NotFound', `nodes "${m[1]}" not found`));
+        mergeInto(node, body);
+        record('nodes', 'MODIFIED', node);
+        return reply(200, { kind: 'Node', apiVersion: 'v1', ...node });
+      }
+      if (req.method === 'POST' && (m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/eviction$/.exec(path))) {
+        log.verb = 'evict';
+        log.kind = 'pods';
+        const [, ns, name] = m as unknown as [string, string, string];
+        const pod = store.pods.get(`${ns}/${name}`);
+        if (!pod) return reply(404, STATUS(404, 'NotFound', `pods "${name}" not found`));
+        if ((body as { kind?: string }).kind !== 'Eviction') return reply(400, STATUS(400, 'BadRequest', 'the body is not an Eviction'));
+        const left = refusals.get(`${ns}/${name}`) ?? 0;
+        if (left > 0) {
+          refusals.set(`${ns}/${name}`, left - 1);
+          return reply(429, { ...STATUS(429, 'TooManyRequests', "Cannot evict pod as it would violate the pod's disruption budget."), details: { causes: [{ reason: 'DisruptionBudget', message: `The disruption budget ${name.replace(/-[a-z0-9]{5}$/, '')}-pdb needs 1 healthy pods and has 1 currently` }] } });
+        }
+        store.pods.delete(`${ns}/${name}`);
+        record('pods', 'DELETED', pod);
+        return reply(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+      }
+      if (req.method === 'DELETE' && (m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(path))) {
+        log.verb = 'delete';
+        log.kind = 'pods';
+        const pod = store.pods.get(`${m[1]}/${m[2]}`);
+        if (!pod) return reply(404, STATUS(404, 'NotFound', `pods "${m[2]}" not found`));
+        store.pods.delete(`${m[1]}/${m[2]}`);
+        record('pods', 'DELETED', pod);
+        return reply(200, { kind: 'Pod', apiVersion: 'v1', ...pod });
+      }
+      reply(405, STATUS(405, 'MethodNotAllowed', `the stand-in does not serve ${req.method} ${path}`));
+    });
   }
 
   function watch(kind: StandinKind, namespace: string | undefined, query: Record<string, string>, res: ServerResponse, log: StandinRequest): void {
@@ -534,6 +624,7 @@ export async function startKubeStandin(opts: StandinOptions = {}): Promise<KubeS
       changes?.();
       standin.compact();
     },
+    refuseEviction: (namespace, name, times = Number.POSITIVE_INFINITY) => void refusals.set(`${namespace}/${name}`, times),
     requests,
     listCount: (kind) => requests.filter((r) => r.verb === 'list' && r.status === 200 && (!kind || r.kind === kind)).length,
     watchCount: (kind) => requests.filter((r) => r.verb === 'watch' && (!kind || r.kind === kind)).length,

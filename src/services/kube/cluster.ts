@@ -89,7 +89,7 @@ type Listener = (s: ClusterSnapshot) => void;
 type Item = { metadata?: { name?: string; namespace?: string; resourceVersion?: string } };
 
 /** ConfigurationOptions that make a generated API call abortable (client-node passes the signal to fetch). */
-function abortable(signal: AbortSignal) {
+export function abortable(signal: AbortSignal) {
   return {
     middleware: [
       {
