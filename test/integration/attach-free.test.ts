@@ -12,8 +12,8 @@
  * Needs moto and the AWS CLI (fails without them when CI=true, skips loudly otherwise).
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -33,9 +33,9 @@ import {
   type Volume,
 } from '@aws-sdk/client-ec2';
 
-import { projectRoot } from '../../src/core/paths.js';
 import { startAttachGuard, type AttachGuard } from '../support/ec2-attach-guard.js';
 import { motoSkipReason, startMoto, type MotoServer } from '../support/moto.js';
+import { startAttachFree, type AttachFreeRun } from '../support/secure-boot.js';
 
 const CLI_MISSING = "the AWS CLI (`aws`) is not installed: the test of secure.sh's attach_free";
 const cliMissing = spawnSync('aws', ['--version'], { encoding: 'utf8' }).status !== 0;
@@ -52,32 +52,11 @@ const skip = (await motoSkipReason()) ?? cliSkipReason();
 
 const REGION = 'us-east-1';
 const AZS = ['us-east-1a', 'us-east-1b', 'us-east-1c'] as const;
-const SCRIPTS = join(projectRoot(), 'terraform', 'modules', 'bootstrap', 'scripts');
 /** What secure.sh's retry line says (lib.sh's log adds the prefix). */
 const retryLine = (kind: string, cluster: string, az: string) => new RegExp(`platform-bootstrap: no free ${kind} of ${cluster} in ${az} yet; retrying`, 'g');
 
-/**
- * A new node: lib.sh sourced (settings from PLATFORM_BOOTSTRAP_ENV), secure.sh's attach_free taken
- * verbatim, then called as secure.sh's boot calls it (in a command substitution with `|| die`, so
- * errexit is off inside it as on a node) and the id printed.
- */
-const NODE_SCRIPT = `
-. "$1"
-eval "$(sed -n '/^attach_free() {/,/^}/p' "$2")"
-declare -F attach_free >/dev/null || die "no attach_free() in $2"
-# The test's only change: attach_free's retry pause (5-15 s) is 0.2 s here.
-sleep() { command sleep 0.2; }
-id=$(attach_free "$3") || die "no free $3 of $CLUSTER_NAME in $AZ"
-echo "$id"
-`;
-
-/** A running node (its own process group: bash and its aws children). */
-interface Node {
-  stdout: () => string;
-  stderr: () => string;
-  done: Promise<number | null>;
-  kill(): void;
-}
+/** A running node. */
+type Node = AttachFreeRun;
 
 describe("secure.sh's attach_free against moto (through the attach guard)", { skip, concurrency: 1 }, () => {
   let moto: MotoServer;
@@ -124,57 +103,12 @@ describe("secure.sh's attach_free against moto (through the attach guard)", { sk
   /** The instances a volume is attached to. */
   const volumeHolders = async (id: string) => ((await volume(id)).Attachments ?? []).map((a) => a.InstanceId);
 
-  /** The settings file of a cluster (what cloud-init writes to /etc/platform/bootstrap.env; attach_free reads two). */
-  const settings = async (cluster: string) => {
-    const file = join(dir, `${cluster}.env`);
-    await writeFile(file, `AWS_REGION='${REGION}'\nCLUSTER_NAME='${cluster}'\n`);
-    return file;
-  };
-
   /** Starts `attach_free KIND` on a node (instance `instanceId` in `az`), talking to `endpoint` (the guard unless told). */
   const startNode = async (cluster: string, az: string, instanceId: string, kind: 'volume' | 'interface', endpoint = guard.endpoint): Promise<Node> => {
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: dir,
-      LANG: 'C.UTF-8',
-      PLATFORM_BOOTSTRAP_ENV: await settings(cluster),
-      AZ: az,
-      INSTANCE_ID: instanceId,
-      AWS_ENDPOINT_URL: endpoint,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
-    };
-    const child = spawn('bash', ['-c', NODE_SCRIPT, '_', join(SCRIPTS, 'lib.sh'), join(SCRIPTS, 'secure.sh'), kind], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const kill = () => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    };
-    const timer = setTimeout(kill, 120_000);
-    const node: Node = {
-      stdout: () => out,
-      stderr: () => err,
-      kill,
-      done: new Promise((resolve, reject) => {
-        child.once('error', reject);
-        child.once('close', (code) => {
-          clearTimeout(timer);
-          running.delete(node);
-          resolve(code);
-        });
-      }),
-    };
-    running.add(node);
-    return node;
+    const n = await startAttachFree({ cluster, az, instanceId, kind, endpoint, region: REGION, dir });
+    running.add(n);
+    void n.done.then(() => running.delete(n), () => running.delete(n));
+    return n;
   };
 
   /** Runs `attach_free KIND` to completion: exit 0 and one id printed, which it returns. */

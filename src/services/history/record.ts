@@ -12,7 +12,7 @@ import type { Risk } from '../../core/plan-risk.js';
 export const HISTORY_RECORD_VERSION = 1;
 
 /** What a record is about. `state-…` names a state change (e.g. `state-push`). */
-export type HistoryOperation = 'apply' | 'destroy' | 'drift' | `state-${string}`;
+export type HistoryOperation = 'apply' | 'destroy' | 'drift' | 'roll' | `state-${string}`;
 
 /**
  * How the operation went: `running` while it runs (written at its start), then `succeeded`,
@@ -93,6 +93,37 @@ export interface HistoryRecord {
     backupPath?: string;
     lock?: { id: string; who: string; operation: string; created: string };
   };
+  /** A roll of a node group (`operation` roll): see services/roll. */
+  roll?: RollRecord;
+}
+
+/** What a roll record holds: the plan, each node's steps, and where it stopped. */
+export interface RollRecord {
+  layer: 'secure' | 'compute';
+  /** The auto-scaling group. */
+  group: string;
+  /** The launch template version the replacements launch from. */
+  version: string;
+  force: boolean;
+  batch: number;
+  /** The instances the plan named, in order. */
+  planned: string[];
+  /** One entry per instance the roll started on, in order. */
+  nodes: RollNodeRecord[];
+  /** Set when the roll stopped before the end: what said no, on which instance, and why. */
+  stopped?: { step: string; instanceId?: string; reason: string };
+}
+
+/** One instance of a roll. */
+export interface RollNodeRecord {
+  instanceId: string;
+  availabilityZone: string;
+  /** The Kubernetes node, when it had registered. */
+  node?: string;
+  /** The instance the group launched in its place. */
+  replacement?: string;
+  /** Each step as it ended: `drain`, `etcd-remove`, `terminate`, `replaced`, `attached`, `ready`, `etcd-member`, `settle`. */
+  steps: { step: string; result: 'succeeded' | 'failed' | 'skipped'; at: string; detail?: string }[];
 }
 
 /** The largest start time a key can encode (ms): keys hold `HISTORY_TIME_MAX - startedMs`, 13 digits. */
@@ -128,7 +159,7 @@ export function newHistoryId(now = new Date(), operation?: HistoryOperation): st
  * one (written before ids carried it) or not a record key.
  */
 export function operationOfKey(key: string): HistoryOperation | undefined {
-  const m = /-\d{8}T\d{6}Z-(apply|destroy|drift|state-[a-z-]+)-[0-9a-f]{6}\.json$/.exec(key);
+  const m = /-\d{8}T\d{6}Z-(apply|destroy|drift|roll|state-[a-z-]+)-[0-9a-f]{6}\.json$/.exec(key);
   return m ? (m[1] as HistoryOperation) : undefined;
 }
 
@@ -165,6 +196,12 @@ export function stateText(st: NonNullable<HistoryRecord['state']>): string {
   return `${what}${serials}`;
 }
 
+/** A roll in a few words: `secure to version 3: 2 of 3 replaced` (and where it stopped). */
+export function rollText(r: RollRecord): string {
+  const replaced = r.nodes.filter((n) => n.replacement && !n.steps.some((s) => s.result === 'failed')).length;
+  return `${r.layer} to version ${r.version}: ${replaced} of ${r.planned.length} replaced${r.stopped ? `; stopped at ${r.stopped.step}${r.stopped.instanceId ? ` of ${r.stopped.instanceId}` : ''}` : ''}`;
+}
+
 /** One human line per record: `2026-11-29T10:04:12Z  apply    succeeded  +3 ~0 -0  12.3 s  arn (user@host)  id`. */
 export function historyLine(rec: HistoryRecord): string {
   const counts = rec.result ?? (rec.plan ? { add: rec.plan.add, change: rec.plan.change, destroy: rec.plan.destroy } : undefined);
@@ -175,7 +212,7 @@ export function historyLine(rec: HistoryRecord): string {
     rec.operation.padEnd(8),
     rec.outcome.padEnd(11),
     counts ? `+${counts.add} ~${counts.change} -${counts.destroy}${rec.result?.import ? ` (${rec.result.import} imported)` : ''}` : '-',
-    rec.plan ? `risk ${rec.plan.risk}` : rec.drift ? `${rec.drift.changed.length} drifted` : rec.state ? stateText(rec.state) : '',
+    rec.plan ? `risk ${rec.plan.risk}` : rec.drift ? `${rec.drift.changed.length} drifted` : rec.state ? stateText(rec.state) : rec.roll ? rollText(rec.roll) : '',
     d !== undefined ? `${(d / 1000).toFixed(1)} s` : rec.outcome === 'running' ? 'running' : '',
     failedRes ? `${failedRes} failed` : '',
     `${rec.who.login} (${rec.who.arn})`,

@@ -1,0 +1,341 @@
+/**
+ * Runs a roll: the nodes of a {@link RollPlan}, a batch at a time, every step gated and reported.
+ * Plain TypeScript, no Ink: the Roll pane and `--ci roll` drive it the same way.
+ *
+ * Before each batch, the gates (each reported with its result): the group at its desired capacity
+ * with every instance InService and Healthy; every Kubernetes node Ready and no kube-system pod
+ * unhealthy; for the control plane, etcd healthy with the full member count (`etcdctl endpoint
+ * health --cluster` and `member list` on a healthy control-plane node through SSH).
+ *
+ * Per node: cordon and drain (the Eviction API); for the control plane, remove its etcd member
+ * (found by the node's addresses) from a healthy peer; terminate the instance through
+ * `TerminateInstanceInAutoScalingGroup` without decrementing the capacity; wait for the
+ * replacement to be InService, for the control plane to have attached the freed etcd volume and
+ * network interface of its zone (tags KubernetesCluster and Role = secure, as the bootstrap's
+ * `attach_free` finds them), to be a Ready node, and for the control plane to be an etcd member
+ * again with all members healthy; then wait `settleMs`.
+ *
+ * Any failed gate or step stops the roll, says which and why, and leaves the group as it is (no
+ * further termination). Between batches, {@link RollControl.pause} waits and {@link RollControl.abort}
+ * stops. Every step is put in the {@link RollRecord} given (the caller writes it to the history).
+ */
+import type { RollNodeRecord, RollRecord } from '../history/record.js';
+import { ETCD_COMMANDS, etcdGate, memberAt, parseEndpointHealth, parseMemberList, type EtcdMember } from './etcd.js';
+import type { GroupInstance, NodeGroup } from './group.js';
+import { RollError, sleep, type DrainOptions, type DrainResult, type GateResult, type RollNode } from './kube.js';
+import { blockersOf, type RollPlan } from './plan.js';
+
+/** What the runner needs of AWS, Kubernetes and SSH (the services; tests pass the same ones on real parts). */
+export interface RollPorts {
+  readGroup(signal?: AbortSignal): Promise<NodeGroup>;
+  /** `TerminateInstanceInAutoScalingGroup`, `ShouldDecrementDesiredCapacity` false. */
+  terminate(instanceId: string): Promise<void>;
+  /** The control plane's slot volume and network interface attached to the instance (ids), if any. */
+  slotOf(instanceId: string, availabilityZone: string): Promise<{ volume?: string; networkInterface?: string }>;
+  clusterGate(): Promise<GateResult>;
+  nodeOf(instanceId: string): Promise<RollNode | undefined>;
+  drain(node: string, o: DrainOptions): Promise<DrainResult>;
+  /**
+   * Runs an etcdctl command line on one of `on` (control-plane instances, tried in order until one
+   * answers), for the control plane only.
+   * @returns the first answer: exit status, output, and which instance ran it.
+   * @throws RollError when none could be reached.
+   */
+  etcd?(command: string, on: readonly GroupInstance[], signal?: AbortSignal): Promise<{ code: number; stdout: string; stderr: string; instanceId: string }>;
+}
+
+/** How a roll runs. */
+export interface RollSettings {
+  /** `--drain-timeout`, ms (default 300,000). */
+  drainTimeoutMs: number;
+  /** `--disable-eviction`. */
+  disableEviction: boolean;
+  /** `--settle`, ms, after each batch (default 60,000). */
+  settleMs: number;
+  /** How long a replacement may take to be InService, attached, a Ready node and an etcd member, ms (default 900,000). */
+  replaceTimeoutMs: number;
+  /** Between two looks while waiting, ms (default 10,000). */
+  pollMs: number;
+}
+
+/** The defaults of {@link RollSettings}. */
+export const ROLL_DEFAULTS: RollSettings = { drainTimeoutMs: 300_000, disableEviction: false, settleMs: 60_000, replaceTimeoutMs: 900_000, pollMs: 10_000 };
+
+/** What the runner reports as it goes. */
+export type RollEvent =
+  | { kind: 'gate'; name: 'capacity' | 'cluster' | 'etcd'; ok: boolean; detail: string }
+  | { kind: 'step'; instanceId: string; step: string; state: 'running' | 'succeeded' | 'failed' | 'skipped'; detail: string }
+  | { kind: 'batch'; index: number; of: number; instanceIds: string[] }
+  | { kind: 'paused' }
+  | { kind: 'resumed' }
+  | { kind: 'record' };
+
+/** Pause, resume and abort, between batches. */
+export class RollControl {
+  private paused = false;
+  private aborted = false;
+  private wake: (() => void) | undefined;
+  /** Pauses after the current node (batch). */
+  pause(): void {
+    this.paused = true;
+  }
+  resume(): void {
+    this.paused = false;
+    this.wake?.();
+  }
+  /** Stops after the current node (batch); a paused roll stops at once. */
+  abort(): void {
+    this.aborted = true;
+    this.wake?.();
+  }
+  get isPaused(): boolean {
+    return this.paused;
+  }
+  get isAborted(): boolean {
+    return this.aborted;
+  }
+  /** @internal Waits while paused; true when aborted. */
+  async checkpoint(onPause: () => void, onResume: () => void): Promise<boolean> {
+    if (this.aborted) return true;
+    if (!this.paused) return false;
+    onPause();
+    while (this.paused && !this.aborted) await new Promise<void>((r) => (this.wake = r));
+    this.wake = undefined;
+    if (!this.aborted) onResume();
+    return this.aborted;
+  }
+}
+
+/** How a roll ended. */
+export interface RollOutcome {
+  /** `succeeded` (every planned node replaced), `failed` (a gate or step said no), `aborted` (abort between batches), `interrupted` (the signal). */
+  outcome: 'succeeded' | 'failed' | 'aborted' | 'interrupted';
+  /** Instances replaced (old id → new id). */
+  replaced: { from: string; to: string }[];
+  /** When it did not succeed: what said no, and why. */
+  reason?: string;
+}
+
+/** A new {@link RollRecord} for a plan. */
+export function rollRecordOf(plan: RollPlan, o: { force: boolean; batch: number }): RollRecord {
+  return { layer: plan.layer, group: plan.group, version: plan.version, force: o.force, batch: o.batch, planned: plan.batches.flat().map((t) => t.instance.instanceId), nodes: [] };
+}
+
+/**
+ * Runs `plan`. Never throws for a gate or step that says no (the outcome says it, and
+ * `record.stopped`); rejects only for a bug.
+ * @param record filled as it goes; `emit({kind:'record'})` says when to write it.
+ */
+export async function runRoll(
+  plan: RollPlan,
+  ports: RollPorts,
+  settings: RollSettings,
+  record: RollRecord,
+  emit: (e: RollEvent) => void,
+  control: RollControl = new RollControl(),
+  signal?: AbortSignal,
+): Promise<RollOutcome> {
+  const secure = plan.layer === 'secure';
+  const replaced: RollOutcome['replaced'] = [];
+  const now = () => new Date().toISOString();
+  let current: { instanceId?: string; step: string } = { step: 'gates' };
+
+  const nodeRec = (i: GroupInstance): RollNodeRecord => {
+    let n = record.nodes.find((x) => x.instanceId === i.instanceId);
+    if (!n) {
+      n = { instanceId: i.instanceId, availabilityZone: i.availabilityZone, steps: [] };
+      record.nodes.push(n);
+    }
+    return n;
+  };
+  const step = (i: GroupInstance, name: string, state: 'running' | 'succeeded' | 'failed' | 'skipped', detail: string) => {
+    current = { instanceId: i.instanceId, step: name };
+    emit({ kind: 'step', instanceId: i.instanceId, step: name, state, detail });
+    if (state !== 'running') {
+      nodeRec(i).steps.push({ step: name, result: state, at: now(), ...(detail ? { detail } : {}) });
+      emit({ kind: 'record' });
+    }
+  };
+  const fail = (reason: string, instanceId?: string): RollOutcome => {
+    record.stopped = { step: current.step, ...(instanceId ?? current.instanceId ? { instanceId: instanceId ?? current.instanceId } : {}), reason };
+    emit({ kind: 'record' });
+    return { outcome: 'failed', replaced, reason };
+  };
+  const gate = (name: 'capacity' | 'cluster' | 'etcd', r: GateResult) => {
+    emit({ kind: 'gate', name, ok: r.ok, detail: r.detail });
+    return r.ok;
+  };
+
+  /** The etcd members and health, asked on a control-plane instance not in `except`. */
+  const etcdState = async (group: NodeGroup, except: readonly string[]): Promise<{ members: EtcdMember[]; gate: GateResult }> => {
+    const on = group.instances.filter((i) => !except.includes(i.instanceId) && i.lifecycleState === 'InService');
+    const list = await ports.etcd!(ETCD_COMMANDS.members, on, signal);
+    if (list.code !== 0) throw new RollError(`etcdctl member list failed on ${list.instanceId} (exit ${list.code}): ${(list.stderr || list.stdout).trim().split('\n')[0] ?? ''}`, 'look at etcd on the control plane (kubectl -n kube-system logs etcd-NODE)');
+    const members = parseMemberList(list.stdout);
+    const h = await ports.etcd!(ETCD_COMMANDS.health, on, signal);
+    // endpoint health exits 1 when an endpoint is unhealthy, and still prints its JSON.
+    let health;
+    try {
+      health = parseEndpointHealth(h.stdout);
+    } catch {
+      throw new RollError(`etcdctl endpoint health failed on ${h.instanceId} (exit ${h.code}): ${(h.stderr || h.stdout).trim().split('\n')[0] ?? ''}`, 'look at etcd on the control plane');
+    }
+    return { members, gate: etcdGate(members, health, group.desired) };
+  };
+
+  const waitFor = async <T>(what: string, look: () => Promise<T | undefined>): Promise<T> => {
+    const deadline = Date.now() + settings.replaceTimeoutMs;
+    for (;;) {
+      signal?.throwIfAborted();
+      const v = await look();
+      if (v !== undefined) return v;
+      if (Date.now() + settings.pollMs > deadline) throw new RollError(`${what}: not within ${Math.round(settings.replaceTimeoutMs / 1000)} s`, 'look at the instance (its console output, the bootstrap log /var/log/cloud-init-output.log), then resume (:roll)');
+      await sleep(settings.pollMs, signal);
+    }
+  };
+
+  try {
+    for (const [index, batch] of plan.batches.entries()) {
+      if (await control.checkpoint(() => emit({ kind: 'paused' }), () => emit({ kind: 'resumed' }))) {
+        record.stopped = { step: 'aborted', reason: `aborted by the operator after ${index} of ${plan.batches.length} batch${plan.batches.length === 1 ? '' : 'es'}` };
+        emit({ kind: 'record' });
+        return { outcome: 'aborted', replaced, reason: record.stopped.reason };
+      }
+      const ids = batch.map((t) => t.instance.instanceId);
+      emit({ kind: 'batch', index, of: plan.batches.length, instanceIds: ids });
+      current = { step: 'gates' };
+
+      // Gates.
+      const group = await ports.readGroup(signal);
+      const missing = ids.filter((id) => !group.instances.some((i) => i.instanceId === id));
+      if (missing.length) return fail(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} no longer in ${group.name}: plan the roll again (:roll)`);
+      const blockers = blockersOf(group);
+      if (!gate('capacity', blockers.length ? { ok: false, detail: blockers.join('; ') } : { ok: true, detail: `${group.instances.length} of ${group.desired} instances InService and Healthy` })) {
+        return fail(`the capacity gate: ${blockers.join('; ')}`);
+      }
+      const cg = await ports.clusterGate();
+      if (!gate('cluster', cg)) return fail(`the cluster gate: ${cg.detail}`);
+      let members: EtcdMember[] = [];
+      if (secure) {
+        const st = await etcdState(group, []);
+        if (!gate('etcd', st.gate)) return fail(`the etcd gate: ${st.gate.detail}`);
+        members = st.members;
+      }
+
+      // Drain each node of the batch.
+      const before = new Set(group.instances.map((i) => i.instanceId));
+      for (const t of batch) {
+        const i = t.instance;
+        const node = await ports.nodeOf(i.instanceId);
+        if (!node) {
+          step(i, 'drain', 'skipped', `${i.instanceId} is no Kubernetes node (none has its providerID): nothing to drain`);
+          continue;
+        }
+        nodeRec(i).node = node.name;
+        step(i, 'drain', 'running', `cordon and drain ${node.name}`);
+        try {
+          const r = await ports.drain(node.name, { timeoutMs: settings.drainTimeoutMs, disableEviction: settings.disableEviction, retryMs: Math.min(5_000, settings.pollMs), ...(signal ? { signal } : {}), onProgress: (text) => emit({ kind: 'step', instanceId: i.instanceId, step: 'drain', state: 'running', detail: text }) });
+          step(i, 'drain', 'succeeded', `${node.name}: ${r.evicted.length} pod${r.evicted.length === 1 ? '' : 's'} ${settings.disableEviction ? 'deleted' : 'evicted'}, ${r.skipped.length} left (static, DaemonSet, ended)`);
+        } catch (err) {
+          if (!(err instanceof RollError)) throw err;
+          step(i, 'drain', 'failed', err.message);
+          return fail(err.message, i.instanceId);
+        }
+      }
+
+      // The control plane: the node's etcd member goes before the instance does.
+      if (secure) {
+        for (const t of batch) {
+          const i = t.instance;
+          const m = memberAt(members, i.privateIps);
+          if (!m) {
+            step(i, 'etcd-remove', 'skipped', `no etcd member at ${i.privateIps.join(', ') || 'its addresses'}`);
+            continue;
+          }
+          step(i, 'etcd-remove', 'running', `remove member ${m.id} (${m.name || m.peerUrls.join(',')})`);
+          const r = await ports.etcd!(ETCD_COMMANDS.remove(m.id), group.instances.filter((x) => !ids.includes(x.instanceId)), signal);
+          if (r.code !== 0) {
+            const why = `etcdctl member remove ${m.id} failed on ${r.instanceId} (exit ${r.code}): ${(r.stderr || r.stdout).trim().split('\n')[0] ?? ''}`;
+            step(i, 'etcd-remove', 'failed', why);
+            return fail(why, i.instanceId);
+          }
+          step(i, 'etcd-remove', 'succeeded', `member ${m.id} (${m.name}) removed, on ${r.instanceId}`);
+        }
+      }
+
+      // Terminate, the capacity kept: the group launches the replacements.
+      for (const t of batch) {
+        const i = t.instance;
+        step(i, 'terminate', 'running', `terminate ${i.instanceId} (capacity kept)`);
+        await ports.terminate(i.instanceId);
+        step(i, 'terminate', 'succeeded', `${i.instanceId} terminated; ${group.name} launches its replacement`);
+      }
+
+      // The replacements: InService, (control plane) attached, Ready, (control plane) an etcd member.
+      const fresh = await waitFor(`${batch.length} replacement${batch.length === 1 ? '' : 's'} InService in ${group.name}`, async () => {
+        const g = await ports.readGroup(signal);
+        const news = g.instances.filter((x) => !before.has(x.instanceId));
+        const ready = news.filter((x) => x.lifecycleState === 'InService' && x.healthStatus === 'Healthy');
+        return ready.length >= batch.length && blockersOf(g).length === 0 ? ready : undefined;
+      });
+      // Pair each old instance with a replacement, of its own zone first.
+      const pool = [...fresh];
+      for (const t of batch) {
+        const i = t.instance;
+        const k = Math.max(0, pool.findIndex((x) => x.availabilityZone === i.availabilityZone));
+        const r = pool.splice(k, 1)[0]!;
+        nodeRec(i).replacement = r.instanceId;
+        replaced.push({ from: i.instanceId, to: r.instanceId });
+        step(i, 'replaced', 'succeeded', `${r.instanceId} InService in ${r.availabilityZone} (version ${r.launchTemplateVersion ?? '?'})`);
+      }
+      for (const t of batch) {
+        const i = t.instance;
+        const r = fresh.find((x) => x.instanceId === nodeRec(i).replacement)!;
+        try {
+          if (secure) {
+            step(i, 'attached', 'running', `waiting for ${r.instanceId} to attach the etcd volume and network interface of ${r.availabilityZone}`);
+            const slot = await waitFor(`${r.instanceId} attaching the etcd volume and network interface of ${r.availabilityZone}`, async () => {
+              const s = await ports.slotOf(r.instanceId, r.availabilityZone);
+              return s.volume && s.networkInterface ? s : undefined;
+            });
+            step(i, 'attached', 'succeeded', `${r.instanceId} holds ${slot.volume} and ${slot.networkInterface}`);
+          }
+          step(i, 'ready', 'running', `waiting for ${r.instanceId} to be a Ready node`);
+          const node = await waitFor(`${r.instanceId} a Ready Kubernetes node`, async () => {
+            const n = await ports.nodeOf(r.instanceId);
+            return n?.ready ? n : undefined;
+          });
+          step(i, 'ready', 'succeeded', `${node.name} Ready`);
+          if (secure) {
+            step(i, 'etcd-member', 'running', `waiting for ${r.instanceId} to be an etcd member, all members healthy`);
+            const ips = async () => (await ports.readGroup(signal)).instances.find((x) => x.instanceId === r.instanceId)?.privateIps ?? r.privateIps;
+            const st = await waitFor(`${r.instanceId} an etcd member with all ${group.desired} members healthy`, async () => {
+              const s = await etcdState(await ports.readGroup(signal), []);
+              const m = memberAt(s.members, await ips());
+              return m && m.status === 'started' && s.gate.ok ? { m, s } : undefined;
+            });
+            step(i, 'etcd-member', 'succeeded', `member ${st.m.id} (${st.m.name}); ${st.s.gate.detail}`);
+          }
+        } catch (err) {
+          if (!(err instanceof RollError)) throw err;
+          step(i, current.step, 'failed', err.message);
+          return fail(err.message, i.instanceId);
+        }
+      }
+      if (settings.settleMs > 0 && index < plan.batches.length - 1) {
+        for (const t of batch) step(t.instance, 'settle', 'running', `settling ${Math.round(settings.settleMs / 1000)} s`);
+        await sleep(settings.settleMs, signal);
+        for (const t of batch) step(t.instance, 'settle', 'succeeded', `${Math.round(settings.settleMs / 1000)} s`);
+      }
+    }
+    return { outcome: 'succeeded', replaced };
+  } catch (err) {
+    if (signal?.aborted) {
+      record.stopped = { step: current.step, ...(current.instanceId ? { instanceId: current.instanceId } : {}), reason: 'interrupted' };
+      emit({ kind: 'record' });
+      return { outcome: 'interrupted', replaced, reason: `interrupted during ${current.step}${current.instanceId ? ` of ${current.instanceId}` : ''}` };
+    }
+    if (err instanceof Error && 'hint' in err) return fail((err as Error).message);
+    throw err;
+  }
+}
