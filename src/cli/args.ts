@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors.js';
 import type { SshCliOptions } from './ci-ssh.js';
+import type { RollCliOptions } from './ci-roll.js';
 
 /** Headless commands (`--ci CMD`). */
-export const CI_COMMANDS = ['plan', 'apply', 'destroy', 'drift', 'output', 'instances', 'elbs', 'secrets', 'bootstrap', 'ssh', 'exec', 'cluster', 'unlock', 'state-push-errored', 'history', 'state', 'fleet'] as const;
+export const CI_COMMANDS = ['plan', 'apply', 'destroy', 'drift', 'output', 'instances', 'elbs', 'secrets', 'bootstrap', 'ssh', 'exec', 'cluster', 'unlock', 'state-push-errored', 'history', 'state', 'fleet', 'roll'] as const;
 export type CiCommand = (typeof CI_COMMANDS)[number];
 
 /** `--ci secrets` sub-commands and their arguments. */
@@ -91,6 +92,8 @@ export type Invocation =
       state?: StateCommand;
       /** With `--ci history --limit N` (1 to 1000). */
       limit?: number;
+      /** With `--ci roll secure|compute`. */
+      roll?: RollCliOptions;
     }
   | {
       /** `--ci fleet`: every environment of profiles/, from its state bucket (no -e). */
@@ -125,6 +128,9 @@ export const USAGE = `usage:
                                                  state repairs: refused while the lock is held, a copy of the state kept first, recorded in the history
   ./run.kube -e ENV --ci ssh TARGET [SSH OPTIONS] [-- COMMAND]
   ./run.kube -e ENV --ci exec (--role ROLE | TARGET...) [--concurrency N] [SSH OPTIONS] [--json] -- COMMAND
+  ./run.kube -e ENV --ci roll secure|compute [--auto-approve] [--force] [--batch N] [--settle S] [--drain-timeout S] [--disable-eviction] [--kubeconfig FILE] [SSH OPTIONS] [--json]
+                                                 replace the group's instances on an old launch template version, a node (or batch) at a time, gated
+                                                 on health (etcd through SSH for secure); without --auto-approve: the plan and the gates, exit 2
   ./run.kube [--local] --fleet [--concurrency N] [--playground-age DAYS]   the Fleet screen: every environment of profiles/ (Enter opens one)
   ./run.kube [--local] --ci fleet [--playground-age DAYS] [--json]   every environment of profiles/: lock, last operation, drift, playground age;
                                                  exit 0 all clear, 2 something needs attention, 1 error
@@ -146,6 +152,11 @@ options:
       --playground-age DAYS  with --fleet and --ci fleet: a playground whose first apply is older needs attention (default 7)
       --drift-every D    console: a drift check every D (e.g. 30m; 1m to 24h), never while an operation runs, the lock is held or a plan awaits apply; the result and its age in the header
       --kubeconfig FILE  the cluster's kubeconfig (default: the admin kubeconfig in the secrets bucket)
+      --force            with --ci roll: every instance, also those on the current version
+      --batch N          with --ci roll compute: workers replaced together (default 1; secure is always 1)
+      --settle S         with --ci roll: seconds to wait after each node before the next (default 60)
+      --drain-timeout S  with --ci roll: seconds a drain may take; a pod still not evicted stops the roll (default 300)
+      --disable-eviction with --ci roll: delete pods instead of evicting them (PodDisruptionBudgets are not asked)
   -h, --help           this text
 
 SSH OPTIONS (TARGET: an instance id, a Name tag or HOST[:PORT]; always through the bastion):
@@ -160,7 +171,8 @@ SSH OPTIONS (TARGET: an instance id, a Name tag or HOST[:PORT]; always through t
 exit codes (--ci): 0 success and no changes, 2 plan has changes, 1 any error;
   ssh: the remote command's status, 255 when the connection, host key or login fails;
   exec: 0 when every node exited 0, else 1;
-  cluster: 0 all nodes Ready and no unhealthy pod, 2 something unhealthy, 1 API unreachable (10 s), TLS or auth failure`;
+  cluster: 0 all nodes Ready and no unhealthy pod, 2 something unhealthy, 1 API unreachable (10 s), TLS or auth failure;
+  roll: 0 rolled (or nothing to roll), 2 something to roll and no --auto-approve, 1 a gate or step said no, interrupted, or an error`;
 
 /** The options of `play.kube` / `run.kube` (node's util.parseArgs); each may be given once. */
 const OPTIONS = {
@@ -186,6 +198,11 @@ const OPTIONS = {
   'drift-every': { type: 'string' },
   'playground-age': { type: 'string' },
   fleet: { type: 'boolean' },
+  force: { type: 'boolean' },
+  batch: { type: 'string' },
+  settle: { type: 'string' },
+  'drain-timeout': { type: 'string' },
+  'disable-eviction': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -272,6 +289,9 @@ export function parseInvocation(argv: readonly string[]): Invocation {
     return { kind: 'local-stop' };
   }
   if (v.fleet) return parseFleetConsole(v, pos);
+  const rollOnly = (['force', 'batch', 'settle', 'drain-timeout', 'disable-eviction'] as const).filter((k) => v[k] !== undefined);
+  if (rollOnly.length && v.ci !== 'roll') throw new UsageError(`--${rollOnly[0]} only works with --ci roll`, 'see --help');
+  if (v.ci === 'roll') return parseRoll(v, pos);
   const sshLike = v.ci === 'ssh' || v.ci === 'exec';
   const sshOnly = (['bastion', 'user', 'identity', 'known-hosts', 'accept-new-host-key', 'role', 'concurrency', 'connect-timeout'] as const).filter((k) => v[k] !== undefined);
   const consoleSsh = ['bastion', 'user', 'identity', 'known-hosts'];
@@ -356,6 +376,65 @@ export function parseInvocation(argv: readonly string[]): Invocation {
     ...(v.ci === 'unlock' ? { lockId: pos[0]! } : {}),
     ...(state ? { state } : {}),
     ...(limit !== undefined ? { limit } : {}),
+  };
+}
+
+/** Seconds given on the command line → ms. @throws UsageError outside `min`..`max` seconds. */
+function seconds(name: string, text: string | boolean | undefined, dflt: number, min: number, max: number): number {
+  if (typeof text !== 'string') return dflt * 1000;
+  const n = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || n < min || n > max) throw new UsageError(`--${name} "${text.slice(0, 40)}" is not a number of seconds from ${min} to ${max}`, `e.g. --${name} ${dflt}`);
+  return Math.round(n * 1000);
+}
+
+/** `--ci roll secure|compute [options]`. */
+function parseRoll(v: Record<string, string | boolean | undefined>, pos: readonly string[]): Invocation {
+  if (pos.length !== 1 || (pos[0] !== 'secure' && pos[0] !== 'compute')) {
+    throw new UsageError(`--ci roll takes the node group to roll, secure or compute${pos.length ? ` (not ${pos.map((p) => `"${p.slice(0, 40)}"`).join(' ')})` : ''}`, 'e.g. ./run.kube -e ENV --ci roll compute --batch 2');
+  }
+  const layer = pos[0];
+  for (const k of ['role', 'concurrency', 'format', 'limit', 'write-profile', 'overwrite', 'drift-every', 'playground-age'] as const) {
+    if (v[k] !== undefined) throw new UsageError(`--${k} does not go with --ci roll`, 'see --help');
+  }
+  const play = v.play === true;
+  if (play && v.env !== undefined) throw new UsageError('--play and -e ENV cannot be used together', 'use ./play.kube, or ./run.kube -e ENV');
+  if (!play && v.env === undefined) throw new UsageError('no environment given', 'pass -e ENV (profiles/ENV.tfvars), or use ./play.kube for your playground');
+  let batch = 1;
+  if (typeof v.batch === 'string') {
+    batch = Number(v.batch);
+    if (!/^\d+$/.test(v.batch) || batch < 1 || batch > 100) throw new UsageError(`--batch "${v.batch.slice(0, 40)}" is not a number from 1 to 100`, 'e.g. --batch 2');
+    if (layer === 'secure' && batch > 1) throw new UsageError('--batch is for compute: the control plane (secure) is rolled one node at a time, so that etcd keeps its quorum', 'drop --batch, or roll compute');
+  }
+  let connectTimeoutMs: number | undefined;
+  if (v['connect-timeout'] !== undefined) connectTimeoutMs = seconds('connect-timeout', v['connect-timeout'], 10, 1, 600);
+  return {
+    kind: 'ci',
+    ...(v.env !== undefined ? { environment: v.env as string } : {}),
+    play,
+    local: v.local === true,
+    command: 'roll',
+    json: v.json === true,
+    autoApprove: v['auto-approve'] === true,
+    writeProfile: false,
+    ssh: {
+      ...(typeof v.bastion === 'string' ? { bastion: v.bastion } : {}),
+      ...(typeof v.user === 'string' ? { user: v.user } : {}),
+      ...(typeof v.identity === 'string' ? { identity: v.identity } : {}),
+      ...(typeof v['known-hosts'] === 'string' ? { knownHosts: v['known-hosts'] } : {}),
+      acceptNewHostKey: v['accept-new-host-key'] === true,
+      ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
+      targets: [],
+      command: [],
+    },
+    ...(typeof v.kubeconfig === 'string' ? { kubeconfig: v.kubeconfig } : {}),
+    roll: {
+      layer,
+      force: v.force === true,
+      batch,
+      settleMs: seconds('settle', v.settle, 60, 0, 3600),
+      drainTimeoutMs: seconds('drain-timeout', v['drain-timeout'], 300, 1, 86_400),
+      disableEviction: v['disable-eviction'] === true,
+    },
   };
 }
 

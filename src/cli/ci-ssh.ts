@@ -56,6 +56,54 @@ export interface CiSshOptions {
   stderr?: NodeJS.WritableStream;
 }
 
+/**
+ * The SSH settings of the command line's options: the bastion (`--bastion`, else the Terraform
+ * output `bastion_public_ip`, else the bastion instance), the user, the identity (`--identity`,
+ * the profile's `ssh_identity_file`, `~/.ssh/kube-ENV`, the agent), known_hosts, and what an
+ * unknown host key gets (`--accept-new-host-key` adds it, with a warning on `err`).
+ * @throws SshError (no bastion, no identity) or what opening the session throws.
+ */
+export async function resolveSshSettings(o: {
+  ssh: Omit<SshCliOptions, 'targets' | 'command'>;
+  profile: Profile;
+  environment: string;
+  env: NodeJS.ProcessEnv;
+  err: (line: string) => void;
+  session: () => Promise<Session>;
+  instances: () => Promise<InstanceRow[]>;
+}): Promise<SshSettings> {
+  const s = o.ssh;
+  // Bastion: --bastion, else the output, else the bastion instance.
+  let bastionOutput: string | undefined;
+  if (!s.bastion) {
+    const sess = await o.session();
+    const out = (await sess.engine.outputs()).find((x) => x.name === 'bastion_public_ip');
+    bastionOutput = typeof out?.value === 'string' && out.value ? out.value : undefined;
+  }
+  const bastion = resolveBastion(s.bastion, bastionOutput, bastionOutput || s.bastion ? [] : await o.instances());
+  const home = o.env.HOME || homedir();
+  const identity = await resolveIdentity({
+    ...(s.identity ? { identityFile: s.identity } : {}),
+    profileIdentityFile: o.profile.ssh_identity_file,
+    environment: o.environment,
+    home,
+    agentSocket: o.env.SSH_AUTH_SOCK ?? '',
+  });
+  const knownHostsFile = s.knownHosts ?? join(home, '.ssh', 'known_hosts');
+  return {
+    bastion,
+    user: s.user || o.profile.ssh_user || DEFAULT_USER,
+    identity,
+    knownHostsFile,
+    ...(s.connectTimeoutMs ? { timeoutMs: s.connectTimeoutMs } : {}),
+    onUnknownHost: async (k) => {
+      if (!s.acceptNewHostKey) return false;
+      o.err(`warning: permanently added the ${k.keyType} host key of ${k.label} (${k.name}, ${k.fingerprint}) to ${knownHostsFile}`);
+      return true;
+    },
+  };
+}
+
 /** True when TARGET needs the environment's instances to resolve (an id or a bare Name tag). */
 export function needsInstances(spec: string): boolean {
   return /^i-[0-9a-f]{8,17}$/.test(spec) || !/[.:[]/.test(spec);
@@ -103,35 +151,7 @@ export async function runCiSsh(o: CiSshOptions): Promise<number> {
       targets.push(...t);
     }
     for (const spec of s.targets) targets.push(resolveTarget(spec, needsInstances(spec) ? await listed() : []));
-    // Bastion: --bastion, else the output, else the bastion instance.
-    let bastionOutput: string | undefined;
-    if (!s.bastion) {
-      const sess = await opened();
-      const out = (await sess.engine.outputs()).find((x) => x.name === 'bastion_public_ip');
-      bastionOutput = typeof out?.value === 'string' && out.value ? out.value : undefined;
-    }
-    const bastion = resolveBastion(s.bastion, bastionOutput, bastionOutput || s.bastion ? [] : await listed());
-    const home = o.env.HOME || homedir();
-    const identity = await resolveIdentity({
-      ...(s.identity ? { identityFile: s.identity } : {}),
-      profileIdentityFile: o.profile.ssh_identity_file,
-      environment: o.environment,
-      home,
-      agentSocket: o.env.SSH_AUTH_SOCK ?? '',
-    });
-    const knownHostsFile = s.knownHosts ?? join(home, '.ssh', 'known_hosts');
-    const settings: SshSettings = {
-      bastion,
-      user: s.user || o.profile.ssh_user || DEFAULT_USER,
-      identity,
-      knownHostsFile,
-      ...(s.connectTimeoutMs ? { timeoutMs: s.connectTimeoutMs } : {}),
-      onUnknownHost: async (k) => {
-        if (!s.acceptNewHostKey) return false;
-        o.err(`warning: permanently added the ${k.keyType} host key of ${k.label} (${k.name}, ${k.fingerprint}) to ${knownHostsFile}`);
-        return true;
-      },
-    };
+    const settings = await resolveSshSettings({ ssh: s, profile: o.profile, environment: o.environment, env: o.env, err: o.err, session: opened, instances: listed });
     if (o.command === 'ssh') {
       const target = targets[0]!;
       const conn = await connect(target, settings);

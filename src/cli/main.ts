@@ -86,6 +86,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         const { runCiSsh } = await import('./ci-ssh.js');
         return await runCiSsh({ command: inv.command, environment, profile, local: inv.local, json: inv.json, ssh: inv.ssh, paths, env, out, err });
       }
+      if (inv.command === 'roll' && inv.roll && inv.ssh) {
+        const { runCiRoll } = await import('./ci-roll.js');
+        const { targets: _t, command: _c, ...ssh } = inv.ssh;
+        return await runCiRoll({ environment, profile, local: inv.local, json: inv.json, autoApprove: inv.autoApprove, roll: inv.roll, ssh, ...(inv.kubeconfig ? { kubeconfig: inv.kubeconfig } : {}), paths, env, out, err });
+      }
       if (inv.command === 'cluster') {
         const { runCiClusterCommand } = await import('./ci-kube.js');
         return await runCiClusterCommand({ environment, profile, local: inv.local, json: inv.json, ...(inv.kubeconfig ? { kubeconfig: inv.kubeconfig } : {}), paths, env, out, err });

@@ -18,7 +18,7 @@
  *   the instance's providerID, an etcd member at the slot interface's address; and the node
  *   object's removal when its instance is gone, as the cloud controller does).
  */
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -128,6 +128,8 @@ export interface SecurePlatform {
   slotOf: Map<string, number>;
   /** Where the roll reaches an instance: the sshd host of its slot. */
   targetOf(i: GroupInstance): SshTarget;
+  /** The same, as a JSON file rewritten at every boot (instance id → {host, port, label}), for a roll in a child process. */
+  targetsFile: string;
   /** The stub's member list (its lines) and every etcdctl call (`NODE args`). */
   members(): Promise<string[]>;
   etcdLog(): Promise<string[]>;
@@ -209,6 +211,7 @@ export async function startSecurePlatform(environment: string): Promise<SecurePl
       if (code !== 0) throw new Error(`the boot of ${instanceId}: attach_free ${kind} exited ${code}: ${run.stderr()}`);
     }
     slotOf.set(instanceId, slotIndex);
+    await writeTargets();
     const name = `ip-${slot.eniIp.replace(/\./g, '-')}`;
     kube.add('nodes', makeNode(name, { roles: ['control-plane'], ip: slot.eniIp, providerID: `aws:///${slot.zone}/${instanceId}` }));
     kube.add('pods', makePod('kube-system', `etcd-${name}`, { node: name, mirror: true }));
@@ -220,6 +223,19 @@ export async function startSecurePlatform(environment: string): Promise<SecurePl
     lines.push(`${id}, started, ${name}, https://${slot.eniIp}:2380, https://${slot.eniIp}:2379, false`);
     await writeFile(join(etcdDir, 'members'), lines.join('\n') + '\n');
     boots.push({ instanceId, zone: slot.zone, at: Date.now() });
+  };
+
+  const targetsFile = join(dir, 'targets.json');
+  const targetOf = (i: GroupInstance): SshTarget => {
+    const s = slotOf.get(i.instanceId);
+    const host = ssh.nodes[s === undefined ? 0 : slots[s]!.host]!;
+    return { host: host.host, port: host.port, label: `${i.instanceId} (${host.name})`, role: 'secure', instanceId: i.instanceId };
+  };
+  const writeTargets = async () => {
+    const map: Record<string, SshTarget> = {};
+    for (const id of slotOf.keys()) map[id] = targetOf({ instanceId: id, availabilityZone: '', lifecycleState: '', healthStatus: '', privateIps: [] });
+    await writeFile(`${targetsFile}.new`, JSON.stringify(map));
+    await rename(`${targetsFile}.new`, targetsFile);
   };
 
   /** What the cloud does when an instance is gone: EC2 detaches its interface; the node object goes. */
@@ -306,11 +322,8 @@ export async function startSecurePlatform(environment: string): Promise<SecurePl
     sshSettings,
     slots,
     slotOf,
-    targetOf: (i) => {
-      const s = slotOf.get(i.instanceId);
-      const host = ssh.nodes[s === undefined ? 0 : slots[s]!.host]!;
-      return { host: host.host, port: host.port, label: `${i.instanceId} (${host.name})`, role: 'secure', instanceId: i.instanceId };
-    },
+    targetOf,
+    targetsFile,
     members: memberLines,
     etcdLog: async () => (await readFile(join(etcdDir, 'log'), 'utf8').catch(() => '')).split('\n').filter(Boolean),
     setUnhealthy: async (ip, unhealthy) => {

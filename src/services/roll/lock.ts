@@ -32,7 +32,7 @@ const statusOf = (err: unknown) => (err as { $metadata?: { httpStatusCode?: numb
 
 /** `pid N on HOST` in a roll lock's Info. */
 function ownerOf(info: string): { pid: number; host: string } | undefined {
-  const m = /\bpid (\d+) on (\S+)/.exec(info);
+  const m = /\bpid (\d+) on ([^\s)]+)/.exec(info);
   return m ? { pid: Number(m[1]), host: m[2]! } : undefined;
 }
 

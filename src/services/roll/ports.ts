@@ -32,7 +32,7 @@ export interface RollPortsOptions {
   /** SSH to the control plane (bastion, user, key, known_hosts); needed for `secure`. */
   ssh?: SshSettings;
   /** Where an instance is reached by SSH (default {@link instanceTarget}). */
-  targetOf?: (i: GroupInstance) => SshTarget;
+  targetOf?: (i: GroupInstance) => SshTarget | Promise<SshTarget>;
 }
 
 /** The ports of a real environment. Each call makes and ends its own clients. */
@@ -77,7 +77,14 @@ export function rollPorts(o: RollPortsOptions): RollPorts {
       const errors: string[] = [];
       for (const i of on) {
         if (!i.privateIps.length && !o.targetOf) continue;
-        const [r] = await runOnMany([targetOf(i)], command, o.ssh, { maxOutputBytes: 1 << 20, ...(signal ? { signal } : {}) });
+        let target: SshTarget;
+        try {
+          target = await targetOf(i);
+        } catch (err) {
+          errors.push(`${i.instanceId}: ${(err as Error).message}`);
+          continue;
+        }
+        const [r] = await runOnMany([target], command, o.ssh, { maxOutputBytes: 1 << 20, ...(signal ? { signal } : {}) });
         if (r && !r.error) return { code: r.code, stdout: r.stdout, stderr: r.stderr, instanceId: i.instanceId };
         errors.push(`${i.instanceId}: ${r?.error?.message ?? 'no answer'}`);
       }

@@ -116,6 +116,27 @@ export interface RollOutcome {
   reason?: string;
 }
 
+/** The node an earlier roll (killed, crashed, interrupted) left half-done. */
+export interface RollResume {
+  instanceId: string;
+  availabilityZone: string;
+  /** Every instance the earlier roll planned or saw launched: a newer one is the replacement. */
+  known: string[];
+}
+
+/**
+ * The half-done node of an earlier roll of the same layer, from its record: its last node, when
+ * that node's last step (an etcd member again, or Ready for workers) did not succeed. Undefined
+ * when it ended cleanly or never started a node.
+ */
+export function resumeOf(rec: RollRecord): RollResume | undefined {
+  const last = rec.nodes[rec.nodes.length - 1];
+  if (!last) return undefined;
+  const final = rec.layer === 'secure' ? 'etcd-member' : 'ready';
+  if (last.steps.some((x) => x.step === final && x.result === 'succeeded')) return undefined;
+  return { instanceId: last.instanceId, availabilityZone: last.availabilityZone, known: [...new Set([...rec.planned, ...rec.nodes.flatMap((n) => (n.replacement ? [n.instanceId, n.replacement] : [n.instanceId]))])] };
+}
+
 /** A new {@link RollRecord} for a plan. */
 export function rollRecordOf(plan: RollPlan, o: { force: boolean; batch: number }): RollRecord {
   return { layer: plan.layer, group: plan.group, version: plan.version, force: o.force, batch: o.batch, planned: plan.batches.flat().map((t) => t.instance.instanceId), nodes: [] };
@@ -134,6 +155,7 @@ export async function runRoll(
   emit: (e: RollEvent) => void,
   control: RollControl = new RollControl(),
   signal?: AbortSignal,
+  resume?: RollResume,
 ): Promise<RollOutcome> {
   const secure = plan.layer === 'secure';
   const replaced: RollOutcome['replaced'] = [];
@@ -194,7 +216,93 @@ export async function runRoll(
     }
   };
 
+  /**
+   * After `olds` were terminated (`before`: the group's instances then): waits for their
+   * replacements to be InService, (control plane) attached, Ready and (control plane) etcd members.
+   * @returns the failed outcome, or undefined when all came.
+   */
+  const replacements = async (olds: readonly GroupInstance[], before: ReadonlySet<string>, group: NodeGroup): Promise<RollOutcome | undefined> => {
+    const fresh = await waitFor(`${olds.length} replacement${olds.length === 1 ? '' : 's'} InService in ${group.name}`, async () => {
+      const g = await ports.readGroup(signal);
+      const news = g.instances.filter((x) => !before.has(x.instanceId));
+      const ready = news.filter((x) => x.lifecycleState === 'InService' && x.healthStatus === 'Healthy');
+      return ready.length >= olds.length && blockersOf(g).length === 0 ? ready : undefined;
+    });
+    // Pair each old instance with a replacement, of its own zone first.
+    const pool = [...fresh];
+    for (const i of olds) {
+      const k = Math.max(0, pool.findIndex((x) => x.availabilityZone === i.availabilityZone));
+      const r = pool.splice(k, 1)[0]!;
+      nodeRec(i).replacement = r.instanceId;
+      replaced.push({ from: i.instanceId, to: r.instanceId });
+      step(i, 'replaced', 'succeeded', `${r.instanceId} InService in ${r.availabilityZone} (version ${r.launchTemplateVersion ?? '?'})`);
+    }
+    for (const i of olds) {
+      const r = fresh.find((x) => x.instanceId === nodeRec(i).replacement)!;
+      try {
+        if (secure) {
+          step(i, 'attached', 'running', `waiting for ${r.instanceId} to attach the etcd volume and network interface of ${r.availabilityZone}`);
+          const slot = await waitFor(`${r.instanceId} attaching the etcd volume and network interface of ${r.availabilityZone}`, async () => {
+            const s = await ports.slotOf(r.instanceId, r.availabilityZone);
+            return s.volume && s.networkInterface ? s : undefined;
+          });
+          step(i, 'attached', 'succeeded', `${r.instanceId} holds ${slot.volume} and ${slot.networkInterface}`);
+        }
+        step(i, 'ready', 'running', `waiting for ${r.instanceId} to be a Ready node`);
+        const node = await waitFor(`${r.instanceId} a Ready Kubernetes node`, async () => {
+          const n = await ports.nodeOf(r.instanceId);
+          return n?.ready ? n : undefined;
+        });
+        step(i, 'ready', 'succeeded', `${node.name} Ready`);
+        if (secure) {
+          step(i, 'etcd-member', 'running', `waiting for ${r.instanceId} to be an etcd member, all members healthy`);
+          const ips = async () => (await ports.readGroup(signal)).instances.find((x) => x.instanceId === r.instanceId)?.privateIps ?? r.privateIps;
+          const st = await waitFor(`${r.instanceId} an etcd member with all ${group.desired} members healthy`, async () => {
+            const s = await etcdState(await ports.readGroup(signal), []);
+            const m = memberAt(s.members, await ips());
+            return m && m.status === 'started' && s.gate.ok ? { m, s } : undefined;
+          });
+          step(i, 'etcd-member', 'succeeded', `member ${st.m.id} (${st.m.name}); ${st.s.gate.detail}`);
+        }
+      } catch (err) {
+        if (!(err instanceof RollError)) throw err;
+        step(i, current.step, 'failed', err.message);
+        return fail(err.message, i.instanceId);
+      }
+    }
+    return undefined;
+  };
+
+  /**
+   * The node an earlier roll left half-done: as the world is now, not only as its record says (the
+   * record may lag the last call before a kill -9). Its instance gone: wait for the replacement.
+   * Still there with its etcd member removed: terminate it, then wait. Still there and whole: the
+   * plan rolls it as any other node.
+   */
+  const resumeNode = async (r: RollResume): Promise<RollOutcome | undefined> => {
+    const group = await ports.readGroup(signal);
+    const live = group.instances.find((i) => i.instanceId === r.instanceId);
+    const old: GroupInstance = live ?? { instanceId: r.instanceId, availabilityZone: r.availabilityZone, lifecycleState: 'Terminated', healthStatus: '', privateIps: [] };
+    if (live) {
+      if (!secure) return undefined;
+      current = { instanceId: r.instanceId, step: 'resume' };
+      const { members } = await etcdState(group, [r.instanceId]);
+      if (memberAt(members, live.privateIps)) return undefined;
+      step(old, 'resume', 'succeeded', `the earlier roll removed the etcd member of ${r.instanceId} and stopped before its termination: terminating it now`);
+      step(old, 'terminate', 'running', `terminate ${r.instanceId} (capacity kept)`);
+      await ports.terminate(r.instanceId);
+      step(old, 'terminate', 'succeeded', `${r.instanceId} terminated; ${group.name} launches its replacement`);
+      return replacements([old], new Set(group.instances.map((i) => i.instanceId)), group);
+    }
+    step(old, 'resume', 'succeeded', `the earlier roll terminated ${r.instanceId} before it stopped: waiting for its replacement`);
+    return replacements([old], new Set(r.known), group);
+  };
+
   try {
+    if (resume) {
+      const stop = await resumeNode(resume);
+      if (stop) return stop;
+    }
     for (const [index, batch] of plan.batches.entries()) {
       if (await control.checkpoint(() => emit({ kind: 'paused' }), () => emit({ kind: 'resumed' }))) {
         record.stopped = { step: 'aborted', reason: `aborted by the operator after ${index} of ${plan.batches.length} batch${plan.batches.length === 1 ? '' : 'es'}` };
@@ -271,57 +379,8 @@ export async function runRoll(
         step(i, 'terminate', 'succeeded', `${i.instanceId} terminated; ${group.name} launches its replacement`);
       }
 
-      // The replacements: InService, (control plane) attached, Ready, (control plane) an etcd member.
-      const fresh = await waitFor(`${batch.length} replacement${batch.length === 1 ? '' : 's'} InService in ${group.name}`, async () => {
-        const g = await ports.readGroup(signal);
-        const news = g.instances.filter((x) => !before.has(x.instanceId));
-        const ready = news.filter((x) => x.lifecycleState === 'InService' && x.healthStatus === 'Healthy');
-        return ready.length >= batch.length && blockersOf(g).length === 0 ? ready : undefined;
-      });
-      // Pair each old instance with a replacement, of its own zone first.
-      const pool = [...fresh];
-      for (const t of batch) {
-        const i = t.instance;
-        const k = Math.max(0, pool.findIndex((x) => x.availabilityZone === i.availabilityZone));
-        const r = pool.splice(k, 1)[0]!;
-        nodeRec(i).replacement = r.instanceId;
-        replaced.push({ from: i.instanceId, to: r.instanceId });
-        step(i, 'replaced', 'succeeded', `${r.instanceId} InService in ${r.availabilityZone} (version ${r.launchTemplateVersion ?? '?'})`);
-      }
-      for (const t of batch) {
-        const i = t.instance;
-        const r = fresh.find((x) => x.instanceId === nodeRec(i).replacement)!;
-        try {
-          if (secure) {
-            step(i, 'attached', 'running', `waiting for ${r.instanceId} to attach the etcd volume and network interface of ${r.availabilityZone}`);
-            const slot = await waitFor(`${r.instanceId} attaching the etcd volume and network interface of ${r.availabilityZone}`, async () => {
-              const s = await ports.slotOf(r.instanceId, r.availabilityZone);
-              return s.volume && s.networkInterface ? s : undefined;
-            });
-            step(i, 'attached', 'succeeded', `${r.instanceId} holds ${slot.volume} and ${slot.networkInterface}`);
-          }
-          step(i, 'ready', 'running', `waiting for ${r.instanceId} to be a Ready node`);
-          const node = await waitFor(`${r.instanceId} a Ready Kubernetes node`, async () => {
-            const n = await ports.nodeOf(r.instanceId);
-            return n?.ready ? n : undefined;
-          });
-          step(i, 'ready', 'succeeded', `${node.name} Ready`);
-          if (secure) {
-            step(i, 'etcd-member', 'running', `waiting for ${r.instanceId} to be an etcd member, all members healthy`);
-            const ips = async () => (await ports.readGroup(signal)).instances.find((x) => x.instanceId === r.instanceId)?.privateIps ?? r.privateIps;
-            const st = await waitFor(`${r.instanceId} an etcd member with all ${group.desired} members healthy`, async () => {
-              const s = await etcdState(await ports.readGroup(signal), []);
-              const m = memberAt(s.members, await ips());
-              return m && m.status === 'started' && s.gate.ok ? { m, s } : undefined;
-            });
-            step(i, 'etcd-member', 'succeeded', `member ${st.m.id} (${st.m.name}); ${st.s.gate.detail}`);
-          }
-        } catch (err) {
-          if (!(err instanceof RollError)) throw err;
-          step(i, current.step, 'failed', err.message);
-          return fail(err.message, i.instanceId);
-        }
-      }
+      const stop = await replacements(batch.map((t) => t.instance), before, group);
+      if (stop) return stop;
       if (settings.settleMs > 0 && index < plan.batches.length - 1) {
         for (const t of batch) step(t.instance, 'settle', 'running', `settling ${Math.round(settings.settleMs / 1000)} s`);
         await sleep(settings.settleMs, signal);

@@ -1,0 +1,300 @@
+/**
+ * `--ci roll secure|compute`: a roll of a node group, headless (see services/roll).
+ *
+ * Without `--auto-approve` it shows the plan of the roll (the instances on another launch template
+ * version, in order) and the gates as they are now, and exits 2 when there is something to roll:
+ * nothing is changed. With `--auto-approve` it takes the state lock (Operation "roll": Terraform
+ * and other rolls wait), writes a history record (operation roll) and updates it at every step,
+ * and rolls. A roll that was killed or crashed is resumed: its half-done node first (its
+ * replacement awaited, or its termination finished when its etcd member was already removed),
+ * then the instances still on the old version.
+ *
+ * Output: human lines, or NDJSON with `--json` (`roll_plan`, `roll_gate`, `roll_step`, `notice`,
+ * `warning`, then `summary`). Exit codes: 0 rolled (or nothing to roll), 2 something to roll and
+ * no `--auto-approve`, 1 a gate or step said no, the roll was interrupted, or any error.
+ */
+import { ConsoleError, formatError } from '../core/errors.js';
+import type { Paths } from '../core/paths.js';
+import type { Profile } from '../core/profile.js';
+import type { HistoryRecord } from '../services/history/record.js';
+import type { Session } from '../services/session.js';
+import type { SshSettings } from '../services/ssh/connection.js';
+import type { SshTarget } from '../services/ssh/targets.js';
+import type { GroupInstance, Layer } from '../services/roll/group.js';
+import type { RollPlan } from '../services/roll/plan.js';
+import type { RollEvent, RollOutcome, RollResume, RollSettings } from '../services/roll/runner.js';
+import type { SshCliOptions } from './ci-ssh.js';
+
+/** What the command line says of a roll. */
+export interface RollCliOptions {
+  layer: Layer;
+  /** `--force`: every instance, current or not. */
+  force: boolean;
+  /** `--batch N` (compute only). */
+  batch: number;
+  /** `--settle S`, ms. */
+  settleMs: number;
+  /** `--drain-timeout S`, ms. */
+  drainTimeoutMs: number;
+  /** `--disable-eviction`. */
+  disableEviction: boolean;
+}
+
+/** What `--ci roll` needs. */
+export interface CiRollOptions {
+  environment: string;
+  profile: Profile;
+  local: boolean;
+  json: boolean;
+  autoApprove: boolean;
+  roll: RollCliOptions;
+  /** The SSH options (bastion, user, identity, known_hosts) for etcdctl on the control plane. */
+  ssh: Omit<SshCliOptions, 'targets' | 'command'>;
+  /** `--kubeconfig FILE`. */
+  kubeconfig?: string;
+  paths: Paths;
+  env: NodeJS.ProcessEnv;
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /**
+   * For the tests' harness only: where an instance is reached by SSH (its loopback sshd host), and
+   * shorter waits. Never set by the command line.
+   */
+  harness?: { targetOf?: (i: GroupInstance) => SshTarget | Promise<SshTarget>; pollMs?: number; replaceTimeoutMs?: number };
+}
+
+/** Exit codes of `--ci roll`. */
+export const ROLL_EXIT = { ok: 0, error: 1, pending: 2 } as const;
+
+const clock = () => new Date().toISOString().slice(11, 19);
+
+/**
+ * Runs `--ci roll`. Never throws: errors are printed (and summarized with `--json`), exit 1.
+ */
+export async function runCiRoll(o: CiRollOptions): Promise<number> {
+  const started = Date.now();
+  const layer = o.roll.layer;
+  const emitJson = (obj: Record<string, unknown>) => o.out(JSON.stringify(obj));
+  const say = (text: string) => (o.json ? emitJson({ type: 'progress', message: text, timestamp: new Date().toISOString() }) : o.out(`[${clock()}] ${text}`));
+  const warn = (text: string) => (o.json ? emitJson({ type: 'warning', message: text }) : o.err(`warning: ${text}`));
+  let session: Session | undefined;
+  let release: (() => Promise<string | undefined>) | undefined;
+  const ac = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      o.err('interrupted: the roll stops at its next wait; the group is left as it is (an instance already terminated is replaced by its group). Resume with --ci roll again.');
+      ac.abort(new ConsoleError('interrupted'));
+    } else o.err('still stopping: the step in progress is ending');
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  let record: HistoryRecord | undefined;
+  let writes: Promise<unknown> = Promise.resolve();
+  const summary = (fields: Record<string, unknown>) => {
+    if (o.json) emitJson({ type: 'summary', command: 'roll', environment: o.environment, layer, ...fields, duration_ms: Date.now() - started });
+  };
+  try {
+    say(`opening ${o.environment}`);
+    const { openSession } = await import('../services/session.js');
+    session = await openSession({ environment: o.environment, profile: o.profile, local: o.local, paths: o.paths, env: o.env, onProgress: (s) => say(s) });
+    const sess = session;
+    const { readGroup } = await import('../services/roll/group.js');
+    const { planRoll } = await import('../services/roll/plan.js');
+    const { rollPorts, instanceTarget } = await import('../services/roll/ports.js');
+    const { runRoll, rollRecordOf, resumeOf, ROLL_DEFAULTS, RollControl } = await import('../services/roll/runner.js');
+    const { loadClusterKubeconfig } = await import('../services/kube/source.js');
+    const { loadKubeconfig } = await import('../services/kube/kubeconfig.js');
+
+    // The cluster and (control plane) SSH to etcd.
+    const src = await loadClusterKubeconfig({ ...(o.kubeconfig ? { file: o.kubeconfig } : {}), local: o.local, ctx: sess.aws, outputs: () => sess.engine.outputs() });
+    const kc = loadKubeconfig(src.text, { source: src.source });
+    let ssh: SshSettings | undefined;
+    if (layer === 'secure') {
+      const { resolveSshSettings } = await import('./ci-ssh.js');
+      const { listInstances } = await import('../services/aws/instances.js');
+      ssh = await resolveSshSettings({ ssh: o.ssh, profile: o.profile, environment: o.environment, env: o.env, err: o.err, session: async () => sess, instances: () => listInstances(sess.aws) });
+    }
+    const targetOf = o.harness?.targetOf;
+    const ports = rollPorts({ aws: sess.aws, layer, kube: kc, ...(ssh ? { ssh } : {}), ...(targetOf ? { targetOf } : { targetOf: instanceTarget }) });
+
+    // An earlier roll of this layer that did not finish: its record says which node was half-done.
+    const earlier = (await sess.history.list(20)).find((r) => r.record.operation === 'roll' && r.record.roll?.layer === layer);
+    const resume: RollResume | undefined = earlier && earlier.record.outcome !== 'succeeded' && earlier.record.roll ? resumeOf(earlier.record.roll) : undefined;
+
+    const group = await readGroup(sess.aws, layer);
+    const plan: RollPlan = planRoll(group, { force: o.roll.force, batch: o.roll.batch });
+    printPlan(o, plan, group.desired, resume);
+    if (!plan.batches.length && !resume) {
+      const text = `nothing to roll: the ${group.instances.length} instance${group.instances.length === 1 ? '' : 's'} of ${plan.group} run version ${plan.version}`;
+      if (o.json) summary({ ok: true, exit_code: ROLL_EXIT.ok, planned: 0, replaced: [], outcome: 'nothing' });
+      else o.out(`${text} (exit 0)`);
+      return ROLL_EXIT.ok;
+    }
+    if (plan.blockers.length && !resume) throw new ConsoleError(`the roll cannot start: ${plan.blockers.join('; ')}`, 'wait for the group to be whole (a replacement still coming up?), then run the roll again');
+
+    // The gates as they are now (the roll checks them again before each node).
+    const gates: { name: string; ok: boolean; detail: string }[] = [];
+    const showGate = (name: string, ok: boolean, detail: string) => {
+      gates.push({ name, ok, detail });
+      if (o.json) emitJson({ type: 'roll_gate', name, ok, detail });
+      else o.out(`  ${ok ? '✓' : '✗'} ${name}: ${detail}`);
+    };
+    if (!o.json) o.out('gates now:');
+    showGate('capacity', plan.blockers.length === 0, plan.blockers.length ? plan.blockers.join('; ') : `${group.instances.length} of ${group.desired} instances InService and Healthy`);
+    const cg = await ports.clusterGate();
+    showGate('cluster', cg.ok, cg.detail);
+    if (layer === 'secure') {
+      const { ETCD_COMMANDS, parseMemberList, parseEndpointHealth, etcdGate } = await import('../services/roll/etcd.js');
+      const on = group.instances.filter((i) => i.lifecycleState === 'InService');
+      const m = await ports.etcd!(ETCD_COMMANDS.members, on);
+      const h = await ports.etcd!(ETCD_COMMANDS.health, on);
+      let g;
+      try {
+        g = etcdGate(parseMemberList(m.stdout), parseEndpointHealth(h.stdout), resume ? group.desired - 1 : group.desired);
+      } catch {
+        g = { ok: false, detail: `etcdctl on ${h.instanceId} answered: ${(h.stderr || h.stdout || m.stderr).trim().split('\n')[0] ?? `exit ${h.code}`}` };
+      }
+      showGate('etcd', g.ok, g.detail);
+    }
+    const planned = plan.batches.flat().length;
+    if (!o.autoApprove) {
+      const failed = gates.filter((g) => !g.ok);
+      const text = failed.length
+        ? `the roll cannot start now: ${failed.map((g) => `the ${g.name} gate (${g.detail})`).join('; ')}`
+        : `${planned} instance${planned === 1 ? '' : 's'} to roll${layer === 'secure' ? ', one at a time' : o.roll.batch > 1 ? `, ${o.roll.batch} at a time` : ', one at a time'}${resume ? `, after finishing ${resume.instanceId}` : ''}: run again with --auto-approve to roll`;
+      const code = failed.length ? ROLL_EXIT.error : ROLL_EXIT.pending;
+      if (o.json) summary({ ok: !failed.length, exit_code: code, planned, replaced: [], outcome: 'planned', ...(failed.length ? { error: text } : {}) });
+      else (failed.length ? o.err : o.out)(`${text} (exit ${code})`);
+      return code;
+    }
+    if (ac.signal.aborted) throw new ConsoleError('interrupted before the roll started: nothing was changed');
+
+    // The lock, the record, the roll.
+    const { takeRollLock } = await import('../services/roll/lock.js');
+    const { S3Client } = await import('@aws-sdk/client-s3');
+    const { clientConfig } = await import('../services/aws/context.js');
+    const { newHistoryId, sha256Hex } = await import('../services/history/record.js');
+    const { thisLogin } = await import('../services/history/recorder.js');
+    const { readFile } = await import('node:fs/promises');
+    const s3 = new S3Client(clientConfig(sess.aws));
+    const lock = await takeRollLock(s3, sess.backend, { who: thisLogin(), what: `roll ${layer}`, terraformVersion: sess.binary.version });
+    release = lock.release;
+    say(`took the state lock ${lock.id} for the roll${lock.tookOver ? ` (from a roll that died: ${lock.tookOver.id} of ${lock.tookOver.who})` : ''}`);
+    if (earlier && earlier.record.outcome === 'running') {
+      // Its process is gone (its lock was free or taken over): say so in its record.
+      const marked: HistoryRecord = { ...earlier.record, outcome: 'interrupted', endedAt: new Date().toISOString(), note: 'still "running" when the next roll took the state lock: its process had stopped' };
+      await sess.history.complete(marked, { replaceInterrupted: false });
+    }
+    const now = new Date();
+    const rollRec = rollRecordOf(plan, { force: o.roll.force, batch: o.roll.batch });
+    record = {
+      version: 1,
+      id: newHistoryId(now, 'roll'),
+      environment: o.environment,
+      operation: 'roll',
+      outcome: 'running',
+      who: { arn: sess.callerArn, login: thisLogin() },
+      startedAt: now.toISOString(),
+      terraformVersion: sess.binary.version,
+      profileHash: sha256Hex(await readFile(sess.profileFile)),
+      resources: [],
+      diagnostics: [],
+      roll: rollRec,
+    };
+    const rec = record;
+    const store = sess.history;
+    const put = (first: boolean) => {
+      const snapshot = structuredClone(rec);
+      writes = writes.then(async () => {
+        const w = first ? await store.create(snapshot) : await store.complete(snapshot);
+        if (w.stored === 'local') warn(`history: the roll record could not be written to s3://${sess.backend.bucket} (${w.reason}); kept in ${w.path}`);
+      });
+    };
+    put(true);
+    const settings: RollSettings = {
+      ...ROLL_DEFAULTS,
+      drainTimeoutMs: o.roll.drainTimeoutMs,
+      disableEviction: o.roll.disableEviction,
+      settleMs: o.roll.settleMs,
+      ...(o.harness?.pollMs ? { pollMs: o.harness.pollMs } : {}),
+      ...(o.harness?.replaceTimeoutMs ? { replaceTimeoutMs: o.harness.replaceTimeoutMs } : {}),
+    };
+    const onEvent = (e: RollEvent) => {
+      if (e.kind === 'record') return put(false);
+      if (o.json) {
+        if (e.kind === 'gate') emitJson({ type: 'roll_gate', name: e.name, ok: e.ok, detail: e.detail });
+        else if (e.kind === 'step') emitJson({ type: 'roll_step', instance_id: e.instanceId, step: e.step, state: e.state, detail: e.detail, timestamp: new Date().toISOString() });
+        else if (e.kind === 'batch') emitJson({ type: 'roll_batch', index: e.index + 1, of: e.of, instance_ids: e.instanceIds });
+        return;
+      }
+      if (e.kind === 'gate') o.out(`[${clock()}] ${e.ok ? '✓' : '✗'} gate ${e.name}: ${e.detail}`);
+      else if (e.kind === 'step') o.out(`[${clock()}] ${e.instanceId} ${e.step}${e.state === 'running' ? '' : e.state === 'succeeded' ? ' ✓' : e.state === 'failed' ? ' ✗' : ' (skipped)'}: ${e.detail}`);
+      else if (e.kind === 'batch') o.out(`[${clock()}] node ${e.index + 1} of ${e.of}: ${e.instanceIds.join(', ')}`);
+    };
+    let outcome: RollOutcome;
+    try {
+      outcome = await runRoll(plan, ports, settings, rollRec, onEvent, new RollControl(), ac.signal, resume);
+    } catch (err) {
+      outcome = { outcome: ac.signal.aborted ? 'interrupted' : 'failed', replaced: [], reason: (err as Error).message };
+      rollRec.stopped ??= { step: 'error', reason: (err as Error).message };
+    }
+    rec.outcome = outcome.outcome === 'succeeded' ? 'succeeded' : outcome.outcome === 'aborted' ? 'cancelled' : outcome.outcome === 'interrupted' ? 'interrupted' : 'failed';
+    rec.endedAt = new Date().toISOString();
+    put(false);
+    await writes;
+    const code = outcome.outcome === 'succeeded' ? ROLL_EXIT.ok : ROLL_EXIT.error;
+    const pairs = outcome.replaced.map((r) => `${r.from} → ${r.to}`).join(', ');
+    if (o.json) summary({ ok: code === 0, exit_code: code, planned, replaced: outcome.replaced, outcome: outcome.outcome, history_id: rec.id, ...(outcome.reason ? { error: outcome.reason } : {}) });
+    else if (code === 0) o.out(`rolled ${layer} of ${o.environment}: ${outcome.replaced.length} of ${planned + (resume ? 1 : 0)} instances replaced${pairs ? ` (${pairs})` : ''}; recorded as ${rec.id} (${((Date.now() - started) / 1000).toFixed(1)} s, exit 0)`);
+    else o.err(`the roll of ${layer} of ${o.environment} stopped: ${outcome.reason ?? outcome.outcome}; ${outcome.replaced.length} instance${outcome.replaced.length === 1 ? '' : 's'} replaced${pairs ? ` (${pairs})` : ''}, the rest left as they are; recorded as ${rec.id} (exit 1)`);
+    s3.destroy();
+    return code;
+  } catch (err) {
+    o.err(formatError(err));
+    if (record && record.outcome === 'running') {
+      record.outcome = 'failed';
+      record.endedAt = new Date().toISOString();
+      const rec = record;
+      writes = writes.then(() => session?.history.complete(structuredClone(rec)));
+    }
+    await writes.catch(() => undefined);
+    if (o.json) summary({ ok: false, exit_code: ROLL_EXIT.error, error: (err as Error).message, ...(err instanceof ConsoleError && err.hint ? { hint: err.hint } : {}) });
+    return ROLL_EXIT.error;
+  } finally {
+    if (release) {
+      const problem = await release();
+      if (problem) warn(problem);
+    }
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);
+    session?.close();
+  }
+}
+
+/** The plan of the roll, before anything happens. */
+function printPlan(o: CiRollOptions, plan: RollPlan, desired: number, resume: RollResume | undefined): void {
+  if (o.json) {
+    o.out(
+      JSON.stringify({
+        type: 'roll_plan',
+        layer: plan.layer,
+        group: plan.group,
+        version: plan.version,
+        desired,
+        batches: plan.batches.map((b) => b.map((t) => ({ instance_id: t.instance.instanceId, availability_zone: t.instance.availabilityZone, reason: t.reason }))),
+        current: plan.current.map((i) => i.instanceId),
+        blockers: plan.blockers,
+        ...(resume ? { resume: resume.instanceId } : {}),
+      }),
+    );
+    return;
+  }
+  o.out(`roll ${plan.layer} of ${o.environment}: ${plan.group} to launch template version ${plan.version} (desired ${desired})`);
+  if (resume) o.out(`  first: ${resume.instanceId} (${resume.availabilityZone}), which an earlier roll left half-done`);
+  let n = 0;
+  for (const b of plan.batches) {
+    for (const t of b) o.out(`  ${++n}. ${t.instance.instanceId}  ${t.instance.availabilityZone}  ${t.reason}${b.length > 1 ? `  (batch of ${b.length})` : ''}`);
+  }
+  if (plan.current.length) o.out(`  left alone (current): ${plan.current.map((i) => i.instanceId).join(', ')}`);
+  for (const b of plan.blockers) o.out(`  blocker: ${b}`);
+}
