@@ -16,13 +16,13 @@
 import { ConsoleError, formatError } from '../core/errors.js';
 import type { Paths } from '../core/paths.js';
 import type { Profile } from '../core/profile.js';
-import type { HistoryRecord } from '../services/history/record.js';
 import type { Session } from '../services/session.js';
 import type { SshSettings } from '../services/ssh/connection.js';
 import type { SshTarget } from '../services/ssh/targets.js';
 import type { GroupInstance, Layer } from '../services/roll/group.js';
 import type { RollPlan } from '../services/roll/plan.js';
-import type { RollEvent, RollOutcome, RollResume, RollSettings } from '../services/roll/runner.js';
+import type { ExecuteEvent } from '../services/roll/execute.js';
+import type { RollResume, RollSettings } from '../services/roll/runner.js';
 import type { SshCliOptions } from './ci-ssh.js';
 
 /** What the command line says of a roll. */
@@ -78,7 +78,6 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
   const say = (text: string) => (o.json ? emitJson({ type: 'progress', message: text, timestamp: new Date().toISOString() }) : o.out(`[${clock()}] ${text}`));
   const warn = (text: string) => (o.json ? emitJson({ type: 'warning', message: text }) : o.err(`warning: ${text}`));
   let session: Session | undefined;
-  let release: (() => Promise<string | undefined>) | undefined;
   const ac = new AbortController();
   let interrupts = 0;
   const onSignal = () => {
@@ -89,8 +88,6 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
     } else o.err('still stopping: the step in progress is ending');
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
-  let record: HistoryRecord | undefined;
-  let writes: Promise<unknown> = Promise.resolve();
   const summary = (fields: Record<string, unknown>) => {
     if (o.json) emitJson({ type: 'summary', command: 'roll', environment: o.environment, layer, ...fields, duration_ms: Date.now() - started });
   };
@@ -102,7 +99,7 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
     const { readGroup } = await import('../services/roll/group.js');
     const { planRoll } = await import('../services/roll/plan.js');
     const { rollPorts, instanceTarget } = await import('../services/roll/ports.js');
-    const { runRoll, rollRecordOf, resumeOf, ROLL_DEFAULTS, RollControl } = await import('../services/roll/runner.js');
+    const { resumeOf, ROLL_DEFAULTS, RollControl } = await import('../services/roll/runner.js');
     const { loadClusterKubeconfig } = await import('../services/kube/source.js');
     const { loadKubeconfig } = await import('../services/kube/kubeconfig.js');
 
@@ -171,47 +168,7 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
     if (ac.signal.aborted) throw new ConsoleError('interrupted before the roll started: nothing was changed');
 
     // The lock, the record, the roll.
-    const { takeRollLock } = await import('../services/roll/lock.js');
-    const { S3Client } = await import('@aws-sdk/client-s3');
-    const { clientConfig } = await import('../services/aws/context.js');
-    const { newHistoryId, sha256Hex } = await import('../services/history/record.js');
-    const { thisLogin } = await import('../services/history/recorder.js');
-    const { readFile } = await import('node:fs/promises');
-    const s3 = new S3Client(clientConfig(sess.aws));
-    const lock = await takeRollLock(s3, sess.backend, { who: thisLogin(), what: `roll ${layer}`, terraformVersion: sess.binary.version });
-    release = lock.release;
-    say(`took the state lock ${lock.id} for the roll${lock.tookOver ? ` (from a roll that died: ${lock.tookOver.id} of ${lock.tookOver.who})` : ''}`);
-    if (earlier && earlier.record.outcome === 'running') {
-      // Its process is gone (its lock was free or taken over): say so in its record.
-      const marked: HistoryRecord = { ...earlier.record, outcome: 'interrupted', endedAt: new Date().toISOString(), note: 'still "running" when the next roll took the state lock: its process had stopped' };
-      await sess.history.complete(marked, { replaceInterrupted: false });
-    }
-    const now = new Date();
-    const rollRec = rollRecordOf(plan, { force: o.roll.force, batch: o.roll.batch });
-    record = {
-      version: 1,
-      id: newHistoryId(now, 'roll'),
-      environment: o.environment,
-      operation: 'roll',
-      outcome: 'running',
-      who: { arn: sess.callerArn, login: thisLogin() },
-      startedAt: now.toISOString(),
-      terraformVersion: sess.binary.version,
-      profileHash: sha256Hex(await readFile(sess.profileFile)),
-      resources: [],
-      diagnostics: [],
-      roll: rollRec,
-    };
-    const rec = record;
-    const store = sess.history;
-    const put = (first: boolean) => {
-      const snapshot = structuredClone(rec);
-      writes = writes.then(async () => {
-        const w = first ? await store.create(snapshot) : await store.complete(snapshot);
-        if (w.stored === 'local') warn(`history: the roll record could not be written to s3://${sess.backend.bucket} (${w.reason}); kept in ${w.path}`);
-      });
-    };
-    put(true);
+    const { executeRoll } = await import('../services/roll/execute.js');
     const settings: RollSettings = {
       ...ROLL_DEFAULTS,
       drainTimeoutMs: o.roll.drainTimeoutMs,
@@ -220,8 +177,10 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
       ...(o.harness?.pollMs ? { pollMs: o.harness.pollMs } : {}),
       ...(o.harness?.replaceTimeoutMs ? { replaceTimeoutMs: o.harness.replaceTimeoutMs } : {}),
     };
-    const onEvent = (e: RollEvent) => {
-      if (e.kind === 'record') return put(false);
+    const onEvent = (e: ExecuteEvent) => {
+      if (e.kind === 'record') return;
+      if (e.kind === 'locked') return say(`took the state lock ${e.id} for the roll${e.tookOver ? ` (from a roll that died: ${e.tookOver})` : ''}`);
+      if (e.kind === 'warning') return warn(e.text);
       if (o.json) {
         if (e.kind === 'gate') emitJson({ type: 'roll_gate', name: e.name, ok: e.ok, detail: e.detail });
         else if (e.kind === 'step') emitJson({ type: 'roll_step', instance_id: e.instanceId, step: e.step, state: e.state, detail: e.detail, timestamp: new Date().toISOString() });
@@ -232,40 +191,23 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
       else if (e.kind === 'step') o.out(`[${clock()}] ${e.instanceId} ${e.step}${e.state === 'running' ? '' : e.state === 'succeeded' ? ' ✓' : e.state === 'failed' ? ' ✗' : ' (skipped)'}: ${e.detail}`);
       else if (e.kind === 'batch') o.out(`[${clock()}] node ${e.index + 1} of ${e.of}: ${e.instanceIds.join(', ')}`);
     };
-    let outcome: RollOutcome;
-    try {
-      outcome = await runRoll(plan, ports, settings, rollRec, onEvent, new RollControl(), ac.signal, resume);
-    } catch (err) {
-      outcome = { outcome: ac.signal.aborted ? 'interrupted' : 'failed', replaced: [], reason: (err as Error).message };
-      rollRec.stopped ??= { step: 'error', reason: (err as Error).message };
-    }
-    rec.outcome = outcome.outcome === 'succeeded' ? 'succeeded' : outcome.outcome === 'aborted' ? 'cancelled' : outcome.outcome === 'interrupted' ? 'interrupted' : 'failed';
-    rec.endedAt = new Date().toISOString();
-    put(false);
-    await writes;
+    const { outcome, recordId } = await executeRoll(
+      { environment: o.environment, aws: sess.aws, backend: sess.backend, history: sess.history, callerArn: sess.callerArn, terraformVersion: sess.binary.version, profileFile: sess.profileFile },
+      plan,
+      { force: o.roll.force, batch: o.roll.batch, ports, settings, control: new RollControl(), signal: ac.signal, ...(resume ? { resume } : {}), ...(earlier ? { earlier: earlier.record } : {}) },
+      onEvent,
+    );
     const code = outcome.outcome === 'succeeded' ? ROLL_EXIT.ok : ROLL_EXIT.error;
     const pairs = outcome.replaced.map((r) => `${r.from} → ${r.to}`).join(', ');
-    if (o.json) summary({ ok: code === 0, exit_code: code, planned, replaced: outcome.replaced, outcome: outcome.outcome, history_id: rec.id, ...(outcome.reason ? { error: outcome.reason } : {}) });
-    else if (code === 0) o.out(`rolled ${layer} of ${o.environment}: ${outcome.replaced.length} of ${planned + (resume ? 1 : 0)} instances replaced${pairs ? ` (${pairs})` : ''}; recorded as ${rec.id} (${((Date.now() - started) / 1000).toFixed(1)} s, exit 0)`);
-    else o.err(`the roll of ${layer} of ${o.environment} stopped: ${outcome.reason ?? outcome.outcome}; ${outcome.replaced.length} instance${outcome.replaced.length === 1 ? '' : 's'} replaced${pairs ? ` (${pairs})` : ''}, the rest left as they are; recorded as ${rec.id} (exit 1)`);
-    s3.destroy();
+    if (o.json) summary({ ok: code === 0, exit_code: code, planned, replaced: outcome.replaced, outcome: outcome.outcome, history_id: recordId, ...(outcome.reason ? { error: outcome.reason } : {}) });
+    else if (code === 0) o.out(`rolled ${layer} of ${o.environment}: ${outcome.replaced.length} of ${planned + (resume ? 1 : 0)} instances replaced${pairs ? ` (${pairs})` : ''}; recorded as ${recordId} (${((Date.now() - started) / 1000).toFixed(1)} s, exit 0)`);
+    else o.err(`the roll of ${layer} of ${o.environment} stopped: ${outcome.reason ?? outcome.outcome}; ${outcome.replaced.length} instance${outcome.replaced.length === 1 ? '' : 's'} replaced${pairs ? ` (${pairs})` : ''}, the rest left as they are; recorded as ${recordId} (exit 1)`);
     return code;
   } catch (err) {
     o.err(formatError(err));
-    if (record && record.outcome === 'running') {
-      record.outcome = 'failed';
-      record.endedAt = new Date().toISOString();
-      const rec = record;
-      writes = writes.then(() => session?.history.complete(structuredClone(rec)));
-    }
-    await writes.catch(() => undefined);
     if (o.json) summary({ ok: false, exit_code: ROLL_EXIT.error, error: (err as Error).message, ...(err instanceof ConsoleError && err.hint ? { hint: err.hint } : {}) });
     return ROLL_EXIT.error;
   } finally {
-    if (release) {
-      const problem = await release();
-      if (problem) warn(problem);
-    }
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);
     session?.close();
   }

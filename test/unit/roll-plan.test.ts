@@ -98,3 +98,18 @@ describe('etcd: commands, parsers and the gate', () => {
     assert.throws(() => ETCD_COMMANDS.remove('8e9e; rm -rf /'), /not an etcd member ID/);
   });
 });
+
+describe('resuming a roll from its record', () => {
+  it('the half-done node is its last one; its replacement, once named, is what to wait for (not known); a finished roll has none', async () => {
+    const { resumeOf } = await import('../../src/services/roll/runner.js');
+    const at = '2026-11-29T12:00:00Z';
+    const ok = (step: string) => ({ step, result: 'succeeded' as const, at });
+    const base = { layer: 'secure' as const, group: 'e-secure', version: '2', force: false, batch: 1, planned: ['i-1', 'i-2', 'i-3'] };
+    const done = { instanceId: 'i-1', availabilityZone: 'a', replacement: 'i-9', steps: ['drain', 'etcd-remove', 'terminate', 'replaced', 'attached', 'ready', 'etcd-member'].map(ok) };
+    const half = { instanceId: 'i-2', availabilityZone: 'b', replacement: 'i-8', steps: ['drain', 'etcd-remove', 'terminate', 'replaced'].map(ok) };
+    assert.deepEqual(resumeOf({ ...base, nodes: [done, half] }), { instanceId: 'i-2', availabilityZone: 'b', known: ['i-1', 'i-2', 'i-3', 'i-9'] });
+    assert.equal(resumeOf({ ...base, nodes: [done] }), undefined);
+    assert.equal(resumeOf({ ...base, nodes: [] }), undefined);
+    assert.equal(resumeOf({ ...base, layer: 'compute', nodes: [{ ...half, steps: ['drain', 'terminate', 'replaced', 'ready'].map(ok) }] }), undefined, 'a worker is done once Ready');
+  });
+});

@@ -134,7 +134,9 @@ export function resumeOf(rec: RollRecord): RollResume | undefined {
   if (!last) return undefined;
   const final = rec.layer === 'secure' ? 'etcd-member' : 'ready';
   if (last.steps.some((x) => x.step === final && x.result === 'succeeded')) return undefined;
-  return { instanceId: last.instanceId, availabilityZone: last.availabilityZone, known: [...new Set([...rec.planned, ...rec.nodes.flatMap((n) => (n.replacement ? [n.instanceId, n.replacement] : [n.instanceId]))])] };
+  // The half-done node's own replacement, if the record got to name it, is the one to wait for: not "known".
+  const earlier = rec.nodes.slice(0, -1).flatMap((n) => (n.replacement ? [n.instanceId, n.replacement] : [n.instanceId]));
+  return { instanceId: last.instanceId, availabilityZone: last.availabilityZone, known: [...new Set([...rec.planned, ...earlier, last.instanceId])] };
 }
 
 /** A new {@link RollRecord} for a plan. */
