@@ -96,10 +96,8 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
     const { openSession } = await import('../services/session.js');
     session = await openSession({ environment: o.environment, profile: o.profile, local: o.local, paths: o.paths, env: o.env, onProgress: (s) => say(s) });
     const sess = session;
-    const { readGroup } = await import('../services/roll/group.js');
-    const { planRoll } = await import('../services/roll/plan.js');
     const { rollPorts, instanceTarget } = await import('../services/roll/ports.js');
-    const { resumeOf, ROLL_DEFAULTS, RollControl } = await import('../services/roll/runner.js');
+    const { ROLL_DEFAULTS, RollControl } = await import('../services/roll/runner.js');
     const { loadClusterKubeconfig } = await import('../services/kube/source.js');
     const { loadKubeconfig } = await import('../services/kube/kubeconfig.js');
 
@@ -115,12 +113,9 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
     const targetOf = o.harness?.targetOf;
     const ports = rollPorts({ aws: sess.aws, layer, kube: kc, ...(ssh ? { ssh } : {}), ...(targetOf ? { targetOf } : { targetOf: instanceTarget }) });
 
-    // An earlier roll of this layer that did not finish: its record says which node was half-done.
-    const earlier = (await sess.history.list(20)).find((r) => r.record.operation === 'roll' && r.record.roll?.layer === layer);
-    const resume: RollResume | undefined = earlier && earlier.record.outcome !== 'succeeded' && earlier.record.roll ? resumeOf(earlier.record.roll) : undefined;
-
-    const group = await readGroup(sess.aws, layer);
-    const plan: RollPlan = planRoll(group, { force: o.roll.force, batch: o.roll.batch });
+    const { previewRoll } = await import('../services/roll/preview.js');
+    const preview = await previewRoll(layer, ports, sess.history, { force: o.roll.force, batch: o.roll.batch });
+    const { group, plan, resume, earlier } = preview;
     printPlan(o, plan, group.desired, resume);
     if (!plan.batches.length && !resume) {
       const text = `nothing to roll: the ${group.instances.length} instance${group.instances.length === 1 ? '' : 's'} of ${plan.group} run version ${plan.version}`;
@@ -129,30 +124,12 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
       return ROLL_EXIT.ok;
     }
     if (plan.blockers.length && !resume) throw new ConsoleError(`the roll cannot start: ${plan.blockers.join('; ')}`, 'wait for the group to be whole (a replacement still coming up?), then run the roll again');
-
     // The gates as they are now (the roll checks them again before each node).
-    const gates: { name: string; ok: boolean; detail: string }[] = [];
-    const showGate = (name: string, ok: boolean, detail: string) => {
-      gates.push({ name, ok, detail });
-      if (o.json) emitJson({ type: 'roll_gate', name, ok, detail });
-      else o.out(`  ${ok ? '✓' : '✗'} ${name}: ${detail}`);
-    };
+    const gates = preview.gates;
     if (!o.json) o.out('gates now:');
-    showGate('capacity', plan.blockers.length === 0, plan.blockers.length ? plan.blockers.join('; ') : `${group.instances.length} of ${group.desired} instances InService and Healthy`);
-    const cg = await ports.clusterGate();
-    showGate('cluster', cg.ok, cg.detail);
-    if (layer === 'secure') {
-      const { ETCD_COMMANDS, parseMemberList, parseEndpointHealth, etcdGate } = await import('../services/roll/etcd.js');
-      const on = group.instances.filter((i) => i.lifecycleState === 'InService');
-      const m = await ports.etcd!(ETCD_COMMANDS.members, on);
-      const h = await ports.etcd!(ETCD_COMMANDS.health, on);
-      let g;
-      try {
-        g = etcdGate(parseMemberList(m.stdout), parseEndpointHealth(h.stdout), resume ? group.desired - 1 : group.desired);
-      } catch {
-        g = { ok: false, detail: `etcdctl on ${h.instanceId} answered: ${(h.stderr || h.stdout || m.stderr).trim().split('\n')[0] ?? `exit ${h.code}`}` };
-      }
-      showGate('etcd', g.ok, g.detail);
+    for (const g of gates) {
+      if (o.json) emitJson({ type: 'roll_gate', name: g.name, ok: g.ok, detail: g.detail });
+      else o.out(`  ${g.ok ? '✓' : '✗'} ${g.name}: ${g.detail}`);
     }
     const planned = plan.batches.flat().length;
     if (!o.autoApprove) {
@@ -194,7 +171,7 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
     const { outcome, recordId } = await executeRoll(
       { environment: o.environment, aws: sess.aws, backend: sess.backend, history: sess.history, callerArn: sess.callerArn, terraformVersion: sess.binary.version, profileFile: sess.profileFile },
       plan,
-      { force: o.roll.force, batch: o.roll.batch, ports, settings, control: new RollControl(), signal: ac.signal, ...(resume ? { resume } : {}), ...(earlier ? { earlier: earlier.record } : {}) },
+      { force: o.roll.force, batch: o.roll.batch, ports, settings, control: new RollControl(), signal: ac.signal, ...(resume ? { resume } : {}), ...(earlier ? { earlier } : {}) },
       onEvent,
     );
     const code = outcome.outcome === 'succeeded' ? ROLL_EXIT.ok : ROLL_EXIT.error;

@@ -6,6 +6,7 @@
 export { SshController } from '../state/ssh-controller.js';
 export { ClusterController } from '../panes/cluster/controller.js';
 export { HistoryController } from '../panes/history/controller.js';
+export { RollController } from '../panes/roll/controller.js';
 export { AwsController } from '../state/aws-controller.js';
 export { Controller } from '../state/controller.js';
 export { Store } from '../state/store.js';

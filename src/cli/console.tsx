@@ -248,7 +248,7 @@ async function runEnvironment(ink: Instance, exited: Promise<'exit'>, next: Open
     session.close();
     return { kind: 'failed', error: err };
   }
-  const { AwsController, App, ClusterController, Controller, HistoryController, SshController, Store } = m;
+  const { AwsController, App, ClusterController, Controller, HistoryController, RollController, SshController, Store } = m;
   const store = new Store(headerOf(session));
   const engine = session.engine;
   const aws = new AwsController(store, {
@@ -301,7 +301,12 @@ async function runEnvironment(ink: Instance, exited: Promise<'exit'>, next: Open
     kubeconfigTarget: join(home, '.kube', 'config'),
     ssh,
   });
-  const controller = new Controller(store, session, aws, ssh, kube, new HistoryController(store, session.history));
+  const roll = new RollController(store, {
+    target: { environment: session.environment, aws: session.aws, backend: session.backend, history: session.history, callerArn: session.callerArn, terraformVersion: session.binary.version, profileFile: session.profileFile },
+    kubeConfig: () => kube.kubeConfig(),
+    sshSettings: () => ssh.settings(),
+  });
+  const controller = new Controller(store, session, aws, ssh, kube, new HistoryController(store, session.history), roll);
   controller.start();
   if (o.driftEveryMs) controller.startDriftEvery(o.driftEveryMs);
   // The Kubernetes client (~85 MB, ~1 s of loading) loads when the Cluster pane is first shown,

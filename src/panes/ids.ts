@@ -7,6 +7,7 @@ export const PANE_LIST = [
   { id: 'cluster', title: 'Cluster', words: ['cluster'] },
   { id: 'history', title: 'History', words: ['history'] },
   { id: 'state', title: 'State', words: ['state'] },
+  { id: 'roll', title: 'Roll', words: [] },
 ] as const;
 
 /** A pane's id. */

@@ -17,6 +17,7 @@ import { PLAN_ACTIONS } from './plan/actions.js';
 import { planLines } from './plan/slice.js';
 import { SECRETS_ACTIONS } from './secrets/actions.js';
 import { STATE_ACTIONS } from './state/actions.js';
+import { ROLL_ACTIONS } from './roll/actions.js';
 import { stateLines } from './state/slice.js';
 import { visibleSecretNodes } from './secrets/slice.js';
 
@@ -39,6 +40,7 @@ const SPECS: Record<PaneId, Pick<PaneDef, 'actions' | 'rowCount'>> = {
   secrets: { actions: SECRETS_ACTIONS, rowCount: (s) => visibleSecretNodes(s).length },
   history: { actions: HISTORY_ACTIONS, rowCount: (s) => visibleHistory(s).length },
   state: { actions: STATE_ACTIONS, rowCount: (s) => stateLines(s).length },
+  roll: { actions: ROLL_ACTIONS, rowCount: (s) => s.roll.rows.length },
   cluster: {
     actions: CLUSTER_ACTIONS,
     rowCount: (s) => {

@@ -9,6 +9,7 @@ import { InstancesPane } from './instances/view.js';
 import { PlanPane } from './plan/view.js';
 import { SecretsPane } from './secrets/view.js';
 import { StatePane } from './state/view.js';
+import { RollPane } from './roll/view.js';
 
 /** Props every pane view gets. */
 export interface PaneViewProps {
@@ -25,5 +26,6 @@ export const PANE_VIEWS: Record<PaneId, (p: PaneViewProps) => React.ReactElement
   secrets: SecretsPane,
   history: HistoryPane,
   state: StatePane,
+  roll: RollPane,
   cluster: ({ state, width, height }) => ClusterPane({ state: state.cluster, instances: state.instances.rows, filter: state.filter, selected: state.selected, width, height }),
 };

@@ -13,6 +13,7 @@ import { setErroredState, setEta } from '../panes/plan/slice.js';
 import { learnEta, type PastApply } from '../core/eta.js';
 import type { AwsController } from './aws-controller.js';
 import type { ClusterController } from '../panes/cluster/controller.js';
+import type { RollController } from '../panes/roll/controller.js';
 import type { HistoryController } from '../panes/history/controller.js';
 import { StateController } from '../panes/state/controller.js';
 import { stateFailed } from '../panes/state/slice.js';
@@ -77,6 +78,8 @@ export class Controller {
     readonly kube?: ClusterController,
     /** The History pane; absent where the console has no history store. */
     readonly history?: HistoryController,
+    /** The Roll pane; absent where the console cannot roll (no cluster or no history). */
+    readonly roll?: RollController,
   ) {
     this.quitRequested = new Promise((r) => (this.resolveQuit = r));
     this.fleetRequested = new Promise((r) => (this.resolveFleet = r));
@@ -146,6 +149,7 @@ export class Controller {
     this.history?.stop();
     void this.ssh?.stop();
     void this.kube?.stop();
+    void this.roll?.stop();
     this.off?.();
     this.offHistory?.();
     if (this.lockTimer) clearInterval(this.lockTimer);
@@ -577,6 +581,10 @@ export class Controller {
     if (busy && this.target.engine.attached) {
       // A followed run is not this console's: it goes on without it.
       this.finishLeave(done);
+      return;
+    }
+    if (this.roll?.busy) {
+      this.store.say('warn', `A roll is running: ${what} now would stop it between its steps.`, `abort it after the current node (X in the Roll pane, 8) and ${what === 'quitting' ? 'quit' : 'leave'} once it has stopped; a roll stopped by a crash resumes with :roll`);
       return;
     }
     if (busy === 'apply') {

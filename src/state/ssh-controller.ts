@@ -150,7 +150,8 @@ export class SshController {
     for (const q of same) q.resolve(ok);
   }
 
-  private async settings(): Promise<SshSettings> {
+  /** The SSH settings (bastion from the options or the outputs, user, key, known_hosts), as every SSH action uses them. */
+  async settings(): Promise<SshSettings> {
     const o = this.o;
     let outputIp: string | undefined;
     if (!o.bastion) {

@@ -8,6 +8,7 @@ import type { EngineEvent } from '../services/terraform/engine.js';
 import { clusterSlice, type ClusterSlice } from '../panes/cluster/slice.js';
 import { elbsSlice, type ElbsSlice } from '../panes/elbs/slice.js';
 import { fleetSlice, type FleetSlice } from '../panes/fleet/slice.js';
+import { rollSlice, type RollSlice } from '../panes/roll/slice.js';
 import { historySlice, type HistorySlice } from '../panes/history/slice.js';
 import { instancesSlice, type InstancesSlice } from '../panes/instances/slice.js';
 import { planOnEngineEvent, planSlice, type PlanSlice } from '../panes/plan/slice.js';
@@ -127,6 +128,8 @@ export interface AppState {
   tfstate: StateSlice;
   /** The Fleet screen (its store only). */
   fleet: FleetSlice;
+  /** The Roll pane (a node group's roll). */
+  roll: RollSlice;
 }
 
 /** Capacity of the raw log ring buffer (lines). */
@@ -223,6 +226,7 @@ export class Store {
       history: historySlice(),
       tfstate: stateSlice(),
       fleet: fleetSlice(),
+      roll: rollSlice(),
     };
   }
 

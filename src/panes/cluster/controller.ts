@@ -5,7 +5,7 @@
  * the cluster into ~/.kube/config after the operator's consent.
  */
 import { join } from 'node:path';
-import { messageOf } from '../../core/errors.js';
+import { KubeError, messageOf } from '../../core/errors.js';
 import type { AwsContext } from '../../services/aws/context.js';
 import type { ClusterWatcher } from '../../services/kube/cluster.js';
 import type { Tunnel } from '../../services/ssh/tunnel.js';
@@ -50,6 +50,25 @@ export class ClusterController {
   /** Called when the Cluster pane is shown: connects the first time. */
   activate(): void {
     if (!this.watcher && !this.starting) this.starting = this.connect().finally(() => (this.starting = undefined));
+  }
+
+  /**
+   * The cluster's kubeconfig as this pane uses it (its server possibly a tunnel through the
+   * bastion), found first when the pane has not connected yet: the Roll pane's way to the API.
+   * @throws KubeError saying why it could not be found or reached.
+   */
+  async kubeConfig(): Promise<import('@kubernetes/client-node').KubeConfig> {
+    if (!this.effectiveText) {
+      this.activate();
+      await this.starting;
+    }
+    const text = this.effectiveText;
+    if (!text) {
+      const e = this.store.state.cluster.error;
+      throw new KubeError(`the cluster cannot be reached: ${e?.text ?? 'no kubeconfig'}`, e?.hint ?? 'open the Cluster pane (5) to see why', 'config');
+    }
+    const { loadKubeconfig } = await import('../../services/kube/kubeconfig.js');
+    return loadKubeconfig(text, this.kubeconfig ? { source: this.kubeconfig.source } : {});
   }
 
   /** `r`: reads the kubeconfig again and reconnects. */

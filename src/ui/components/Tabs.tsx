@@ -15,7 +15,7 @@ export function Tabs({ pane }: { pane: PaneId | 'fleet' }): React.ReactElement {
         {' 0 Fleet '}
       </Text>
       {fleet ? (
-        <Text dimColor>{'  Enter opens the selected environment’s console (1-7 are its panes)'}</Text>
+        <Text dimColor>{'  Enter opens the selected environment’s console (1-8 are its panes)'}</Text>
       ) : (
         PANES.map((p, i) => (
           <Text key={p.id} inverse={p.id === pane} bold={p.id === pane}>

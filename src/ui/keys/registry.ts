@@ -27,7 +27,7 @@ const COMMAND_LINE_ACTIONS: readonly ActionDef<BaseContext>[] = [
 ];
 
 /** `:instances`, `:elbs` …: show a pane. */
-const PANE_COMMANDS: readonly ActionDef[] = PANES.map((p) => ({
+const PANE_COMMANDS: readonly ActionDef[] = PANES.filter((p) => p.words.length).map((p) => ({
   id: `pane.${p.id}`,
   keys: [],
   command: { words: p.words },
