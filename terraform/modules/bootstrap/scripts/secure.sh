@@ -149,6 +149,8 @@ boot() {
   configure_interface "$eni_id"
 
   install_kubernetes
+  # etcdctl for the console's roll (its etcd gate and member removal run it here over SSH).
+  retry 5 10 apt-get install -y -q etcd-client
   echo "KUBELET_EXTRA_ARGS=--node-ip=$NODE_IP" >/etc/default/kubelet
 
   if [[ -s /etc/kubernetes/admin.conf ]]; then
@@ -169,8 +171,9 @@ boot() {
     wait_for_object "$JOIN_CONTROL_PLANE_KEY" "$JOIN_WAIT_SECONDS" ||
       die "no join material at s3://$SECRETS_BUCKET/$JOIN_CONTROL_PLANE_KEY after $JOIN_WAIT_SECONDS s"
     if [[ -d /var/lib/etcd/member ]]; then
-      # The slot's volume holds a former member's data; that member must be
-      # removed from etcd by hand (etcdctl member remove) before it is reused.
+      # The slot's volume holds a former member's data; that member must have
+      # been removed from etcd before this node joins (the console's roll does
+      # it before terminating a node; else etcdctl member remove by hand).
       log "moving a former etcd member's data aside"
       mv /var/lib/etcd/member "/var/lib/etcd/member.$(date +%s)"
     fi
