@@ -82,3 +82,30 @@ describe('repeated options', () => {
     assert.throws(() => parseInvocation(['-e', 'prod', '--ci', 'plan', '--drift-every', '15m']), /--drift-every only works in the console/);
   });
 });
+
+describe('--ci roll', () => {
+  it('the node group, the roll options in ms, the SSH options and --kubeconfig', () => {
+    const inv = parseInvocation(['-e', 'prod', '--ci', 'roll', 'compute', '--batch', '3', '--settle', '90', '--drain-timeout', '600', '--disable-eviction', '--force', '--auto-approve', '--bastion', '1.2.3.4', '--kubeconfig', 'k.yaml', '--json']);
+    assert.equal(inv.kind, 'ci');
+    if (inv.kind !== 'ci') return;
+    assert.equal(inv.command, 'roll');
+    assert.deepEqual(inv.roll, { layer: 'compute', force: true, batch: 3, settleMs: 90_000, drainTimeoutMs: 600_000, disableEviction: true });
+    assert.equal(inv.autoApprove, true);
+    assert.equal(inv.json, true);
+    assert.equal(inv.kubeconfig, 'k.yaml');
+    assert.equal(inv.ssh?.bastion, '1.2.3.4');
+    const plain = parseInvocation(['-e', 'prod', '--ci', 'roll', 'secure']);
+    assert.ok(plain.kind === 'ci' && plain.autoApprove === false && plain.roll?.settleMs === 60_000 && plain.roll.drainTimeoutMs === 300_000 && plain.roll.batch === 1);
+  });
+
+  it('refuses what a roll cannot take, naming it', () => {
+    const no = (argv: string[], re: RegExp) => assert.throws(() => parseInvocation(argv), (e: unknown) => e instanceof UsageError && re.test(e.message));
+    no(['-e', 'x', '--ci', 'roll'], /takes the node group to roll, secure or compute$/);
+    no(['-e', 'x', '--ci', 'roll', 'bastion'], /\(not "bastion"\)/);
+    no(['-e', 'x', '--ci', 'roll', 'secure', '--batch', '2'], /the control plane \(secure\) is rolled one node at a time/);
+    no(['-e', 'x', '--ci', 'roll', 'compute', '--batch', '101'], /--batch "101" is not a number from 1 to 100/);
+    no(['-e', 'x', '--ci', 'roll', 'compute', '--settle', '1h'], /--settle "1h" is not a number of seconds from 0 to 3600/);
+    no(['-e', 'x', '--ci', 'plan', '--drain-timeout', '5'], /--drain-timeout only works with --ci roll/);
+    no(['--ci', 'roll', 'compute'], /no environment given/);
+  });
+});
