@@ -83,7 +83,7 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
   const onSignal = () => {
     interrupts++;
     if (interrupts === 1) {
-      o.err('interrupted: the roll stops at its next wait; the group is left as it is (an instance already terminated is replaced by its group). Resume with --ci roll again.');
+      o.err('interrupted: stopping at the next wait; whatever was done so far stays as it is (an instance already terminated is replaced by its group). Run --ci roll again to resume.');
       ac.abort(new ConsoleError('interrupted'));
     } else o.err('still stopping: the step in progress is ending');
   };
@@ -176,8 +176,9 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
     );
     const code = outcome.outcome === 'succeeded' ? ROLL_EXIT.ok : ROLL_EXIT.error;
     const pairs = outcome.replaced.map((r) => `${r.from} → ${r.to}`).join(', ');
-    if (o.json) summary({ ok: code === 0, exit_code: code, planned, replaced: outcome.replaced, outcome: outcome.outcome, history_id: recordId, ...(outcome.reason ? { error: outcome.reason } : {}) });
-    else if (code === 0) o.out(`rolled ${layer} of ${o.environment}: ${outcome.replaced.length} of ${planned + (resume ? 1 : 0)} instances replaced${pairs ? ` (${pairs})` : ''}; recorded as ${recordId} (${((Date.now() - started) / 1000).toFixed(1)} s, exit 0)`);
+    const total = new Set([...plan.batches.flat().map((t) => t.instance.instanceId), ...(resume ? [resume.instanceId] : [])]).size;
+    if (o.json) summary({ ok: code === 0, exit_code: code, planned: total, replaced: outcome.replaced, outcome: outcome.outcome, history_id: recordId, ...(outcome.reason ? { error: outcome.reason } : {}) });
+    else if (code === 0) o.out(`rolled ${layer} of ${o.environment}: ${outcome.replaced.length} of ${total} instances replaced${pairs ? ` (${pairs})` : ''}; recorded as ${recordId} (${((Date.now() - started) / 1000).toFixed(1)} s, exit 0)`);
     else o.err(`the roll of ${layer} of ${o.environment} stopped: ${outcome.reason ?? outcome.outcome}; ${outcome.replaced.length} instance${outcome.replaced.length === 1 ? '' : 's'} replaced${pairs ? ` (${pairs})` : ''}, the rest left as they are; recorded as ${recordId} (exit 1)`);
     return code;
   } catch (err) {

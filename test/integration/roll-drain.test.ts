@@ -12,7 +12,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 import { loadKubeconfig } from '../../src/services/kube/kubeconfig.js';
-import { clusterGate, drain, instanceOfProviderId, nodeOfInstance, RollError } from '../../src/services/roll/kube.js';
+import { clusterGate, deleteNode, drain, instanceOfProviderId, nodeOfInstance, RollError } from '../../src/services/roll/kube.js';
 import { kubeStandinSkipReason, makeNamespace, makeNode, makePod, startKubeStandin, type KubeStandin } from '../support/kube-standin.js';
 
 const skip = await kubeStandinSkipReason();
@@ -68,8 +68,24 @@ describe('roll: gate, node and drain against the Kubernetes API stand-in (real c
   it('the node of an instance is found by its providerID', async () => {
     assert.equal(instanceOfProviderId('aws:///us-east-1b/i-0beef0002'), 'i-0beef0002');
     assert.equal(instanceOfProviderId('kind://docker/x'), '');
-    assert.deepEqual(await nodeOfInstance(kc, 'i-0beef0002'), { name: 'w-1', ready: true, unschedulable: false, instanceId: 'i-0beef0002' });
-    assert.equal(await nodeOfInstance(kc, 'i-0nothere'), undefined);
+    assert.deepEqual(await nodeOfInstance(kc, { instanceId: 'i-0beef0002', privateIps: [] }), { name: 'w-1', ready: true, unschedulable: false, instanceId: 'i-0beef0002' });
+    assert.equal(await nodeOfInstance(kc, { instanceId: 'i-0nothere', privateIps: [] }), undefined);
+  });
+
+  it('with no providerID (kubeadm, no cloud controller): by an address of the instance, on a node created after its launch', async () => {
+    const launch = Date.parse('2026-11-29T10:00:00Z');
+    api.add('nodes', makeNode('ip-10-0-2-44-old', { providerID: '', ip: '10.0.2.44', createdAt: launch - 3_600_000 }));
+    try {
+      const ref = { instanceId: 'i-0new', privateIps: ['10.0.2.7', '10.0.2.44'], launchTime: new Date(launch).toISOString() };
+      assert.equal(await nodeOfInstance(kc, ref), undefined, 'an older instance\'s node at the same slot address is not this one');
+      api.add('nodes', makeNode('ip-10-0-2-44', { providerID: '', ip: '10.0.2.44', createdAt: launch + 90_000 }));
+      assert.equal((await nodeOfInstance(kc, ref))?.name, 'ip-10-0-2-44');
+      await deleteNode(kc, 'ip-10-0-2-44');
+      await deleteNode(kc, 'ip-10-0-2-44'); // gone already: fine
+      assert.equal(await nodeOfInstance(kc, ref), undefined);
+    } finally {
+      api.remove('nodes', 'ip-10-0-2-44-old');
+    }
   });
 
   it('the cluster gate passes when all is well and names what is not', async () => {
@@ -95,7 +111,7 @@ describe('roll: gate, node and drain against the Kubernetes API stand-in (real c
       { pod: 'kube-system/kube-proxy-abcde', why: 'managed by a DaemonSet' },
     ]);
     assert.deepEqual(lines, ['cordoned w-1', 'evicted default/web-7d9f8']);
-    const node = await nodeOfInstance(kc, 'i-0beef0002');
+    const node = await nodeOfInstance(kc, { instanceId: 'i-0beef0002', privateIps: [] });
     assert.equal(node?.unschedulable, true, 'cordoned');
     const evictions = api.requests.filter((q) => q.verb === 'evict');
     assert.deepEqual(evictions.map((q) => q.path), ['/api/v1/namespaces/default/pods/web-7d9f8/eviction']);
@@ -110,14 +126,14 @@ describe('roll: gate, node and drain against the Kubernetes API stand-in (real c
     const lines: string[] = [];
     await assert.rejects(drain(kc, 'w-1', { timeoutMs: 1_000, retryMs: 200, onProgress: (t) => lines.push(t) }), (err: unknown) => {
       assert.ok(err instanceof RollError);
-      assert.match(err.message, /^the eviction of pod default\/web-7d9f8 from w-1 is refused by a PodDisruptionBudget \(HTTP 429, \d+ attempts in 1 s\): the roll stops; w-1 stays cordoned and nothing was terminated$/);
+      assert.match(err.message, /^the eviction of pod default\/web-7d9f8 from w-1 is refused by a PodDisruptionBudget \(HTTP 429, \d+ attempts in 1 s\): the roll stops; w-1 stays cordoned and was not terminated$/);
       assert.match(err.hint ?? '', /--disable-eviction/);
       return true;
     });
     assert.ok(lines.some((l) => l.startsWith('waiting: a PodDisruptionBudget refuses the eviction of default/web-7d9f8 (attempt 1)')), lines.join('\n'));
     assert.ok(api.requests.filter((q) => q.verb === 'evict' && q.status === 429).length >= 2);
     assert.equal(api.requests.filter((q) => q.verb === 'delete').length, 0, 'never a forced delete');
-    assert.equal((await nodeOfInstance(kc, 'i-0beef0002'))?.unschedulable, true);
+    assert.equal((await nodeOfInstance(kc, { instanceId: 'i-0beef0002', privateIps: [] }))?.unschedulable, true);
     api.refuseEviction('default', 'web-7d9f8', 0);
   });
 

@@ -27,7 +27,7 @@
  *   Eviction: 201 and the pod deleted; or, for a pod the test made refuse, what the API server
  *   answers when a PodDisruptionBudget does not allow it: 429 TooManyRequests with a `Status` whose
  *   reason is TooManyRequests and the message "Cannot evict pod as it would violate the pod's
- *   disruption budget."), DELETE of a pod, and `fieldSelector=spec.nodeName=NAME` on pod lists.
+ *   disruption budget."), DELETE of a pod or a node, and `fieldSelector=spec.nodeName=NAME` on pod lists.
  *
  * Every object change bumps one global resourceVersion (like etcd's revision) and is pushed to the
  * open watches. Tests drive it with add/modify/remove, `compact`, `closeWatches`, `expire`, and
@@ -177,7 +177,7 @@ export function makeNode(name: string, o: { ready?: 'True' | 'False' | 'Unknown'
   const now = ts(o.createdAt ?? T0);
   return {
     metadata: { name, uid: uid(), creationTimestamp: now, labels, annotations: { 'node.alpha.kubernetes.io/ttl': '0' } },
-    spec: { podCIDR: '10.244.0.0/24', providerID: o.providerID ?? `aws:///us-east-1a/i-${name}`, ...(o.unschedulable ? { unschedulable: true } : {}) },
+    spec: { podCIDR: '10.244.0.0/24', ...(o.providerID === '' ? {} : { providerID: o.providerID ?? `aws:///us-east-1a/i-${name}` }), ...(o.unschedulable ? { unschedulable: true } : {}) },
     status: {
       capacity: { cpu: '2', memory: '8025424Ki', pods: '110' },
       allocatable: { cpu: '2', memory: '7923024Ki', pods: '110' },
@@ -484,6 +484,15 @@ export async function startKubeStandin(opts: StandinOptions = {}): Promise<KubeS
         store.pods.delete(`${ns}/${name}`);
         record('pods', 'DELETED', pod);
         return reply(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+      }
+      if (req.method === 'DELETE' && (m = /^\/api\/v1\/nodes\/([^/]+)$/.exec(path))) {
+        log.verb = 'delete';
+        log.kind = 'nodes';
+        const node = store.nodes.get(`/${m[1]}`);
+        if (!node) return reply(404, STATUS(404, 'NotFound', `nodes "${m[1]}" not found`));
+        store.nodes.delete(`/${m[1]}`);
+        record('nodes', 'DELETED', node);
+        return reply(200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: m[1], kind: 'nodes' } });
       }
       if (req.method === 'DELETE' && (m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(path))) {
         log.verb = 'delete';

@@ -15,8 +15,8 @@
  * - THE HARNESS PLAYS: what moto does not (EC2 detaching a terminated instance's network
  *   interface, AWS placing a replacement in the zone its group lacks: moto starts every instance
  *   in the group's first subnet), and the rest of a node's boot (kubeadm join: a Ready node with
- *   the instance's providerID, an etcd member at the slot interface's address; and the node
- *   object's removal when its instance is gone, as the cloud controller does).
+ *   no providerID and the slot interface's address, as kubeadm registers it here; an etcd member
+ *   at that address). The node object of a terminated instance is left for the roll to delete.
  */
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -213,7 +213,8 @@ export async function startSecurePlatform(environment: string): Promise<SecurePl
     slotOf.set(instanceId, slotIndex);
     await writeTargets();
     const name = `ip-${slot.eniIp.replace(/\./g, '-')}`;
-    kube.add('nodes', makeNode(name, { roles: ['control-plane'], ip: slot.eniIp, providerID: `aws:///${slot.zone}/${instanceId}` }));
+    // As kubeadm registers it on this platform: no providerID (no cloud controller), the slot's address (--node-ip).
+    kube.add('nodes', makeNode(name, { roles: ['control-plane'], ip: slot.eniIp, providerID: '', createdAt: Date.now() }));
     kube.add('pods', makePod('kube-system', `etcd-${name}`, { node: name, mirror: true }));
     kube.add('pods', makePod('kube-system', `kube-apiserver-${name}`, { node: name, mirror: true }));
     kube.add('pods', makePod('kube-system', `kube-proxy-${randomBytes(3).toString('hex').slice(0, 5)}`, { node: name, owner: { kind: 'DaemonSet', name: 'kube-proxy' } }));
@@ -249,23 +250,9 @@ export async function startSecurePlatform(environment: string): Promise<SecurePl
         await ec2.send(new DetachNetworkInterfaceCommand({ AttachmentId: eni.Attachment.AttachmentId, Force: true }));
       }
     }
-    const node = (await nodeNames()).find((x) => x.instanceId === instanceId);
-    if (node) {
-      for (const p of node.pods) kube.remove('pods', p.name, p.namespace);
-      kube.remove('nodes', node.name);
-    }
+    // The node object stays: with no cloud controller, the roll deletes it.
   };
-  const nodeNames = async () => {
-    const { CoreV1Api } = await import('@kubernetes/client-node');
-    const api = kc.makeApiClient(CoreV1Api);
-    const nodes = await api.listNode();
-    const pods = await api.listPodForAllNamespaces();
-    return nodes.items.map((n) => ({
-      name: n.metadata!.name!,
-      instanceId: /\/(i-[0-9a-z]+)$/.exec(n.spec?.providerID ?? '')?.[1] ?? '',
-      pods: pods.items.filter((p) => p.spec?.nodeName === n.metadata!.name).map((p) => ({ name: p.metadata!.name!, namespace: p.metadata!.namespace! })),
-    }));
-  };
+
 
   /** One look: new instances get booted (into a freed slot), gone ones retired. */
   const tick = async (): Promise<void> => {

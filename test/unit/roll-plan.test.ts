@@ -107,7 +107,8 @@ describe('resuming a roll from its record', () => {
     const base = { layer: 'secure' as const, group: 'e-secure', version: '2', force: false, batch: 1, planned: ['i-1', 'i-2', 'i-3'] };
     const done = { instanceId: 'i-1', availabilityZone: 'a', replacement: 'i-9', steps: ['drain', 'etcd-remove', 'terminate', 'replaced', 'attached', 'ready', 'etcd-member'].map(ok) };
     const half = { instanceId: 'i-2', availabilityZone: 'b', replacement: 'i-8', steps: ['drain', 'etcd-remove', 'terminate', 'replaced'].map(ok) };
-    assert.deepEqual(resumeOf({ ...base, nodes: [done, half] }), { instanceId: 'i-2', availabilityZone: 'b', known: ['i-1', 'i-2', 'i-3', 'i-9'] });
+    assert.deepEqual(resumeOf({ ...base, nodes: [done, half] }), { instanceId: 'i-2', availabilityZone: 'b', memberRemoved: true, known: ['i-1', 'i-2', 'i-3', 'i-9'] });
+    assert.equal(resumeOf({ ...base, nodes: [done, { ...half, steps: [ok('drain')] }] })?.memberRemoved, false, 'only drained: its member was not removed');
     assert.equal(resumeOf({ ...base, nodes: [done] }), undefined);
     assert.equal(resumeOf({ ...base, nodes: [] }), undefined);
     assert.equal(resumeOf({ ...base, layer: 'compute', nodes: [{ ...half, steps: ['drain', 'terminate', 'replaced', 'ready'].map(ok) }] }), undefined, 'a worker is done once Ready');

@@ -9,6 +9,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { RollTarget } from '../../services/roll/execute.js';
 import type { GroupInstance, Layer } from '../../services/roll/group.js';
 import type { RollPreview } from '../../services/roll/preview.js';
+import { RollControl as RollControlLocal } from '../../services/roll/control.js';
 import type { RollControl, RollSettings } from '../../services/roll/runner.js';
 import type { SshSettings } from '../../services/ssh/connection.js';
 import type { SshTarget } from '../../services/ssh/targets.js';
@@ -120,26 +121,27 @@ export class RollController {
       ...(secure ? { expect: env, mismatch: (input: string) => ({ text: `"${input}" is not "${env}": nothing rolled.`, hint: `type ${env} to roll the control plane, or Esc to back out` }) } : {}),
       prompt: secure ? `${prompt} Type ${env} to roll the control plane:` : `${prompt} (y/N)`,
       detail,
-      onYes: () => void this.start(),
+      onYes: () => this.start(),
       onNo: () => this.store.say('info', 'Nothing rolled.'),
     });
   }
 
-  private async start(): Promise<void> {
+  /** Starts the roll at once (the state set before any await, so a second `a` or a `q` sees it). */
+  private start(): void {
     const p = this.preview!;
-    const { executeRoll } = await import('../../services/roll/execute.js');
-    const { ROLL_DEFAULTS, RollControl } = await import('../../services/roll/runner.js');
-    this.control = new RollControl();
-    this.abort = new AbortController();
-    const control = this.control;
+    const control = new RollControlLocal();
+    const abort = new AbortController();
+    this.control = control;
+    this.abort = abort;
     this.store.update((s) => rollStarted(s.roll));
     this.store.say('info', `Rolling ${p.plan.group}…`, 'c pauses after the current node, X aborts');
     const run = async () => {
       try {
+        const [{ executeRoll }, { ROLL_DEFAULTS }] = await Promise.all([import('../../services/roll/execute.js'), import('../../services/roll/runner.js')]);
         const { outcome, recordId } = await executeRoll(
           this.o.target,
           p.plan,
-          { force: false, batch: p.plan.batches[0]?.length ?? 1, ports: await this.ports(p.plan.layer), settings: { ...ROLL_DEFAULTS, ...this.o.settings }, control, signal: this.abort!.signal, ...(p.resume ? { resume: p.resume } : {}), ...(p.earlier ? { earlier: p.earlier } : {}) },
+          { force: false, batch: p.plan.batches[0]?.length ?? 1, ports: await this.ports(p.plan.layer), settings: { ...ROLL_DEFAULTS, ...this.o.settings }, control, signal: abort.signal, ...(p.resume ? { resume: p.resume } : {}), ...(p.earlier ? { earlier: p.earlier } : {}) },
           (e) => {
             if (e.kind === 'record') return;
             if (e.kind === 'locked') return this.store.say('info', `Rolling ${p.plan.group}: took the state lock ${e.id}${e.tookOver ? ` (from a roll that died: ${e.tookOver})` : ''}.`, 'c pauses after the current node, X aborts');
@@ -147,11 +149,11 @@ export class RollController {
             this.store.update((s) => rollEvent(s.roll, e));
           },
         );
-        const pairs = outcome.replaced.length;
+        const n = outcome.replaced.length;
         const text =
           outcome.outcome === 'succeeded'
-            ? `Rolled ${p.plan.group}: ${pairs} instance${pairs === 1 ? '' : 's'} replaced, all on version ${p.plan.version}. Recorded as ${recordId}.`
-            : `The roll of ${p.plan.group} stopped (${outcome.outcome}): ${outcome.reason ?? ''}; ${pairs} instance${pairs === 1 ? '' : 's'} replaced, the rest left as they are. Recorded as ${recordId}.`;
+            ? `Rolled ${p.plan.group}: ${n} instance${n === 1 ? '' : 's'} replaced, all on version ${p.plan.version}. Recorded as ${recordId}.`
+            : `The roll of ${p.plan.group} stopped (${outcome.outcome}): ${outcome.reason ?? ''}; ${n} instance${n === 1 ? '' : 's'} replaced, the rest left as they are. Recorded as ${recordId}.`;
         this.store.update((s) => rollEnded(s.roll, outcome.outcome, text));
         this.store.say(outcome.outcome === 'succeeded' ? 'info' : 'error', text, outcome.outcome === 'succeeded' ? '' : 'r plans again (a roll resumes where it stopped)');
       } catch (err) {
@@ -162,13 +164,15 @@ export class RollController {
         });
         this.store.say('error', text, hint);
       } finally {
-        this.running = undefined;
-        this.control = undefined;
-        this.abort = undefined;
+        // Only this run's: a later one is never cleared by this one's end.
+        if (this.control === control) {
+          this.running = undefined;
+          this.control = undefined;
+          this.abort = undefined;
+        }
       }
     };
     this.running = run();
-    await this.running;
   }
 
   /** `c`: pauses after the current node. */
@@ -196,7 +200,8 @@ export class RollController {
       prompt: 'Abort the roll after the current node? (y/N)',
       detail: ['The node being replaced now is finished first (its replacement awaited); no further node is touched.'],
       onYes: () => {
-        this.control?.abort();
+        if (!this.control) return this.store.say('info', 'The roll had already ended.');
+        this.control.abort();
         this.store.say('info', 'The roll stops after the current node.');
       },
       onNo: () => this.store.say('info', 'The roll goes on.'),

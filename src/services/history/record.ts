@@ -108,6 +108,8 @@ export interface RollRecord {
   batch: number;
   /** The instances the plan named, in order. */
   planned: string[];
+  /** The group's other instances when it started (already current): not replacements. */
+  others?: string[];
   /** One entry per instance the roll started on, in order. */
   nodes: RollNodeRecord[];
   /** Set when the roll stopped before the end: what said no, on which instance, and why. */

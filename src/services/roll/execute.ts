@@ -72,10 +72,13 @@ export async function executeRoll(
       let writes: Promise<unknown> = Promise.resolve();
       const put = (first: boolean) => {
         const snapshot = structuredClone(rec);
-        writes = writes.then(async () => {
-          const w = first ? await t.history.create(snapshot) : await t.history.complete(snapshot);
-          if (w.stored === 'local') emit({ kind: 'warning', text: `history: the roll record could not be written to s3://${t.backend.bucket} (${w.reason}); kept in ${w.path}` });
-        });
+        writes = writes
+          .then(async () => {
+            const w = first ? await t.history.create(snapshot) : await t.history.complete(snapshot);
+            if (w.stored === 'local') emit({ kind: 'warning', text: `history: the roll record could not be written to s3://${t.backend.bucket} (${w.reason}); kept in ${w.path}` });
+          })
+          // Not even the local copy could be written: said, and the roll goes on (it must not die with the lock held).
+          .catch((err: unknown) => emit({ kind: 'warning', text: `history: the roll record could not be written anywhere: ${(err as Error).message}` }));
       };
       put(true);
       let outcome: RollOutcome;

@@ -2,7 +2,9 @@
  * The Kubernetes side of a roll, with `@kubernetes/client-node`: the cluster gate (every node
  * Ready, no kube-system pod unhealthy), the node of an EC2 instance (by `spec.providerID`,
  * `aws:///ZONE/i-…`), and drain: cordon (`spec.unschedulable`), then the Eviction API per pod
- * (policy/v1 `Eviction` POSTed to the pod's `eviction` subresource), as `kubectl drain` does:
+ * (policy/v1 `Eviction` POSTed to the pod's `eviction` subresource), as `kubectl drain --force
+ * --ignore-daemonsets --delete-emptydir-data` does (pods with no controller and pods with emptyDir
+ * data are evicted too: their node is about to be terminated):
  *
  * - left alone: mirror pods (static pods such as kubeadm's etcd and kube-apiserver, annotation
  *   `kubernetes.io/config.mirror`), DaemonSet pods (they would be recreated on the node), and pods
@@ -62,24 +64,59 @@ export interface RollNode {
   instanceId: string;
 }
 
+/** An instance as {@link nodeOfInstance} matches it. */
+export interface InstanceRef {
+  instanceId: string;
+  /** Its private addresses (a control-plane node registers with its slot interface's, `--node-ip`). */
+  privateIps: readonly string[];
+  /** ISO 8601: a node matched by address must have been created after it (not an older instance's node at the same address). */
+  launchTime?: string;
+}
+
 /**
- * The node of an EC2 instance, if it has registered.
+ * The node of an EC2 instance, if it has registered: the node whose `spec.providerID` names it
+ * (set by a cloud controller), else, as on this platform (kubeadm, no cloud controller, kubelet
+ * `--node-ip`), the node whose InternalIP is one of the instance's addresses and that was created
+ * after the instance launched (a control-plane slot's address passes from node to node).
  * @throws KubeError when the API cannot be read.
  */
-export async function nodeOfInstance(kc: KubeConfig, instanceId: string, opts: { signal?: AbortSignal } = {}): Promise<RollNode | undefined> {
+export async function nodeOfInstance(kc: KubeConfig, ref: InstanceRef, opts: { signal?: AbortSignal } = {}): Promise<RollNode | undefined> {
   const api = kc.makeApiClient(CoreV1Api);
   try {
     const list = await api.listNode({}, abortable(opts.signal));
-    const n = list.items.find((x) => instanceOfProviderId(x.spec?.providerID) === instanceId);
+    const launched = ref.launchTime ? Date.parse(ref.launchTime) : Number.NaN;
+    const byId = list.items.find((x) => instanceOfProviderId(x.spec?.providerID) === ref.instanceId);
+    const byIp = list.items
+      .filter((x) => !instanceOfProviderId(x.spec?.providerID))
+      .filter((x) => x.status?.addresses?.some((a) => a.type === 'InternalIP' && ref.privateIps.includes(a.address)))
+      // A node object older than the instance (by more than clock skew) belongs to an earlier instance.
+      .filter((x) => !Number.isFinite(launched) || !x.metadata?.creationTimestamp || new Date(x.metadata.creationTimestamp).getTime() >= launched - 60_000)
+      .sort((a, b) => new Date(b.metadata?.creationTimestamp ?? 0).getTime() - new Date(a.metadata?.creationTimestamp ?? 0).getTime());
+    const n = byId ?? byIp[0];
     if (!n) return undefined;
     return {
       name: n.metadata?.name ?? '',
       ready: n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True',
       unschedulable: n.spec?.unschedulable === true,
-      instanceId,
+      instanceId: ref.instanceId,
     };
   } catch (err) {
     throw toKubeError(err, { server: currentServer(kc), what: 'list nodes' });
+  }
+}
+
+/**
+ * Deletes the node object of a terminated instance (with no cloud controller nothing else does,
+ * and a NotReady node would fail the next gate). A node already gone is fine.
+ * @throws KubeError when the API refuses otherwise.
+ */
+export async function deleteNode(kc: KubeConfig, name: string): Promise<void> {
+  const api = kc.makeApiClient(CoreV1Api);
+  try {
+    await api.deleteNode({ name });
+  } catch (err) {
+    if (httpStatusOf(err) === 404) return;
+    throw toKubeError(err, { server: currentServer(kc), what: `delete node ${name}` });
   }
 }
 
@@ -160,7 +197,7 @@ export async function drain(kc: KubeConfig, node: string, opts: DrainOptions): P
         if (status !== 429) throw toKubeError(err, { server, what: `evict pod ${podKey(p)}` });
         if (Date.now() + retryMs > deadline) {
           throw new RollError(
-            `the eviction of pod ${podKey(p)} from ${node} is refused by a PodDisruptionBudget (HTTP 429, ${attempt} attempt${attempt === 1 ? '' : 's'} in ${Math.round(opts.timeoutMs / 1000)} s): the roll stops; ${node} stays cordoned and nothing was terminated`,
+            `the eviction of pod ${podKey(p)} from ${node} is refused by a PodDisruptionBudget (HTTP 429, ${attempt} attempt${attempt === 1 ? '' : 's'} in ${Math.round(opts.timeoutMs / 1000)} s): the roll stops; ${node} stays cordoned and was not terminated`,
             `let the budget allow it (more replicas, or a looser PodDisruptionBudget), then resume (:roll); --disable-eviction deletes pods without asking their budgets`,
           );
         }
@@ -184,7 +221,7 @@ export async function drain(kc: KubeConfig, node: string, opts: DrainOptions): P
       }
       if (!still) break;
       if (Date.now() + retryMs > deadline) {
-        throw new RollError(`pod ${key} was evicted but is still on ${node} after ${Math.round(opts.timeoutMs / 1000)} s: the roll stops; ${node} stays cordoned and nothing was terminated`, 'see why it does not end (kubectl describe pod), then resume (:roll)');
+        throw new RollError(`pod ${key} was evicted but is still on ${node} after ${Math.round(opts.timeoutMs / 1000)} s: the roll stops; ${node} stays cordoned and was not terminated`, 'see why it does not end (kubectl describe pod), then resume (:roll)');
       }
       await sleep(Math.min(retryMs, 1_000), opts.signal);
     }

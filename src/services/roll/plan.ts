@@ -76,6 +76,9 @@ export function planRoll(group: NodeGroup, opts: RollPlanOptions = {}): RollPlan
 /** Why the group is not ready for a roll: capacity and every instance's state. */
 export function blockersOf(group: NodeGroup): string[] {
   const out: string[] = [];
+  if (group.layer === 'secure' && group.desired < 2) {
+    out.push(`a control plane of ${group.desired} node cannot be rolled: removing its only etcd member ends the cluster (run 3 control-plane nodes, secure_count, first)`);
+  }
   const ready = group.instances.filter((i) => i.lifecycleState === 'InService' && i.healthStatus === 'Healthy');
   if (ready.length !== group.desired) out.push(`${group.name} has ${ready.length} healthy instance${ready.length === 1 ? '' : 's'} in service, not its desired ${group.desired}`);
   for (const i of group.instances) {

@@ -15,7 +15,7 @@ import type { SshSettings } from '../ssh/connection.js';
 import { runOnMany } from '../ssh/exec.js';
 import type { SshTarget } from '../ssh/targets.js';
 import { readGroup, type GroupInstance, type Layer } from './group.js';
-import { clusterGate, drain, nodeOfInstance, RollError } from './kube.js';
+import { clusterGate, deleteNode, drain, nodeOfInstance, RollError } from './kube.js';
 import type { RollPorts } from './runner.js';
 
 /** The SSH target of a control-plane instance: its primary private address, port 22. */
@@ -70,7 +70,8 @@ export function rollPorts(o: RollPortsOptions): RollPorts {
       }
     },
     clusterGate: () => clusterGate(o.kube),
-    nodeOf: (instanceId) => nodeOfInstance(o.kube, instanceId),
+    nodeOf: (i) => nodeOfInstance(o.kube, i),
+    deleteNode: (name) => deleteNode(o.kube, name),
     drain: (node, d) => drain(o.kube, node, d),
     async etcd(command, on, signal) {
       if (!o.ssh) throw new RollError('etcd cannot be reached: no SSH settings for the control plane', 'give the SSH options (--bastion, -i, --known-hosts) as for --ci ssh');

@@ -40,8 +40,11 @@ export async function previewRoll(layer: Layer, ports: RollPorts, history: Pick<
     const h = await ports.etcd!(ETCD_COMMANDS.health, on);
     let g;
     try {
-      // While an earlier roll's node is half-done its member may be gone already: one fewer is expected.
-      g = etcdGate(parseMemberList(m.stdout), parseEndpointHealth(h.stdout), resume ? group.desired - 1 : group.desired);
+      const members = parseMemberList(m.stdout);
+      const health = parseEndpointHealth(h.stdout);
+      g = etcdGate(members, health, group.desired);
+      // An earlier roll that removed its node's member and stopped before the termination: one fewer is right.
+      if (!g.ok && resume?.memberRemoved && members.length === group.desired - 1) g = etcdGate(members, health, group.desired - 1);
     } catch {
       g = { ok: false, detail: `etcdctl on ${h.instanceId} answered: ${(h.stderr || h.stdout || m.stderr).trim().split('\n')[0] ?? `exit ${h.code}`}` };
     }

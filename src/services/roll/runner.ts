@@ -23,6 +23,7 @@ import type { RollNodeRecord, RollRecord } from '../history/record.js';
 import { ETCD_COMMANDS, etcdGate, memberAt, parseEndpointHealth, parseMemberList, type EtcdMember } from './etcd.js';
 import type { GroupInstance, NodeGroup } from './group.js';
 import { RollError, sleep, type DrainOptions, type DrainResult, type GateResult, type RollNode } from './kube.js';
+import { RollControl } from './control.js';
 import { blockersOf, type RollPlan } from './plan.js';
 
 /** What the runner needs of AWS, Kubernetes and SSH (the services; tests pass the same ones on real parts). */
@@ -33,7 +34,10 @@ export interface RollPorts {
   /** The control plane's slot volume and network interface attached to the instance (ids), if any. */
   slotOf(instanceId: string, availabilityZone: string): Promise<{ volume?: string; networkInterface?: string }>;
   clusterGate(): Promise<GateResult>;
-  nodeOf(instanceId: string): Promise<RollNode | undefined>;
+  /** The instance's Kubernetes node (see kube.ts's nodeOfInstance). */
+  nodeOf(i: { instanceId: string; privateIps: readonly string[]; launchTime?: string }): Promise<RollNode | undefined>;
+  /** Deletes a terminated instance's node object (404 is fine). */
+  deleteNode(name: string): Promise<void>;
   drain(node: string, o: DrainOptions): Promise<DrainResult>;
   /**
    * Runs an etcdctl command line on one of `on` (control-plane instances, tried in order until one
@@ -70,41 +74,7 @@ export type RollEvent =
   | { kind: 'resumed' }
   | { kind: 'record' };
 
-/** Pause, resume and abort, between batches. */
-export class RollControl {
-  private paused = false;
-  private aborted = false;
-  private wake: (() => void) | undefined;
-  /** Pauses after the current node (batch). */
-  pause(): void {
-    this.paused = true;
-  }
-  resume(): void {
-    this.paused = false;
-    this.wake?.();
-  }
-  /** Stops after the current node (batch); a paused roll stops at once. */
-  abort(): void {
-    this.aborted = true;
-    this.wake?.();
-  }
-  get isPaused(): boolean {
-    return this.paused;
-  }
-  get isAborted(): boolean {
-    return this.aborted;
-  }
-  /** @internal Waits while paused; true when aborted. */
-  async checkpoint(onPause: () => void, onResume: () => void): Promise<boolean> {
-    if (this.aborted) return true;
-    if (!this.paused) return false;
-    onPause();
-    while (this.paused && !this.aborted) await new Promise<void>((r) => (this.wake = r));
-    this.wake = undefined;
-    if (!this.aborted) onResume();
-    return this.aborted;
-  }
-}
+export { RollControl } from './control.js';
 
 /** How a roll ended. */
 export interface RollOutcome {
@@ -120,6 +90,8 @@ export interface RollOutcome {
 export interface RollResume {
   instanceId: string;
   availabilityZone: string;
+  /** The earlier roll recorded removing its etcd member. */
+  memberRemoved: boolean;
   /** Every instance the earlier roll planned or saw launched: a newer one is the replacement. */
   known: string[];
 }
@@ -136,12 +108,13 @@ export function resumeOf(rec: RollRecord): RollResume | undefined {
   if (last.steps.some((x) => x.step === final && x.result === 'succeeded')) return undefined;
   // The half-done node's own replacement, if the record got to name it, is the one to wait for: not "known".
   const earlier = rec.nodes.slice(0, -1).flatMap((n) => (n.replacement ? [n.instanceId, n.replacement] : [n.instanceId]));
-  return { instanceId: last.instanceId, availabilityZone: last.availabilityZone, known: [...new Set([...rec.planned, ...earlier, last.instanceId])] };
+  const memberRemoved = last.steps.some((x) => x.step === 'etcd-remove' && x.result === 'succeeded');
+  return { instanceId: last.instanceId, availabilityZone: last.availabilityZone, memberRemoved, known: [...new Set([...rec.planned, ...(rec.others ?? []), ...earlier, last.instanceId])] };
 }
 
 /** A new {@link RollRecord} for a plan. */
 export function rollRecordOf(plan: RollPlan, o: { force: boolean; batch: number }): RollRecord {
-  return { layer: plan.layer, group: plan.group, version: plan.version, force: o.force, batch: o.batch, planned: plan.batches.flat().map((t) => t.instance.instanceId), nodes: [] };
+  return { layer: plan.layer, group: plan.group, version: plan.version, force: o.force, batch: o.batch, planned: plan.batches.flat().map((t) => t.instance.instanceId), others: plan.current.map((i) => i.instanceId), nodes: [] };
 }
 
 /**
@@ -150,7 +123,7 @@ export function rollRecordOf(plan: RollPlan, o: { force: boolean; batch: number 
  * @param record filled as it goes; `emit({kind:'record'})` says when to write it.
  */
 export async function runRoll(
-  plan: RollPlan,
+  planned: RollPlan,
   ports: RollPorts,
   settings: RollSettings,
   record: RollRecord,
@@ -159,6 +132,7 @@ export async function runRoll(
   signal?: AbortSignal,
   resume?: RollResume,
 ): Promise<RollOutcome> {
+  let plan = planned;
   const secure = plan.layer === 'secure';
   const replaced: RollOutcome['replaced'] = [];
   const now = () => new Date().toISOString();
@@ -252,7 +226,9 @@ export async function runRoll(
         }
         step(i, 'ready', 'running', `waiting for ${r.instanceId} to be a Ready node`);
         const node = await waitFor(`${r.instanceId} a Ready Kubernetes node`, async () => {
-          const n = await ports.nodeOf(r.instanceId);
+          // Its addresses as they are now: a control-plane node gains its slot interface's at boot.
+          const now = (await ports.readGroup(signal)).instances.find((x) => x.instanceId === r.instanceId) ?? r;
+          const n = await ports.nodeOf(now);
           return n?.ready ? n : undefined;
         });
         step(i, 'ready', 'succeeded', `${node.name} Ready`);
@@ -281,29 +257,41 @@ export async function runRoll(
    * Still there with its etcd member removed: terminate it, then wait. Still there and whole: the
    * plan rolls it as any other node.
    */
-  const resumeNode = async (r: RollResume): Promise<RollOutcome | undefined> => {
+  const resumeNode = async (r: RollResume): Promise<{ stop?: RollOutcome; handled: boolean }> => {
     const group = await ports.readGroup(signal);
-    const live = group.instances.find((i) => i.instanceId === r.instanceId);
-    const old: GroupInstance = live ?? { instanceId: r.instanceId, availabilityZone: r.availabilityZone, lifecycleState: 'Terminated', healthStatus: '', privateIps: [] };
+    const found = group.instances.find((i) => i.instanceId === r.instanceId);
+    // An instance being terminated (AWS lists it a while as Terminating) is gone for this purpose.
+    const live = found && found.lifecycleState === 'InService' ? found : undefined;
+    const old: GroupInstance = found ?? { instanceId: r.instanceId, availabilityZone: r.availabilityZone, lifecycleState: 'Terminated', healthStatus: '', privateIps: [] };
+    current = { instanceId: r.instanceId, step: 'resume' };
+    // Recorded at once: a roll that stops in here leaves this node as its last, for the next to resume.
+    nodeRec(old);
+    emit({ kind: 'record' });
     if (live) {
-      if (!secure) return undefined;
-      current = { instanceId: r.instanceId, step: 'resume' };
+      if (!secure) return { handled: false };
       const { members } = await etcdState(group, [r.instanceId]);
-      if (memberAt(members, live.privateIps)) return undefined;
+      if (memberAt(members, live.privateIps)) return { handled: false };
+      if (!r.memberRemoved) {
+        const why = `the etcd member of ${r.instanceId} is missing, though the earlier roll did not record removing it: look at etcd (member list) before anything goes; ${r.instanceId} was not terminated`;
+        step(old, 'resume', 'failed', why);
+        return { stop: fail(why, r.instanceId), handled: true };
+      }
       step(old, 'resume', 'succeeded', `the earlier roll removed the etcd member of ${r.instanceId} and stopped before its termination: terminating it now`);
       step(old, 'terminate', 'running', `terminate ${r.instanceId} (capacity kept)`);
       await ports.terminate(r.instanceId);
       step(old, 'terminate', 'succeeded', `${r.instanceId} terminated; ${group.name} launches its replacement`);
-      return replacements([old], new Set(group.instances.map((i) => i.instanceId)), group);
+      return { stop: await replacements([old], new Set(group.instances.map((i) => i.instanceId)), group), handled: true };
     }
     step(old, 'resume', 'succeeded', `the earlier roll terminated ${r.instanceId} before it stopped: waiting for its replacement`);
-    return replacements([old], new Set(r.known), group);
+    return { stop: await replacements([old], new Set([...r.known, r.instanceId]), group), handled: true };
   };
 
   try {
     if (resume) {
-      const stop = await resumeNode(resume);
-      if (stop) return stop;
+      const r = await resumeNode(resume);
+      if (r.stop) return r.stop;
+      // Finished here: not again in the plan.
+      if (r.handled) plan = { ...plan, batches: plan.batches.map((b) => b.filter((t) => t.instance.instanceId !== resume.instanceId)).filter((b) => b.length) };
     }
     for (const [index, batch] of plan.batches.entries()) {
       if (await control.checkpoint(() => emit({ kind: 'paused' }), () => emit({ kind: 'resumed' }))) {
@@ -336,10 +324,11 @@ export async function runRoll(
       const before = new Set(group.instances.map((i) => i.instanceId));
       for (const t of batch) {
         const i = t.instance;
-        const node = await ports.nodeOf(i.instanceId);
+        const node = await ports.nodeOf(i);
         if (!node) {
-          step(i, 'drain', 'skipped', `${i.instanceId} is no Kubernetes node (none has its providerID): nothing to drain`);
-          continue;
+          const why = `${i.instanceId} is no Kubernetes node (no node has its providerID or one of its addresses, ${i.privateIps.join(', ') || 'none'}): the roll stops before touching it`;
+          step(i, 'drain', 'failed', why);
+          return fail(why, i.instanceId);
         }
         nodeRec(i).node = node.name;
         step(i, 'drain', 'running', `cordon and drain ${node.name}`);
@@ -359,8 +348,9 @@ export async function runRoll(
           const i = t.instance;
           const m = memberAt(members, i.privateIps);
           if (!m) {
-            step(i, 'etcd-remove', 'skipped', `no etcd member at ${i.privateIps.join(', ') || 'its addresses'}`);
-            continue;
+            const why = `no etcd member of the ${members.length} is at an address of ${i.instanceId} (${i.privateIps.join(', ') || 'none known'}): the roll stops; ${i.instanceId} was drained, not terminated`;
+            step(i, 'etcd-remove', 'failed', why);
+            return fail(why, i.instanceId);
           }
           step(i, 'etcd-remove', 'running', `remove member ${m.id} (${m.name || m.peerUrls.join(',')})`);
           const r = await ports.etcd!(ETCD_COMMANDS.remove(m.id), group.instances.filter((x) => !ids.includes(x.instanceId)), signal);
@@ -378,7 +368,10 @@ export async function runRoll(
         const i = t.instance;
         step(i, 'terminate', 'running', `terminate ${i.instanceId} (capacity kept)`);
         await ports.terminate(i.instanceId);
-        step(i, 'terminate', 'succeeded', `${i.instanceId} terminated; ${group.name} launches its replacement`);
+        // No cloud controller deletes a terminated instance's node object: a NotReady node would fail the next gate.
+        const node = nodeRec(i).node;
+        if (node) await ports.deleteNode(node);
+        step(i, 'terminate', 'succeeded', `${i.instanceId} terminated${node ? ` and its node object ${node} deleted` : ''}; ${group.name} launches its replacement`);
       }
 
       const stop = await replacements(batch.map((t) => t.instance), before, group);
