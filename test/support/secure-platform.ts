@@ -235,8 +235,10 @@ export async function startSecurePlatform(environment: string): Promise<SecurePl
   const writeTargets = async () => {
     const map: Record<string, SshTarget> = {};
     for (const id of slotOf.keys()) map[id] = targetOf({ instanceId: id, availabilityZone: '', lifecycleState: '', healthStatus: '', privateIps: [] });
-    await writeFile(`${targetsFile}.new`, JSON.stringify(map));
-    await rename(`${targetsFile}.new`, targetsFile);
+    // Boots end concurrently: each writes its own temporary file, then renames it over (atomic).
+    const tmp = `${targetsFile}.${randomBytes(4).toString('hex')}.new`;
+    await writeFile(tmp, JSON.stringify(map));
+    await rename(tmp, targetsFile);
   };
 
   /** What the cloud does when an instance is gone: EC2 detaches its interface; the node object goes. */
