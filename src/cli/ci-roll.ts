@@ -14,6 +14,7 @@
  * no `--auto-approve`, 1 a gate or step said no, the roll was interrupted, or any error.
  */
 import { ConsoleError, formatError } from '../core/errors.js';
+import { rollEventText } from '../core/roll-text.js';
 import type { Paths } from '../core/paths.js';
 import type { Profile } from '../core/profile.js';
 import type { Session } from '../services/session.js';
@@ -164,9 +165,8 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
         else if (e.kind === 'batch') emitJson({ type: 'roll_batch', index: e.index + 1, of: e.of, instance_ids: e.instanceIds });
         return;
       }
-      if (e.kind === 'gate') o.out(`[${clock()}] ${e.ok ? '✓' : '✗'} gate ${e.name}: ${e.detail}`);
-      else if (e.kind === 'step') o.out(`[${clock()}] ${e.instanceId} ${e.step}${e.state === 'running' ? '' : e.state === 'succeeded' ? ' ✓' : e.state === 'failed' ? ' ✗' : ' (skipped)'}: ${e.detail}`);
-      else if (e.kind === 'batch') o.out(`[${clock()}] node ${e.index + 1} of ${e.of}: ${e.instanceIds.join(', ')}`);
+      const line = rollEventText(e);
+      if (line) o.out(`[${clock()}] ${line}`);
     };
     const { outcome, recordId } = await executeRoll(
       { environment: o.environment, aws: sess.aws, backend: sess.backend, history: sess.history, callerArn: sess.callerArn, terraformVersion: sess.binary.version, profileFile: sess.profileFile },

@@ -278,3 +278,23 @@ describe('loadKubeconfig errors', () => {
     assert.equal(kc.getCurrentCluster()?.caData, CA);
   });
 });
+
+describe('a kubeconfig file that is no file', () => {
+  it('a FIFO, a directory and a huge file are refused at once, never read without bound', async () => {
+    const { mkdtemp, rm, writeFile, truncate } = await import('node:fs/promises');
+    const { execFileSync } = await import('node:child_process');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'pc-kc-'));
+    try {
+      execFileSync('mkfifo', [join(dir, 'fifo')]);
+      await assert.rejects(loadKubeconfigFile(join(dir, 'fifo')), /the kubeconfig .*fifo is not a regular file \(it is a FIFO\)/);
+      await assert.rejects(loadKubeconfigFile(dir), /is not a regular file \(it is a directory\)/);
+      await writeFile(join(dir, 'huge'), '');
+      await truncate(join(dir, 'huge'), 64 << 20);
+      await assert.rejects(loadKubeconfigFile(join(dir, 'huge')), /is larger than 4 MiB \(67108864 bytes\): not a kubeconfig/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -3,6 +3,7 @@
  * the plan (each instance with why it goes and where it is now), the gates with their results, the
  * steps' lines, and the phase. Written only by the named transitions below. Plain TypeScript.
  */
+import { rollEventText } from '../../core/roll-text.js';
 import type { RollEvent } from '../../services/roll/runner.js';
 
 /** Where a roll is. */
@@ -92,7 +93,7 @@ export function rollEvent(s: RollSlice, e: RollEvent, at = new Date()): void {
     const g = { name: e.name, ok: e.ok, detail: e.detail };
     if (i >= 0) s.gates[i] = g;
     else s.gates.push(g);
-    addLine(s, `${t} ${e.ok ? '✓' : '✗'} gate ${e.name}: ${e.detail}`);
+    addLine(s, `${t} ${rollEventText(e)}`);
   } else if (e.kind === 'step') {
     let row = s.rows.find((r) => r.instanceId === e.instanceId);
     if (!row) {
@@ -104,8 +105,8 @@ export function rollEvent(s: RollSlice, e: RollEvent, at = new Date()): void {
     else if (e.step === 'replaced' && e.state === 'succeeded') Object.assign(row, { replacement: e.detail.split(' ')[0], status: `replaced by ${e.detail}`, state: 'running' });
     else if (e.step === last && e.state === 'succeeded') Object.assign(row, { status: `replaced by ${row.replacement ?? '?'} ✓`, state: 'done' });
     else if (row.state !== 'done') Object.assign(row, { status: `${e.step}: ${e.detail}`, state: 'running' });
-    addLine(s, `${t} ${e.instanceId} ${e.step}${e.state === 'running' ? '' : e.state === 'succeeded' ? ' ✓' : e.state === 'failed' ? ' ✗' : ' (skipped)'}: ${e.detail}`);
-  } else if (e.kind === 'batch') addLine(s, `${t} node ${e.index + 1} of ${e.of}: ${e.instanceIds.join(', ')}`);
+    addLine(s, `${t} ${rollEventText(e)}`);
+  } else if (e.kind === 'batch') addLine(s, `${t} ${rollEventText(e)}`);
   else if (e.kind === 'paused') {
     s.phase = 'paused';
     addLine(s, `${t} paused after the current node: g resumes, X aborts`);

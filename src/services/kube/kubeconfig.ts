@@ -24,6 +24,7 @@ import { dumpYaml, KubeConfig, loadYaml } from '@kubernetes/client-node';
 
 import { errnoOf, reasonOf, writeFileAtomic } from '../../core/atomic-write.js';
 import { KubeError } from '../../core/errors.js';
+import { BoundedReadError, readBoundedFile } from '../../core/read-bounded.js';
 
 type Json = Record<string, unknown>;
 
@@ -127,13 +128,24 @@ export function loadKubeconfig(text: string, opts: LoadOptions = {}): KubeConfig
  */
 export async function readKubeconfigFile(file: string): Promise<string> {
   try {
-    return await readFile(file, 'utf8');
+    return await readBoundedFile(file, KUBECONFIG_MAX_BYTES);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const what = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${why(err)})`;
-    throw new KubeError(`the kubeconfig ${file} ${what}`, 'give the path of a kubeconfig file with --kubeconfig, or leave it out to use the secrets bucket\'s', 'config', { cause: err });
+    const hint = 'give the path of a kubeconfig file with --kubeconfig, or leave it out to use the secrets bucket\'s';
+    if (err instanceof BoundedReadError) {
+      const what =
+        err.kind === 'missing' ? 'does not exist'
+        : err.kind === 'not-regular' ? `is not a regular file (it is ${err.detail.what ?? 'something else'})`
+        : err.kind === 'too-large' ? `is larger than ${KUBECONFIG_MAX_BYTES / (1 << 20)} MiB${err.detail.size !== undefined ? ` (${err.detail.size} bytes)` : ''}: not a kubeconfig`
+        : /EACCES/.test(err.detail.message ?? '') ? 'is not readable (permission denied)'
+        : `cannot be read (${err.detail.message ?? 'I/O error'})`;
+      throw new KubeError(`the kubeconfig ${file} ${what}`, hint, 'config', { cause: err });
+    }
+    throw new KubeError(`the kubeconfig ${file} cannot be read (${why(err)})`, hint, 'config', { cause: err });
   }
 }
+
+/** The largest kubeconfig read (bytes): real ones are a few KiB. */
+export const KUBECONFIG_MAX_BYTES = 4 << 20;
 
 /** `loadKubeconfig(readKubeconfigFile(file))`, relative paths resolved from the file's directory. */
 export async function loadKubeconfigFile(file: string): Promise<KubeConfig> {

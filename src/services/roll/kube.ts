@@ -19,6 +19,8 @@
  * Plain TypeScript, no Ink. Errors: {@link RollError} (a gate or the drain said no) and KubeError
  * (the API could not be reached or refused the call).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 
 import { ConsoleError } from '../../core/errors.js';
@@ -202,7 +204,7 @@ export async function drain(kc: KubeConfig, node: string, opts: DrainOptions): P
           );
         }
         say(`waiting: a PodDisruptionBudget refuses the eviction of ${podKey(p)} (attempt ${attempt}); retrying in ${Math.round(retryMs / 1000)} s`);
-        await sleep(retryMs, opts.signal);
+        await sleep(retryMs, undefined, opts.signal ? { signal: opts.signal } : {});
       }
     }
   }
@@ -223,7 +225,7 @@ export async function drain(kc: KubeConfig, node: string, opts: DrainOptions): P
       if (Date.now() + retryMs > deadline) {
         throw new RollError(`pod ${key} was evicted but is still on ${node} after ${Math.round(opts.timeoutMs / 1000)} s: the roll stops; ${node} stays cordoned and was not terminated`, 'see why it does not end (kubectl describe pod), then resume (:roll)');
       }
-      await sleep(Math.min(retryMs, 1_000), opts.signal);
+      await sleep(Math.min(retryMs, 1_000), undefined, opts.signal ? { signal: opts.signal } : {});
     }
   }
   return result;
@@ -232,20 +234,4 @@ export async function drain(kc: KubeConfig, node: string, opts: DrainOptions): P
 /** client-node request options that abort with `signal` (none without one). */
 function abortable(signal: AbortSignal | undefined) {
   return signal ? abortableCall(signal) : undefined;
-}
-
-/** Waits `ms`, or rejects when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

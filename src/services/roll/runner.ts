@@ -19,10 +19,12 @@
  * further termination). Between batches, {@link RollControl.pause} waits and {@link RollControl.abort}
  * stops. Every step is put in the {@link RollRecord} given (the caller writes it to the history).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import type { RollNodeRecord, RollRecord } from '../history/record.js';
 import { ETCD_COMMANDS, etcdGate, memberAt, parseEndpointHealth, parseMemberList, type EtcdMember } from './etcd.js';
 import type { GroupInstance, NodeGroup } from './group.js';
-import { RollError, sleep, type DrainOptions, type DrainResult, type GateResult, type RollNode } from './kube.js';
+import { RollError, type DrainOptions, type DrainResult, type GateResult, type RollNode } from './kube.js';
 import { RollControl } from './control.js';
 import { blockersOf, type RollPlan } from './plan.js';
 
@@ -188,7 +190,7 @@ export async function runRoll(
       const v = await look();
       if (v !== undefined) return v;
       if (Date.now() + settings.pollMs > deadline) throw new RollError(`${what}: not within ${Math.round(settings.replaceTimeoutMs / 1000)} s`, 'look at the instance (its console output, the bootstrap log /var/log/cloud-init-output.log), then resume (:roll)');
-      await sleep(settings.pollMs, signal);
+      await sleep(settings.pollMs, undefined, signal ? { signal } : {});
     }
   };
 
@@ -378,7 +380,7 @@ export async function runRoll(
       if (stop) return stop;
       if (settings.settleMs > 0 && index < plan.batches.length - 1) {
         for (const t of batch) step(t.instance, 'settle', 'running', `settling ${Math.round(settings.settleMs / 1000)} s`);
-        await sleep(settings.settleMs, signal);
+        await sleep(settings.settleMs, undefined, signal ? { signal } : {});
         for (const t of batch) step(t.instance, 'settle', 'succeeded', `${Math.round(settings.settleMs / 1000)} s`);
       }
     }

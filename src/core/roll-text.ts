@@ -1,0 +1,16 @@
+/**
+ * One line of text per event of a roll, as `--ci roll` prints it and the Roll pane lists it (after
+ * the time): `i-0abc drain ✓: ip-10-0-1-5: 1 pod evicted, …`, `✗ gate etcd: …`, `node 2 of 3: i-…`.
+ * Pure; the events are services/roll/runner.ts's.
+ */
+import type { RollEvent } from '../services/roll/runner.js';
+
+const MARK = { running: '', succeeded: ' ✓', failed: ' ✗', skipped: ' (skipped)' } as const;
+
+/** The line of `e`, or undefined for an event that is no line (`record`, `paused`, `resumed`). */
+export function rollEventText(e: RollEvent): string | undefined {
+  if (e.kind === 'gate') return `${e.ok ? '✓' : '✗'} gate ${e.name}: ${e.detail}`;
+  if (e.kind === 'step') return `${e.instanceId} ${e.step}${MARK[e.state]}: ${e.detail}`;
+  if (e.kind === 'batch') return `node ${e.index + 1} of ${e.of}: ${e.instanceIds.join(', ')}`;
+  return undefined;
+}
