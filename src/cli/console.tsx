@@ -11,6 +11,7 @@ import type { FleetRoute } from './fleet-app.js';
 import type { Session } from '../services/session.js';
 import type { Store } from '../state/store.js';
 import { Opening } from '../ui/Opening.js';
+import { IdleMemoryRelease } from '../core/idle-memory.js';
 import type { Splash } from './splash.js';
 
 /**
@@ -60,6 +61,15 @@ export interface ConsoleOptions {
  * way (an STS or S3 request to an endpoint that does not answer) before it exits anyway.
  */
 export const QUIT_WHILE_OPENING_GRACE_MS = 2_000;
+
+/**
+ * Memory goes back to the operating system once the console has been quiet this long (ms: no
+ * state change, so no key and no event) and its RSS has grown by {@link IDLE_RELEASE_GROWTH_BYTES}
+ * since the last time (see core/idle-memory.ts; issue 16's RSS at rest).
+ */
+export const IDLE_RELEASE_QUIET_MS = 3_000;
+/** See {@link IDLE_RELEASE_QUIET_MS} (bytes). */
+export const IDLE_RELEASE_GROWTH_BYTES = 8 * 1024 * 1024;
 
 /** Builds the store's header from an open session. */
 export function headerOf(s: Session): Store['state']['header'] {
@@ -309,6 +319,8 @@ async function runEnvironment(ink: Instance, exited: Promise<'exit'>, next: Open
   const controller = new Controller(store, session, aws, ssh, kube, new HistoryController(store, session.history), roll);
   controller.start();
   if (o.driftEveryMs) controller.startDriftEvery(o.driftEveryMs);
+  const memory = new IdleMemoryRelease({ quietMs: IDLE_RELEASE_QUIET_MS, growthBytes: IDLE_RELEASE_GROWTH_BYTES });
+  const offMemory = store.subscribe(() => memory.activity());
   // The Kubernetes client (~85 MB, ~1 s of loading) loads when the Cluster pane is first shown,
   // not at start: the console at rest stays small (issue 16).
   // Terraform runs in its own session with its output in files, so it outlives the console: a
@@ -332,6 +344,8 @@ async function runEnvironment(ink: Instance, exited: Promise<'exit'>, next: Open
   });
   ink.rerender(<App controller={controller} />);
   const end = await Promise.race([controller.quitRequested.then(() => 'quit' as const), controller.fleetRequested.then(() => 'fleet' as const), exited.then(() => 'quit' as const)]);
+  offMemory();
+  memory.stop();
   controller.stop();
   session.close();
   return { kind: end };
