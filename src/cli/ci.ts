@@ -91,6 +91,8 @@ export async function runCi(o: CiOptions): Promise<number> {
   let session: Session | undefined;
   let recorder: HistoryRecorder | undefined;
   let reconciling: Promise<unknown> | undefined;
+  /** Starts the history's check of records left running (once); see below. */
+  let startReconcile: (() => void) | undefined;
   let interrupted = 0;
   const onSigint = () => {
     interrupted++;
@@ -145,8 +147,23 @@ export async function runCi(o: CiOptions): Promise<number> {
     else if (terraformCommand) await followOtherRun(session, reporter, o.command);
     // That check (uploading records kept locally, marking records whose process is gone) needs
     // nothing of Terraform's and Terraform nothing of it: it runs beside the plan, and is waited
-    // for before the history's last write. It never throws (its failures are warnings).
-    if (recorder && lockRead) reconciling = recorder.reconcile(await lockRead);
+    // for before the history's last write. It never throws (its failures are warnings). Its
+    // requests cost this process's thread ~50–100 ms (signing, parsing): for a Terraform command
+    // they start once Terraform's first process has been spawned, so that they overlap its run
+    // instead of delaying its start.
+    if (recorder && lockRead) {
+      const r = recorder;
+      const lock = lockRead;
+      startReconcile = () => (reconciling ??= lock.then((l) => r.reconcile(l)));
+      if (terraformCommand) {
+        const off = engine.on((e) => {
+          if (e.kind === 'operation-start') {
+            off();
+            startReconcile?.();
+          }
+        });
+      } else startReconcile();
+    }
     switch (o.command) {
       case 'plan': {
         // No change but drift reported (exit 0): the detail is --ci drift's; not a third Terraform process here.
@@ -198,6 +215,7 @@ export async function runCi(o: CiOptions): Promise<number> {
         });
         if (r.counts) Object.assign(counts, r.counts);
         code = r.code;
+        startReconcile?.();
         await reconciling;
         await recorder?.flush();
         if (o.json) o.out(JSON.stringify({ type: 'summary', command: o.command, ...(o.command === 'state' ? { state_command: cmd.op } : {}), environment: o.environment, ok: true, exit_code: code, ...(r.counts ? counts : {}), ...r.fields, duration_ms: Date.now() - started }));
@@ -216,6 +234,7 @@ export async function runCi(o: CiOptions): Promise<number> {
       }
       case 'history': {
         // Records just marked interrupted are listed as such.
+        startReconcile?.();
         await reconciling;
         const limit = o.limit ?? HISTORY_DEFAULT_LIMIT;
         const records = await session.history.list(limit);
@@ -245,6 +264,7 @@ export async function runCi(o: CiOptions): Promise<number> {
         return EXIT.ok;
       }
     }
+    startReconcile?.();
     await reconciling;
     await recorder?.flush();
     reporter.summary({ command: o.command, environment: o.environment, ok: true, exit_code: code, ...counts, duration_ms: Date.now() - started });
@@ -253,6 +273,7 @@ export async function runCi(o: CiOptions): Promise<number> {
     const text = formatError(err);
     o.err(text);
     const ce = err instanceof ConsoleError ? err : undefined;
+    startReconcile?.();
     await reconciling;
     await recorder?.flush();
     if (o.json) {
@@ -270,6 +291,7 @@ export async function runCi(o: CiOptions): Promise<number> {
     return EXIT.error;
   } finally {
     // The history's last write (an apply's end) goes out before the clients are closed.
+    startReconcile?.();
     await reconciling;
     await recorder?.flush();
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSigint);
