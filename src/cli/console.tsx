@@ -173,7 +173,12 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       });
       ink.rerender(<FleetApp fleet={fleet} where={o.local ? 'local emulator' : 'AWS'} />);
       fleet.resume();
+      // The Fleet screen at rest gives memory back as an environment's console does.
+      const memory = new IdleMemoryRelease({ quietMs: IDLE_RELEASE_QUIET_MS, growthBytes: IDLE_RELEASE_GROWTH_BYTES });
+      const offMemory = fleet.store.subscribe(() => memory.activity());
       const r = await Promise.race([choice, exited]);
+      offMemory();
+      memory.stop();
       fleet.pause();
       if (r === 'exit' || r.kind === 'quit') break;
       next = { environment: r.environment, profile: import('../core/profile.js').then((p) => p.loadProfile(profilePath(o.paths, r.environment), r.environment, { cacheDir: profileCacheDir(o.paths) })) };
