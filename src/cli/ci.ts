@@ -145,24 +145,22 @@ export async function runCi(o: CiOptions): Promise<number> {
     // A state command refuses at once while the lock is held (named); plan, apply, … follow the run that holds it.
     if (planLike) await session.state.assertFree(`state ${o.state!.op}`);
     else if (terraformCommand) await followOtherRun(session, reporter, o.command);
+    const lock = await lockRead; // never rejects (readLock says "unknown" instead)
     // That check (uploading records kept locally, marking records whose process is gone) needs
     // nothing of Terraform's and Terraform nothing of it: it runs beside the plan, and is waited
     // for before the history's last write. It never throws (its failures are warnings). Its
     // requests cost this process's thread ~50–100 ms (signing, parsing): for a Terraform command
     // they start once Terraform's first process has been spawned, so that they overlap its run
     // instead of delaying its start.
-    if (recorder && lockRead) {
+    if (recorder && lock) {
       const r = recorder;
-      const lock = lockRead;
-      startReconcile = () => (reconciling ??= lock.then((l) => r.reconcile(l)));
-      if (terraformCommand) {
-        const off = engine.on((e) => {
-          if (e.kind === 'operation-start') {
-            off();
-            startReconcile?.();
-          }
-        });
-      } else startReconcile();
+      let off: (() => void) | undefined;
+      startReconcile = () => {
+        off?.();
+        reconciling ??= r.reconcile(lock);
+      };
+      if (terraformCommand) off = engine.on((e) => e.kind === 'operation-start' && startReconcile?.());
+      else startReconcile();
     }
     switch (o.command) {
       case 'plan': {

@@ -24,7 +24,10 @@ export type Collect = () => void;
 export interface IdleMemoryOptions {
   /** How long nothing must happen before a collection (ms). */
   quietMs: number;
-  /** The RSS growth (bytes) since the last collection (or since start) that makes one worth its pause. */
+  /**
+   * The RSS growth (bytes) since the last collection that makes one worth its pause. There is no
+   * baseline before the first one: the first quiet period after start-up always collects.
+   */
   growthBytes: number;
   /** The collection; default {@link lastResortCollect} (none where V8 offers none: then nothing runs). */
   collect?: Collect | undefined;
@@ -39,9 +42,12 @@ export interface IdleMemoryOptions {
 let cached: Collect | null | undefined;
 
 /**
- * V8's last-resort full collection, reached through its `gc` extension (exposed at run time with
- * `--expose-gc`, then taken from a fresh context so that no global of the program changes).
- * @returns the collection, or undefined where this V8 does not offer it (the caller then does nothing).
+ * V8's last-resort full collection, reached through its `gc` extension: `--expose-gc` is set at run
+ * time (a flag of the whole process: contexts and worker threads made after it get a global `gc`;
+ * the program's own global does not) and the function is taken from a fresh context. Node 24's V8
+ * (13.6, what this project runs) has the `last-resort` flavour; a V8 without it ignores the option
+ * and runs an ordinary major collection, which frees objects but keeps the pages.
+ * @returns the collection, or undefined where the `gc` extension cannot be had (the caller then does nothing).
  */
 export function lastResortCollect(): Collect | undefined {
   if (cached !== undefined) return cached ?? undefined;
@@ -111,7 +117,7 @@ export class IdleMemoryRelease {
       return;
     }
     const before = this.rss();
-    if (before < this.baseline + this.o.growthBytes) return; // not worth a pause: wait for the next activity
+    if (before < this.baseline + this.o.growthBytes) return; // not worth a pause: wait for the next activity (baseline 0 before the first)
     const t0 = performance.now();
     this.collect();
     const pauseMs = performance.now() - t0;

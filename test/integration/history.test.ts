@@ -139,6 +139,11 @@ describe('history: a record an earlier run could not write is uploaded by the ne
       const store = new HistoryStore({ s3: gone, bucket: BUCKET, kmsKeyId: 'alias/x', environment: 'later', pendingDir });
       assert.equal((await store.create(rec)).stored, 'local');
       assert.equal((await store.complete({ ...rec, outcome: 'succeeded', endedAt: new Date().toISOString() })).stored, 'local');
+      // The process whose record it is leaves it alone (its own writes complete it); another tries it.
+      assert.deepEqual(await store.uploadPending(new Set([rec.id])), { uploaded: [], waiting: [] });
+      const other = await store.uploadPending();
+      assert.equal(other.uploaded.length, 0);
+      assert.equal(other.waiting.length, 1);
     } finally {
       gone.destroy();
     }

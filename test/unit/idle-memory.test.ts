@@ -21,28 +21,37 @@ describe('idle memory release', () => {
   });
 
   it('collects once the process has been quiet and has grown, not while active, and not again until it grows', async () => {
+    // Margins are wide (quiet 200 ms, activity every 50 ms): two test files run side by side.
     let rss = 100;
     const runs: number[] = [];
-    const m = new IdleMemoryRelease({ quietMs: 40, growthBytes: 10, collect: () => runs.push(rss), rss: () => rss });
+    const m = new IdleMemoryRelease({
+      quietMs: 200,
+      growthBytes: 10,
+      collect: () => {
+        runs.push(rss);
+        rss = 60; // what the collection gave back: the next baseline
+      },
+      rss: () => rss,
+    });
     try {
       // Activity keeps pushing the collection back.
-      for (let i = 0; i < 6; i++) {
-        await sleep(15);
+      for (let i = 0; i < 8; i++) {
+        await sleep(50);
         m.activity();
       }
       assert.equal(runs.length, 0, 'collected while active');
-      await sleep(90);
+      await sleep(500);
       assert.deepEqual(runs, [100], 'one collection after the quiet period');
-      rss = 60; // what the collection gave back
-      // Quiet again but not grown enough since: nothing runs.
-      m.activity();
+      // Quiet again, grown by less than growthBytes since the collection (60 → 65): nothing runs.
       rss = 65;
-      await sleep(90);
-      assert.equal(runs.length, 1, 'collected without growth');
       m.activity();
-      rss = 200;
-      await sleep(90);
-      assert.deepEqual(runs, [100, 200]);
+      await sleep(500);
+      assert.equal(runs.length, 1, 'collected without growth');
+      // Grown past it (60 → 75): it runs again.
+      rss = 75;
+      m.activity();
+      await sleep(500);
+      assert.deepEqual(runs, [100, 75]);
       assert.equal(m.releases, 2);
     } finally {
       m.stop();

@@ -216,7 +216,7 @@ export class HistoryRecorder {
   async reconcile(lock: LockState): Promise<HistoryRecord[]> {
     const marked: HistoryRecord[] = [];
     try {
-      const up = await this.store.uploadPending();
+      const up = await this.store.uploadPending(this.mine);
       if (up.uploaded.length) this.ctx.onNotice(`history: uploaded ${up.uploaded.length} record${up.uploaded.length === 1 ? '' : 's'} an earlier run kept locally (${up.uploaded.map((r) => `${r.operation} ${r.id}`).join(', ')})`);
       if (up.waiting.length) this.ctx.onWarning(`history: ${up.waiting.length} record${up.waiting.length === 1 ? '' : 's'} kept locally still cannot be written to s3://${this.store.o.bucket} (${up.waiting[0]!.reason}): ${up.waiting.map((w) => w.path).join(', ')}`);
       if (lock.kind !== 'free') return marked;

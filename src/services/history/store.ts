@@ -255,14 +255,15 @@ export class HistoryStore {
   /**
    * Uploads the records kept locally by earlier runs: each is created, or completes the `running`
    * (or `interrupted`) record of the same key; the local file is removed once the bucket has it (or
-   * has a completed record of that key already). A record still `running` locally whose process
-   * is this one is left alone.
+   * has a completed record of that key already). The records of `own` (ids of this process's
+   * records, which its own writes complete) are left alone.
    * @returns what was uploaded and what is still waiting (with why). Never throws.
    */
-  async uploadPending(): Promise<{ uploaded: HistoryRecord[]; waiting: { path: string; reason: string }[] }> {
+  async uploadPending(own: ReadonlySet<string> = new Set()): Promise<{ uploaded: HistoryRecord[]; waiting: { path: string; reason: string }[] }> {
     const uploaded: HistoryRecord[] = [];
     const waiting: { path: string; reason: string }[] = [];
     for (const p of await this.pending()) {
+      if (own.has(p.record.id)) continue;
       const w = await this.complete(p.record).catch((err: unknown) => ({ stored: 'local' as const, key: '', path: p.path, reason: historyErrorReason(err) }));
       if (w.stored === 'bucket') uploaded.push(p.record);
       else if (w.stored === 'conflict') await rm(p.path, { force: true }).catch(() => undefined);
