@@ -66,7 +66,10 @@ export interface Session {
   readLock(): Promise<LockState>;
   /** The environment's state: read, and the repairs (rm, mv, push, import, force-unlock), each recorded in {@link history}. */
   state: StateService;
-  /** Releases clients. Does not stop the local emulator (it is shared and reused). */
+  /**
+   * Releases clients and lets go of a run the engine follows (it goes on). Does not stop the local
+   * emulator (it is shared and reused), nor a run this session started.
+   */
   close(): void;
 }
 
@@ -192,6 +195,8 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     readLock,
     state: new sdk.StateService({ engine, environment: o.environment, readLock, history, callerArn: who.arn, profileFile, terraformVersion: binary.version, readObject: () => sdk.readStateObject(s3, backend) }),
     close: () => {
+      // A run this session follows goes on without it (its poller would keep the process alive).
+      engine.detach();
       s3.destroy();
       probeS3.destroy();
     },

@@ -436,6 +436,8 @@ export class Controller {
         const who = `${rec.owner.user}@${rec.owner.host}`;
         if (active) this.store.say('warn', `${what} started at ${rec.startedAt} by ${who} (pid ${rec.pid}) is running on ${this.target.environment}: following it live, read-only.`, 'c sends it the one interrupt; q leaves it running');
         const out = await engine.follow(rec);
+        // Let go of when this environment closed (quit, 0): nothing more to say or do here.
+        if (out.stopped) return;
         const verb = `${what} started at ${rec.startedAt} by ${who}${active ? '' : ' (its console is gone)'}`;
         if (out.ok) {
           const s = out.summary;

@@ -76,6 +76,54 @@ describe('durable runs', () => {
     assert.deepEqual(events.map((e) => e.type), ['version', 'change_summary'], 'the second line arrived after the starter died');
   });
 
+  it('a follower that lets go (stop) exits on its own while the run goes on; an engine that detaches does not mark it reported', async () => {
+    const runs = join(dir, 'runs-stop');
+    const script = `printf '%s\\n' '${VERSION}'; sleep 4; printf '%s\\n' '${SUMMARY}'`;
+    const p = await startDurable('/bin/sh', ['-c', script], { cwd: dir, env: { PATH: process.env.PATH }, runsDir: runs, operation: 'apply' });
+    // A process that follows the run and lets go after 300 ms must end by itself (its poller gone).
+    const runner = new URL('../../src/services/terraform/runner.js', import.meta.url).href;
+    const code = [
+      `const { followRun } = await import(${JSON.stringify(runner)});`,
+      'const rec = JSON.parse(process.env.PC_TEST_REC);',
+      "const f = followRun(rec, { cwd: '/', env: {}, onEvent: (e) => process.stdout.write(e.type + '\\n') });",
+      "setTimeout(() => f.stop(), 300);",
+      "const r = await f.done; process.stdout.write('stopped ' + r.stopped + '\\n');",
+    ].join('\n');
+    const t0 = Date.now();
+    const follower = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PC_TEST_REC: JSON.stringify(p.record) } });
+    let out = '';
+    follower.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exit = await new Promise<number | null>((resolve) => follower.on('exit', resolve));
+    assert.equal(exit, 0);
+    assert.ok(Date.now() - t0 < 3_000, `the follower took ${Date.now() - t0} ms to end (the run lasts 4 s)`);
+    assert.match(out, /^version\nstopped true\n$/);
+    assert.equal((await runStatus(p.record)).kind, 'running', 'the run goes on');
+
+    // The engine's follow: detach settles it as stopped and leaves the run unreported (the next console says how it ended).
+    const { Engine } = await import('../../src/services/terraform/engine.js');
+    const { backendFor } = await import('../../src/services/terraform/backend.js');
+    const engine = new Engine({
+      binary: { path: '/bin/false', flavour: 'terraform', version: '1.11.4' },
+      terraformDir: dir,
+      dataDir: join(dir, 'engine-stop'),
+      cliConfigFile: join(dir, 'terraform.rc'),
+      varFile: join(dir, 't.tfvars'),
+      backend: backendFor('t', { terraform_bucket_name: 'b', aws_region: 'us-east-1', kms_master_id: 'alias/k' } as never, true),
+      env: {},
+    });
+    const following = engine.follow(p.record);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(engine.attached, true);
+    engine.detach();
+    const outcome = await following;
+    assert.equal(outcome.stopped, true);
+    assert.equal(engine.busy, undefined);
+    const [again] = await listRuns(runs);
+    assert.notEqual(again?.reported, true, 'marked reported although nobody saw its end');
+    const r = await p.done;
+    assert.equal(r.exitCode, 0);
+  });
+
   it('cancel sends one SIGINT to the run; the wrapper waits for it and records its status', async () => {
     const runs = join(dir, 'runs3');
     const script = `trap 'echo interrupted >&2; exit 130' INT; sleep 30 & wait`;

@@ -135,6 +135,8 @@ export interface FollowedOutcome {
   /** The failure in the operator's words, when it failed. */
   error?: TofuError;
   durationMs: number;
+  /** This engine let go of it ({@link Engine.detach}) before it ended: it goes on, and is not marked reported. */
+  stopped?: true;
 }
 
 async function sha256File(path: string): Promise<string> {
@@ -278,6 +280,17 @@ export class Engine {
     return sent;
   }
 
+  /**
+   * Lets go of a run this engine follows ({@link follow}): its files are no longer read and its
+   * poller stops (it no longer keeps the process alive); the run goes on, and the console that
+   * opens the environment next reports its end. Does nothing when no followed run is current (a
+   * run this engine started is never let go: it is interrupted with {@link cancel}).
+   */
+  detach(): void {
+    const c = this.current;
+    if (c?.attached) (c.proc as { stop?: () => void }).stop?.();
+  }
+
   /** Probes AWS while a durable run goes on; emits `endpoint` on each change. Returns the stop function. */
   private watchEndpoint(): () => void {
     const probe = this.config.probe;
@@ -368,6 +381,8 @@ export class Engine {
       stopProbe();
       this.current = undefined;
     }
+    // Let go of (detach): nothing is known of its end, so nothing is said of it.
+    if (result.stopped) return { ...result, errors: c.errors, planned: c.planned };
     return this.finishRun(operation, { ...result, errors: c.errors, planned: c.planned, ...(c.summary.v ? { summary: c.summary.v } : {}) }, json, at, quiet);
   }
 
@@ -679,6 +694,7 @@ export class Engine {
     const proc = followRun(rec, { cwd: this.moduleDir, env: {}, json: true, onEvent: c.onEvent, onStderr: (line) => this.emit({ kind: 'stderr', operation, line }) });
     this.emit({ kind: 'operation-start', operation, at, runId: rec.id });
     const r = await this.settle(operation, proc, true, running, c, true, at, false);
+    if (r.stopped) return { record: rec, operation, ok: false, exitCode: -1, durationMs: r.durationMs, stopped: true };
     await this.markReported(rec);
     const ok = r.exitCode === 0 || (r.exitCode === 2 && operation.startsWith('plan'));
     return {

@@ -36,6 +36,8 @@ export interface RunResult {
   stderr: string;
   /** Wall time in ms. */
   durationMs: number;
+  /** A followed run that was let go ({@link DurableProcess.stop}): it goes on; its status is unknown here. */
+  stopped?: true;
 }
 
 /** A running Terraform command. */
@@ -189,6 +191,11 @@ export interface DurableOptions extends RunOptions {
 /** A running (or followed) Terraform command whose output goes to files, with its record. */
 export interface DurableProcess extends TfProcess {
   readonly record: RunRecord;
+  /**
+   * A followed run only ({@link followRun}): stops reading its files (its poller ends, so it no
+   * longer keeps this process alive); the run itself goes on. `done` then settles with `stopped`.
+   */
+  stop?(): void;
 }
 
 /**
@@ -242,7 +249,7 @@ class FileTail {
  * Follows a durable run's stdout and stderr files as they grow, parsing stdout as the `-json`
  * stream, until `ended()` says the run is over; then reads the rest and settles.
  */
-function followFiles(rec: RunRecord, opts: RunOptions, ended: () => Promise<{ exitCode: number; signal: NodeJS.Signals | null } | undefined>, kick: { now?: () => void }): Promise<Omit<RunResult, 'cancelled' | 'durationMs'>> {
+function followFiles(rec: RunRecord, opts: RunOptions, ended: () => Promise<{ exitCode: number; signal: NodeJS.Signals | null } | undefined>, kick: { now?: () => void; stop?: () => void }): Promise<Omit<RunResult, 'cancelled' | 'durationMs'>> {
   const sink = new OutputSink(opts);
   const out = new FileTail(rec.out, (chunk) => sink.out(chunk));
   const err = new FileTail(rec.err, (chunk) => sink.err(chunk));
@@ -261,6 +268,12 @@ function followFiles(rec: RunRecord, opts: RunOptions, ended: () => Promise<{ ex
     };
     const timer = setInterval(() => void tick(), FOLLOW_POLL_MS);
     kick.now = () => void tick();
+    kick.stop = () => {
+      if (finishing) return;
+      finishing = true;
+      clearInterval(timer);
+      void Promise.all([out.close(), err.close()]).finally(() => resolve({ exitCode: -1, signal: null, stdout: sink.stdout, stderr: sink.stderr, stopped: true }));
+    };
   });
 }
 
@@ -371,17 +384,19 @@ export async function startDurable(binary: string, args: readonly string[], opts
 export function followRun(rec: RunRecord, opts: RunOptions): DurableProcess {
   const started = Date.parse(rec.startedAt) || Date.now();
   const state = { cancelled: false, exited: false };
+  const control: { now?: () => void; stop?: () => void } = {};
   const done = followFiles(rec, opts, async () => {
     const s = await runStatus(rec);
     if (s.kind === 'running') return undefined;
     state.exited = true;
     return { exitCode: s.kind === 'ended' ? s.exitCode : -1, signal: null };
-  }, {}).then((r) => ({ ...r, cancelled: state.cancelled, durationMs: Date.now() - started }));
+  }, control).then((r) => ({ ...r, cancelled: state.cancelled, durationMs: Date.now() - started }));
   return {
     pid: rec.pid,
     args: [],
     record: rec,
     cancel: () => (processAlive(rec.pid, rec.procStart) ? cancelGroup(rec.pid, state) : false),
+    stop: () => control.stop?.(),
     done,
   };
 }
