@@ -352,6 +352,14 @@ async function runEnvironment(ink: Instance, exited: Promise<'exit'>, next: Open
   offMemory();
   memory.stop();
   controller.stop();
+  // q and 0 are refused while a roll runs; a signal (SIGTERM, SIGHUP) is not: the roll is told to
+  // stop at its next wait (controller.stop above), and the session's clients stay open until it
+  // has released the state lock and recorded where it stopped (a :roll later resumes it).
+  if (roll.busy) {
+    process.stderr.on('error', () => undefined); // a terminal that has gone away (SIGHUP)
+    process.stderr.write(`platform-console: the roll on ${session.environment} stops at its next wait; waiting for it to release the state lock and record where it stopped (:roll resumes it)…\n`);
+  }
+  await roll.stop();
   session.close();
   return { kind: end };
 }
