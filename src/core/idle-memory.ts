@@ -14,8 +14,6 @@
  * the RSS has grown by `growthBytes` since the last one: at rest nothing runs, so the console's
  * idle CPU stays what it was.
  */
-import v8 from 'node:v8';
-import vm from 'node:vm';
 
 /** A full collection that returns freed memory to the operating system (blocks; ms-scale). */
 export type Collect = () => void;
@@ -53,6 +51,9 @@ export function lastResortCollect(): Collect | undefined {
   if (cached !== undefined) return cached ?? undefined;
   cached = null;
   try {
+    // Loaded here, not at the module's top: the console's first frame waits for its module graph.
+    const v8 = process.getBuiltinModule('node:v8');
+    const vm = process.getBuiltinModule('node:vm');
     v8.setFlagsFromString('--expose-gc');
     const gc = vm.runInNewContext('gc') as unknown;
     if (typeof gc === 'function') {
