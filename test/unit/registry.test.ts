@@ -241,6 +241,13 @@ describe('made from the registry', () => {
     assert.equal(fleet[0], '── Fleet screen', 'on the Fleet screen its keys come first');
     assert.match(fleet[1]!, /^Enter {9}open the selected environment's console here/);
     assert.equal(fleet.filter((l) => l.startsWith('── ')).length, helpLines().filter((l) => l.startsWith('── ')).length, 'the same groups, in another order');
+    // In an environment's console, the pane on display first, then the rest in the registry's order.
+    const roll = helpLines('console', 'roll');
+    assert.equal(roll[0], '── Roll', 'the Roll pane shown: its keys come first');
+    assert.match(roll[1]!, /^a {13}/);
+    const entries = (ls: string[]) => ls.filter((l) => l && !l.startsWith('── ')).sort();
+    assert.deepEqual(entries(roll), entries(helpLines()), 'the same entries, in another order');
+    assert.equal(helpLines('console', 'plan')[0], '── Plan/Apply');
   });
 
   it('--help prints the --ci commands and the console keys and : commands of the registry', () => {

@@ -182,12 +182,16 @@ export function commandOf(a: AnyAction): string {
   return `:${w}${arg}${aliases.length ? ` (${aliases.map((x) => `:${x}`).join(', ')})` : ''}`;
 }
 
-/** The help overlay's lines: every action, grouped by where it works; those of `screen` first. */
-export function helpLines(screen: AppState['screen'] = 'console'): string[] {
+/**
+ * The help overlay's lines: every action, grouped by where it works; those of what is on display
+ * first: the Fleet screen's on the Fleet screen, else those of `pane` (the pane shown), then the rest
+ * in the registry's order.
+ */
+export function helpLines(screen: AppState['screen'] = 'console', pane?: AppState['pane']): string[] {
   const out: string[] = [];
   let last = '';
-  // The keys of the screen on display first: on the Fleet screen its own, then the rest.
-  const order = screen === 'fleet' ? [...ACTIONS.filter((a) => a.scope === 'fleet'), ...ACTIONS.filter((a) => a.scope !== 'fleet')] : ACTIONS;
+  const first: Scope | undefined = screen === 'fleet' ? 'fleet' : pane;
+  const order = first ? [...ACTIONS.filter((a) => a.scope === first), ...ACTIONS.filter((a) => a.scope !== first)] : ACTIONS;
   for (const a of order) {
     const where = scopeName(a.scope);
     if (where !== last) {

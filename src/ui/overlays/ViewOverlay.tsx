@@ -10,7 +10,14 @@ import type { AppState, ViewOverlay } from '../../state/store.js';
 import { LogView } from '../components/LogView.js';
 import { helpLines } from '../keys/registry.js';
 
-const HELP = { console: helpLines('console'), fleet: helpLines('fleet') };
+/** The help's lines by what is on display (the Fleet screen, or the pane shown), made once each. */
+const HELP = new Map<string, string[]>();
+function helpFor(state: AppState): string[] {
+  const key = state.screen === 'fleet' ? 'fleet' : state.pane;
+  let lines = HELP.get(key);
+  if (!lines) HELP.set(key, (lines = helpLines(state.screen, state.pane)));
+  return lines;
+}
 
 const diffCache = new WeakMap<ResourceChange, Map<string, string[]>>();
 
@@ -32,7 +39,7 @@ function content(o: ViewOverlay, state: AppState, columns: number): { title: str
   const lines = (title: string, ls: readonly string[], footer: string, empty = '') => ({ title, length: ls.length || 1, line: (i: number) => ls[i] ?? empty, footer });
   switch (o.kind) {
     case 'help':
-      return lines('Keys', HELP[state.screen], '↑↓ scroll, Esc or ? close');
+      return lines('Keys', helpFor(state), '↑↓ scroll, Esc or ? close');
     case 'details':
       return lines(o.title, o.lines, '↑↓ scroll, Esc close');
     case 'secret': {
