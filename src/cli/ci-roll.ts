@@ -102,9 +102,12 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
     const { loadClusterKubeconfig } = await import('../services/kube/source.js');
     const { loadKubeconfig } = await import('../services/kube/kubeconfig.js');
 
-    // The cluster and (control plane) SSH to etcd.
-    const src = await loadClusterKubeconfig({ ...(o.kubeconfig ? { file: o.kubeconfig } : {}), local: o.local, ctx: sess.aws, outputs: () => sess.engine.outputs() });
-    const kc = loadKubeconfig(src.text, { source: src.source });
+    // The cluster (loaded when first needed: after the group, so that a layer never applied says
+    // "apply first") and (control plane) SSH to etcd.
+    const kc = async () => {
+      const src = await loadClusterKubeconfig({ ...(o.kubeconfig ? { file: o.kubeconfig } : {}), local: o.local, ctx: sess.aws, outputs: () => sess.engine.outputs() });
+      return loadKubeconfig(src.text, { source: src.source });
+    };
     let ssh: SshSettings | undefined;
     if (layer === 'secure') {
       const { resolveSshSettings } = await import('./ci-ssh.js');

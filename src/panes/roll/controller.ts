@@ -49,9 +49,8 @@ export class RollController {
 
   private async ports(layer: Layer) {
     const { rollPorts } = await import('../../services/roll/ports.js');
-    const kube = await this.o.kubeConfig();
     const ssh = layer === 'secure' ? await this.o.sshSettings() : undefined;
-    return rollPorts({ aws: this.o.target.aws, layer, kube, ...(ssh ? { ssh } : {}), ...(this.o.targetOf ? { targetOf: this.o.targetOf } : {}) });
+    return rollPorts({ aws: this.o.target.aws, layer, kube: () => this.o.kubeConfig(), ...(ssh ? { ssh } : {}), ...(this.o.targetOf ? { targetOf: this.o.targetOf } : {}) });
   }
 
   /** `:roll secure|compute` (or `r` again): the plan and the gates, nothing changed. */

@@ -27,8 +27,12 @@ export function instanceTarget(i: GroupInstance): SshTarget {
 export interface RollPortsOptions {
   aws: AwsContext;
   layer: Layer;
-  /** The cluster's kubeconfig (the Cluster pane's source). */
-  kube: KubeConfig;
+  /**
+   * The cluster's kubeconfig (the Cluster pane's source), or how to load it: loaded once, when the
+   * cluster is first needed (after the group was read, so that a layer never applied says "apply
+   * first" rather than that the cluster cannot be reached).
+   */
+  kube: KubeConfig | (() => Promise<KubeConfig>);
   /** SSH to the control plane (bastion, user, key, known_hosts); needed for `secure`. */
   ssh?: SshSettings;
   /** Where an instance is reached by SSH (default {@link instanceTarget}). */
@@ -38,6 +42,14 @@ export interface RollPortsOptions {
 /** The ports of a real environment. Each call makes and ends its own clients. */
 export function rollPorts(o: RollPortsOptions): RollPorts {
   const cluster = `kube-${o.aws.environment}`;
+  let loaded: Promise<KubeConfig> | undefined;
+  const kube = (): Promise<KubeConfig> => {
+    const k = o.kube;
+    if (typeof k !== 'function') return Promise.resolve(k);
+    loaded ??= k();
+    loaded.catch(() => (loaded = undefined)); // a failed load is tried again next time
+    return loaded;
+  };
   const targetOf = o.targetOf ?? instanceTarget;
   return {
     readGroup: (signal) => readGroup(o.aws, o.layer, signal ? { signal } : {}),
@@ -69,10 +81,10 @@ export function rollPorts(o: RollPortsOptions): RollPorts {
         ec2.destroy();
       }
     },
-    clusterGate: () => clusterGate(o.kube),
-    nodeOf: (i) => nodeOfInstance(o.kube, i),
-    deleteNode: (name) => deleteNode(o.kube, name),
-    drain: (node, d) => drain(o.kube, node, d),
+    clusterGate: async () => clusterGate(await kube()),
+    nodeOf: async (i) => nodeOfInstance(await kube(), i),
+    deleteNode: async (name) => deleteNode(await kube(), name),
+    drain: async (node, d) => drain(await kube(), node, d),
     async etcd(command, on, signal) {
       if (!o.ssh) throw new RollError('etcd cannot be reached: no SSH settings for the control plane', 'give the SSH options (--bastion, -i, --known-hosts) as for --ci ssh');
       const errors: string[] = [];
