@@ -351,15 +351,20 @@ async function runEnvironment(ink: Instance, exited: Promise<'exit'>, next: Open
   const end = await Promise.race([controller.quitRequested.then(() => 'quit' as const), controller.fleetRequested.then(() => 'fleet' as const), exited.then(() => 'quit' as const)]);
   offMemory();
   memory.stop();
-  controller.stop();
   // q and 0 are refused while a roll runs; a signal (SIGTERM, SIGHUP) is not: the roll is told to
-  // stop at its next wait (controller.stop above), and the session's clients stay open until it
-  // has released the state lock and recorded where it stopped (a :roll later resumes it).
+  // stop at its next wait, and the console's SSH, the cluster's tunnel and the session's clients
+  // stay open until it has released the state lock and recorded where it stopped (a :roll later
+  // resumes it). A second signal ends the process at once (a later roll takes over its lock).
   if (roll.busy) {
     process.stderr.on('error', () => undefined); // a terminal that has gone away (SIGHUP)
-    process.stderr.write(`platform-console: the roll on ${session.environment} stops at its next wait; waiting for it to release the state lock and record where it stopped (:roll resumes it)…\n`);
+    process.stderr.write(`platform-console: the roll on ${session.environment} stops at its next wait; waiting for it to release the state lock and record where it stopped (:roll resumes it; a second signal exits now)…\n`);
+    setSignalHandler((sig) => {
+      process.stderr.write(`platform-console: ${sig}: exiting now; the roll's state lock stays until a later roll on this machine takes it over (:roll resumes)\n`);
+      process.exit(sig === 'SIGHUP' ? 129 : 143);
+    });
   }
   await roll.stop();
+  controller.stop();
   session.close();
   return { kind: end };
 }

@@ -77,7 +77,19 @@ describe('durable runs', () => {
   });
 
   it('a follower that lets go (stop) exits on its own while the run goes on; an engine that detaches does not mark it reported', async () => {
-    const runs = join(dir, 'runs-stop');
+    // The run lives in the engine's own runs dir, where the engine would mark it reported.
+    const { Engine } = await import('../../src/services/terraform/engine.js');
+    const { backendFor } = await import('../../src/services/terraform/backend.js');
+    const engine = new Engine({
+      binary: { path: '/bin/false', flavour: 'terraform', version: '1.11.4' },
+      terraformDir: dir,
+      dataDir: join(dir, 'engine-stop'),
+      cliConfigFile: join(dir, 'terraform.rc'),
+      varFile: join(dir, 't.tfvars'),
+      backend: backendFor('t', { terraform_bucket_name: 'b', aws_region: 'us-east-1', kms_master_id: 'alias/k' } as never, true),
+      env: {},
+    });
+    const runs = engine.runsDir;
     const script = `printf '%s\\n' '${VERSION}'; sleep 4; printf '%s\\n' '${SUMMARY}'`;
     const p = await startDurable('/bin/sh', ['-c', script], { cwd: dir, env: { PATH: process.env.PATH }, runsDir: runs, operation: 'apply' });
     // A process that follows the run and lets go after 300 ms must end by itself (its poller gone).
@@ -100,17 +112,6 @@ describe('durable runs', () => {
     assert.equal((await runStatus(p.record)).kind, 'running', 'the run goes on');
 
     // The engine's follow: detach settles it as stopped and leaves the run unreported (the next console says how it ended).
-    const { Engine } = await import('../../src/services/terraform/engine.js');
-    const { backendFor } = await import('../../src/services/terraform/backend.js');
-    const engine = new Engine({
-      binary: { path: '/bin/false', flavour: 'terraform', version: '1.11.4' },
-      terraformDir: dir,
-      dataDir: join(dir, 'engine-stop'),
-      cliConfigFile: join(dir, 'terraform.rc'),
-      varFile: join(dir, 't.tfvars'),
-      backend: backendFor('t', { terraform_bucket_name: 'b', aws_region: 'us-east-1', kms_master_id: 'alias/k' } as never, true),
-      env: {},
-    });
     const following = engine.follow(p.record);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(engine.attached, true);
@@ -119,7 +120,12 @@ describe('durable runs', () => {
     assert.equal(outcome.stopped, true);
     assert.equal(engine.busy, undefined);
     const [again] = await listRuns(runs);
+    assert.equal(again?.id, p.record.id);
     assert.notEqual(again?.reported, true, 'marked reported although nobody saw its end');
+    // A follow asked for after the engine let go does not start reading.
+    const late = await engine.follow(p.record);
+    assert.equal(late.stopped, true);
+    assert.equal(engine.busy, undefined);
     const r = await p.done;
     assert.equal(r.exitCode, 0);
   });

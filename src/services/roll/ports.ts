@@ -46,8 +46,13 @@ export function rollPorts(o: RollPortsOptions): RollPorts {
   const kube = (): Promise<KubeConfig> => {
     const k = o.kube;
     if (typeof k !== 'function') return Promise.resolve(k);
-    loaded ??= k();
-    loaded.catch(() => (loaded = undefined)); // a failed load is tried again next time
+    if (!loaded) {
+      const p = k();
+      loaded = p;
+      p.catch(() => {
+        if (loaded === p) loaded = undefined; // a failed load is tried again next time
+      });
+    }
     return loaded;
   };
   const targetOf = o.targetOf ?? instanceTarget;

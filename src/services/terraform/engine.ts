@@ -281,15 +281,20 @@ export class Engine {
   }
 
   /**
-   * Lets go of a run this engine follows ({@link follow}): its files are no longer read and its
-   * poller stops (it no longer keeps the process alive); the run goes on, and the console that
-   * opens the environment next reports its end. Does nothing when no followed run is current (a
-   * run this engine started is never let go: it is interrupted with {@link cancel}).
+   * Lets go of a run this engine follows ({@link follow}), and of one it was about to follow: its
+   * files are no longer read and its poller stops (it no longer keeps the process alive); the run
+   * goes on, and the console that opens the environment next reports its end. For a session that
+   * is closing: this engine follows no run afterwards. A run this engine started is never let go
+   * (it is interrupted with {@link cancel}).
    */
   detach(): void {
+    this.letGo = true;
     const c = this.current;
     if (c?.attached) (c.proc as { stop?: () => void }).stop?.();
   }
+
+  /** Set by {@link detach}: a follow that has not started reading yet lets go too (the session is closing). */
+  private letGo = false;
 
   /** Probes AWS while a durable run goes on; emits `endpoint` on each change. Returns the stop function. */
   private watchEndpoint(): () => void {
@@ -681,20 +686,24 @@ export class Engine {
    * Follows a plan or apply that another process started (see {@link activeRun}): its events from
    * the start, then live, through the same events as a run of this engine (preceded by `attached`),
    * until it ends; `busy` and {@link cancel} apply to it meanwhile. Marks it reported.
-   * @returns its outcome; never throws for the run's own failure (see `error`).
+   * @returns its outcome (`stopped` when {@link detach} let go of it: not marked reported); never
+   *   throws for the run's own failure (see `error`).
    * @throws TofuError when this engine is busy.
    */
   async follow(rec: RunRecord): Promise<FollowedOutcome> {
-    if (this.current) throw new TofuError(`${this.current.operation} is still running`, 'wait for it to finish or cancel it (c)');
     const operation = (['plan', 'plan-destroy', 'plan-refresh-only', 'apply'].includes(rec.operation) ? rec.operation : 'apply') as Operation;
+    const stopped = (): FollowedOutcome => ({ record: rec, operation, ok: false, exitCode: -1, durationMs: 0, stopped: true });
+    if (this.letGo) return stopped();
+    if (this.current) throw new TofuError(`${this.current.operation} is still running`, 'wait for it to finish or cancel it (c)');
     const running = (await runStatus(rec)).kind === 'running';
+    if (this.letGo) return stopped(); // detached while its status was read
     this.emit({ kind: 'attached', operation, record: rec, running });
     const c = this.collector(operation);
     const at = Date.parse(rec.startedAt) || Date.now();
     const proc = followRun(rec, { cwd: this.moduleDir, env: {}, json: true, onEvent: c.onEvent, onStderr: (line) => this.emit({ kind: 'stderr', operation, line }) });
     this.emit({ kind: 'operation-start', operation, at, runId: rec.id });
     const r = await this.settle(operation, proc, true, running, c, true, at, false);
-    if (r.stopped) return { record: rec, operation, ok: false, exitCode: -1, durationMs: r.durationMs, stopped: true };
+    if (r.stopped) return { ...stopped(), durationMs: r.durationMs };
     await this.markReported(rec);
     const ok = r.exitCode === 0 || (r.exitCode === 2 && operation.startsWith('plan'));
     return {
