@@ -93,6 +93,12 @@ export async function runCi(o: CiOptions): Promise<number> {
   let reconciling: Promise<unknown> | undefined;
   /** Starts the history's check of records left running (once); see below. */
   let startReconcile: (() => void) | undefined;
+  /** The history's check (started if it was not) and its last writes, done. */
+  const historyDone = async (): Promise<void> => {
+    startReconcile?.();
+    await reconciling;
+    await recorder?.flush();
+  };
   let interrupted = 0;
   const onSigint = () => {
     interrupted++;
@@ -213,9 +219,7 @@ export async function runCi(o: CiOptions): Promise<number> {
         });
         if (r.counts) Object.assign(counts, r.counts);
         code = r.code;
-        startReconcile?.();
-        await reconciling;
-        await recorder?.flush();
+        await historyDone();
         if (o.json) o.out(JSON.stringify({ type: 'summary', command: o.command, ...(o.command === 'state' ? { state_command: cmd.op } : {}), environment: o.environment, ok: true, exit_code: code, ...(r.counts ? counts : {}), ...r.fields, duration_ms: Date.now() - started }));
         else if (r.line) o.out(`${r.line} (${((Date.now() - started) / 1000).toFixed(1)} s, exit ${code})`);
         else if (o.command === 'unlock') o.out(`unlock ${o.environment}: ok (${((Date.now() - started) / 1000).toFixed(1)} s, exit ${code})`);
@@ -262,18 +266,14 @@ export async function runCi(o: CiOptions): Promise<number> {
         return EXIT.ok;
       }
     }
-    startReconcile?.();
-    await reconciling;
-    await recorder?.flush();
+    await historyDone();
     reporter.summary({ command: o.command, environment: o.environment, ok: true, exit_code: code, ...counts, duration_ms: Date.now() - started });
     return code;
   } catch (err) {
     const text = formatError(err);
     o.err(text);
     const ce = err instanceof ConsoleError ? err : undefined;
-    startReconcile?.();
-    await reconciling;
-    await recorder?.flush();
+    await historyDone();
     if (o.json) {
       reporter.summary({
         command: o.command,
@@ -289,9 +289,7 @@ export async function runCi(o: CiOptions): Promise<number> {
     return EXIT.error;
   } finally {
     // The history's last write (an apply's end) goes out before the clients are closed.
-    startReconcile?.();
-    await reconciling;
-    await recorder?.flush();
+    await historyDone();
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSigint);
     session?.close();
   }

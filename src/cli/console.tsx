@@ -11,7 +11,7 @@ import type { FleetRoute } from './fleet-app.js';
 import type { Session } from '../services/session.js';
 import type { Store } from '../state/store.js';
 import { Opening } from '../ui/Opening.js';
-import { IdleMemoryRelease } from '../core/idle-memory.js';
+import { releaseWhenQuiet } from '../core/idle-memory.js';
 import type { Splash } from './splash.js';
 
 /**
@@ -70,6 +70,7 @@ export const QUIT_WHILE_OPENING_GRACE_MS = 2_000;
 export const IDLE_RELEASE_QUIET_MS = 3_000;
 /** See {@link IDLE_RELEASE_QUIET_MS} (bytes). */
 export const IDLE_RELEASE_GROWTH_BYTES = 8 * 1024 * 1024;
+const IDLE_RELEASE = { quietMs: IDLE_RELEASE_QUIET_MS, growthBytes: IDLE_RELEASE_GROWTH_BYTES };
 
 /** Builds the store's header from an open session. */
 export function headerOf(s: Session): Store['state']['header'] {
@@ -174,11 +175,9 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       ink.rerender(<FleetApp fleet={fleet} where={o.local ? 'local emulator' : 'AWS'} />);
       fleet.resume();
       // The Fleet screen at rest gives memory back as an environment's console does.
-      const memory = new IdleMemoryRelease({ quietMs: IDLE_RELEASE_QUIET_MS, growthBytes: IDLE_RELEASE_GROWTH_BYTES });
-      const offMemory = fleet.store.subscribe(() => memory.activity());
+      const stopRelease = releaseWhenQuiet(fleet.store.subscribe, IDLE_RELEASE);
       const r = await Promise.race([choice, exited]);
-      offMemory();
-      memory.stop();
+      stopRelease();
       fleet.pause();
       if (r === 'exit' || r.kind === 'quit') break;
       next = { environment: r.environment, profile: import('../core/profile.js').then((p) => p.loadProfile(profilePath(o.paths, r.environment), r.environment, { cacheDir: profileCacheDir(o.paths) })) };
@@ -324,8 +323,7 @@ async function runEnvironment(ink: Instance, exited: Promise<'exit'>, next: Open
   const controller = new Controller(store, session, aws, ssh, kube, new HistoryController(store, session.history), roll);
   controller.start();
   if (o.driftEveryMs) controller.startDriftEvery(o.driftEveryMs);
-  const memory = new IdleMemoryRelease({ quietMs: IDLE_RELEASE_QUIET_MS, growthBytes: IDLE_RELEASE_GROWTH_BYTES });
-  const offMemory = store.subscribe(() => memory.activity());
+  const stopRelease = releaseWhenQuiet(store.subscribe, IDLE_RELEASE);
   // The Kubernetes client (~85 MB, ~1 s of loading) loads when the Cluster pane is first shown,
   // not at start: the console at rest stays small (issue 16).
   // Terraform runs in its own session with its output in files, so it outlives the console: a
@@ -349,8 +347,7 @@ async function runEnvironment(ink: Instance, exited: Promise<'exit'>, next: Open
   });
   ink.rerender(<App controller={controller} />);
   const end = await Promise.race([controller.quitRequested.then(() => 'quit' as const), controller.fleetRequested.then(() => 'fleet' as const), exited.then(() => 'quit' as const)]);
-  offMemory();
-  memory.stop();
+  stopRelease();
   // q and 0 are refused while a roll runs; a signal (SIGTERM, SIGHUP) is not: the roll is told to
   // stop at its next wait, and the console's SSH, the cluster's tunnel and the session's clients
   // stay open until it has released the state lock and recorded where it stopped (a :roll later

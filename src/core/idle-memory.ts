@@ -128,3 +128,16 @@ export class IdleMemoryRelease {
     this.o.onRelease?.({ beforeBytes: before, afterBytes: after, pauseMs });
   }
 }
+
+/**
+ * Releases memory whenever the screen fed by `subscribe` (a Store's) falls quiet, with the
+ * console's settings; returns the stop function (unsubscribes, no more collections).
+ */
+export function releaseWhenQuiet(subscribe: (listener: () => void) => () => void, o: Pick<IdleMemoryOptions, 'quietMs' | 'growthBytes'>): () => void {
+  const memory = new IdleMemoryRelease(o);
+  const off = subscribe(() => memory.activity());
+  return () => {
+    off();
+    memory.stop();
+  };
+}
