@@ -34,7 +34,7 @@ import { ClusterWatcher, type ClusterSnapshot } from '../src/services/kube/clust
 import { disposePki, makeNamespace, makeNode, makePod, standinAvailable, startKubeStandin, type KubeStandin } from '../test/support/kube-standin.js';
 import { check, forkWorker, onCleanup, runTimed } from './lib/proc.js';
 import { int, mb, median, metText, ms, ratio, table, type Bench, type TargetCheck } from './lib/report.js';
-import { CLI } from './lib/workspace.js';
+import { CLI, CLI_NODE_FLAGS } from './lib/workspace.js';
 
 const NODES = 200;
 const PODS = 1_000;
@@ -148,7 +148,7 @@ export const cluster: Bench = async (log) => {
     const profileText = (await readFile(join(projectRoot(), 'profiles', 'default.tfvars'), 'utf8')).replace(/^(\s*environment\s*=\s*)"[^"]*"/m, '$1"bench"');
     await writeFile(join(profiles, 'bench.tfvars'), profileText);
     const cliEnv: NodeJS.ProcessEnv = { ...env, PLATFORM_PROFILES_DIR: profiles, PLATFORM_WORK_DIR: join(dir, 'work') };
-    const cliCluster = () => runTimed(process.execPath, [CLI, '-e', 'bench', '--ci', 'cluster', '--kubeconfig', kcFile, '--json'], { env: cliEnv, timeoutMs: 60_000 });
+    const cliCluster = () => runTimed(process.execPath, [...CLI_NODE_FLAGS, CLI, '-e', 'bench', '--ci', 'cluster', '--kubeconfig', kcFile, '--json'], { env: cliEnv, timeoutMs: 60_000 });
     // Exit 2: the seeded cluster has unhealthy pods and not-ready nodes (as kubectl, it reads them all).
     const cliFirst = check('--ci cluster (untimed: profile cache, compile cache)', await cliCluster(), [2]);
     const cliJson = JSON.parse(cliFirst.stdout) as { nodes_total?: number; pods?: number };

@@ -21,7 +21,7 @@ import { ensureEmulator } from '../src/services/local/emulator.js';
 import { assertNotStopping, BENCH_NODE_FLAGS, check, isStopping, onCleanup, runTimed } from './lib/proc.js';
 import { median, metText, ms, table, type Bench, type TargetCheck } from './lib/report.js';
 import { shellQuote, tmux } from './lib/tmux.js';
-import { CLI, makeWorkspace, NODE, ROOT, TERRAFORM, writeModule } from './lib/workspace.js';
+import { CLI, CLI_NODE_FLAGS, makeWorkspace, NODE, ROOT, TERRAFORM, writeModule } from './lib/workspace.js';
 
 const RUNS = 5;
 const POLL_MS = 10;
@@ -87,7 +87,7 @@ export const firstFrame: Bench = async (log) => {
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${k}=${shellQuote(v as string)}`)
       .join(' ');
-    const command = `exec env -i TERM="$TERM" ${envWords} ${shellQuote(NODE)} ${BENCH_NODE_FLAGS.map(shellQuote).join(' ')} ${shellQuote(CLI)} -e ${ENV} --local 2>>${shellQuote(`${ws.dir}/console.stderr`)}`;
+    const command = `exec env -i TERM="$TERM" ${envWords} ${shellQuote(NODE)} ${[...CLI_NODE_FLAGS, ...BENCH_NODE_FLAGS].map(shellQuote).join(' ')} ${shellQuote(CLI)} -e ${ENV} --local 2>>${shellQuote(`${ws.dir}/console.stderr`)}`;
 
     // The floor of any Ink console: a bare Ink program (bench/fixtures/ink-hello.tsx), bundled with
     // the console's own esbuild options, started the same way in the same tmux server.
@@ -187,7 +187,7 @@ export const firstFrame: Bench = async (log) => {
     const tfEnv = { ...ws.env, CHECKPOINT_DISABLE: '1' };
     const tfVersion = await timeIt('terraform version', TERRAFORM, ['version'], tfEnv);
     const nodeZero = await timeIt('node -e 0', NODE, ['-e', '0'], ws.env);
-    const cliVersion = await timeIt('bin.js --version', NODE, [CLI, '--version'], ws.env);
+    const cliVersion = await timeIt('bin.js --version', NODE, [...CLI_NODE_FLAGS, CLI, '--version'], ws.env);
     // The bundle's main.js and console.js entries (beside bin.js), or a tsc build's when BENCH_CLI names one.
     const mainModule = join(dirname(CLI), 'main.js');
     const consoleModule = join(dirname(CLI), 'console.js');
@@ -227,6 +227,7 @@ export const firstFrame: Bench = async (log) => {
       '  (each poll is a tmux client process: resolution ~10-15 ms). The full frame is drawn as soon as Ink has loaded, while',
       '  the environment opens; "ready" needs it open: emulator check, idempotent bootstrap of the state bucket and KMS key,',
       '  STS, `terraform version`, the CLI config. The bare Ink program is the floor of any Ink frame here (Node, Ink, React, Yoga).',
+      `  The console ran as its launchers start it${CLI_NODE_FLAGS.length ? `, with Node's flags from scripts/node-flags: node ${CLI_NODE_FLAGS.join(' ')}` : ' (no scripts/node-flags in its checkout)'}.`,
       ...(BENCH_NODE_FLAGS.length ? [`  The console ran with BENCH_NODE_FLAGS: node ${BENCH_NODE_FLAGS.join(' ')}.`] : []),
     ].join('\n');
     const targets: TargetCheck[] = [

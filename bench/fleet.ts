@@ -35,7 +35,7 @@ import { readFile } from 'node:fs/promises';
 import { assertNotStopping, check, childrenCpuMs, runTimed, type TimedRun } from './lib/proc.js';
 import { median, metText, ms, ratio, table, type Bench, type TargetCheck } from './lib/report.js';
 import { envWords, quitSession, shellQuote, startPrivateTmux, tmux, type PrivateTmux } from './lib/tmux.js';
-import { CLI, makeWorkspace, NODE } from './lib/workspace.js';
+import { CLI, CLI_NODE_FLAGS, makeWorkspace, NODE } from './lib/workspace.js';
 
 const ENVS = 50;
 const RECORDS = 5;
@@ -136,7 +136,7 @@ export const fleet: Bench = async (log) => {
     const socket = server.socket;
     const screenStderr = join(ws.dir, 'fleet-screen.stderr');
     // `exec`: the pane's process is the console itself (its pid for /proc).
-    const screenCommand = `exec env -i TERM="$TERM" ${envWords(ws.env)} ${shellQuote(NODE)} ${shellQuote(CLI)} --local --fleet 2>>${shellQuote(screenStderr)}`;
+    const screenCommand = `exec env -i TERM="$TERM" ${envWords(ws.env)} ${[NODE, ...CLI_NODE_FLAGS, CLI].map(shellQuote).join(' ')} --local --fleet 2>>${shellQuote(screenStderr)}`;
     /** One start of the Fleet screen in a new tmux session, until its first complete frame; then q. */
     const screenOnce = async (session: string): Promise<ScreenRun> => {
       assertNotStopping();

@@ -5,7 +5,8 @@
  */
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { projectRoot } from '../../src/core/paths.js';
 import { readEmulatorRecord, type EmulatorRecord } from '../../src/services/local/emulator.js';
 import { onCleanup, runTimed, tail, type TimedRun } from './proc.js';
@@ -13,6 +14,14 @@ import { onCleanup, runTimed, tail, type TimedRun } from './proc.js';
 export const ROOT = projectRoot();
 /** The console's entry as operators run it (the esbuild bundle), or $BENCH_CLI (e.g. another checkout's, for a before/after run). */
 export const CLI = process.env.BENCH_CLI || join(ROOT, 'dist', 'bundle', 'bin.js');
+/**
+ * Node's flags for {@link CLI}, as the launchers start it: its checkout's `scripts/node-flags`
+ * (none when that checkout has no such file, e.g. an older one given as $BENCH_CLI).
+ */
+export const CLI_NODE_FLAGS: readonly string[] = ((): string[] => {
+  const file = join(dirname(CLI), '..', '..', 'scripts', 'node-flags');
+  return existsSync(file) ? readFileSync(file, 'utf8').split(/\s+/).filter(Boolean) : [];
+})();
 /** The Node binary running the benchmark (Node 24 from node_modules/.bin when run as documented). */
 export const NODE = process.execPath;
 /** Terraform as the console finds it: $TF_BINARY, else the machine's 1.11.4. */
@@ -71,10 +80,10 @@ export async function makeWorkspace(prefix: string): Promise<BenchWorkspace> {
     ...(process.env.PLATFORM_MOTO_SERVER ? { PLATFORM_MOTO_SERVER: process.env.PLATFORM_MOTO_SERVER } : {}),
     ...(process.env.TF_BINARY ? { TF_BINARY: process.env.TF_BINARY } : {}),
   };
-  const cli = (args: readonly string[], timeoutMs?: number) => runTimed(NODE, [CLI, ...args], { env, cwd: dir, ...(timeoutMs ? { timeoutMs } : {}) });
+  const cli = (args: readonly string[], timeoutMs?: number) => runTimed(NODE, [...CLI_NODE_FLAGS, CLI, ...args], { env, cwd: dir, ...(timeoutMs ? { timeoutMs } : {}) });
   const stopEmulatorNow = async (): Promise<void> => {
     if (!(await readEmulatorRecord({ stateDir: local }))) return;
-    const r = await runTimed(NODE, [CLI, '--local', 'stop'], { env, cwd: dir, timeoutMs: 30_000, duringCleanup: true });
+    const r = await runTimed(NODE, [...CLI_NODE_FLAGS, CLI, '--local', 'stop'], { env, cwd: dir, timeoutMs: 30_000, duringCleanup: true });
     if (r.code !== 0) process.stderr.write(`stopping the benchmark's emulator failed:\n${tail(r.stderr || r.stdout)}\n`);
   };
   const dispose = onCleanup(async () => {

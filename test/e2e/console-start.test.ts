@@ -8,6 +8,7 @@ import { processAlive } from '../../src/core/process.js';
 import { readEmulatorRecord } from '../../src/services/local/emulator.js';
 import { motoSkipReason } from '../support/moto.js';
 import { TmuxScreen, tmuxAvailable } from '../support/tmux.js';
+import { consoleNodeFlags } from '../../src/core/paths.js';
 import { CLI, makeWorkspace, type Workspace } from '../support/workspace.js';
 
 const motoSkip = await motoSkipReason();
@@ -28,7 +29,7 @@ describe('the console’s start in a terminal', { skip }, () => {
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${k}=${shellQuote(String(v))}`)
       .join(' ');
-    command = `env -i ${env} ${shellQuote(process.execPath)} ${shellQuote(CLI)} -e start --local; echo "[console exited with status $?]"; sleep 60`;
+    command = `env -i ${env} ${[process.execPath, ...consoleNodeFlags(), CLI].map(shellQuote).join(' ')} -e start --local; echo "[console exited with status $?]"; sleep 60`;
   });
   after(async () => {
     for (const s of screens) await s.kill();

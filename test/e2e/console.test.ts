@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { motoSkipReason } from '../support/moto.js';
 import { TmuxScreen, tmuxAvailable } from '../support/tmux.js';
+import { consoleNodeFlags } from '../../src/core/paths.js';
 import { CLI, makeWorkspace, type Workspace } from '../support/workspace.js';
 
 const motoSkip = await motoSkipReason();
@@ -22,7 +23,7 @@ describe('the whole console in a terminal: plan, apply, re-plan, destroy the pla
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${k}=${shellQuote(String(v))}`)
       .join(' ');
-    const cmd = `env -i ${env} ${shellQuote(process.execPath)} ${shellQuote(CLI)} -e e2e --local`;
+    const cmd = `env -i ${env} ${[process.execPath, ...consoleNodeFlags(), CLI].map(shellQuote).join(' ')} -e e2e --local`;
     screen = await TmuxScreen.start(`${cmd}; echo "[console exited with status $?]"; sleep 60`);
   });
   after(async () => {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { motoSkipReason } from '../support/moto.js';
 import { TmuxScreen, tmuxAvailable } from '../support/tmux.js';
+import { consoleNodeFlags } from '../../src/core/paths.js';
 import { CLI, makeWorkspace, type Workspace } from '../support/workspace.js';
 
 const motoSkip = await motoSkipReason();
@@ -37,7 +38,7 @@ describe('the Fleet screen in a terminal: Enter opens an environment in place, 0
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${k}=${shellQuote(String(v))}`)
       .join(' ');
-    const screen = await TmuxScreen.start(`env -i ${env} ${shellQuote(process.execPath)} ${shellQuote(CLI)} --local --fleet; echo "[console exited with status $?]"; sleep 60`);
+    const screen = await TmuxScreen.start(`env -i ${env} ${[process.execPath, ...consoleNodeFlags(), CLI].map(shellQuote).join(' ')} --local --fleet; echo "[console exited with status $?]"; sleep 60`);
     screens.push(screen);
     let s = await screen.waitFor(/Fleet {2}2 environments {2}0 need attention/, 60_000);
     assert.match(s, /platform-console {2}fleet: every environment of profiles\/ {2}local emulator/);

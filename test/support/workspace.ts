@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '../../src/core/paths.js';
+import { consoleNodeFlags, projectRoot } from '../../src/core/paths.js';
 import { stopEmulator } from '../../src/services/local/emulator.js';
 
 /** An isolated place to run the console: its own profiles, module copy, work dir and local emulator. */
@@ -66,7 +66,7 @@ export async function makeWorkspace(module: string): Promise<Workspace> {
     ...(process.env.TF_BINARY ? { TF_BINARY: process.env.TF_BINARY } : {}),
   };
   const spawnCli = (args: string[], extra?: NodeJS.ProcessEnv) =>
-    spawn(process.execPath, [CLI, ...args], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+    spawn(process.execPath, [...consoleNodeFlags(), CLI, ...args], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
   return {
     dir,
     profiles,

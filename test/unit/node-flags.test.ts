@@ -1,0 +1,54 @@
+/**
+ * Node's flags for the console (scripts/node-flags): the launchers and bin.js's shebang carry
+ * exactly them, and they do what the README says (V8's young generation stays at 16 MiB, two
+ * semi-spaces of 8, under a churn that grows it past that without them).
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { consoleNodeFlags, projectRoot } from '../../src/core/paths.js';
+
+const run = promisify(execFile);
+const root = projectRoot();
+
+/** Allocates ~400 MB in arrays that live a little while (a burst like the console's under events); prints new space's largest size, MiB. */
+const CHURN = `
+const v8 = require('node:v8');
+let max = 0, keep = [];
+for (let i = 0; i < 4000; i++) {
+  keep.push(new Array(2000).fill(0).map((_, j) => ({ j })));
+  if (keep.length > 8) keep.shift();
+  if (i % 50 === 0) for (const s of v8.getHeapSpaceStatistics()) if (s.space_name === 'new_space') max = Math.max(max, s.space_size);
+}
+process.stdout.write(String(max / 1048576));
+`;
+
+describe('the console\'s Node flags', () => {
+  it('scripts/node-flags holds the semi-space flag, and nothing Node refuses', async () => {
+    const flags = consoleNodeFlags();
+    assert.deepEqual(flags, ['--max-semi-space-size=8']);
+    const r = await run(process.execPath, [...flags, '-e', 'process.stdout.write(process.execArgv.join(" "))']);
+    assert.equal(r.stdout.split(' ').slice(0, flags.length).join(' '), flags.join(' '));
+  });
+
+  it('play.kube and run.kube start Node with them; bin.js\'s shebang (source and bundle) carries them', () => {
+    for (const launcher of ['play.kube', 'run.kube']) {
+      const text = readFileSync(join(root, launcher), 'utf8');
+      assert.match(text, /read -r -a node_flags < "\$root\/scripts\/node-flags"/, launcher);
+      assert.match(text, /exec "\$root\/node_modules\/\.bin\/node" "\$\{node_flags\[@\]\}" "\$root\/dist\/bundle\/bin\.js"/, launcher);
+    }
+    const shebang = `#!/usr/bin/env -S node ${consoleNodeFlags().join(' ')}`;
+    assert.equal(readFileSync(join(root, 'src', 'cli', 'bin.ts'), 'utf8').split('\n')[0], shebang);
+    assert.equal(readFileSync(join(root, 'dist', 'bundle', 'bin.js'), 'utf8').split('\n')[0], shebang);
+  });
+
+  it('keep V8\'s young generation at 16 MiB where it grows past that without them', async () => {
+    const without = Number((await run(process.execPath, ['-e', CHURN])).stdout);
+    const withFlags = Number((await run(process.execPath, [...consoleNodeFlags(), '-e', CHURN])).stdout);
+    assert.ok(without > 16, `without the flags the young generation reached ${without} MiB (the churn must grow it past 16 to tell)`);
+    assert.ok(withFlags <= 16, `with the flags it reached ${withFlags} MiB`);
+  });
+});
