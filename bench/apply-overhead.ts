@@ -9,7 +9,10 @@
  *          plan -json -out, show -json, apply -json PLAN; init was done by an untimed warm-up);
  * - bare:  `terraform apply -auto-approve -var-file=PROFILE` in an equally initialised copy
  *          (same backend settings, state key bench-bare/terraform.tfstate, same moto);
- * - bare:  `terraform plan -out=PLAN` then `terraform apply PLAN` (the steps ours runs).
+ * - bare:  `terraform plan -out=PLAN` then `terraform apply PLAN` (the steps ours runs);
+ * - floor: bench/fixtures/ci-floor.ts: Node + the SDK's STS and S3 clients (GetCallerIdentity,
+ *          HeadBucket) + the same two Terraform steps: what any Node wrapper keeping the account
+ *          check before Terraform pays.
  *
  * Each variant runs 3 times, interleaved (order rotated each round), and every run creates 200
  * resources: each is followed by an untimed destroy. Figures: median wall time, the ratio
@@ -20,13 +23,14 @@
  */
 import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { loadProfile } from '../src/core/profile.js';
 import { applyEmulatorEnv } from '../src/services/local/emulator.js';
 import { backendConfigArgs, backendFor } from '../src/services/terraform/backend.js';
 import { ciPhases, phaseLabels, type Phase } from './lib/ci-phases.js';
 import { check, runTimed, type TimedRun } from './lib/proc.js';
 import { median, metText, ms, ratio, table, type Bench, type TargetCheck } from './lib/report.js';
-import { makeWorkspace, NODE, ROOT, TERRAFORM, writeModule } from './lib/workspace.js';
+import { CLI_NODE_FLAGS, makeWorkspace, NODE, ROOT, TERRAFORM, writeModule } from './lib/workspace.js';
 
 const RESOURCES = 200;
 const REPS = 3;
@@ -44,7 +48,7 @@ function firstEventAt(r: TimedRun, type: string): number | undefined {
   return undefined;
 }
 
-type Variant = 'ours' | 'bareApply' | 'barePlanApply';
+type Variant = 'ours' | 'bareApply' | 'barePlanApply' | 'floor';
 
 /** The closing `{"type":"summary",…}` line of a `--ci --json` run, if there is one. */
 function jsonSummary(r: TimedRun): Record<string, unknown> | undefined {
@@ -95,6 +99,19 @@ export const applyOverhead: Bench = async (log) => {
     check('bare terraform init', await tf(['init', '-input=false', '-reconfigure', ...backendConfigArgs(backend)]));
     check('bare warm-up plan', await tf(['plan', '-input=false', `-var-file=${profileFile}`]));
 
+    // The floor of a Node wrapper with the console's checks before Terraform (bench/fixtures/ci-floor.ts),
+    // bundled with the console's own esbuild options and run with a compile cache, as ours is.
+    const floorDir = join(ws.dir, 'ci-floor');
+    const { build } = await import('esbuild');
+    const { BUNDLE_OPTIONS } = (await import(pathToFileURL(join(ROOT, 'scripts', 'bundle-options.mjs')).href)) as { BUNDLE_OPTIONS: Record<string, unknown> };
+    await build({ ...BUNDLE_OPTIONS, absWorkingDir: ROOT, entryPoints: { 'ci-floor': join(ROOT, 'bench', 'fixtures', 'ci-floor.ts') }, outdir: floorDir, sourcemap: false });
+    const floorEnv = { ...bareEnv, NODE_COMPILE_CACHE: join(ws.dir, 'ci-floor-cache') };
+    const floorPlanFile = join(bareDir, 'floor.tfplan');
+    const floor = () => runTimed(NODE, [...CLI_NODE_FLAGS, join(floorDir, 'ci-floor.js'), TERRAFORM, backend.bucket, profileFile, floorPlanFile], { env: floorEnv, cwd: bareDir, timeoutMs: 180_000 });
+    log('apply-overhead: the floor (Node + SDK checks + plan -out + apply PLAN), one untimed run to warm its compile cache');
+    check('floor (warm-up)', await floor());
+    check('bare terraform destroy after the floor warm-up', await tf(['destroy', '-auto-approve', '-input=false', `-var-file=${profileFile}`]));
+
     const planFile = join(bareDir, 'bench.tfplan');
     const added = new RegExp(`Resources: ${RESOURCES} added`);
     const destroyed = new RegExp(`Resources: ${RESOURCES} destroyed`);
@@ -127,11 +144,17 @@ export const applyOverhead: Bench = async (log) => {
           expectCount('bare terraform destroy (untimed)', check('bare terraform destroy', await tf(['destroy', '-auto-approve', '-input=false', `-var-file=${profileFile}`])), destroyed);
           return { ms: p.ms + a.ms, split: [p.ms, a.ms] };
         }
+        case 'floor': {
+          await rm(floorPlanFile, { force: true });
+          const r = check('floor (node + SDK checks + plan -out + apply PLAN)', await floor());
+          expectCount('floor: bare terraform destroy (untimed)', check('bare terraform destroy', await tf(['destroy', '-auto-approve', '-input=false', `-var-file=${profileFile}`])), destroyed);
+          return { ms: r.ms };
+        }
       }
     };
 
-    const order: Variant[] = ['ours', 'bareApply', 'barePlanApply'];
-    const times: Record<Variant, number[]> = { ours: [], bareApply: [], barePlanApply: [] };
+    const order: Variant[] = ['ours', 'bareApply', 'barePlanApply', 'floor'];
+    const times: Record<Variant, number[]> = { ours: [], bareApply: [], barePlanApply: [], floor: [] };
     const phases: Phase[][] = [];
     const missing = new Set<string>();
     const splits: [number, number][] = [];
@@ -168,6 +191,7 @@ export const applyOverhead: Bench = async (log) => {
     const mPlanApply = median(times.barePlanApply);
     const rApply = mOurs / mApply;
     const rPlanApply = mOurs / mPlanApply;
+    const mFloor = median(times.floor);
     const runs = (xs: number[]) => xs.map((x) => Math.round(x)).join(' / ');
     const main = table(
       ['variant (200 × terraform_data, S3 backend on moto)', 'median', 'runs (ms)', 'ours / this', 'target', 'met'],
@@ -175,6 +199,7 @@ export const applyOverhead: Bench = async (log) => {
         ['ours: --ci apply --json --auto-approve (plan + show + apply)', ms(mOurs), runs(times.ours), '', '', ''],
         ['bare: terraform apply -auto-approve', ms(mApply), runs(times.bareApply), ratio(rApply), '', ''],
         ['bare: terraform plan -out + terraform apply PLAN', ms(mPlanApply), runs(times.barePlanApply), ratio(rPlanApply), `≤ ${TARGET_RATIO.toFixed(2)}×`, metText(rPlanApply <= TARGET_RATIO)],
+        [`floor: node + SDK (STS + HeadBucket) + plan -out + apply PLAN (${ratio(mFloor / mPlanApply)} of the bare)`, ms(mFloor), runs(times.floor), ratio(mOurs / mFloor), '', ''],
       ],
       ['l', 'r', 'r', 'r', 'r', 'l'],
     );
@@ -211,6 +236,7 @@ export const applyOverhead: Bench = async (log) => {
       ['l', 'r', 'r', 'r', 'l'],
     );
     const notes = [
+      `Floor (bench/fixtures/ci-floor.ts, bundled as ours, compile cache on, the launchers' Node flags): Node, the S3 and STS clients, GetCallerIdentity and HeadBucket at once (the account check must come before Terraform), then plan -out and apply PLAN; nothing else. Its ratio to the bare steps (${ratio(mFloor / mPlanApply)}) is what any Node wrapper keeping that check pays here; ours / floor is what the console adds on top (profile, lock, history record, init check, reporting).`,
       `Median of ${REPS} runs each, interleaved (order rotated each round); each run creates ${RESOURCES} resources and is followed by an untimed destroy.`,
       'Warm: ours did init in an untimed warm-up (its init check then only hashes the module); the bare copy was initialised the same way beforehand.',
       'Ours runs with --json: its phases are cut at the arrival times of its progress, operation_start, operation_end and plan events (the rows add up to its wall time; a step\'s row lasts until the next event).',
