@@ -23,7 +23,7 @@ import type { SshTarget } from '../services/ssh/targets.js';
 import type { GroupInstance, Layer } from '../services/roll/group.js';
 import type { RollPlan } from '../services/roll/plan.js';
 import type { ExecuteEvent } from '../services/roll/execute.js';
-import type { RollResume, RollSettings } from '../services/roll/runner.js';
+import { replacedText, type RollResume, type RollSettings } from '../services/roll/runner.js';
 import type { SshCliOptions } from './ci-ssh.js';
 
 /** What the command line says of a roll. */
@@ -178,11 +178,10 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
       onEvent,
     );
     const code = outcome.outcome === 'succeeded' ? ROLL_EXIT.ok : ROLL_EXIT.error;
-    const pairs = outcome.replaced.map((r) => `${r.from} → ${r.to}`).join(', ');
     const total = new Set([...plan.batches.flat().map((t) => t.instance.instanceId), ...(resume ? [resume.instanceId] : [])]).size;
     if (o.json) summary({ ok: code === 0, exit_code: code, planned: total, replaced: outcome.replaced, outcome: outcome.outcome, history_id: recordId, ...(outcome.reason ? { error: outcome.reason } : {}) });
-    else if (code === 0) o.out(`rolled ${layer} of ${o.environment}: ${outcome.replaced.length} of ${total} instances replaced${pairs ? ` (${pairs})` : ''}; recorded as ${recordId} (${((Date.now() - started) / 1000).toFixed(1)} s, exit 0)`);
-    else o.err(`the roll of ${layer} of ${o.environment} stopped: ${outcome.reason ?? outcome.outcome}; ${outcome.replaced.length} instance${outcome.replaced.length === 1 ? '' : 's'} replaced${pairs ? ` (${pairs})` : ''}, the rest left as they are; recorded as ${recordId} (exit 1)`);
+    else if (code === 0) o.out(`rolled ${layer} of ${o.environment}: ${outcome.replaced.length} of ${total} instances replaced${outcome.replaced.length ? ` (${outcome.replaced.map((r) => `${r.from} → ${r.to}`).join(', ')})` : ''}; recorded as ${recordId} (${((Date.now() - started) / 1000).toFixed(1)} s, exit 0)`);
+    else o.err(`the roll of ${layer} of ${o.environment} stopped: ${outcome.reason ?? outcome.outcome}; ${replacedText(outcome.replaced, { pairs: true })}; the rest left as they are; recorded as ${recordId} (exit 1)`);
     return code;
   } catch (err) {
     o.err(formatError(err));

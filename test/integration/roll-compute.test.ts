@@ -16,7 +16,7 @@ import { loadKubeconfig } from '../../src/services/kube/kubeconfig.js';
 import { readGroup } from '../../src/services/roll/group.js';
 import { planRoll } from '../../src/services/roll/plan.js';
 import { rollPorts } from '../../src/services/roll/ports.js';
-import { rollRecordOf, runRoll, type RollEvent } from '../../src/services/roll/runner.js';
+import { replacedText, rollRecordOf, runRoll, type RollEvent } from '../../src/services/roll/runner.js';
 import { kubeStandinSkipReason, makeNamespace, makeNode, makePod, startKubeStandin, type KubeStandin } from '../support/kube-standin.js';
 import { motoSkipReason, startMoto, type MotoServer } from '../support/moto.js';
 
@@ -32,6 +32,8 @@ describe('roll the workers in batches of 2 (moto, the Kubernetes API stand-in)',
   let ctx: AwsContext;
   let player: NodeJS.Timeout;
   const nodes = new Map<string, string>(); // instance id → node name
+  let joining = true; // the boot player joins new instances as nodes
+  let lt = '';
 
   before(async () => {
     moto = await startMoto();
@@ -44,11 +46,12 @@ describe('roll the workers in batches of 2 (moto, the Kubernetes API stand-in)',
     ctx = { environment: ENV, region: 'us-east-1', credentials: async () => creds, endpoint: moto.endpoint, kmsKeyId: 'alias/x' };
     const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc!.VpcId!;
     const subnet = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.0.1.0/24', AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
-    const lt = (await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: `${ENV}-compute`, LaunchTemplateData: { ImageId: 'ami-785db401', InstanceType: 't3.small' } }))).LaunchTemplate!.LaunchTemplateId!;
+    lt = (await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: `${ENV}-compute`, LaunchTemplateData: { ImageId: 'ami-785db401', InstanceType: 't3.small' } }))).LaunchTemplate!.LaunchTemplateId!;
     await asg.send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: `${ENV}-compute`, MinSize: 4, MaxSize: 4, DesiredCapacity: 4, LaunchTemplate: { LaunchTemplateId: lt, Version: '1' }, VPCZoneIdentifier: subnet }));
     // The boot player: a new instance joins as a Ready node (with a pod), with its providerID (as with a cloud controller).
     let n = 0;
     const tick = async () => {
+      if (!joining) return;
       const g = (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [`${ENV}-compute`] }))).AutoScalingGroups![0]!;
       const live = new Set(g.Instances!.map((i) => i.InstanceId!));
       // A gone instance's node object stays (no cloud controller): the roll deletes it.
@@ -103,5 +106,28 @@ describe('roll the workers in batches of 2 (moto, the Kubernetes API stand-in)',
     const left = (await loadKubeconfig(kube.kubeconfig()).makeApiClient(CoreV1Api).listNode()).items.map((n) => n.spec?.providerID?.split('/').pop());
     assert.deepEqual(left.sort(), g.instances.map((i) => i.instanceId).sort());
     assert.ok(record.nodes.every((n) => n.replacement && n.steps.some((s) => s.step === 'ready' && s.result === 'succeeded')));
+    assert.ok(outcome.replaced.every((r) => r.verified), 'every replacement verified');
+    assert.equal(replacedText(outcome.replaced, { pairs: false }), '4 instances replaced');
+  });
+
+  it('a replacement that never becomes a Ready node: the roll stops, and says the instance replaced is not verified', async () => {
+    await ec2.send(new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: lt, SourceVersion: '2', LaunchTemplateData: { InstanceType: 't3.large' } }));
+    await asg.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: `${ENV}-compute`, LaunchTemplate: { LaunchTemplateId: lt, Version: '3' } }));
+    joining = false;
+    try {
+      const plan = planRoll(await readGroup(ctx, 'compute'), { batch: 1 });
+      const record = rollRecordOf(plan, { force: false, batch: 1 });
+      const ports = rollPorts({ aws: ctx, layer: 'compute', kube: loadKubeconfig(kube.kubeconfig()) });
+      const outcome = await runRoll(plan, ports, { drainTimeoutMs: 5_000, disableEviction: false, settleMs: 100, replaceTimeoutMs: 3_000, pollMs: 200 }, record, () => undefined);
+      assert.equal(outcome.outcome, 'failed');
+      assert.match(outcome.reason ?? '', /a Ready Kubernetes node: not within 3 s$/);
+      const old = plan.batches[0]![0]!.instance.instanceId;
+      assert.equal(outcome.replaced.length, 1);
+      const [r] = outcome.replaced;
+      assert.deepEqual({ from: r!.from, verified: r!.verified }, { from: old, verified: false });
+      assert.equal(replacedText(outcome.replaced, { pairs: true }), `1 instance replaced (${old} → ${r!.to}); ${r!.to} not verified: the roll stopped before its checks passed`);
+    } finally {
+      joining = true;
+    }
   });
 });

@@ -114,3 +114,17 @@ describe('resuming a roll from its record', () => {
     assert.equal(resumeOf({ ...base, layer: 'compute', nodes: [{ ...half, steps: ['drain', 'terminate', 'replaced', 'ready'].map(ok) }] }), undefined, 'a worker is done once Ready');
   });
 });
+
+describe('the count of instances a roll replaced', () => {
+  it('counts every replacement, lists the pairs when asked, and names the ones not verified', async () => {
+    const { replacedText } = await import('../../src/services/roll/runner.js');
+    assert.equal(replacedText([], { pairs: true }), '0 instances replaced');
+    assert.equal(replacedText([{ from: 'i-1', to: 'i-9', verified: true }], { pairs: true }), '1 instance replaced (i-1 → i-9)');
+    const two = [
+      { from: 'i-1', to: 'i-9', verified: true },
+      { from: 'i-2', to: 'i-8', verified: false },
+    ];
+    assert.equal(replacedText(two, { pairs: false }), '2 instances replaced; i-8 not verified: the roll stopped before its checks passed');
+    assert.equal(replacedText(two.map((r) => ({ ...r, verified: false })), { pairs: true }), '2 instances replaced (i-1 → i-9, i-2 → i-8); i-9, i-8 not verified: the roll stopped before their checks passed');
+  });
+});

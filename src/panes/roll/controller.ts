@@ -10,7 +10,7 @@ import type { RollTarget } from '../../services/roll/execute.js';
 import type { GroupInstance, Layer } from '../../services/roll/group.js';
 import type { RollPreview } from '../../services/roll/preview.js';
 import { RollControl as RollControlLocal } from '../../services/roll/control.js';
-import type { RollControl, RollSettings } from '../../services/roll/runner.js';
+import { replacedText, type RollControl, type RollSettings } from '../../services/roll/runner.js';
 import type { SshSettings } from '../../services/ssh/connection.js';
 import type { SshTarget } from '../../services/ssh/targets.js';
 import { messageOf } from '../../core/errors.js';
@@ -152,7 +152,7 @@ export class RollController {
         const text =
           outcome.outcome === 'succeeded'
             ? `Rolled ${p.plan.group}: ${n} instance${n === 1 ? '' : 's'} replaced, all on version ${p.plan.version}. Recorded as ${recordId}.`
-            : `The roll of ${p.plan.group} stopped (${outcome.outcome}): ${outcome.reason ?? ''}; ${n} instance${n === 1 ? '' : 's'} replaced, the rest left as they are. Recorded as ${recordId}.`;
+            : `The roll of ${p.plan.group} stopped (${outcome.outcome}): ${outcome.reason ?? ''}; ${replacedText(outcome.replaced, { pairs: false })}; the rest left as they are. Recorded as ${recordId}.`;
         this.store.update((s) => rollEnded(s.roll, outcome.outcome, text));
         this.store.say(outcome.outcome === 'succeeded' ? 'info' : 'error', text, outcome.outcome === 'succeeded' ? '' : 'r plans again (a roll resumes where it stopped)');
       } catch (err) {

@@ -82,10 +82,27 @@ export { RollControl } from './control.js';
 export interface RollOutcome {
   /** `succeeded` (every planned node replaced), `failed` (a gate or step said no), `aborted` (abort between batches), `interrupted` (the signal). */
   outcome: 'succeeded' | 'failed' | 'aborted' | 'interrupted';
-  /** Instances replaced (old id → new id). */
-  replaced: { from: string; to: string }[];
+  /**
+   * Instances replaced (old id → new id), in order. `verified`: the replacement passed every check
+   * before the roll ended (InService; for the control plane attached; a Ready node; for the control
+   * plane an etcd member with all members healthy). False when the roll stopped while waiting for one.
+   */
+  replaced: { from: string; to: string; verified: boolean }[];
   /** When it did not succeed: what said no, and why. */
   reason?: string;
+}
+
+/**
+ * The count of instances a roll replaced, for its closing line: `1 instance replaced`, with the
+ * pairs when `pairs` (`(i-a → i-b, i-c → i-d)`), and any replacement not verified named, e.g.
+ * `2 instances replaced (i-a → i-b, i-c → i-d); i-d not verified: the roll stopped before its checks passed`.
+ */
+export function replacedText(replaced: RollOutcome['replaced'], o: { pairs: boolean }): string {
+  const n = replaced.length;
+  const unverified = replaced.filter((r) => !r.verified).map((r) => r.to);
+  const list = o.pairs && n ? ` (${replaced.map((r) => `${r.from} → ${r.to}`).join(', ')})` : '';
+  const not = unverified.length ? `; ${unverified.join(', ')} not verified: the roll stopped before ${unverified.length === 1 ? 'its' : 'their'} checks passed` : '';
+  return `${n} instance${n === 1 ? '' : 's'} replaced${list}${not}`;
 }
 
 /** The node an earlier roll (killed, crashed, interrupted) left half-done. */
@@ -212,7 +229,7 @@ export async function runRoll(
       const k = Math.max(0, pool.findIndex((x) => x.availabilityZone === i.availabilityZone));
       const r = pool.splice(k, 1)[0]!;
       nodeRec(i).replacement = r.instanceId;
-      replaced.push({ from: i.instanceId, to: r.instanceId });
+      replaced.push({ from: i.instanceId, to: r.instanceId, verified: false });
       step(i, 'replaced', 'succeeded', `${r.instanceId} InService in ${r.availabilityZone} (version ${r.launchTemplateVersion ?? '?'})`);
     }
     for (const i of olds) {
@@ -244,6 +261,8 @@ export async function runRoll(
           });
           step(i, 'etcd-member', 'succeeded', `member ${st.m.id} (${st.m.name}); ${st.s.gate.detail}`);
         }
+        const pair = replaced.find((x) => x.from === i.instanceId);
+        if (pair) pair.verified = true;
       } catch (err) {
         if (!(err instanceof RollError)) throw err;
         step(i, current.step, 'failed', err.message);
