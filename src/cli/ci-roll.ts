@@ -25,6 +25,7 @@ import type { RollPlan } from '../services/roll/plan.js';
 import type { ExecuteEvent } from '../services/roll/execute.js';
 import { replacedText, type RollResume, type RollSettings } from '../services/roll/runner.js';
 import type { SshCliOptions } from './ci-ssh.js';
+import { INTERRUPT_GRACE_MS } from './ci.js';
 
 /** What the command line says of a roll. */
 export interface RollCliOptions {
@@ -81,21 +82,46 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
   let session: Session | undefined;
   const ac = new AbortController();
   let interrupts = 0;
+  /** Set when the command has ended (a session that opens later is closed at once). */
+  let ended = false;
+  /** Set once the roll itself starts (the lock, the record, the first step): before, nothing was changed. */
+  let rolling = false;
   const onSignal = () => {
     interrupts++;
+    if (!rolling) {
+      // Nothing was changed yet: the step in progress (a request, an SSH command to etcd) is
+      // abandoned, the command ends; the process exits at the latest after a grace (or now, at a second signal).
+      if (interrupts === 1) {
+        ac.abort(new ConsoleError('interrupted before the roll started: nothing was changed'));
+        setTimeout(() => process.exit(ROLL_EXIT.error), INTERRUPT_GRACE_MS).unref();
+      } else process.exit(ROLL_EXIT.error);
+      return;
+    }
     if (interrupts === 1) {
       o.err('interrupted: stopping at the next wait; whatever was done so far stays as it is (an instance already terminated is replaced by its group). Run --ci roll again to resume.');
       ac.abort(new ConsoleError('interrupted'));
     } else o.err('still stopping: the step in progress is ending');
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  /** `p`, or the interruption's error as soon as a signal comes before the roll started. */
+  const untilInterrupted = <T>(p: Promise<T>): Promise<T> =>
+    Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        if (ac.signal.aborted) reject(ac.signal.reason as Error);
+        else ac.signal.addEventListener('abort', () => reject(ac.signal.reason as Error), { once: true });
+      }),
+    ]);
   const summary = (fields: Record<string, unknown>) => {
     if (o.json) emitJson({ type: 'summary', command: 'roll', environment: o.environment, layer, ...fields, duration_ms: Date.now() - started });
   };
   try {
     say(`opening ${o.environment}`);
     const { openSession } = await import('../services/session.js');
-    session = await openSession({ environment: o.environment, profile: o.profile, local: o.local, paths: o.paths, env: o.env, onProgress: (s) => say(s) });
+    const opening = openSession({ environment: o.environment, profile: o.profile, local: o.local, paths: o.paths, env: o.env, onProgress: (s) => say(s) });
+    // A session that opens after an interruption is closed all the same.
+    opening.then((s) => (ended ? s.close() : (session = s))).catch(() => undefined);
+    session = await untilInterrupted(opening);
     const sess = session;
     const { rollPorts, instanceTarget } = await import('../services/roll/ports.js');
     const { ROLL_DEFAULTS, RollControl } = await import('../services/roll/runner.js');
@@ -112,13 +138,13 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
     if (layer === 'secure') {
       const { resolveSshSettings } = await import('./ci-ssh.js');
       const { listInstances } = await import('../services/aws/instances.js');
-      ssh = await resolveSshSettings({ ssh: o.ssh, profile: o.profile, environment: o.environment, env: o.env, err: o.err, session: async () => sess, instances: () => listInstances(sess.aws) });
+      ssh = await untilInterrupted(resolveSshSettings({ ssh: o.ssh, profile: o.profile, environment: o.environment, env: o.env, err: o.err, session: async () => sess, instances: () => listInstances(sess.aws) }));
     }
     const targetOf = o.harness?.targetOf;
     const ports = rollPorts({ aws: sess.aws, layer, kube: kc, ...(ssh ? { ssh } : {}), ...(targetOf ? { targetOf } : { targetOf: instanceTarget }) });
 
     const { previewRoll } = await import('../services/roll/preview.js');
-    const preview = await previewRoll(layer, ports, sess.history, { force: o.roll.force, batch: o.roll.batch });
+    const preview = await untilInterrupted(previewRoll(layer, ports, sess.history, { force: o.roll.force, batch: o.roll.batch }));
     const { group, plan, resume, earlier } = preview;
     printPlan(o, plan, group.desired, resume);
     if (!plan.batches.length && !resume) {
@@ -150,6 +176,8 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
 
     // The lock, the record, the roll.
     const { executeRoll } = await import('../services/roll/execute.js');
+    if (ac.signal.aborted) throw new ConsoleError('interrupted before the roll started: nothing was changed');
+    rolling = true;
     const settings: RollSettings = {
       ...ROLL_DEFAULTS,
       drainTimeoutMs: o.roll.drainTimeoutMs,
@@ -188,6 +216,7 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
     if (o.json) summary({ ok: false, exit_code: ROLL_EXIT.error, error: (err as Error).message, ...(err instanceof ConsoleError && err.hint ? { hint: err.hint } : {}) });
     return ROLL_EXIT.error;
   } finally {
+    ended = true;
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);
     session?.close();
   }

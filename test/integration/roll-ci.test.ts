@@ -15,6 +15,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -94,7 +95,7 @@ describe('--ci roll secure: plan, kill -9 mid-roll, resume (moto, sshd, attach_f
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const start = async (o: { autoApprove: boolean; json: boolean; force?: boolean }): Promise<Run> => {
+  const start = async (o: { autoApprove: boolean; json: boolean; force?: boolean; kubeconfig?: string }): Promise<Run> => {
     const cfg: RollChildConfig = {
       environment: ENV,
       json: o.json,
@@ -104,7 +105,7 @@ describe('--ci roll secure: plan, kill -9 mid-roll, resume (moto, sshd, attach_f
       identity: p.ssh.identityFile,
       knownHosts: await p.ssh.knownHostsFile(),
       user: p.ssh.user,
-      kubeconfig,
+      kubeconfig: o.kubeconfig ?? kubeconfig,
       targetsFile: p.targetsFile,
       pollMs: 300,
     };
@@ -152,6 +153,35 @@ describe('--ci roll secure: plan, kill -9 mid-roll, resume (moto, sshd, attach_f
     assert.equal(await lockBody(), undefined, 'no lock taken');
     assert.deepEqual(await rollRecords(), [], 'no record');
     assert.equal(p.kube.requests.filter((q) => q.verb === 'patch').length, 0, 'nothing cordoned');
+  });
+
+  it('SIGINT while the gates are read (a cluster that never answers): the command ends, exit 1, "nothing was changed"; nothing changed', async () => {
+    // A Kubernetes API that accepts the connection and never answers: the cluster gate waits on it.
+    const connected: net.Socket[] = [];
+    const hang = net.createServer((c) => connected.push(c));
+    await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
+    const file = join(dir, 'kubeconfig-hang');
+    const text = p.kube.kubeconfig();
+    assert.match(text, /server: https:\/\/127\.0\.0\.1:\d+/);
+    await writeFile(file, text.replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${(hang.address() as net.AddressInfo).port}`), { mode: 0o600 });
+    try {
+      const group = (await readGroup(p.ctx, 'secure')).instances.map((i) => i.instanceId).sort();
+      const r = await start({ autoApprove: true, json: false, kubeconfig: file });
+      while (!connected.length && r.child.exitCode === null) await new Promise((res) => setTimeout(res, 50));
+      assert.ok(connected.length, `the roll reached the cluster gate (stderr: ${r.stderr()})`);
+      r.child.kill('SIGINT');
+      const code = await r.done;
+      assert.equal(code, 1, r.stderr());
+      assert.match(r.stderr(), /interrupted before the roll started: nothing was changed/);
+      assert.doesNotMatch(r.stderr(), /stopping at the next wait|Run --ci roll again to resume/, 'no word of a roll that never started');
+      assert.doesNotMatch(r.stdout(), /gates now:/, 'the command ended while the gates were read');
+      assert.equal(await lockBody(), undefined, 'no lock taken');
+      assert.deepEqual(await rollRecords(), [], 'no record');
+      assert.deepEqual((await readGroup(p.ctx, 'secure')).instances.map((i) => i.instanceId).sort(), group, 'nothing terminated');
+    } finally {
+      for (const c of connected) c.destroy();
+      await new Promise((resolve) => hang.close(resolve));
+    }
   });
 
   it('kill -9 right after a termination, then --ci roll again: it takes the dead roll\'s lock, finishes that node, rolls the rest, releases the lock', async (t) => {
