@@ -14,7 +14,7 @@
  * no `--auto-approve`, 1 a gate or step said no, the roll was interrupted, or any error.
  */
 import { ConsoleError, formatError } from '../core/errors.js';
-import { rollEventText } from '../core/roll-text.js';
+import { replacedText, rollEventText } from '../core/roll-text.js';
 import type { Paths } from '../core/paths.js';
 import type { Profile } from '../core/profile.js';
 import type { Session } from '../services/session.js';
@@ -23,7 +23,7 @@ import type { SshTarget } from '../services/ssh/targets.js';
 import type { GroupInstance, Layer } from '../services/roll/group.js';
 import type { RollPlan } from '../services/roll/plan.js';
 import type { ExecuteEvent } from '../services/roll/execute.js';
-import { replacedText, type RollResume, type RollSettings } from '../services/roll/runner.js';
+import type { RollResume, RollSettings } from '../services/roll/runner.js';
 import type { SshCliOptions } from './ci-ssh.js';
 import { INTERRUPT_GRACE_MS } from './ci.js';
 

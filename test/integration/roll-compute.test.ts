@@ -16,7 +16,8 @@ import { loadKubeconfig } from '../../src/services/kube/kubeconfig.js';
 import { readGroup } from '../../src/services/roll/group.js';
 import { planRoll } from '../../src/services/roll/plan.js';
 import { rollPorts } from '../../src/services/roll/ports.js';
-import { replacedText, rollRecordOf, runRoll, type RollEvent } from '../../src/services/roll/runner.js';
+import { replacedText } from '../../src/core/roll-text.js';
+import { rollRecordOf, runRoll, type RollEvent } from '../../src/services/roll/runner.js';
 import { kubeStandinSkipReason, makeNamespace, makeNode, makePod, startKubeStandin, type KubeStandin } from '../support/kube-standin.js';
 import { motoSkipReason, startMoto, type MotoServer } from '../support/moto.js';
 

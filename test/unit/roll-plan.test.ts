@@ -117,7 +117,7 @@ describe('resuming a roll from its record', () => {
 
 describe('the count of instances a roll replaced', () => {
   it('counts every replacement, lists the pairs when asked, and names the ones not verified', async () => {
-    const { replacedText } = await import('../../src/services/roll/runner.js');
+    const { replacedText } = await import('../../src/core/roll-text.js');
     assert.equal(replacedText([], { pairs: true }), '0 instances replaced');
     assert.equal(replacedText([{ from: 'i-1', to: 'i-9', verified: true }], { pairs: true }), '1 instance replaced (i-1 → i-9)');
     const two = [

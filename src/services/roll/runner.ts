@@ -92,19 +92,6 @@ export interface RollOutcome {
   reason?: string;
 }
 
-/**
- * The count of instances a roll replaced, for its closing line: `1 instance replaced`, with the
- * pairs when `pairs` (`(i-a → i-b, i-c → i-d)`), and any replacement not verified named, e.g.
- * `2 instances replaced (i-a → i-b, i-c → i-d); i-d not verified: the roll stopped before its checks passed`.
- */
-export function replacedText(replaced: RollOutcome['replaced'], o: { pairs: boolean }): string {
-  const n = replaced.length;
-  const unverified = replaced.filter((r) => !r.verified).map((r) => r.to);
-  const list = o.pairs && n ? ` (${replaced.map((r) => `${r.from} → ${r.to}`).join(', ')})` : '';
-  const not = unverified.length ? `; ${unverified.join(', ')} not verified: the roll stopped before ${unverified.length === 1 ? 'its' : 'their'} checks passed` : '';
-  return `${n} instance${n === 1 ? '' : 's'} replaced${list}${not}`;
-}
-
 /** The node an earlier roll (killed, crashed, interrupted) left half-done. */
 export interface RollResume {
   instanceId: string;
