@@ -272,6 +272,9 @@ async function runConsole(workDir: string, withKeys = false): Promise<WorkerResu
   const controller = new Controller(store, { environment: 'bench', engine, readLock: async () => ({ kind: 'free' }) });
   controller.start();
   const { ink, stdout } = await renderHeadless(controller, { columns: COLUMNS, rows: ROWS, onRender: meter.frame });
+  // As the console does once an environment is open (src/cli/console.tsx).
+  const { tuneHeapForTheConsole } = await import('../src/core/heap-settings.js');
+  tuneHeapForTheConsole();
   await sleep(300); // the first frame and the controller's "Ready" message
   meter.begin(stdout);
   const keys = withKeys ? await keyPresser(controller, () => meter.lastFrameAt, () => meter.nextFrame()) : undefined;

@@ -11,6 +11,7 @@ import type { FleetRoute } from './fleet-app.js';
 import type { Session } from '../services/session.js';
 import type { Store } from '../state/store.js';
 import { Opening } from '../ui/Opening.js';
+import { tuneHeapForTheConsole } from '../core/heap-settings.js';
 import { releaseWhenQuiet } from '../core/idle-memory.js';
 import type { Splash } from './splash.js';
 
@@ -176,6 +177,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       fleet.resume();
       // The Fleet screen at rest gives memory back as an environment's console does.
       const stopRelease = releaseWhenQuiet(fleet.store.subscribe, IDLE_RELEASE);
+      tuneHeapForTheConsole();
       const r = await Promise.race([choice, exited]);
       stopRelease();
       fleet.pause();
@@ -324,6 +326,8 @@ async function runEnvironment(ink: Instance, exited: Promise<'exit'>, next: Open
   controller.start();
   if (o.driftEveryMs) controller.startDriftEvery(o.driftEveryMs);
   const stopRelease = releaseWhenQuiet(store.subscribe, IDLE_RELEASE);
+  // Start-up is over: V8's settings for a console under bursts of events (core/heap-settings.ts).
+  tuneHeapForTheConsole();
   // The Kubernetes client (~85 MB, ~1 s of loading) loads when the Cluster pane is first shown,
   // not at start: the console at rest stays small (issue 16).
   // Terraform runs in its own session with its output in files, so it outlives the console: a
