@@ -19,8 +19,13 @@ export const CLI = process.env.BENCH_CLI || join(ROOT, 'dist', 'bundle', 'bin.js
  * (none when that checkout has no such file, e.g. an older one given as $BENCH_CLI).
  */
 export const CLI_NODE_FLAGS: readonly string[] = ((): string[] => {
-  const file = join(dirname(CLI), '..', '..', 'scripts', 'node-flags');
-  return existsSync(file) ? readFileSync(file, 'utf8').split(/\s+/).filter(Boolean) : [];
+  // The checkout is the nearest folder above CLI with a package.json (dist/bundle/bin.js or dist/src/cli/bin.js).
+  for (let dir = dirname(CLI); dirname(dir) !== dir; dir = dirname(dir)) {
+    if (!existsSync(join(dir, 'package.json'))) continue;
+    const file = join(dir, 'scripts', 'node-flags');
+    return existsSync(file) ? (readFileSync(file, 'utf8').split('\n')[0] ?? '').split(/\s+/).filter(Boolean) : [];
+  }
+  return [];
 })();
 /** The Node binary running the benchmark (Node 24 from node_modules/.bin when run as documented). */
 export const NODE = process.execPath;

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
+#!/usr/bin/env node
 /**
  * The executable entry (dist/bundle/bin.js, what `play.kube` and `run.kube` run). It does two
  * things before the rest of the console is loaded, so that they apply to all of it:

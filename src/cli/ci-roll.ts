@@ -25,7 +25,7 @@ import type { RollPlan } from '../services/roll/plan.js';
 import type { ExecuteEvent } from '../services/roll/execute.js';
 import type { RollResume, RollSettings } from '../services/roll/runner.js';
 import type { SshCliOptions } from './ci-ssh.js';
-import { INTERRUPT_GRACE_MS } from './ci.js';
+import { INTERRUPT_GRACE_MS } from './interrupt.js';
 
 /** What the command line says of a roll. */
 export interface RollCliOptions {
@@ -92,7 +92,7 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
       // Nothing was changed yet: the step in progress (a request, an SSH command to etcd) is
       // abandoned, the command ends; the process exits at the latest after a grace (or now, at a second signal).
       if (interrupts === 1) {
-        ac.abort(new ConsoleError('interrupted before the roll started: nothing was changed'));
+        ac.abort(new ConsoleError('interrupted before the roll started: no instance or node was touched and no lock taken'));
         setTimeout(() => process.exit(ROLL_EXIT.error), INTERRUPT_GRACE_MS).unref();
       } else process.exit(ROLL_EXIT.error);
       return;
@@ -105,19 +105,19 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
   /** `p`, or the interruption's error as soon as a signal comes before the roll started. */
   const untilInterrupted = <T>(p: Promise<T>): Promise<T> =>
-    Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        if (ac.signal.aborted) reject(ac.signal.reason as Error);
-        else ac.signal.addEventListener('abort', () => reject(ac.signal.reason as Error), { once: true });
-      }),
-    ]);
+    new Promise<T>((resolve, reject) => {
+      if (ac.signal.aborted) return reject(ac.signal.reason as Error);
+      const onAbort = () => reject(ac.signal.reason as Error);
+      ac.signal.addEventListener('abort', onAbort, { once: true });
+      p.then(resolve, reject).finally(() => ac.signal.removeEventListener('abort', onAbort));
+    });
   const summary = (fields: Record<string, unknown>) => {
     if (o.json) emitJson({ type: 'summary', command: 'roll', environment: o.environment, layer, ...fields, duration_ms: Date.now() - started });
   };
   try {
     say(`opening ${o.environment}`);
     const { openSession } = await import('../services/session.js');
+    if (ac.signal.aborted) throw ac.signal.reason as Error;
     const opening = openSession({ environment: o.environment, profile: o.profile, local: o.local, paths: o.paths, env: o.env, onProgress: (s) => say(s) });
     // A session that opens after an interruption is closed all the same.
     opening.then((s) => (ended ? s.close() : (session = s))).catch(() => undefined);
@@ -172,11 +172,11 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
       else (failed.length ? o.err : o.out)(`${text} (exit ${code})`);
       return code;
     }
-    if (ac.signal.aborted) throw new ConsoleError('interrupted before the roll started: nothing was changed');
+    if (ac.signal.aborted) throw new ConsoleError('interrupted before the roll started: no instance or node was touched and no lock taken');
 
     // The lock, the record, the roll.
     const { executeRoll } = await import('../services/roll/execute.js');
-    if (ac.signal.aborted) throw new ConsoleError('interrupted before the roll started: nothing was changed');
+    if (ac.signal.aborted) throw new ConsoleError('interrupted before the roll started: no instance or node was touched and no lock taken');
     rolling = true;
     const settings: RollSettings = {
       ...ROLL_DEFAULTS,
@@ -213,7 +213,7 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
     return code;
   } catch (err) {
     o.err(formatError(err));
-    if (o.json) summary({ ok: false, exit_code: ROLL_EXIT.error, error: (err as Error).message, ...(err instanceof ConsoleError && err.hint ? { hint: err.hint } : {}) });
+    if (o.json) summary({ ok: false, exit_code: ROLL_EXIT.error, ...(ac.signal.aborted && !rolling ? { planned: 0, replaced: [], outcome: 'interrupted' } : {}), error: (err as Error).message, ...(err instanceof ConsoleError && err.hint ? { hint: err.hint } : {}) });
     return ROLL_EXIT.error;
   } finally {
     ended = true;

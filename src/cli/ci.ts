@@ -9,6 +9,7 @@ import { assertApproved, type CiCommand, type SecretsCommand, type StateCommand 
 import { runStateCommand, type StateCiResult } from './ci-state.js';
 import { planMarkdown } from './plan-report.js';
 import { CiReporter } from './reporter.js';
+import { INTERRUPT_GRACE_MS } from './interrupt.js';
 
 /** Exit codes of `--ci`: 0 success and no changes, 2 the plan has changes, 1 any error. */
 export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
@@ -68,8 +69,6 @@ async function followOtherRun(session: Session, reporter: CiReporter, command: s
   );
 }
 
-/** How long (ms) a command interrupted while no Terraform runs waits for its current step to end. */
-export const INTERRUPT_GRACE_MS = 2_000;
 
 /**
  * Runs one headless command with the same services as the console and returns the exit code.

@@ -18,8 +18,9 @@ let done = false;
 /**
  * Turns allocation-site pretenuring off for the rest of the process (`v8.setFlagsFromString`; the
  * heap reads the setting at each collection). Idempotent; `node:v8` is loaded only then. Never
- * throws: where the setting cannot be made, V8 keeps its default.
- * @returns whether the setting was made (false on a second call, or when V8 refused it).
+ * throws. V8 does not say whether it took a flag (an unknown one is ignored, with a line on
+ * stderr): the effect is measured by bench/screen-load, which runs this function as the console does.
+ * @returns false on a second call, or where `node:v8` cannot be had; else true (the setting was given to V8).
  */
 export function tuneHeapForTheConsole(): boolean {
   if (done) return false;

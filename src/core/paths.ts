@@ -32,15 +32,14 @@ export function projectRoot(): string {
 }
 
 /**
- * Node's flags for the console's process, from `scripts/node-flags` (one line, words split on
- * whitespace): what `play.kube` and `run.kube` start Node with, and bin.js's shebang carries
- * (checked by a unit test). Today `--max-semi-space-size=8` (MiB: V8's young generation grows to
+ * Node's flags for the console's process, from `scripts/node-flags` (its first line, words split on
+ * whitespace): what `play.kube` and `run.kube` start Node with (checked by a unit test). Today `--max-semi-space-size=8` (MiB: V8's young generation grows to
  * 64 MiB under a burst of Terraform events otherwise; bench/screen-load). The console's run-time
  * settings are in core/heap-settings.ts. The benchmarks and the tests start the console with these.
  * Throws what `readFileSync` throws when the file is missing.
  */
 export function consoleNodeFlags(): string[] {
-  return readFileSync(join(projectRoot(), 'scripts', 'node-flags'), 'utf8').split(/\s+/).filter(Boolean);
+  return (readFileSync(join(projectRoot(), 'scripts', 'node-flags'), 'utf8').split('\n')[0] ?? '').split(/\s+/).filter(Boolean);
 }
 
 /** The paths for this process, from the environment overrides or the project layout. */

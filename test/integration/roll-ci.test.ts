@@ -155,7 +155,7 @@ describe('--ci roll secure: plan, kill -9 mid-roll, resume (moto, sshd, attach_f
     assert.equal(p.kube.requests.filter((q) => q.verb === 'patch').length, 0, 'nothing cordoned');
   });
 
-  it('SIGINT while the gates are read (a cluster that never answers): the command ends, exit 1, "nothing was changed"; nothing changed', async () => {
+  it('SIGINT while the gates are read (a cluster that never answers): the command ends, exit 1, "no instance or node was touched"; nothing changed', async () => {
     // A Kubernetes API that accepts the connection and never answers: the cluster gate waits on it.
     const connected: net.Socket[] = [];
     const hang = net.createServer((c) => connected.push(c));
@@ -172,7 +172,7 @@ describe('--ci roll secure: plan, kill -9 mid-roll, resume (moto, sshd, attach_f
       r.child.kill('SIGINT');
       const code = await r.done;
       assert.equal(code, 1, r.stderr());
-      assert.match(r.stderr(), /interrupted before the roll started: nothing was changed/);
+      assert.match(r.stderr(), /^error: interrupted before the roll started: no instance or node was touched and no lock taken$/m);
       assert.doesNotMatch(r.stderr(), /stopping at the next wait|Run --ci roll again to resume/, 'no word of a roll that never started');
       assert.doesNotMatch(r.stdout(), /gates now:/, 'the command ended while the gates were read');
       assert.equal(await lockBody(), undefined, 'no lock taken');

@@ -112,8 +112,8 @@ describe('roll the workers in batches of 2 (moto, the Kubernetes API stand-in)',
   });
 
   it('a replacement that never becomes a Ready node: the roll stops, and says the instance replaced is not verified', async () => {
-    await ec2.send(new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: lt, SourceVersion: '2', LaunchTemplateData: { InstanceType: 't3.large' } }));
-    await asg.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: `${ENV}-compute`, LaunchTemplate: { LaunchTemplateId: lt, Version: '3' } }));
+    const made = await ec2.send(new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: lt, SourceVersion: '1', LaunchTemplateData: { InstanceType: 't3.large' } }));
+    await asg.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: `${ENV}-compute`, LaunchTemplate: { LaunchTemplateId: lt, Version: String(made.LaunchTemplateVersion!.VersionNumber) } }));
     joining = false;
     try {
       const plan = planRoll(await readGroup(ctx, 'compute'), { batch: 1 });

@@ -4,6 +4,11 @@ import type { AppState } from '../../state/store.js';
 import { Table, type Column } from '../../ui/components/Table.js';
 import type { RollRow } from './slice.js';
 
+/** `text` in at most `width` cells: cut with `…` when longer (never silently). */
+function cut(text: string, width: number): string {
+  return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text;
+}
+
 const STATE_COLOR: Record<RollRow['state'], string | undefined> = { waiting: undefined, running: 'cyan', done: 'green', failed: 'red' };
 const PHASE_TEXT: Record<string, string> = {
   idle: 'no roll planned: :roll secure or :roll compute',
@@ -29,7 +34,7 @@ export function RollPane({ state, width, height }: { state: AppState; width: num
     { title: 'NOW', width: 'flex', value: (x) => x.status, color: (x) => STATE_COLOR[x.state] },
   ];
   const gateLines = r.gates.length;
-  const extra = (r.resume ? 1 : 0) + (r.error ? 1 : 0) + r.blockers.length;
+  const extra = (r.resume ? 1 : 0) + (r.error ? (r.error.hint ? 2 : 1) : 0) + r.blockers.length;
   const tableHeight = Math.max(3, Math.min(r.rows.length + 1, Math.floor((height - 3 - gateLines - extra) / 2)));
   const logHeight = Math.max(0, height - 2 - gateLines - extra - tableHeight);
   return (
@@ -38,13 +43,14 @@ export function RollPane({ state, width, height }: { state: AppState; width: num
         <Text bold>{title}</Text>
         <Text dimColor>{`  ${PHASE_TEXT[r.phase] ?? r.phase}`}</Text>
       </Text>
-      {r.error ? <Text color="red">{`${r.error.text}${r.error.hint ? ` (${r.error.hint})` : ''}`.slice(0, width)}</Text> : null}
-      {r.resume ? <Text color="yellow">{`first: ${r.resume}, which an earlier roll left half-done`.slice(0, width)}</Text> : null}
+      {r.error ? <Text color="red">{cut(`✗ ${r.error.text}`, width)}</Text> : null}
+      {r.error?.hint ? <Text color="red">{cut(`  → ${r.error.hint}`, width)}</Text> : null}
+      {r.resume ? <Text color="yellow">{cut(`first: ${r.resume}, which an earlier roll left half-done`, width)}</Text> : null}
       {r.gates.map((g) => (
-        <Text key={g.name} color={g.ok ? 'green' : 'red'}>{`${g.ok ? '✓' : '✗'} ${g.name}: ${g.detail}`.slice(0, width)}</Text>
+        <Text key={g.name} color={g.ok ? 'green' : 'red'}>{cut(`${g.ok ? '✓' : '✗'} ${g.name}: ${g.detail}`, width)}</Text>
       ))}
       {r.blockers.map((b, i) => (
-        <Text key={`b${i}`} color="red">{`blocker: ${b}`.slice(0, width)}</Text>
+        <Text key={`b${i}`} color="red">{cut(`blocker: ${b}`, width)}</Text>
       ))}
       <Table
         columns={columns}

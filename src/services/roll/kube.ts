@@ -23,13 +23,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 
-import { ConsoleError } from '../../core/errors.js';
+import { RollError } from './errors.js';
 import { httpStatusOf, toKubeError } from '../kube/errors.js';
 import { currentServer } from '../kube/kubeconfig.js';
 import { abortable as abortableCall, fetchClusterSummary } from '../kube/cluster.js';
 
-/** A gate or a step of a roll said no: what, why, and that the group was left as it is. */
-export class RollError extends ConsoleError {}
+export { RollError };
 
 /** A gate's verdict. */
 export interface GateResult {

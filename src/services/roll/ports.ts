@@ -15,7 +15,7 @@ import type { SshSettings } from '../ssh/connection.js';
 import { runOnMany } from '../ssh/exec.js';
 import type { SshTarget } from '../ssh/targets.js';
 import { readGroup, type GroupInstance, type Layer } from './group.js';
-import { clusterGate, deleteNode, drain, nodeOfInstance, RollError } from './kube.js';
+import { RollError } from './errors.js';
 import type { RollPorts } from './runner.js';
 
 /** The SSH target of a control-plane instance: its primary private address, port 22. */
@@ -86,10 +86,11 @@ export function rollPorts(o: RollPortsOptions): RollPorts {
         ec2.destroy();
       }
     },
-    clusterGate: async () => clusterGate(await kube()),
-    nodeOf: async (i) => nodeOfInstance(await kube(), i),
-    deleteNode: async (name) => deleteNode(await kube(), name),
-    drain: async (node, d) => drain(await kube(), node, d),
+    // The Kubernetes client (~70 MB, ~1 s to load) is loaded when the cluster is first needed.
+    clusterGate: async () => (await import('./kube.js')).clusterGate(await kube()),
+    nodeOf: async (i) => (await import('./kube.js')).nodeOfInstance(await kube(), i),
+    deleteNode: async (name) => (await import('./kube.js')).deleteNode(await kube(), name),
+    drain: async (node, d) => (await import('./kube.js')).drain(await kube(), node, d),
     async etcd(command, on, signal) {
       if (!o.ssh) throw new RollError('etcd cannot be reached: no SSH settings for the control plane', 'give the SSH options (--bastion, -i, --known-hosts) as for --ci ssh');
       const errors: string[] = [];

@@ -24,7 +24,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RollNodeRecord, RollRecord } from '../history/record.js';
 import { ETCD_COMMANDS, etcdGate, memberAt, parseEndpointHealth, parseMemberList, type EtcdMember } from './etcd.js';
 import type { GroupInstance, NodeGroup } from './group.js';
-import { RollError, type DrainOptions, type DrainResult, type GateResult, type RollNode } from './kube.js';
+import { RollError } from './errors.js';
+import type { DrainOptions, DrainResult, GateResult, RollNode } from './kube.js';
 import { RollControl } from './control.js';
 import { blockersOf, type RollPlan } from './plan.js';
 
