@@ -28,3 +28,9 @@ export function actionStyle(action: string): { symbol: string; color?: string } 
       return { symbol: ' ' };
   }
 }
+
+/** `text` in at most `width` cells (one per character): cut with `…` when longer, never silently. */
+export function truncate(text: string, width: number): string {
+  if (text.length <= width) return text;
+  return width > 1 ? `${text.slice(0, width - 1)}…` : text.slice(0, Math.max(0, width));
+}

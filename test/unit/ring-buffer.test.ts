@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RingBuffer } from '../../src/state/ring-buffer.js';
 import { windowFor } from '../../src/ui/components/Table.js';
-import { formatElapsed } from '../../src/ui/format.js';
+import { formatElapsed, truncate } from '../../src/ui/format.js';
 
 describe('ring buffer', () => {
   it('keeps the last N in order', () => {
@@ -34,5 +34,11 @@ describe('table window', () => {
     assert.equal(formatElapsed(184_000), '3m04s');
     assert.equal(formatElapsed(3_720_000), '1h02m');
     assert.equal(formatElapsed(undefined), '');
+  });
+  it('truncates to a width with …, never past it', () => {
+    assert.equal(truncate('abcdef', 6), 'abcdef');
+    assert.equal(truncate('abcdef', 4), 'abc…');
+    assert.equal(truncate('abcdef', 1), 'a');
+    assert.equal(truncate('abcdef', 0), '');
   });
 });

@@ -2,12 +2,8 @@ import { Box, Text } from 'ink';
 import React from 'react';
 import type { AppState } from '../../state/store.js';
 import { Table, type Column } from '../../ui/components/Table.js';
+import { truncate } from '../../ui/format.js';
 import type { RollRow } from './slice.js';
-
-/** `text` in at most `width` cells: cut with `…` when longer (never silently). */
-function cut(text: string, width: number): string {
-  return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text;
-}
 
 const STATE_COLOR: Record<RollRow['state'], string | undefined> = { waiting: undefined, running: 'cyan', done: 'green', failed: 'red' };
 const PHASE_TEXT: Record<string, string> = {
@@ -43,14 +39,14 @@ export function RollPane({ state, width, height }: { state: AppState; width: num
         <Text bold>{title}</Text>
         <Text dimColor>{`  ${PHASE_TEXT[r.phase] ?? r.phase}`}</Text>
       </Text>
-      {r.error ? <Text color="red">{cut(`✗ ${r.error.text}`, width)}</Text> : null}
-      {r.error?.hint ? <Text color="red">{cut(`  → ${r.error.hint}`, width)}</Text> : null}
-      {r.resume ? <Text color="yellow">{cut(`first: ${r.resume}, which an earlier roll left half-done`, width)}</Text> : null}
+      {r.error ? <Text color="red">{truncate(`✗ ${r.error.text}`, width)}</Text> : null}
+      {r.error?.hint ? <Text color="red">{truncate(`  → ${r.error.hint}`, width)}</Text> : null}
+      {r.resume ? <Text color="yellow">{truncate(`first: ${r.resume}, which an earlier roll left half-done`, width)}</Text> : null}
       {r.gates.map((g) => (
-        <Text key={g.name} color={g.ok ? 'green' : 'red'}>{cut(`${g.ok ? '✓' : '✗'} ${g.name}: ${g.detail}`, width)}</Text>
+        <Text key={g.name} color={g.ok ? 'green' : 'red'}>{truncate(`${g.ok ? '✓' : '✗'} ${g.name}: ${g.detail}`, width)}</Text>
       ))}
       {r.blockers.map((b, i) => (
-        <Text key={`b${i}`} color="red">{cut(`blocker: ${b}`, width)}</Text>
+        <Text key={`b${i}`} color="red">{truncate(`blocker: ${b}`, width)}</Text>
       ))}
       <Table
         columns={columns}

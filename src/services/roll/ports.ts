@@ -18,6 +18,9 @@ import { readGroup, type GroupInstance, type Layer } from './group.js';
 import { RollError } from './errors.js';
 import type { RollPorts } from './runner.js';
 
+/** The roll's Kubernetes operations: their module loads the Kubernetes client (~70 MB, ~1 s), so it is loaded when the cluster is first needed. */
+const kubeOps = () => import('./kube.js');
+
 /** The SSH target of a control-plane instance: its primary private address, port 22. */
 export function instanceTarget(i: GroupInstance): SshTarget {
   return { host: i.privateIps[0] ?? '', port: 22, label: i.instanceId, role: 'secure', instanceId: i.instanceId };
@@ -86,11 +89,10 @@ export function rollPorts(o: RollPortsOptions): RollPorts {
         ec2.destroy();
       }
     },
-    // The Kubernetes client (~70 MB, ~1 s to load) is loaded when the cluster is first needed.
-    clusterGate: async () => (await import('./kube.js')).clusterGate(await kube()),
-    nodeOf: async (i) => (await import('./kube.js')).nodeOfInstance(await kube(), i),
-    deleteNode: async (name) => (await import('./kube.js')).deleteNode(await kube(), name),
-    drain: async (node, d) => (await import('./kube.js')).drain(await kube(), node, d),
+    clusterGate: async () => (await kubeOps()).clusterGate(await kube()),
+    nodeOf: async (i) => (await kubeOps()).nodeOfInstance(await kube(), i),
+    deleteNode: async (name) => (await kubeOps()).deleteNode(await kube(), name),
+    drain: async (node, d) => (await kubeOps()).drain(await kube(), node, d),
     async etcd(command, on, signal) {
       if (!o.ssh) throw new RollError('etcd cannot be reached: no SSH settings for the control plane', 'give the SSH options (--bastion, -i, --known-hosts) as for --ci ssh');
       const errors: string[] = [];

@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import React, { useRef } from 'react';
+import { truncate } from '../format.js';
 
 /** One column of a {@link Table}. */
 export interface Column<T> {
@@ -33,7 +34,7 @@ export interface TableProps<T> {
 
 function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
   if (width <= 0) return '';
-  const t = text.length > width ? (width > 1 ? `${text.slice(0, width - 1)}…` : text.slice(0, width)) : text;
+  const t = truncate(text, width);
   return align === 'right' ? t.padStart(width) : t.padEnd(width);
 }
 
