@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { consoleNodeFlags, projectRoot } from '../../src/core/paths.js';
 import { stopEmulator } from '../../src/services/local/emulator.js';
 
@@ -20,7 +20,16 @@ export interface Workspace {
   cli(args: string[], opts?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult>;
   /** Starts the CLI and returns the child (for concurrent runs and signals). */
   spawnCli(args: string[], env?: NodeJS.ProcessEnv): ReturnType<typeof spawn>;
-  /** Stops the workspace's emulator and removes the directory. */
+  /**
+   * What the workspace's emulator (moto) logged that explains a failure: its tracebacks and the
+   * requests it answered with a 5xx (werkzeug's access lines), then its last `tail` lines.
+   * Empty when it has logged nothing (no `local/moto.log`).
+   */
+  emulatorLog(tail?: number): Promise<string>;
+  /**
+   * Stops the workspace's emulator and removes the directory. With `PC_TEST_KEEP_LOGS=DIR` set,
+   * first copies the emulator's log there (`moto-<workspace>.log`), for a failure seen only in CI.
+   */
   dispose(): Promise<void>;
 }
 
@@ -100,8 +109,14 @@ export async function makeWorkspace(module: string): Promise<Workspace> {
       });
     },
     spawnCli,
+    emulatorLog: (tail = 20) => emulatorLogOf(local, tail),
     async dispose() {
       await stopEmulator({ stateDir: local }).catch(() => undefined);
+      const keep = process.env.PC_TEST_KEEP_LOGS;
+      if (keep) {
+        await mkdir(keep, { recursive: true });
+        await cp(join(local, 'moto.log'), join(keep, `moto-${basename(dir)}.log`)).catch(() => undefined);
+      }
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -127,4 +142,33 @@ export async function listing(dir: string): Promise<string[]> {
   };
   await walk(dir);
   return out.sort();
+}
+
+/**
+ * The lines of `stateDir/moto.log` that explain a failure: tracebacks (a line starting with
+ * `Traceback` and what follows it up to the exception line) and werkzeug access lines with a 5xx
+ * status, at most 60; then the log's last `tail` lines. Empty when the log does not exist.
+ */
+export async function emulatorLogOf(stateDir: string, tail: number): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(join(stateDir, 'moto.log'), 'utf8');
+  } catch {
+    return '';
+  }
+  const lines = text.split('\n');
+  const telling: string[] = [];
+  let inTrace = false;
+  for (const line of lines) {
+    if (line.startsWith('Traceback')) inTrace = true;
+    if (inTrace || /" 5\d\d /.test(line)) telling.push(line);
+    if (inTrace && /^\w[\w.]*(Error|Exception)\b/.test(line)) inTrace = false;
+  }
+  const last = lines.filter(Boolean).slice(-tail);
+  return [
+    `emulator log (${join(stateDir, 'moto.log')}): ${telling.length ? `${telling.length} lines of tracebacks and 5xx answers` : 'no traceback or 5xx answer'}`,
+    ...telling.slice(0, 60),
+    `… its last ${last.length} lines:`,
+    ...last,
+  ].join('\n');
 }
