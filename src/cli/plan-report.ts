@@ -5,7 +5,7 @@
  * same as the NDJSON `plan` event's `changes[]`. Pure.
  */
 import { attributeChanges, Hidden, REASON_WORDS, type AttrChange } from '../core/plan-diff.js';
-import { realDrift, rootOf } from '../core/plan-drift.js';
+import { driftClasses, realDrift, rootOf } from '../core/plan-drift.js';
 import type { PlanModel, ResourceChange } from '../services/terraform/plan-model.js';
 
 const SYM: Record<string, string> = { create: '+', update: '~', replace: '-/+', delete: '-', forget: '.', read: '<=' };
@@ -81,9 +81,7 @@ export function planLines(plan: PlanModel): string[] {
  * when it was deleted outside Terraform), then those equal once normalised, apart; empty without drift.
  */
 export function driftLines(plan: PlanModel): string[] {
-  const real = realDrift(plan);
-  const phantom = plan.drift.filter((d) => d.phantom);
-  const own = plan.drift.filter((d) => !d.phantom && d.setBy);
+  const { real, setBy: own, phantom } = driftClasses(plan.drift);
   const out: string[] = [];
   if (real.length) {
     out.push(`drift (${real.length} changed outside Terraform since the last apply):`);
@@ -94,7 +92,7 @@ export function driftLines(plan: PlanModel): string[] {
   }
   if (own.length) {
     out.push(`reported as drift but set by other resources of this configuration (${own.length}: not drift; settles once the state is refreshed):`);
-    for (const d of own) out.push(`  =   ${d.address}  (${[...new Set(attributeChanges(d.detail!).map((a) => rootOf(a.path)))].join(', ')} by ${d.setBy!.join(', ')})`);
+    for (const d of own) out.push(`  =   ${d.address}  (${[...new Set(attributeChanges(d.detail!).map((a) => rootOf(a.path)))].join(', ')} by ${d.setBy.join(', ')})`);
   }
   if (phantom.length) {
     out.push(`reported as drift but equal once normalised (${phantom.length}: not drift):`);

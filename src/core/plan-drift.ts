@@ -171,5 +171,21 @@ const ENTRY_CHECKS: Record<string, { attributes: string[]; covered: (attr: strin
 
 /** The drift someone made outside Terraform: neither phantom (equal once normalised) nor set by other resources of the configuration. */
 export function realDrift<T extends { phantom: boolean; setBy?: string[] }>(plan: { drift: readonly T[] }): T[] {
-  return plan.drift.filter((d) => !d.phantom && !d.setBy);
+  return driftClasses(plan.drift).real;
+}
+
+/**
+ * What Terraform reports as drift, in the three classes every view shows apart, each in the
+ * report's order: `real` (changed outside Terraform), `setBy` (set by other resources of this
+ * configuration, e.g. a security group's rules by aws_vpc_security_group_ingress_rule: not drift)
+ * and `phantom` (equal once normalised: not drift). Each entry is in exactly one class.
+ */
+export function driftClasses<T extends { phantom: boolean; setBy?: string[] }>(drift: readonly T[]): { real: T[]; setBy: (T & { setBy: string[] })[]; phantom: T[] } {
+  const out = { real: [] as T[], setBy: [] as (T & { setBy: string[] })[], phantom: [] as T[] };
+  for (const d of drift) {
+    if (d.phantom) out.phantom.push(d);
+    else if (d.setBy) out.setBy.push(d as T & { setBy: string[] });
+    else out.real.push(d);
+  }
+  return out;
 }

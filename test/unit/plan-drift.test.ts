@@ -3,7 +3,7 @@
 // resources, a route table with aws_route, and the cases that stay real drift.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { companionIndex, realDrift, rootOf, setByOtherResources } from '../../src/core/plan-drift.js';
+import { companionIndex, driftClasses, realDrift, rootOf, setByOtherResources } from '../../src/core/plan-drift.js';
 import { parsePlanJson } from '../../src/services/terraform/plan-model.js';
 
 const sgDrift = (address: string, id: string, after: Record<string, unknown>) => ({
@@ -75,5 +75,16 @@ describe('drift set by other resources of the configuration', () => {
     assert.equal(setByOtherResources('aws_s3_bucket', 'secrets', ['versioning[0].enabled', 'tags.Env'], index), undefined);
     assert.equal(rootOf('ingress[3].cidr_blocks'), 'ingress');
     assert.equal(rootOf('tags.Name'), 'tags');
+  });
+
+  it('driftClasses puts each entry in exactly one class, in the report order; realDrift is its first', () => {
+    const d = (address: string, phantom: boolean, setBy?: string[]) => ({ address, phantom, ...(setBy ? { setBy } : {}) });
+    const drift = [d('a', false), d('b', true), d('c', false, ['aws_route']), d('d', false), d('e', true, ['aws_route'])];
+    const c = driftClasses(drift);
+    assert.deepEqual(c.real.map((x) => x.address), ['a', 'd']);
+    assert.deepEqual(c.setBy.map((x) => x.address), ['c']);
+    assert.deepEqual(c.phantom.map((x) => x.address), ['b', 'e'], 'phantom wins over setBy: equal once normalised is not drift whoever set it');
+    assert.deepEqual(realDrift({ drift }).map((x) => x.address), ['a', 'd']);
+    assert.deepEqual(driftClasses([]), { real: [], setBy: [], phantom: [] });
   });
 });

@@ -2,7 +2,7 @@
 import React from 'react';
 import { maskSecret, renderValue } from '../../core/mask.js';
 import { renderChange } from '../../core/plan-diff.js';
-import { realDrift } from '../../core/plan-drift.js';
+import { driftClasses } from '../../core/plan-drift.js';
 import type { ResourceChange } from '../../services/terraform/plan-model.js';
 import { runLines, tunnelLines } from '../../panes/instances/overlays.js';
 import { stateResource, stateResourceLines } from '../../panes/state/slice.js';
@@ -67,12 +67,10 @@ function content(o: ViewOverlay, state: AppState, columns: number): { title: str
     }
     case 'drift': {
       const all = state.plan.driftDetail;
-      const real = realDrift({ drift: all });
-      const phantom = all.filter((d) => d.phantom);
-      const own = all.filter((d) => !d.phantom && d.setBy);
+      const { real, setBy: own, phantom } = driftClasses(all);
       const ls = [
         ...real.flatMap((d) => [...diffLines(d, false, 'drift'), '']),
-        ...(own.length ? [`= ${own.length} more reported by Terraform, set by other resources of this configuration (e.g. rules of a security group as aws_security_group_rule): not drift; they settle once the state is refreshed`, ...own.map((d) => `    ${d.address}  (by ${d.setBy!.join(', ')})`), ''] : []),
+        ...(own.length ? [`= ${own.length} more reported by Terraform, set by other resources of this configuration (e.g. rules of a security group as aws_security_group_rule): not drift; they settle once the state is refreshed`, ...own.map((d) => `    ${d.address}  (by ${d.setBy.join(', ')})`), ''] : []),
         ...(phantom.length ? [`≈ ${phantom.length} more reported by Terraform, equal once normalised (null vs empty, key order, JSON as data): not drift`, ...phantom.map((d) => `    ${d.address}`)] : []),
       ];
       const refreshOnly = state.plan.model?.refreshOnly === true;
