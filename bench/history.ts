@@ -47,6 +47,7 @@ import { ensureEmulator, stopEmulator } from '../src/services/local/emulator.js'
 import { assertNotStopping, check, forkWorker, isStopping, onCleanup, runTimed, type TimedRun } from './lib/proc.js';
 import { int, mb, median, metText, ms, ratio, table, type Bench, type BenchResult, type TargetCheck } from './lib/report.js';
 import { makeWorkspace, ROOT } from './lib/workspace.js';
+import { idleEngine } from './lib/idle-engine.js';
 
 const REGION = 'us-east-1';
 const BUCKET = 'platform-console-local-state';
@@ -308,23 +309,12 @@ async function worker(a: WorkerArgs): Promise<WorkerResult> {
   } else {
     const { Store } = await import('../src/state/store.js');
     const { Controller } = await import('../src/state/controller.js');
-    const { Engine } = await import('../src/services/terraform/engine.js');
-    const { backendFor } = await import('../src/services/terraform/backend.js');
     const { HistoryController } = await import('../src/panes/history/controller.js');
     const { HISTORY_PANE_LIMIT } = await import('../src/panes/history/slice.js');
     const { HISTORY_FIRST_PAGE } = await import('../src/panes/history/controller.js');
     const { renderHeadless } = await import('./lib/headless-console.js');
     const history = new HistoryStore({ s3, bucket: BUCKET, kmsKeyId: a.kmsKeyId, environment: LIST_ENV, pendingDir: a.pendingDir, endpoint: a.endpoint });
-    const backend = backendFor(LIST_ENV, { terraform_bucket_name: BUCKET, aws_region: REGION, kms_master_id: KMS_ALIAS }, true);
-    const engine = new Engine({
-      binary: { path: '/usr/local/bin/terraform', flavour: 'terraform', version: '1.11.4' },
-      terraformDir: a.pendingDir,
-      dataDir: join(a.pendingDir, 'engine'),
-      cliConfigFile: join(a.pendingDir, 'terraform.rc'),
-      varFile: join(a.pendingDir, 'bench.tfvars'),
-      backend,
-      env: {},
-    });
+    const engine = await idleEngine(a.pendingDir, { environment: LIST_ENV, bucket: BUCKET, region: REGION, kmsAlias: KMS_ALIAS });
     const store = new Store({ environment: LIST_ENV, account: '123456789012', region: REGION, backend: `s3://${BUCKET}/${LIST_ENV}/terraform.tfstate (benchmark)`, engine: 'terraform 1.11.4', credentials: 'none (benchmark)' });
     // The pane's fetch, through the same store method, with its return time noted.
     let fetchStart = 0;

@@ -24,6 +24,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { keyContextFor, renderHeadless } from './lib/headless-console.js';
 import { percentiles } from './lib/report.js';
 import { workerMain } from './lib/worker-main.js';
+import { idleEngine } from './lib/idle-engine.js';
 
 export const COLUMNS = 160;
 export const ROWS = 48;
@@ -101,8 +102,6 @@ function within<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
 async function run(a: WorkerArgs): Promise<WorkerResult> {
   const { Store, topOverlay } = await import('../src/state/store.js');
   const { Controller } = await import('../src/state/controller.js');
-  const { Engine } = await import('../src/services/terraform/engine.js');
-  const { backendFor } = await import('../src/services/terraform/backend.js');
   const { runTerraform } = await import('../src/services/terraform/runner.js');
   const { parsePlanJson } = await import('../src/services/terraform/plan-model.js');
   const { press } = await import('../src/ui/keys/input.js');
@@ -110,16 +109,7 @@ async function run(a: WorkerArgs): Promise<WorkerResult> {
 
   // The fake target: a real Engine that is never run (the Controller subscribes to it), the lock free.
   const dir = a.workDir;
-  const backend = backendFor('bench', { terraform_bucket_name: 'platform-console-local-state', aws_region: 'us-east-1', kms_master_id: 'alias/platform-console-local' }, true);
-  const engine = new Engine({
-    binary: { path: a.terraform, flavour: 'terraform', version: '1.11.4' },
-    terraformDir: dir,
-    dataDir: join(dir, 'bench.local'),
-    cliConfigFile: join(dir, 'terraform.rc'),
-    varFile: join(dir, 'bench.tfvars'),
-    backend,
-    env: {},
-  });
+  const engine = await idleEngine(dir, { environment: 'bench', terraform: a.terraform });
   const store = new Store({
     environment: 'bench',
     account: '123456789012',

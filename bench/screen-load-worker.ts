@@ -27,6 +27,7 @@ import { keyContextFor, renderHeadless } from './lib/headless-console.js';
 import { percentiles } from './lib/report.js';
 import { ApplyStream, TOTAL_EVENTS } from './lib/tf-stream.js';
 import { workerMain } from './lib/worker-main.js';
+import { idleEngine } from './lib/idle-engine.js';
 
 export const BATCH = 1_000;
 /**
@@ -240,21 +241,9 @@ class ScreenMeter {
 async function runConsole(workDir: string, withKeys = false): Promise<WorkerResult> {
   const { Store } = await import('../src/state/store.js');
   const { Controller } = await import('../src/state/controller.js');
-  const { Engine } = await import('../src/services/terraform/engine.js');
-  const { backendFor } = await import('../src/services/terraform/backend.js');
-
   // The engine's (never used) directories live in a temp dir the parent made and removes.
-  const dir = workDir;
-  const backend = backendFor('bench', { terraform_bucket_name: 'platform-console-local-state', aws_region: 'us-east-1', kms_master_id: 'alias/platform-console-local' }, true);
-  const engine = new Engine({
-    binary: { path: '/usr/local/bin/terraform', flavour: 'terraform', version: '1.11.4' },
-    terraformDir: dir,
-    dataDir: join(dir, 'bench.local'),
-    cliConfigFile: join(dir, 'terraform.rc'),
-    varFile: join(dir, 'bench.tfvars'),
-    backend,
-    env: {},
-  });
+  const engine = await idleEngine(workDir, { environment: 'bench' });
+  const backend = engine.config.backend;
   const store = new Store({
     environment: 'bench',
     account: '123456789012',
