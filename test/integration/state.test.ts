@@ -35,6 +35,7 @@ import { exitOf, s3For, waitFor } from '../support/cli-child.js';
 import { frameMatching, sleep } from '../support/frames.js';
 import { motoSkipReason } from '../support/moto.js';
 import { pidsOf, until } from '../support/procs.js';
+import { applyFailure, applyPlatform } from '../support/platform-apply.js';
 import { makeWorkspace, ndjson, type Workspace } from '../support/workspace.js';
 
 const skip = await motoSkipReason();
@@ -75,8 +76,8 @@ describe('the state on the applied platform: rm, import, replace, mv, refusals u
   before(async () => {
     ws = await makeWorkspace('platform');
     await ws.profile(ENV, (t) => t.replace(/^secure_count\s*=.*$/m, 'secure_count = 1').replace(/^compute_count\s*=.*$/m, 'compute_count = 1'));
-    const r = await ws.cli(['-e', ENV, '--local', '--ci', 'apply', '--auto-approve'], { timeoutMs: 900_000 });
-    assert.equal(r.code, 0, r.stderr + r.stdout.slice(-5000));
+    const { result: r } = await applyPlatform(ws, ENV);
+    assert.equal(r.code, 0, await applyFailure(ws, r));
     s3 = await s3For(ws);
   });
   let session: Session | undefined;

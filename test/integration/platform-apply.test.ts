@@ -1,0 +1,48 @@
+/**
+ * The platform suites' set-up apply (test/support/platform-apply.ts) on the real CLI, Terraform,
+ * provider and moto: a module whose two ingress rules are the same rule fails with the emulator's
+ * InvalidPermission.Duplicate every time, so the helper destroys and applies once more, and
+ * returns the second failure (it retries once, never more); a failure of another kind is not
+ * retried. Needs moto and Terraform: fails without moto when CI=true, skips loudly otherwise.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { motoSkipReason } from '../support/moto.js';
+import { applyPlatform, EMULATOR_DUPLICATE } from '../support/platform-apply.js';
+import { makeWorkspace, ndjson, type Workspace } from '../support/workspace.js';
+
+const skip = await motoSkipReason();
+
+describe('the platform suites\' set-up apply', { skip, concurrency: 1, timeout: 900_000 }, () => {
+  let ws: Workspace;
+  before(async () => {
+    ws = await makeWorkspace('dup-rule');
+    await ws.profile('dup');
+    await ws.profile('bad', (t) => t.replace(/^vpc_cidr\s*=.*$/m, 'vpc_cidr = "10.0.0.0/8"'));
+  });
+  after(async () => {
+    await ws?.dispose();
+  });
+
+  it('retries once, after a destroy, an apply the emulator refused as a duplicate, and returns the second result', async (t) => {
+    const { result, retriedAfter } = await applyPlatform(ws, 'dup', { t, extra: ['--json'] });
+    assert.ok(retriedAfter, 'the first apply was not retried');
+    assert.match(retriedAfter, EMULATOR_DUPLICATE);
+    assert.equal(result.code, 1, 'the retried apply cannot succeed on this module');
+    assert.match(result.stdout + result.stderr, /InvalidPermission\.Duplicate/);
+    const history = await ws.cli(['-e', 'dup', '--local', '--ci', 'history', '--json']);
+    assert.equal(history.code, 0, history.stderr);
+    const ops = ndjson(history.stdout)
+      .filter((e) => e.type === 'history_record')
+      .map((e) => `${String(e.operation)} ${String(e.outcome)}`)
+      .reverse();
+    assert.deepEqual(ops, ['apply failed', 'destroy succeeded', 'apply failed'], 'apply, destroy, apply: one retry, not two');
+  });
+
+  it('does not retry another failure', async (t) => {
+    const { result, retriedAfter } = await applyPlatform(ws, 'bad', { t });
+    assert.equal(retriedAfter, undefined);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /vpc_cidr/);
+  });
+});

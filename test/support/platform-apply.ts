@@ -1,0 +1,55 @@
+/**
+ * The first apply of the whole platform (terraform/) on a workspace's emulator, for the suites
+ * that need an applied platform: `--ci apply --auto-approve` through the real CLI, Terraform and
+ * provider.
+ *
+ * One failure of the emulator's, not ours, is retried once: moto, under load, has answered an
+ * `AuthorizeSecurityGroupIngress` with `InvalidPermission.Duplicate` for a rule that the same
+ * apply was creating for the first time (seen once in CI, `state.test.ts`, never here in 8
+ * parallel applies under CPU load). The likeliest cause is a request moto carried out but whose
+ * answer the provider did not get, so that the AWS SDK sent it again. Terraform's state then
+ * lacks a rule moto has, so applying again fails the same way: the retry destroys the
+ * environment first (moto deletes a security group whatever references it) and applies anew.
+ * Every other failure, and a second one, fails the caller with the output and what the
+ * emulator logged.
+ */
+import type { TestContext } from 'node:test';
+import type { CliResult, Workspace } from './workspace.js';
+
+/** The emulator's answers to a create it had already done: the only failure retried. */
+export const EMULATOR_DUPLICATE = /InvalidPermission\.Duplicate|InvalidLaunchTemplateName\.AlreadyExistsException/;
+
+/** What {@link applyPlatform} ran: the apply that counts and, when it was retried, the first. */
+export interface PlatformApply {
+  result: CliResult;
+  /** The first apply's output when it failed on {@link EMULATOR_DUPLICATE} and was retried. */
+  retriedAfter?: string;
+}
+
+/**
+ * `--ci apply --auto-approve` of `environment` (its profile written by the caller) in `ws`, with
+ * `--local` and `opts.extra` (e.g. `--json`); timeout 900,000 ms per command. Resolves with the result that counts: the first
+ * apply's, or the retried one's after a failure on {@link EMULATOR_DUPLICATE} (and a successful
+ * destroy). Notes a retry with `opts.t.diagnostic` when `opts.t` is given.
+ * @throws AssertionError-like Error when the destroy before the retry fails (its output and the
+ * emulator's log in the message).
+ */
+export async function applyPlatform(ws: Workspace, environment: string, opts: { t?: TestContext; extra?: string[] } = {}): Promise<PlatformApply> {
+  const { t, extra = [] } = opts;
+  const run = (args: string[]) => ws.cli(['-e', environment, '--local', '--ci', ...args, ...extra], { timeoutMs: 900_000 });
+  const first = await run(['apply', '--auto-approve']);
+  if (first.code === 0 || !EMULATOR_DUPLICATE.test(first.stdout + first.stderr)) return { result: first };
+  const why = (first.stdout + first.stderr).split('\n').find((l) => EMULATOR_DUPLICATE.test(l))?.trim() ?? '';
+  const log = await ws.emulatorLog();
+  t?.diagnostic(`the emulator refused a create as a duplicate; destroying and applying once more. ${why}\n${log}`);
+  const destroy = await run(['destroy', '--auto-approve']);
+  if (destroy.code !== 0) {
+    throw new Error(`the destroy before retrying the apply failed (exit ${destroy.code}):\n${destroy.stderr}${destroy.stdout.slice(-3000)}\n${await ws.emulatorLog()}`);
+  }
+  return { result: await run(['apply', '--auto-approve']), retriedAfter: first.stdout.slice(-3000) + first.stderr };
+}
+
+/** The text for an assertion on a failed apply: its stderr, the end of its stdout, the emulator's log. */
+export async function applyFailure(ws: Workspace, r: CliResult): Promise<string> {
+  return `${r.stderr}${r.stdout.slice(-5000)}\n${await ws.emulatorLog()}`;
+}
