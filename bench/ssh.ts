@@ -155,9 +155,9 @@ function runCounted(file: string, args: readonly string[], env: NodeJS.ProcessEn
   });
 }
 
-function checkCounted(what: string, r: CountedRun): CountedRun {
+function checkCounted(what: string, r: CountedRun, bytes = BYTES): CountedRun {
   if (r.code !== 0) throw new Error(`${what} ${r.code === null ? `was killed by ${r.signal}` : `exited ${r.code}`}:\n${tail(r.stderr)}`);
-  if (r.bytes !== BYTES) throw new Error(`${what} delivered ${int(r.bytes)} bytes, expected ${int(BYTES)}:\n${tail(r.stderr)}`);
+  if (r.bytes !== bytes) throw new Error(`${what} delivered ${int(r.bytes)} bytes, expected ${int(bytes)}:\n${tail(r.stderr)}`);
   return r;
 }
 
@@ -311,6 +311,16 @@ export const ssh: Bench = async (log) => {
       }
       log(`ssh: throughput run ${i + 1}/${BULK_RUNS}: ${sides.map((s) => `${s} ${mbs(transferRate(bulk[s].at(-1)!))}`).join(', ')}`);
     }
+    // The same clients connected with (almost) nothing to carry: the floor of each one's peak RSS.
+    // The command stays NODE_RSS_HOLD_MS on the node so that a 50 ms sample sees each client's peak.
+    const idleCmd = `echo ok; sleep ${NODE_RSS_HOLD_MS / 1000}`;
+    log(`ssh: peak RSS with nothing transferred (${idleCmd}), ${NODE_RSS_RUNS} runs each`);
+    const idle: Record<(typeof sides)[number], CountedRun[]> = { ours: [], bare: [], openssh: [] };
+    for (let i = 0; i < NODE_RSS_RUNS; i++) {
+      idle.ours.push(checkCounted('ours --ci ssh -- echo ok', await runCounted(NODE, ours(idleCmd), env), 3));
+      idle.bare.push(checkCounted('bare ssh2 echo ok', await runCounted(NODE, bare(idleCmd), env), 3));
+      idle.openssh.push(checkCounted('ssh -F CFG node0 echo ok', await runCounted(SSH, openssh(idleCmd), env), 3));
+    }
     log(`ssh: node -e 0 peak RSS, ${NODE_RSS_RUNS} runs`);
     const nodeRss: number[] = [];
     for (let i = 0; i < NODE_RSS_RUNS; i++) {
@@ -362,6 +372,7 @@ export const ssh: Bench = async (log) => {
       ['    ratio ours / bare ssh2', ratio(cpu(bulk.ours) / cpu(bulk.bare)), '', '', '', ''],
       ['    ratio bare ssh2 / openssh', '', ratio(cpu(bulk.bare) / cpu(bulk.openssh)), '', '', ''],
       ['  client peak RSS (all its processes), max', peak(bulk.ours), peak(bulk.bare), peak(bulk.openssh), '', ''],
+      [`  the same, connected with nothing transferred (\`${idleCmd}\`), max of ${NODE_RSS_RUNS}`, peak(idle.ours), peak(idle.bare), peak(idle.openssh), '', ''],
       [`  node -e 0 peak RSS (a bare Node process), max of ${NODE_RSS_RUNS}`, mb(Math.max(...nodeRss)), '', '', '', ''],
       ['  in this process: connect() + runCommand(), first byte to end / with set-up', `${mbs(median(bulkIn.map((r) => r.rate)))} / ${mbs(median(bulkIn.map((r) => r.wall)))}`, '', '', '', ''],
     ];

@@ -39,7 +39,7 @@ import { openSession } from '../../src/services/session.js';
 import { Controller } from '../../src/state/controller.js';
 import { Store, topOverlay } from '../../src/state/store.js';
 import { applyFailure, applyPlatform } from '../support/platform-apply.js';
-import { makeWorkspace, ndjson, type Workspace } from '../support/workspace.js';
+import { makeWorkspace, ndjson, tfLogEnv, type Workspace } from '../support/workspace.js';
 
 const skip = await motoSkipReason();
 
@@ -141,6 +141,7 @@ describe('the whole platform on the emulator', { skip, concurrency: 3 }, () => {
         TF_DATA_DIR: join(ws.work, 'tfdata'),
         TF_IN_AUTOMATION: '1',
         CHECKPOINT_DISABLE: '1',
+        ...tfLogEnv(),
       };
       // The emulator's environment: endpoint, dummy credentials, region (empty values: unset).
       for (const [k, v] of Object.entries(moto.env)) {

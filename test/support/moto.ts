@@ -8,7 +8,9 @@
  * make tests FAIL when `CI=true`, and skip them with a loud reason otherwise.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -136,8 +138,12 @@ export async function startMoto(opts: { timeoutMs?: number; env?: Record<string,
     });
     live.add(child);
     let output = '';
+    // PC_TEST_KEEP_LOGS=DIR: the whole log in DIR/moto-test-PORT.log too, for a failure seen only under load.
+    const keepDir = process.env.PC_TEST_KEEP_LOGS;
+    if (keepDir) mkdirSync(keepDir, { recursive: true });
     const keep = (b: Buffer): void => {
       output = (output + b.toString('utf8')).slice(-8_000);
+      if (keepDir) appendFileSync(join(keepDir, `moto-test-${port}.log`), b);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);

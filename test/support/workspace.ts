@@ -73,6 +73,7 @@ export async function makeWorkspace(module: string): Promise<Workspace> {
     PLATFORM_LOCAL_DIR: local,
     ...(process.env.PLATFORM_PROVIDER_MIRROR ? { PLATFORM_PROVIDER_MIRROR: process.env.PLATFORM_PROVIDER_MIRROR } : {}),
     ...(process.env.TF_BINARY ? { TF_BINARY: process.env.TF_BINARY } : {}),
+    ...tfLogEnv(),
   };
   const spawnCli = (args: string[], extra?: NodeJS.ProcessEnv) =>
     spawn(process.execPath, [...consoleNodeFlags(), CLI, ...args], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -171,4 +172,15 @@ export async function emulatorLogOf(stateDir: string, tail: number): Promise<str
     `… its last ${last.length} lines:`,
     ...last,
   ].join('\n');
+}
+
+/**
+ * Terraform's own logging settings of the test run (`TF_LOG`, `TF_LOG_CORE`, `TF_LOG_PROVIDER`,
+ * `TF_LOG_PATH`), passed to the children the tests start, for a failure seen only under load:
+ * e.g. `TF_LOG_PROVIDER=DEBUG TF_LOG_PATH=/tmp/tf.log` shows each AWS request and its attempt.
+ */
+export function tfLogEnv(): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const k of ['TF_LOG', 'TF_LOG_CORE', 'TF_LOG_PROVIDER', 'TF_LOG_PATH']) if (process.env[k]) out[k] = process.env[k];
+  return out;
 }
