@@ -3,13 +3,16 @@
  * that need an applied platform: `--ci apply --auto-approve` through the real CLI, Terraform and
  * provider.
  *
- * One failure of the emulator's, not ours, is retried once: moto, under load, has answered an
- * `AuthorizeSecurityGroupIngress` with `InvalidPermission.Duplicate` for a rule that the same
- * apply was creating for the first time (seen once in CI, `state.test.ts`, never here in 8
- * parallel applies under CPU load). The likeliest cause is a request moto carried out but whose
- * answer the provider did not get, so that the AWS SDK sent it again. Terraform's state then
- * lacks a rule moto has, so applying again fails the same way: the retry destroys the
- * environment first (moto deletes a security group whatever references it) and applies anew.
+ * One failure of the emulator's, not ours, is retried once: moto, under load, answers a create
+ * with `InvalidPermission.Duplicate` for a rule that the same apply was creating for the first
+ * time (once in CI, `state.test.ts`; twice in 4 runs here of the three platform suites side by
+ * side with two busy loops loading the CPU). The provider's debug log shows why: the AWS SDK sent the request again
+ * (`retrying request EC2/AuthorizeSecurityGroupIngress, attempt 2`) after the first attempt got
+ * no answer, although moto had carried it out (its log has the 200). moto's server (werkzeug's
+ * development server) closes the connection after every answer; 6 of 6,900 requests lost their
+ * answer that way in those runs, mostly reads, which a retry repairs. Terraform's state then lacks a rule
+ * moto has, so applying again fails the same way: the retry destroys the environment first
+ * (moto deletes a security group whatever references it) and applies anew.
  * Every other failure, and a second one, fails the caller with the output and what the
  * emulator logged.
  */
