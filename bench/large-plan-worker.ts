@@ -18,7 +18,6 @@
  *
  * Sends its figures to the parent over IPC.
  */
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { keyContextFor, renderHeadless } from './lib/headless-console.js';

@@ -17,7 +17,6 @@
  * by the real TfJsonStreamParser, 1,000 events per 10 ms tick. Sends its figures to the parent
  * over IPC.
  */
-import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';

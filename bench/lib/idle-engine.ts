@@ -6,8 +6,8 @@ import type { Engine } from '../../src/services/terraform/engine.js';
  * its settings, nothing more. Its directories (`DIR/bench.local`, `terraform.rc`, `bench.tfvars`,
  * none written until the engine runs) live in `dir`, which the caller made and removes.
  * The backend is the local-mode S3 backend of `environment` in `bucket` (KMS alias `kmsAlias`),
- * us-east-1 unless `region` says otherwise. Loaded with dynamic imports, like the rest of a
- * worker's console side, so they count where the caller times them.
+ * us-east-1 unless `region` says otherwise. The engine's modules are imported dynamically, like
+ * the rest of a worker's console side.
  */
 export async function idleEngine(
   dir: string,

@@ -1,11 +1,13 @@
 /**
  * The platform suites' set-up apply (test/support/platform-apply.ts) on the real CLI, Terraform,
  * provider and moto: a module whose two ingress rules are the same rule fails with the emulator's
- * InvalidPermission.Duplicate every time, so the helper destroys and applies once more, and
- * returns the second failure (it retries once, never more); a failure of another kind is not
- * retried. Needs moto and Terraform: fails without moto when CI=true, skips loudly otherwise.
+ * InvalidPermission.Duplicate every time, so the helper stops the emulator and applies once more
+ * on a fresh one (bootstrapped again by the console), and returns that second failure; a failure
+ * of another kind is not retried. Needs moto and Terraform: fails without moto when CI=true, skips loudly otherwise.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { motoSkipReason } from '../support/moto.js';
 import { applyPlatform, EMULATOR_DUPLICATE } from '../support/platform-apply.js';
@@ -24,19 +26,21 @@ describe('the platform suites\' set-up apply', { skip, concurrency: 1, timeout: 
     await ws?.dispose();
   });
 
-  it('retries once, after a destroy, an apply the emulator refused as a duplicate, and returns the second result', async (t) => {
+  it('retries once, on a fresh emulator, an apply the emulator refused as a duplicate, and returns the second result', async (t) => {
     const { result, retriedAfter } = await applyPlatform(ws, 'dup', { t, extra: ['--json'] });
     assert.ok(retriedAfter, 'the first apply was not retried');
     assert.match(retriedAfter, EMULATOR_DUPLICATE);
     assert.equal(result.code, 1, 'the retried apply cannot succeed on this module');
-    assert.match(result.stdout + result.stderr, /InvalidPermission\.Duplicate/);
+    assert.match(result.stdout + result.stderr, /InvalidPermission\.Duplicate/, 'the retry failed for another reason (the fresh emulator not bootstrapped?)');
+    // The emulator was replaced (a start moves the log of the one before to moto.log.1, whose
+    // apply failed on the duplicate), and the new one's history holds the retried apply alone.
+    assert.match(await readFile(join(ws.local, 'moto.log.1'), 'utf8'), /starting: /, 'the first emulator was not replaced');
     const history = await ws.cli(['-e', 'dup', '--local', '--ci', 'history', '--json']);
     assert.equal(history.code, 0, history.stderr);
     const ops = ndjson(history.stdout)
       .filter((e) => e.type === 'history_record')
-      .map((e) => `${String(e.operation)} ${String(e.outcome)}`)
-      .reverse();
-    assert.deepEqual(ops, ['apply failed', 'destroy succeeded', 'apply failed'], 'apply, destroy, apply: one retry, not two');
+      .map((e) => `${String(e.operation)} ${String(e.outcome)}`);
+    assert.deepEqual(ops, ['apply failed'], 'the fresh emulator saw one apply');
   });
 
   it('does not retry another failure', async (t) => {

@@ -200,9 +200,10 @@ describe('the whole platform on the emulator', { skip, concurrency: 3 }, () => {
 
     it('apply --auto-approve exits 0', async (t) => {
       const t0 = Date.now();
-      const { result: r, retriedAfter } = await applyPlatform(ws, ENV, { t });
-      t.diagnostic(`apply --auto-approve: exit ${r.code} in ${((Date.now() - t0) / 1000).toFixed(1)} s${retriedAfter ? ' (retried once: the emulator refused a create as a duplicate)' : ''}`);
-      assert.equal(r.code, 0, await applyFailure(ws, r));
+      const applied = await applyPlatform(ws, ENV, { t });
+      const r = applied.result;
+      t.diagnostic(`apply --auto-approve: exit ${r.code} in ${((Date.now() - t0) / 1000).toFixed(1)} s${applied.retriedAfter ? ' (retried once on a fresh emulator: the first refused a create as a duplicate)' : ''}`);
+      if (r.code !== 0) assert.fail(await applyFailure(ws, applied));
       const m = /Apply complete! Resources: (\d+) added, 0 changed, 0 destroyed/.exec(r.stdout);
       assert.ok(m, r.stdout.slice(-3000));
       t.diagnostic(`${m[1]} resources`);

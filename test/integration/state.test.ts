@@ -49,7 +49,7 @@ const VERSIONING_TO = 'module.secrets.aws_s3_bucket_versioning.main';
 
 type Summary = Record<string, unknown> & { type: 'summary'; ok: boolean; exit_code: number };
 
-describe('the state on the applied platform: rm, import, replace, mv, refusals under a held lock', { skip, concurrency: 1, timeout: 1_800_000 }, () => {
+describe('the state on the applied platform: rm, import, replace, mv, refusals under a held lock', { skip, concurrency: 1, timeout: 3_600_000 }, () => {
   let ws: Workspace;
   let s3: S3Client;
 
@@ -76,8 +76,8 @@ describe('the state on the applied platform: rm, import, replace, mv, refusals u
   before(async () => {
     ws = await makeWorkspace('platform');
     await ws.profile(ENV, (t) => t.replace(/^secure_count\s*=.*$/m, 'secure_count = 1').replace(/^compute_count\s*=.*$/m, 'compute_count = 1'));
-    const { result: r } = await applyPlatform(ws, ENV);
-    assert.equal(r.code, 0, await applyFailure(ws, r));
+    const applied = await applyPlatform(ws, ENV);
+    if (applied.result.code !== 0) assert.fail(await applyFailure(ws, applied));
     s3 = await s3For(ws);
   });
   let session: Session | undefined;

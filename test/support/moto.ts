@@ -138,12 +138,17 @@ export async function startMoto(opts: { timeoutMs?: number; env?: Record<string,
     });
     live.add(child);
     let output = '';
-    // PC_TEST_KEEP_LOGS=DIR: the whole log in DIR/moto-test-PORT.log too, for a failure seen only under load.
-    const keepDir = process.env.PC_TEST_KEEP_LOGS;
-    if (keepDir) mkdirSync(keepDir, { recursive: true });
+    // PC_TEST_KEEP_LOGS=DIR: the whole log in DIR/moto-test-PID-PORT.log too, for a failure seen only under load.
+    let keepFile = process.env.PC_TEST_KEEP_LOGS ? join(process.env.PC_TEST_KEEP_LOGS, `moto-test-${process.pid}-${port}.log`) : undefined;
+    if (keepFile) mkdirSync(process.env.PC_TEST_KEEP_LOGS!, { recursive: true });
     const keep = (b: Buffer): void => {
       output = (output + b.toString('utf8')).slice(-8_000);
-      if (keepDir) appendFileSync(join(keepDir, `moto-test-${port}.log`), b);
+      if (!keepFile) return;
+      try {
+        appendFileSync(keepFile, b);
+      } catch {
+        keepFile = undefined; // a full or vanished directory: keep the tail in memory only
+      }
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);

@@ -178,9 +178,11 @@ export async function emulatorLogOf(stateDir: string, tail: number): Promise<str
  * Terraform's own logging settings of the test run (`TF_LOG`, `TF_LOG_CORE`, `TF_LOG_PROVIDER`,
  * `TF_LOG_PATH`), passed to the children the tests start, for a failure seen only under load:
  * e.g. `TF_LOG_PROVIDER=DEBUG TF_LOG_PATH=/tmp/tf.log` shows each AWS request and its attempt.
+ * Only with `TF_LOG_PATH` set: without it Terraform logs to stderr, into the output the tests read.
  */
 export function tfLogEnv(): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
+  if (!process.env.TF_LOG_PATH) return out;
   for (const k of ['TF_LOG', 'TF_LOG_CORE', 'TF_LOG_PROVIDER', 'TF_LOG_PATH']) if (process.env[k]) out[k] = process.env[k];
   return out;
 }
