@@ -14,6 +14,12 @@ import { followRun, runTerraform, startDurable, type RunResult, type TfProcess }
 
 /** Summary prefix of the diagnostic made from a provider's crash output (stderr). */
 export const CRASH_SUMMARY = 'The provider crashed';
+/**
+ * What AWS answers to a create of something that already exists, in a diagnostic's detail
+ * (the provider quotes the API error): on the local emulator, the sign of a request moto did
+ * whose answer was lost, sent again by the AWS SDK (README, "A create refused as already done").
+ */
+export const EMULATOR_REDONE = /InvalidPermission\.Duplicate|InvalidLaunchTemplateName\.AlreadyExistsException/;
 
 /** The Terraform operations the engine runs. */
 export type Operation = 'init' | 'plan' | 'plan-destroy' | 'plan-refresh-only' | 'apply' | 'output' | 'unlock' | 'state-push' | 'state-rm' | 'state-mv' | 'import';
@@ -471,7 +477,14 @@ export class Engine {
       }
       const where = first.range ? ` (${first.range.filename}:${first.range.line})` : '';
       const more = r.errors.length > 1 ? ` (+${r.errors.length - 1} more error${r.errors.length > 2 ? 's' : ''})` : '';
-      return new TofuError(`${operation} failed: ${first.summary}${where}${more}`, first.detail.split('\n')[0] ?? '');
+      const detail = first.detail.split('\n')[0] ?? '';
+      if (this.config.local && EMULATOR_REDONE.test(first.detail)) {
+        return new TofuError(
+          `${operation} failed: ${first.summary}${where}${more}`,
+          `${detail}. On the local emulator this can be moto rather than the configuration: a create it did whose answer was lost, sent again by the provider; no apply or destroy repairs that. ./run.kube --local stop ends the emulator, which forgets everything; if the next apply, from scratch, fails the same way, the configuration makes this twice`,
+        );
+      }
+      return new TofuError(`${operation} failed: ${first.summary}${where}${more}`, detail);
     }
     if (r.exitCode === -1 && r.signal === null && r.stderr.trim() === '' && r.errors.length === 0) {
       return new TofuError(`${operation} ended without an exit status: its process was killed`, 'look at the lock (header) and plan again; if the lock is held by a dead run, :unlock');
