@@ -15,11 +15,14 @@ import { followRun, runTerraform, startDurable, type RunResult, type TfProcess }
 /** Summary prefix of the diagnostic made from a provider's crash output (stderr). */
 export const CRASH_SUMMARY = 'The provider crashed';
 /**
- * What AWS answers to a create of something that already exists, in a diagnostic's detail
- * (the provider quotes the API error): on the local emulator, the sign of a request moto did
- * whose answer was lost, sent again by the AWS SDK (README, "A create refused as already done").
+ * What AWS answers, in a diagnostic's detail (the provider quotes the API error), to a create of
+ * something that already exists or a removal of something already gone: on the local emulator,
+ * the sign of a request moto did whose answer was lost, sent again by the AWS SDK (README, "A
+ * create refused as already done"). E.g. a rule made twice, or the default egress rule of a new
+ * security group revoked twice.
  */
-export const EMULATOR_REDONE = /InvalidPermission\.Duplicate|InvalidLaunchTemplateName\.AlreadyExistsException/;
+export const EMULATOR_REDONE =
+  /api error (InvalidPermission\.Duplicate|InvalidPermission\.NotFound|InvalidLaunchTemplateName\.AlreadyExistsException|EntityAlreadyExists|DuplicateLoadBalancerName|InvalidGroup\.Duplicate)\b/;
 
 /** The Terraform operations the engine runs. */
 export type Operation = 'init' | 'plan' | 'plan-destroy' | 'plan-refresh-only' | 'apply' | 'output' | 'unlock' | 'state-push' | 'state-rm' | 'state-mv' | 'import';
@@ -481,7 +484,7 @@ export class Engine {
       if (this.config.local && EMULATOR_REDONE.test(first.detail)) {
         return new TofuError(
           `${operation} failed: ${first.summary}${where}${more}`,
-          `${detail}. On the local emulator this can be moto rather than the configuration: a create it did whose answer was lost, sent again by the provider; no apply or destroy repairs that. ./run.kube --local stop ends the emulator, which forgets everything; if the next apply, from scratch, fails the same way, the configuration makes this twice`,
+          `${detail}. On the local emulator this can be moto rather than the configuration: a request it carried out whose answer was lost, sent again by the provider; no apply or destroy repairs that. ./run.kube --local stop ends the emulator, which forgets everything; if the next apply, from scratch, fails the same way, the configuration is the cause`,
         );
       }
       return new TofuError(`${operation} failed: ${first.summary}${where}${more}`, detail);
