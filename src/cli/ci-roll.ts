@@ -25,7 +25,7 @@ import type { RollPlan } from '../services/roll/plan.js';
 import type { ExecuteEvent } from '../services/roll/execute.js';
 import type { RollResume, RollSettings } from '../services/roll/runner.js';
 import type { SshCliOptions } from './ci-ssh.js';
-import { INTERRUPT_GRACE_MS } from './interrupt.js';
+import { exitAfterGrace } from './interrupt.js';
 
 /** What the command line says of a roll. */
 export interface RollCliOptions {
@@ -91,10 +91,8 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
     if (!rolling) {
       // Nothing was changed yet: the step in progress (a request, an SSH command to etcd) is
       // abandoned, the command ends; the process exits at the latest after a grace (or now, at a second signal).
-      if (interrupts === 1) {
-        ac.abort(new ConsoleError('interrupted before the roll started: no instance or node was touched and no lock taken'));
-        setTimeout(() => process.exit(ROLL_EXIT.error), INTERRUPT_GRACE_MS).unref();
-      } else process.exit(ROLL_EXIT.error);
+      if (interrupts === 1) ac.abort(new ConsoleError('interrupted before the roll started: no instance or node was touched and no lock taken'));
+      exitAfterGrace(interrupts, ROLL_EXIT.error);
       return;
     }
     if (interrupts === 1) {
@@ -172,11 +170,9 @@ export async function runCiRoll(o: CiRollOptions): Promise<number> {
       else (failed.length ? o.err : o.out)(`${text} (exit ${code})`);
       return code;
     }
-    if (ac.signal.aborted) throw new ConsoleError('interrupted before the roll started: no instance or node was touched and no lock taken');
-
     // The lock, the record, the roll.
     const { executeRoll } = await import('../services/roll/execute.js');
-    if (ac.signal.aborted) throw new ConsoleError('interrupted before the roll started: no instance or node was touched and no lock taken');
+    if (ac.signal.aborted) throw ac.signal.reason as Error;
     rolling = true;
     const settings: RollSettings = {
       ...ROLL_DEFAULTS,

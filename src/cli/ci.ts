@@ -9,7 +9,7 @@ import { assertApproved, type CiCommand, type SecretsCommand, type StateCommand 
 import { runStateCommand, type StateCiResult } from './ci-state.js';
 import { planMarkdown } from './plan-report.js';
 import { CiReporter } from './reporter.js';
-import { INTERRUPT_GRACE_MS } from './interrupt.js';
+import { exitAfterGrace, INTERRUPT_GRACE_MS } from './interrupt.js';
 
 /** Exit codes of `--ci`: 0 success and no changes, 2 the plan has changes, 1 any error. */
 export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
@@ -109,16 +109,12 @@ export async function runCi(o: CiOptions): Promise<number> {
     if (!session?.engine.busy) {
       // Nothing of Terraform's to protect: the step in progress (a request to AWS, the emulator's
       // start) gets a moment to end, then the process exits; a second signal exits at once.
-      if (interrupted === 1) {
-        o.err(`interrupted: stopping (nothing is running in Terraform; exiting in ${INTERRUPT_GRACE_MS / 1000} s at the latest)`);
-        setTimeout(() => {
-          o.err('interrupted: exiting now (the step in progress did not end)');
-          process.exit(EXIT.error);
-        }, INTERRUPT_GRACE_MS).unref();
-      } else {
-        o.err('interrupted again: exiting now');
-        process.exit(EXIT.error);
-      }
+      exitAfterGrace(interrupted, EXIT.error, {
+        err: o.err,
+        first: `interrupted: stopping (nothing is running in Terraform; exiting in ${INTERRUPT_GRACE_MS / 1000} s at the latest)`,
+        late: 'interrupted: exiting now (the step in progress did not end)',
+        again: 'interrupted again: exiting now',
+      });
       return;
     }
     if (!session.engine.cancel()) o.err('still waiting for Terraform to write state and release the lock; it is not interrupted twice');

@@ -50,11 +50,13 @@ export interface PlatformApply {
  * `--local` and `opts.extra` (e.g. `--json`); timeout 900,000 ms per command. Resolves with the
  * result that counts: the first apply's, or, after a failure that {@link emulatorRedid}, the
  * apply's on a fresh emulator (at most {@link PLATFORM_APPLY_RETRIES} times). Says so, with the
- * emulator's log, through `opts.t.diagnostic`, or on stderr without `opts.t` (a hook).
+ * emulator's log, through `opts.t.diagnostic`, or on stderr without `opts.t` (a hook); with
+ * `opts.t`, also the exit code and time of the whole.
  */
 export async function applyPlatform(ws: Workspace, environment: string, opts: { t?: TestContext; extra?: string[] } = {}): Promise<PlatformApply> {
   const { t, extra = [] } = opts;
   const run = () => ws.cli(['-e', environment, '--local', '--ci', 'apply', '--auto-approve', ...extra], { timeoutMs: 900_000 });
+  const t0 = Date.now();
   const first = await run();
   let result = first;
   let retries = 0;
@@ -67,6 +69,7 @@ export async function applyPlatform(ws: Workspace, environment: string, opts: { 
     retries++;
     result = await run();
   }
+  t?.diagnostic(`apply --auto-approve: exit ${result.code} in ${((Date.now() - t0) / 1000).toFixed(1)} s${retries ? ` (retried ${retries}× on a fresh emulator)` : ''}`);
   return { result, retries, ...(retries ? { retriedAfter: first.stdout.slice(-3000) + first.stderr } : {}) };
 }
 

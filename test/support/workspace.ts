@@ -3,7 +3,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { consoleNodeFlags, projectRoot } from '../../src/core/paths.js';
-import { stopEmulator } from '../../src/services/local/emulator.js';
+import { emulatorLogPath, stopEmulator } from '../../src/services/local/emulator.js';
 
 /** An isolated place to run the console: its own profiles, module copy, work dir and local emulator. */
 export interface Workspace {
@@ -22,10 +22,10 @@ export interface Workspace {
   spawnCli(args: string[], env?: NodeJS.ProcessEnv): ReturnType<typeof spawn>;
   /**
    * What the workspace's emulator (moto) logged that explains a failure: its tracebacks and the
-   * requests it answered with a 5xx (werkzeug's access lines), then its last `tail` lines.
+   * requests it answered with a 5xx (werkzeug's access lines), then its last 20 lines.
    * Empty when it has logged nothing (no `local/moto.log`).
    */
-  emulatorLog(tail?: number): Promise<string>;
+  emulatorLog(): Promise<string>;
   /**
    * Stops the workspace's emulator and removes the directory. With `PC_TEST_KEEP_LOGS=DIR` set,
    * first copies the emulator's log there (`moto-<workspace>.log`), for a failure seen only in CI.
@@ -43,6 +43,8 @@ export interface CliResult {
 export const ROOT = projectRoot();
 /** The console as operators run it: the esbuild bundle's entry (scripts/bundle.mjs). */
 export const CLI = join(ROOT, 'dist', 'bundle', 'bin.js');
+/** The Node flags the launchers start the console with (scripts/node-flags), read once. */
+const CLI_NODE_FLAGS = consoleNodeFlags();
 
 /**
  * Makes a workspace. `module` is `'platform'` for the real terraform/ root module, or the name of
@@ -76,7 +78,7 @@ export async function makeWorkspace(module: string): Promise<Workspace> {
     ...tfLogEnv(),
   };
   const spawnCli = (args: string[], extra?: NodeJS.ProcessEnv) =>
-    spawn(process.execPath, [...consoleNodeFlags(), CLI, ...args], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+    spawn(process.execPath, [...CLI_NODE_FLAGS, CLI, ...args], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
   return {
     dir,
     profiles,
@@ -110,13 +112,13 @@ export async function makeWorkspace(module: string): Promise<Workspace> {
       });
     },
     spawnCli,
-    emulatorLog: (tail = 20) => emulatorLogOf(local, tail),
+    emulatorLog: () => emulatorLogOf(local, 20),
     async dispose() {
       await stopEmulator({ stateDir: local }).catch(() => undefined);
       const keep = process.env.PC_TEST_KEEP_LOGS;
       if (keep) {
         await mkdir(keep, { recursive: true });
-        await cp(join(local, 'moto.log'), join(keep, `moto-${basename(dir)}.log`)).catch(() => undefined);
+        await cp(emulatorLogPath(local), join(keep, `moto-${basename(dir)}.log`)).catch(() => undefined);
       }
       await rm(dir, { recursive: true, force: true });
     },
@@ -150,10 +152,10 @@ export async function listing(dir: string): Promise<string[]> {
  * `Traceback` and what follows it up to the exception line) and werkzeug access lines with a 5xx
  * status, at most 60; then the log's last `tail` lines. Empty when the log does not exist.
  */
-export async function emulatorLogOf(stateDir: string, tail: number): Promise<string> {
+async function emulatorLogOf(stateDir: string, tail: number): Promise<string> {
   let text: string;
   try {
-    text = await readFile(join(stateDir, 'moto.log'), 'utf8');
+    text = await readFile(emulatorLogPath(stateDir), 'utf8');
   } catch {
     return '';
   }
@@ -167,7 +169,7 @@ export async function emulatorLogOf(stateDir: string, tail: number): Promise<str
   }
   const last = lines.filter(Boolean).slice(-tail);
   return [
-    `emulator log (${join(stateDir, 'moto.log')}): ${telling.length ? `${telling.length} lines of tracebacks and 5xx answers` : 'no traceback or 5xx answer'}`,
+    `emulator log (${emulatorLogPath(stateDir)}): ${telling.length ? `${telling.length} lines of tracebacks and 5xx answers` : 'no traceback or 5xx answer'}`,
     ...telling.slice(0, 60),
     `… its last ${last.length} lines:`,
     ...last,

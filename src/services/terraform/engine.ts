@@ -480,14 +480,13 @@ export class Engine {
       }
       const where = first.range ? ` (${first.range.filename}:${first.range.line})` : '';
       const more = r.errors.length > 1 ? ` (+${r.errors.length - 1} more error${r.errors.length > 2 ? 's' : ''})` : '';
-      const detail = first.detail.split('\n')[0] ?? '';
-      if (this.config.local && EMULATOR_REDONE.test(first.detail)) {
-        return new TofuError(
-          `${operation} failed: ${first.summary}${where}${more}`,
-          `${detail}. On the local emulator this can be moto rather than the configuration: a request it carried out whose answer was lost, sent again by the provider; no apply or destroy repairs that. ./run.kube --local stop ends the emulator, which forgets everything; if the next apply, from scratch, fails the same way, the configuration is the cause`,
-        );
-      }
-      return new TofuError(`${operation} failed: ${first.summary}${where}${more}`, detail);
+      // In local mode, a request the emulator did twice gets the way out first (the status bar cuts
+      // a long hint; the API's error stays in the diagnostics).
+      const hint =
+        this.config.local && EMULATOR_REDONE.test(first.detail)
+          ? './run.kube --local stop starts over: the emulator may have done this already and lost its answer, which the provider sent again (no apply or destroy repairs that); if a fresh start fails the same way, the configuration is the cause'
+          : (first.detail.split('\n')[0] ?? '');
+      return new TofuError(`${operation} failed: ${first.summary}${where}${more}`, hint);
     }
     if (r.exitCode === -1 && r.signal === null && r.stderr.trim() === '' && r.errors.length === 0) {
       return new TofuError(`${operation} ended without an exit status: its process was killed`, 'look at the lock (header) and plan again; if the lock is held by a dead run, :unlock');
